@@ -1,0 +1,72 @@
+// Package templates holds Heed's embedded mail and page templates and renders
+// them in English and Japanese. Everything from an advisory or an
+// organization is treated as untrusted text: html/template escapes it in HTML
+// and the text parts never become headers.
+package templates
+
+import "time"
+
+// Mail kinds.
+const (
+	KindNotice    = "notice"    // first mail of a case
+	KindReminder  = "reminder"  // a later mail while the case is unanswered
+	KindClosed    = "closed"    // the advisory's new revision no longer affects the org
+	KindWithdrawn = "withdrawn" // the publisher withdrew the advisory
+)
+
+// AdvisoryView is what mails and pages show of an advisory.
+type AdvisoryView struct {
+	ID             string
+	Revision       string
+	Publisher      string
+	Title          string
+	Severity       string // critical, high, medium, low
+	CVEs           []string
+	Summary        string
+	URL            string
+	Published      time.Time // may be zero
+	KnownExploited bool
+	Remediations   []RemediationView
+	Notes          []string
+}
+
+// RemediationView is one recommended fix or mitigation.
+type RemediationView struct {
+	Category string
+	Details  string
+	URL      string
+}
+
+// ItemView is one inventory item of the organization that the advisory hits.
+type ItemView struct {
+	Vendor    string
+	Product   string
+	Version   string
+	Asset     string
+	Certainty string // "affected" or "possible" (the item has no version)
+	Reason    string // why it matched, e.g. "version 9.0R3.3 in [9.0R1, 9.0R3.4)"
+}
+
+// MailData is everything a mail template needs.
+type MailData struct {
+	Kind          string // one of the Kind constants
+	Lang          string // "en" or "ja"; anything else renders English
+	Location      *time.Location
+	OrgName       string
+	RecipientName string
+	Advisory      AdvisoryView
+	Items         []ItemView
+	Reminder      int  // 0 for the notice, 1 for the first reminder, ...
+	Escalated     bool // escalation contacts are copied
+	DueAt         time.Time
+	Overdue       bool
+	AckURL        string
+	ClosedReason  string // for KindClosed
+}
+
+// Mail is a rendered mail: a one-line subject and the two bodies.
+type Mail struct {
+	Subject string
+	Text    string
+	HTML    string
+}

@@ -1,0 +1,82 @@
+package templates
+
+import "time"
+
+// AnswerView is an answer already recorded on a case.
+type AnswerView struct {
+	Status string // patched, mitigated, not_affected, scheduled
+	At     time.Time
+	Note   string
+	Until  time.Time // for scheduled: reminders pause until then
+}
+
+// AckPage is the page behind the link in a mail (GET /ack/{token}). It shows
+// the case and, while unanswered, a form that POSTs to the same URL.
+type AckPage struct {
+	Lang      string
+	Location  *time.Location
+	OrgName   string
+	Advisory  AdvisoryView
+	Items     []ItemView
+	DueAt     time.Time
+	CSRFToken string      // hidden field "csrf"
+	Answer    *AnswerView // non-nil: already answered; show it, and still allow a new answer
+	Recorded  bool        // true right after a POST recorded the answer
+	Error     string      // a form error to show above the form, e.g. "choose a status"
+	Closed    string      // non-empty: the case is closed (withdrawn, no longer affected); no form
+}
+
+// ErrorPage is shown for an invalid or expired link and other errors.
+type ErrorPage struct {
+	Lang    string
+	Status  int
+	Title   string
+	Message string
+}
+
+// OutboxRow is one message in the outbox list.
+type OutboxRow struct {
+	ID        int64
+	CreatedAt time.Time
+	To        string
+	Subject   string
+	Kind      string
+	State     string // pending, sent, failed, held (no relay configured)
+	Reply     string // the relay's last answer
+}
+
+// OutboxPage lists the newest messages (GET /outbox).
+type OutboxPage struct {
+	Rows []OutboxRow
+}
+
+// OutboxMessagePage shows one message (GET /outbox/{id}): its headers, its
+// text part, and its HTML part inside a sandboxed iframe served from
+// /outbox/{id}/html, plus the ack link so a person can click it.
+type OutboxMessagePage struct {
+	Row     OutboxRow
+	Headers [][2]string
+	Text    string
+	AckURL  string
+}
+
+// CaseRow is one case in the status board.
+type CaseRow struct {
+	ID            string
+	AdvisoryID    string
+	AdvisoryTitle string
+	Severity      string
+	OrgName       string
+	State         string // open, answered, closed
+	Reminders     int
+	NextReminder  time.Time
+	DueAt         time.Time
+	Overdue       bool
+	Answer        *AnswerView
+}
+
+// BoardPage is the operator's view of who has not answered (GET /board),
+// silent cases first.
+type BoardPage struct {
+	Rows []CaseRow
+}
