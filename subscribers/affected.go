@@ -12,6 +12,19 @@ const (
 	StatusUnderInvestigation Status = "under_investigation"
 )
 
+// Version schemes an affected entry can declare. Each has its own ordering;
+// SchemeGeneric is the documented fallback for vendor version strings.
+const (
+	SchemeGeneric = "generic"
+	SchemeSemver  = "semver"
+	SchemeNPM     = "npm"
+	SchemeGo      = "golang"
+	SchemePyPI    = "pypi"
+	SchemeMaven   = "maven"
+	SchemeDebian  = "deb"
+	SchemeRPM     = "rpm"
+)
+
 // Range is one span of versions. Introduced is inclusive ("0" or empty means
 // from the beginning), Fixed is exclusive, LastAffected is inclusive, Limit is
 // an exclusive upper bound on where the range applies (OSV).
