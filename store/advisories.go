@@ -1,0 +1,96 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Advisory is a stored advisory: a few columns to list and filter by, and the
+// normalized document as JSON.
+type Advisory struct {
+	ID         string
+	Revision   string
+	Format     string
+	Title      string
+	Severity   string
+	Withdrawn  bool
+	ScanAll    bool     // some entry has no lookup key
+	Keys       []string // candidate-lookup keys of its affected entries
+	Doc        []byte
+	ReceivedAt time.Time
+	UpdatedAt  time.Time
+}
+
+// Advisory returns a stored advisory.
+func (tx *Tx) Advisory(id string) (Advisory, error) {
+	var a Advisory
+	var received, updated int64
+	err := tx.tx.QueryRowContext(tx.ctx,
+		`SELECT id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at
+		 FROM advisories WHERE id = ?`, id).
+		Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.ScanAll, &a.Doc, &received, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("advisory %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return a, fmt.Errorf("read advisory: %w", err)
+	}
+	a.ReceivedAt, a.UpdatedAt = fromMS(received), fromMS(updated)
+	return a, nil
+}
+
+// PutAdvisory inserts an advisory or replaces the stored revision, and its keys.
+func (tx *Tx) PutAdvisory(a *Advisory) error {
+	_, err := tx.tx.ExecContext(tx.ctx,
+		`INSERT INTO advisories (id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, format = excluded.format,
+		   title = excluded.title, severity = excluded.severity, withdrawn = excluded.withdrawn,
+		   scan_all = excluded.scan_all, doc = excluded.doc, updated_at = excluded.updated_at`,
+		a.ID, a.Revision, a.Format, a.Title, a.Severity, a.Withdrawn, a.ScanAll, a.Doc, ms(a.ReceivedAt), ms(a.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store advisory %s: %w", a.ID, err)
+	}
+	if _, err := tx.tx.ExecContext(tx.ctx, `DELETE FROM advisory_keys WHERE advisory_id = ?`, a.ID); err != nil {
+		return fmt.Errorf("store advisory keys: %w", err)
+	}
+	for _, k := range a.Keys {
+		if _, err := tx.tx.ExecContext(tx.ctx,
+			`INSERT OR IGNORE INTO advisory_keys (key, advisory_id) VALUES (?, ?)`, k, a.ID); err != nil {
+			return fmt.Errorf("store advisory keys: %w", err)
+		}
+	}
+	return nil
+}
+
+// AdvisoriesForKeys lists the advisories, not withdrawn, that have one of
+// keys or that must be matched against every item.
+func (tx *Tx) AdvisoriesForKeys(keys []string) ([]Advisory, error) {
+	args := anys(keys)
+	in := "NULL"
+	if len(keys) > 0 {
+		in = placeholders(len(keys))
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx,
+		`SELECT id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at
+		 FROM advisories a WHERE withdrawn = 0 AND (scan_all = 1 OR id IN
+		   (SELECT advisory_id FROM advisory_keys WHERE key IN (`+in+`)))
+		 ORDER BY received_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list advisories: %w", err)
+	}
+	defer rows.Close()
+	var out []Advisory
+	for rows.Next() {
+		var a Advisory
+		var received, updated int64
+		if err := rows.Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.ScanAll, &a.Doc, &received, &updated); err != nil {
+			return nil, fmt.Errorf("list advisories: %w", err)
+		}
+		a.ReceivedAt, a.UpdatedAt = fromMS(received), fromMS(updated)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

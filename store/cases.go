@@ -1,0 +1,239 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Case states.
+const (
+	CaseOpen      = "open"      // waiting for an answer; reminders run
+	CaseScheduled = "scheduled" // answered "will patch by"; reminders pause until then
+	CaseAnswered  = "answered"  // patched, mitigated or not affected
+	CaseClosed    = "closed"    // withdrawn, or no longer affected
+	CaseWatching  = "watching"  // only under investigation: recorded, not mailed
+)
+
+// Answer is what an organization said through its link.
+type Answer struct {
+	Status    string    `json:"status"`
+	At        time.Time `json:"at"`
+	Note      string    `json:"note,omitempty"`
+	Until     time.Time `json:"until,omitzero"`
+	IP        string    `json:"-"`
+	UserAgent string    `json:"-"`
+	ContactID int64     `json:"-"`
+}
+
+// Case is one advisory at one organization.
+type Case struct {
+	ID             string
+	AdvisoryID     string
+	OrgID          string
+	State          string
+	OpenedAt       time.Time
+	DueAt          time.Time
+	RemindersSent  int
+	ReminderStep   int       // index of the next reminder in the policy's schedule
+	NextReminderAt time.Time // zero: none planned
+	Escalated      bool
+	Answer         *Answer
+	ClosedReason   string
+	UpdatedAt      time.Time
+}
+
+// CaseItem is an inventory item a case is about, copied when it matched.
+type CaseItem struct {
+	Vendor, Product, Version, CPE, PURL, Asset string
+	Certainty                                  string
+	Reason                                     string
+}
+
+const caseColumns = `id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
+	next_reminder_at, escalated, answer_status, answer_at, answer_note, answer_until, answer_ip,
+	answer_agent, answer_contact, closed_reason, updated_at`
+
+func scanCase(row interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var opened, due, updated int64
+	var next, answerAt, until, contact sql.NullInt64
+	var a Answer
+	err := row.Scan(&c.ID, &c.AdvisoryID, &c.OrgID, &c.State, &opened, &due, &c.RemindersSent, &c.ReminderStep,
+		&next, &c.Escalated, &a.Status, &answerAt, &a.Note, &until, &a.IP, &a.UserAgent, &contact,
+		&c.ClosedReason, &updated)
+	if err != nil {
+		return c, err
+	}
+	c.OpenedAt, c.DueAt, c.UpdatedAt = fromMS(opened), fromMS(due), fromMS(updated)
+	c.NextReminderAt = fromNullMS(next)
+	if a.Status != "" {
+		a.At, a.Until, a.ContactID = fromNullMS(answerAt), fromNullMS(until), contact.Int64
+		c.Answer = &a
+	}
+	return c, nil
+}
+
+// CreateCase inserts a new case; ErrConflict if the advisory already has a
+// case at the organization.
+func (tx *Tx) CreateCase(c *Case) error {
+	_, err := tx.tx.ExecContext(tx.ctx,
+		`INSERT INTO cases (id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
+		   next_reminder_at, escalated, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.AdvisoryID, c.OrgID, c.State, ms(c.OpenedAt), ms(c.DueAt), c.RemindersSent, c.ReminderStep,
+		nullMS(c.NextReminderAt), c.Escalated, ms(c.UpdatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("case for %s at %s: %w", c.AdvisoryID, c.OrgID, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("create case: %w", err)
+	}
+	return nil
+}
+
+// Case returns one case.
+func (tx *Tx) Case(id string) (Case, error) {
+	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("case %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("read case: %w", err)
+	}
+	return c, nil
+}
+
+// CaseFilter selects cases; empty fields match everything.
+type CaseFilter struct {
+	AdvisoryID string
+	OrgID      string
+	State      string
+	Limit      int // 0: no limit
+}
+
+// Cases lists cases matching f, unanswered and most urgent first.
+func (tx *Tx) Cases(f CaseFilter) ([]Case, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, val string }{{"advisory_id", f.AdvisoryID}, {"org_id", f.OrgID}, {"state", f.State}} {
+		if c.val != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.val)
+		}
+	}
+	q := `SELECT ` + caseColumns + ` FROM cases`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY state <> 'open', due_at, opened_at, id`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	return tx.queryCases(q, args...)
+}
+
+func (tx *Tx) queryCases(q string, args ...any) ([]Case, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list cases: %w", err)
+	}
+	defer rows.Close()
+	var out []Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list cases: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DueCases lists up to limit cases whose next reminder is at or before now.
+func (tx *Tx) DueCases(now time.Time, limit int) ([]Case, error) {
+	return tx.queryCases(`SELECT `+caseColumns+` FROM cases
+		WHERE next_reminder_at IS NOT NULL AND next_reminder_at <= ? AND state IN ('open', 'scheduled')
+		ORDER BY next_reminder_at LIMIT ?`, ms(now), limit)
+}
+
+// NextReminderAt returns the earliest planned reminder, or the zero time.
+func (tx *Tx) NextReminderAt() (time.Time, error) {
+	var next sql.NullInt64
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT min(next_reminder_at) FROM cases
+		WHERE next_reminder_at IS NOT NULL AND state IN ('open', 'scheduled')`).Scan(&next)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read next reminder: %w", err)
+	}
+	return fromNullMS(next), nil
+}
+
+// UpdateCase writes a case's state, schedule, answer and closing reason.
+func (tx *Tx) UpdateCase(c *Case) error {
+	var a Answer
+	if c.Answer != nil {
+		a = *c.Answer
+	}
+	var contact sql.NullInt64
+	if a.ContactID != 0 {
+		contact = sql.NullInt64{Int64: a.ContactID, Valid: true}
+	}
+	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET state = ?, due_at = ?, reminders_sent = ?,
+		reminder_step = ?, next_reminder_at = ?, escalated = ?, answer_status = ?, answer_at = ?,
+		answer_note = ?, answer_until = ?, answer_ip = ?, answer_agent = ?, answer_contact = ?,
+		closed_reason = ?, updated_at = ? WHERE id = ?`,
+		c.State, ms(c.DueAt), c.RemindersSent, c.ReminderStep, nullMS(c.NextReminderAt), c.Escalated,
+		a.Status, nullMS(a.At), a.Note, nullMS(a.Until), a.IP, a.UserAgent, contact,
+		c.ClosedReason, ms(c.UpdatedAt), c.ID)
+	if err != nil {
+		return fmt.Errorf("update case %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// ReplaceCaseItems sets the items a case is about.
+func (tx *Tx) ReplaceCaseItems(caseID string, items []CaseItem) error {
+	if _, err := tx.tx.ExecContext(tx.ctx, `DELETE FROM case_items WHERE case_id = ?`, caseID); err != nil {
+		return fmt.Errorf("clear case items: %w", err)
+	}
+	_, err := tx.AddCaseItems(caseID, items)
+	return err
+}
+
+// AddCaseItems adds items to a case, skipping those it already has, and
+// returns how many were new.
+func (tx *Tx) AddCaseItems(caseID string, items []CaseItem) (int, error) {
+	added := 0
+	for _, it := range items {
+		res, err := tx.tx.ExecContext(tx.ctx, `INSERT OR IGNORE INTO case_items
+			(case_id, vendor, product, version, cpe, purl, asset, certainty, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			caseID, it.Vendor, it.Product, it.Version, it.CPE, it.PURL, it.Asset, it.Certainty, it.Reason)
+		if err != nil {
+			return added, fmt.Errorf("add case item: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			added++
+		}
+	}
+	return added, nil
+}
+
+// CaseItems lists the items of a case.
+func (tx *Tx) CaseItems(caseID string) ([]CaseItem, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT vendor, product, version, cpe, purl, asset, certainty, reason
+		FROM case_items WHERE case_id = ? ORDER BY id`, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("list case items: %w", err)
+	}
+	defer rows.Close()
+	var out []CaseItem
+	for rows.Next() {
+		var it CaseItem
+		if err := rows.Scan(&it.Vendor, &it.Product, &it.Version, &it.CPE, &it.PURL, &it.Asset, &it.Certainty, &it.Reason); err != nil {
+			return nil, fmt.Errorf("list case items: %w", err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Item is one inventory entry of an organization, with the candidate-lookup
+// keys the matcher computed for it.
+type Item struct {
+	ID      int64
+	OrgID   string
+	Vendor  string
+	Product string
+	Version string
+	CPE     string
+	PURL    string
+	Asset   string
+	Keys    []string
+}
+
+// ReplaceInventory replaces every item of an organization.
+func (tx *Tx) ReplaceInventory(orgID string, items []Item) error {
+	if _, err := tx.tx.ExecContext(tx.ctx, `DELETE FROM items WHERE org_id = ?`, orgID); err != nil {
+		return fmt.Errorf("clear inventory: %w", err)
+	}
+	ins, err := tx.tx.PrepareContext(tx.ctx,
+		`INSERT INTO items (org_id, vendor, product, version, cpe, purl, asset) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("insert item: %w", err)
+	}
+	defer ins.Close()
+	key, err := tx.tx.PrepareContext(tx.ctx, `INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?, ?)`)
+	if err != nil {
+		return fmt.Errorf("insert item key: %w", err)
+	}
+	defer key.Close()
+	for i := range items {
+		it := &items[i]
+		it.OrgID = orgID
+		res, err := ins.ExecContext(tx.ctx, orgID, it.Vendor, it.Product, it.Version, it.CPE, it.PURL, it.Asset)
+		if err != nil {
+			return fmt.Errorf("insert item %d: %w", i+1, err)
+		}
+		it.ID, _ = res.LastInsertId()
+		for _, k := range it.Keys {
+			if _, err := key.ExecContext(tx.ctx, k, it.ID); err != nil {
+				return fmt.Errorf("insert item key: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+const itemColumns = `i.id, i.org_id, i.vendor, i.product, i.version, i.cpe, i.purl, i.asset`
+
+func (tx *Tx) queryItems(query string, args ...any) ([]Item, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
+	}
+	defer rows.Close()
+	var items []Item
+	for rows.Next() {
+		var it Item
+		if err := rows.Scan(&it.ID, &it.OrgID, &it.Vendor, &it.Product, &it.Version, &it.CPE, &it.PURL, &it.Asset); err != nil {
+			return nil, fmt.Errorf("list items: %w", err)
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// Inventory lists the items of an organization.
+func (tx *Tx) Inventory(orgID string) ([]Item, error) {
+	return tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.org_id = ? ORDER BY i.id`, orgID)
+}
+
+// ItemsByKeys lists the items having at least one of keys, ordered by
+// organization. With all set it lists every item instead.
+func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
+	if all {
+		return tx.queryItems(`SELECT ` + itemColumns + ` FROM items i ORDER BY i.org_id, i.id`)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.id IN
+		(SELECT item_id FROM item_keys WHERE key IN (`+placeholders(len(keys))+`))
+		ORDER BY i.org_id, i.id`, anys(keys)...)
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Org is a subscribed organization.
+type Org struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Language  string    `json:"language"`
+	Timezone  string    `json:"timezone"`
+	CreatedAt time.Time `json:"created_at"`
+	Contacts  []Contact `json:"contacts"`
+	Items     int       `json:"items"`
+}
+
+// Contact is a person Heed mails on behalf of an organization.
+type Contact struct {
+	ID       int64     `json:"-"`
+	OrgID    string    `json:"-"`
+	Email    string    `json:"email"`
+	Name     string    `json:"name"`
+	Role     string    `json:"role"` // primary or escalation
+	Bounced  time.Time `json:"bounced_at,omitzero"`
+	Bounce   string    `json:"bounce,omitempty"` // the relay's permanent refusal
+}
+
+// ErrConflict is returned when a record would duplicate a unique one.
+var ErrConflict = errors.New("conflict")
+
+// CreateOrg inserts an organization and its contacts.
+func (tx *Tx) CreateOrg(o *Org) error {
+	_, err := tx.tx.ExecContext(tx.ctx,
+		`INSERT INTO orgs (id, name, language, timezone, created_at) VALUES (?, ?, ?, ?, ?)`,
+		o.ID, o.Name, o.Language, o.Timezone, ms(o.CreatedAt))
+	if err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("create org %s: %w", o.ID, ErrConflict)
+		}
+		return fmt.Errorf("create org: %w", err)
+	}
+	for i := range o.Contacts {
+		c := &o.Contacts[i]
+		c.OrgID = o.ID
+		res, err := tx.tx.ExecContext(tx.ctx,
+			`INSERT INTO contacts (org_id, email, name, role) VALUES (?, ?, ?, ?)`,
+			o.ID, c.Email, c.Name, c.Role)
+		if err != nil {
+			if isUnique(err) {
+				return fmt.Errorf("contact %s listed twice: %w", c.Email, ErrConflict)
+			}
+			return fmt.Errorf("create contact: %w", err)
+		}
+		c.ID, _ = res.LastInsertId()
+	}
+	return nil
+}
+
+const orgColumns = `o.id, o.name, o.language, o.timezone, o.created_at,
+	(SELECT count(*) FROM items i WHERE i.org_id = o.id)`
+
+func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
+	var o Org
+	var created int64
+	err := row.Scan(&o.ID, &o.Name, &o.Language, &o.Timezone, &created, &o.Items)
+	o.CreatedAt = fromMS(created)
+	return o, err
+}
+
+// Org returns one organization with its contacts.
+func (tx *Tx) Org(id string) (Org, error) {
+	o, err := scanOrg(tx.tx.QueryRowContext(tx.ctx, `SELECT `+orgColumns+` FROM orgs o WHERE o.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Org{}, fmt.Errorf("org %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Org{}, fmt.Errorf("read org: %w", err)
+	}
+	o.Contacts, err = tx.Contacts(id)
+	return o, err
+}
+
+// Orgs lists all organizations with their contacts, by name.
+func (tx *Tx) Orgs() ([]Org, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+orgColumns+` FROM orgs o ORDER BY o.name, o.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list orgs: %w", err)
+	}
+	var orgs []Org
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list orgs: %w", err)
+		}
+		orgs = append(orgs, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list orgs: %w", err)
+	}
+	for i := range orgs {
+		if orgs[i].Contacts, err = tx.Contacts(orgs[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return orgs, nil
+}
+
+// Contacts lists the contacts of an organization, primary first.
+func (tx *Tx) Contacts(orgID string) ([]Contact, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx,
+		`SELECT id, org_id, email, name, role, bounced_at, bounce FROM contacts
+		 WHERE org_id = ? ORDER BY role = 'escalation', id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("list contacts: %w", err)
+	}
+	defer rows.Close()
+	var cs []Contact
+	for rows.Next() {
+		var c Contact
+		var bounced sql.NullInt64
+		if err := rows.Scan(&c.ID, &c.OrgID, &c.Email, &c.Name, &c.Role, &bounced, &c.Bounce); err != nil {
+			return nil, fmt.Errorf("list contacts: %w", err)
+		}
+		c.Bounced = fromNullMS(bounced)
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
+
+// Contact returns one contact.
+func (tx *Tx) Contact(id int64) (Contact, error) {
+	var c Contact
+	var bounced sql.NullInt64
+	err := tx.tx.QueryRowContext(tx.ctx,
+		`SELECT id, org_id, email, name, role, bounced_at, bounce FROM contacts WHERE id = ?`, id).
+		Scan(&c.ID, &c.OrgID, &c.Email, &c.Name, &c.Role, &bounced, &c.Bounce)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("contact %d: %w", id, ErrNotFound)
+	}
+	c.Bounced = fromNullMS(bounced)
+	return c, err
+}
+
+// MarkBounced records that the relay permanently refused a contact's address.
+func (tx *Tx) MarkBounced(contactID int64, at time.Time, reply string) error {
+	_, err := tx.tx.ExecContext(tx.ctx,
+		`UPDATE contacts SET bounced_at = ?, bounce = ? WHERE id = ?`, ms(at), reply, contactID)
+	if err != nil {
+		return fmt.Errorf("mark contact bounced: %w", err)
+	}
+	return nil
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}

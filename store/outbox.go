@@ -1,0 +1,180 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Outbox states.
+const (
+	MailPending   = "pending"   // to be delivered at NextAttemptAt
+	MailSent      = "sent"      // the relay accepted it (250 to DATA)
+	MailFailed    = "failed"    // refused permanently, or retried too long
+	MailHeld      = "held"      // no relay configured: kept for the web view
+	MailCancelled = "cancelled" // the case was answered or closed before delivery
+)
+
+// Mail is one rendered message for one recipient: the evidence that an
+// organization was told, and when.
+type Mail struct {
+	ID            int64
+	CaseID        string
+	ContactID     int64
+	Kind          string
+	Seq           int // 0 for the notice, n for the nth reminder
+	Recipient     string
+	Subject       string
+	MessageID     string
+	Message       []byte
+	State         string
+	Attempts      int
+	NextAttemptAt time.Time
+	LastReply     string
+	SentAt        time.Time
+	CreatedAt     time.Time
+}
+
+// AddMail writes a message to the outbox.
+func (tx *Tx) AddMail(m *Mail) error {
+	var contact sql.NullInt64
+	if m.ContactID != 0 {
+		contact = sql.NullInt64{Int64: m.ContactID, Valid: true}
+	}
+	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO outbox (case_id, contact_id, kind, seq, recipient,
+		subject, message_id, message, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.CaseID, contact, m.Kind, m.Seq, m.Recipient, m.Subject, m.MessageID, m.Message, m.State,
+		ms(m.NextAttemptAt), ms(m.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("add mail to outbox: %w", err)
+	}
+	m.ID, _ = res.LastInsertId()
+	return nil
+}
+
+const mailColumns = `id, coalesce(case_id, ''), coalesce(contact_id, 0), kind, seq, recipient, subject, message_id,
+	message, state, attempts, next_attempt_at, last_reply, sent_at, created_at`
+
+func scanMail(row interface{ Scan(...any) error }, withBody bool) (Mail, error) {
+	var m Mail
+	var next, created int64
+	var sent sql.NullInt64
+	var body []byte
+	err := row.Scan(&m.ID, &m.CaseID, &m.ContactID, &m.Kind, &m.Seq, &m.Recipient, &m.Subject, &m.MessageID,
+		&body, &m.State, &m.Attempts, &next, &m.LastReply, &sent, &created)
+	if withBody {
+		m.Message = body
+	}
+	m.NextAttemptAt, m.CreatedAt, m.SentAt = fromMS(next), fromMS(created), fromNullMS(sent)
+	return m, err
+}
+
+func (tx *Tx) queryMails(withBody bool, q string, args ...any) ([]Mail, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []Mail
+	for rows.Next() {
+		m, err := scanMail(rows, withBody)
+		if err != nil {
+			return nil, fmt.Errorf("list outbox: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Mail returns one message of the outbox, with its body.
+func (tx *Tx) Mail(id int64) (Mail, error) {
+	m, err := scanMail(tx.tx.QueryRowContext(tx.ctx, `SELECT `+mailColumns+` FROM outbox WHERE id = ?`, id), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("mail %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return m, fmt.Errorf("read mail: %w", err)
+	}
+	return m, nil
+}
+
+// MailFilter selects outbox messages; empty fields match everything.
+type MailFilter struct {
+	CaseID string
+	State  string
+	Limit  int // 0: 200
+}
+
+// Mails lists outbox messages, newest first, without their bodies.
+func (tx *Tx) Mails(f MailFilter) ([]Mail, error) {
+	if f.Limit <= 0 {
+		f.Limit = 200
+	}
+	return tx.queryMails(false, `SELECT `+mailColumns+` FROM outbox
+		WHERE (? = '' OR case_id = ?) AND (? = '' OR state = ?) ORDER BY id DESC LIMIT ?`,
+		f.CaseID, f.CaseID, f.State, f.State, f.Limit)
+}
+
+// DueMails lists up to limit pending messages due at now, oldest first, with bodies.
+func (tx *Tx) DueMails(now time.Time, limit int) ([]Mail, error) {
+	return tx.queryMails(true, `SELECT `+mailColumns+` FROM outbox
+		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, ms(now), limit)
+}
+
+// NextMailAt returns when the next pending message is due, or the zero time.
+func (tx *Tx) NextMailAt() (time.Time, error) {
+	var next sql.NullInt64
+	if err := tx.tx.QueryRowContext(tx.ctx,
+		`SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'`).Scan(&next); err != nil {
+		return time.Time{}, fmt.Errorf("read next mail: %w", err)
+	}
+	return fromNullMS(next), nil
+}
+
+// MarkMail records the outcome of a delivery attempt. It only changes a
+// message that is still pending, and reports whether it did.
+func (tx *Tx) MarkMail(id int64, state string, attempts int, next time.Time, reply string, sentAt time.Time) (bool, error) {
+	res, err := tx.tx.ExecContext(tx.ctx, `UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?,
+		last_reply = ?, sent_at = ? WHERE id = ? AND state = 'pending'`,
+		state, attempts, ms(next), reply, nullMS(sentAt), id)
+	if err != nil {
+		return false, fmt.Errorf("mark mail %d %s: %w", id, state, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// CancelMails cancels a case's undelivered messages of the given kinds.
+func (tx *Tx) CancelMails(caseID string, kinds ...string) error {
+	in := "NULL"
+	if len(kinds) > 0 {
+		in = placeholders(len(kinds))
+	}
+	args := append([]any{caseID}, anys(kinds)...)
+	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE outbox SET state = 'cancelled'
+		WHERE case_id = ? AND state IN ('pending', 'held') AND kind IN (`+in+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("cancel mails of case %s: %w", caseID, err)
+	}
+	return nil
+}
+
+// MailCounts counts outbox messages by state.
+func (tx *Tx) MailCounts() (map[string]int, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT state, count(*) FROM outbox GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("count outbox: %w", err)
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
