@@ -1,0 +1,276 @@
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+)
+
+//go:embed mail/*.tmpl page/*.html
+var files embed.FS
+
+var (
+	mailText = texttemplate.Must(texttemplate.New("mail.txt.tmpl").
+			Funcs(texttemplate.FuncMap{"indent": indent}).
+			ParseFS(files, "mail/mail.txt.tmpl"))
+	mailHTML = htmltemplate.Must(htmltemplate.New("mail.html.tmpl").
+			Funcs(htmltemplate.FuncMap{"css": mailCSS}).
+			ParseFS(files, "mail/mail.html.tmpl"))
+)
+
+// mailView adds to view the sentences that depend on the whole mail, so the
+// templates stay free of language-specific branching.
+type mailView struct {
+	view
+	M MailData
+}
+
+// RenderMail renders the subject, text part and HTML part of one mail. Every
+// string from the advisory, the organization and the inventory is cleaned
+// first: control characters never reach the bodies and never reach the
+// subject, which is built as a single line. The caller still encodes the
+// subject (RFC 2047) when it writes the header.
+func RenderMail(d MailData) (Mail, error) {
+	switch d.Kind {
+	case KindNotice, KindReminder, KindClosed, KindWithdrawn:
+	default:
+		return Mail{}, fmt.Errorf("render mail: unknown kind %q", d.Kind)
+	}
+	d = cleanMailData(d)
+	v := mailView{view: newView(d.Lang, d.Location), M: d}
+	v.Title = subject(v)
+
+	var text, html bytes.Buffer
+	if err := mailText.Execute(&text, v); err != nil {
+		return Mail{}, fmt.Errorf("render mail text: %w", err)
+	}
+	if err := mailHTML.Execute(&html, v); err != nil {
+		return Mail{}, fmt.Errorf("render mail html: %w", err)
+	}
+	return Mail{Subject: v.Title, Text: text.String(), HTML: html.String()}, nil
+}
+
+// subject builds the one-line subject. Only the advisory ID and title are
+// shortened when it is too long, so the kind and the call to action at its
+// ends always survive.
+func subject(v mailView) string {
+	a := v.M.Advisory
+	var head, tail string
+	switch v.M.Kind {
+	case KindClosed:
+		head = v.t("subj.closed")
+	case KindWithdrawn:
+		head = v.t("subj.withdrawn")
+	default:
+		if v.M.Kind == KindReminder {
+			head = v.t("subj.reminder", max(v.M.Reminder, 1))
+		}
+		if sev := oneLine(v.Sev(a.Severity)); sev != "" {
+			if v.lang == langEN {
+				sev = strings.ToUpper(sev)
+			}
+			head = strings.TrimSpace(head + " " + truncateRunes(sev, 20) + ":")
+		}
+		tail = v.t("subj.notice")
+		if v.M.Overdue {
+			tail = v.t("subj.overdue")
+		}
+		if v.lang == langEN {
+			tail = "— " + tail
+		}
+	}
+	head = strings.TrimSpace("[Heed] " + head)
+	middle := oneLine(strings.TrimSpace(a.ID + " " + a.Title))
+	room := maxSubjectRunes - len([]rune(head)) - len([]rune(tail)) - 2
+	parts := []string{head, truncateRunes(middle, room), tail}
+	return oneLine(strings.Join(parts, " "))
+}
+
+// Greeting is the salutation, one or two lines.
+func (v mailView) Greeting() string {
+	name, org := v.M.RecipientName, v.M.OrgName
+	switch {
+	case name != "" && org != "":
+		return v.t("greet.name_org", name, org)
+	case name != "":
+		return v.t("greet.name", name, org)
+	case org != "":
+		return v.t("greet.org", name, org)
+	}
+	return v.t("greet.none")
+}
+
+// Intro is the opening paragraphs: what this mail is and why it came.
+func (v mailView) Intro() []string {
+	var p []string
+	if s := v.t("opening"); s != "" {
+		p = append(p, s)
+	}
+	switch v.M.Kind {
+	case KindNotice:
+		p = append(p, v.t("intro.notice", v.Org(v.M.OrgName)))
+	case KindReminder:
+		p = append(p, v.t("intro.reminder", max(v.M.Reminder, 1)))
+	case KindClosed:
+		reason := v.M.ClosedReason
+		if reason == "" {
+			reason = v.t("closed.default")
+		}
+		p = append(p, v.t("intro.closed"), v.t("closed.reason", reason))
+	case KindWithdrawn:
+		pub := v.M.Advisory.Publisher
+		if pub == "" {
+			pub = v.t("pub.fallback")
+		}
+		p = append(p, v.t("intro.withdrawn", pub))
+	}
+	if v.Open() {
+		if v.M.Overdue {
+			p = append(p, v.t("intro.overdue"))
+		}
+		if v.M.Escalated {
+			p = append(p, v.t("intro.escalated"))
+		}
+	}
+	return p
+}
+
+// Open reports whether the mail asks for an answer (notice and reminder);
+// closed and withdrawn mails carry no call to action.
+func (v mailView) Open() bool {
+	return v.M.Kind == KindNotice || v.M.Kind == KindReminder
+}
+
+// Due is the due-date line, "" when the case has no due date.
+func (v mailView) Due() string {
+	if v.M.DueAt.IsZero() {
+		return ""
+	}
+	if v.M.Overdue {
+		return v.t("due.overdue", v.Time(v.M.DueAt))
+	}
+	return v.t("due", v.Time(v.M.DueAt))
+}
+
+// AnyPossible reports whether an item has no version, so the mail adds a
+// hint to check the installed version.
+func (v mailView) AnyPossible() bool {
+	for _, it := range v.M.Items {
+		if it.Certainty == "possible" {
+			return true
+		}
+	}
+	return false
+}
+
+// Footer says why the recipient gets this mail.
+func (v mailView) Footer() string {
+	if v.Open() {
+		return v.t("foot.open", v.Org(v.M.OrgName))
+	}
+	return v.t("foot.closed")
+}
+
+// cleanMailData returns a copy of d with every string cleaned, so that no
+// template can forget to. Slices are copied, never modified in place.
+func cleanMailData(d MailData) MailData {
+	d.Kind = oneLine(d.Kind)
+	d.Lang = oneLine(d.Lang)
+	d.OrgName = oneLine(d.OrgName)
+	d.RecipientName = oneLine(d.RecipientName)
+	d.AckURL = strings.TrimSpace(d.AckURL)
+	d.ClosedReason = cleanText(d.ClosedReason)
+	d.Advisory = cleanAdvisory(d.Advisory)
+	d.Items = cleanItems(d.Items)
+	return d
+}
+
+func cleanAdvisory(a AdvisoryView) AdvisoryView {
+	a.ID = oneLine(a.ID)
+	a.Revision = oneLine(a.Revision)
+	a.Publisher = oneLine(a.Publisher)
+	a.Title = oneLine(a.Title)
+	a.Severity = oneLine(a.Severity)
+	a.Summary = strings.TrimSpace(cleanText(a.Summary))
+	a.URL = linkURL(a.URL)
+	a.CVEs = cleanList(a.CVEs, oneLine)
+	a.Notes = cleanList(a.Notes, cleanText)
+	rs := make([]RemediationView, len(a.Remediations))
+	for i, r := range a.Remediations {
+		rs[i] = RemediationView{
+			Category: oneLine(r.Category),
+			Details:  strings.TrimSpace(cleanText(r.Details)),
+			URL:      linkURL(r.URL),
+		}
+	}
+	a.Remediations = rs
+	return a
+}
+
+func cleanItems(items []ItemView) []ItemView {
+	out := make([]ItemView, len(items))
+	for i, it := range items {
+		out[i] = ItemView{
+			Vendor:    oneLine(it.Vendor),
+			Product:   oneLine(it.Product),
+			Version:   oneLine(it.Version),
+			Asset:     oneLine(it.Asset),
+			Certainty: oneLine(it.Certainty),
+			Reason:    oneLine(it.Reason),
+		}
+	}
+	return out
+}
+
+func cleanList(in []string, clean func(string) string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s = strings.TrimSpace(clean(s)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// indent prefixes every line of s with pre, so that multi-line advisory text
+// in the text part reads as quoted material rather than as Heed's own words.
+func indent(pre, s string) string {
+	return pre + strings.ReplaceAll(s, "\n", "\n"+pre)
+}
+
+// mailStyles are the inline styles of the HTML part. Mail clients drop
+// <style> blocks and external sheets, so every element carries its own.
+var mailStyles = map[string]string{
+	"body":   "margin:0;padding:0;background:#f4f4f4;",
+	"wrap":   "max-width:640px;margin:0 auto;padding:24px;background:#ffffff;font-family:-apple-system,'Segoe UI',Helvetica,Arial,'Hiragino Sans','Meiryo',sans-serif;font-size:15px;line-height:1.6;color:#1a1a1a;",
+	"p":      "margin:0 0 12px 0;",
+	"h2":     "margin:24px 0 8px 0;font-size:17px;",
+	"kv":     "border-collapse:collapse;margin:0 0 12px 0;",
+	"k":      "padding:2px 12px 2px 0;color:#555555;vertical-align:top;white-space:nowrap;",
+	"v":      "padding:2px 0;vertical-align:top;",
+	"kev":    "margin:12px 0;padding:10px 12px;background:#fde8e8;border-left:4px solid #c0392b;font-weight:bold;",
+	"alert":  "margin:12px 0;padding:10px 12px;background:#fff4e0;border-left:4px solid #e67e22;",
+	"quote":  "margin:0 0 12px 0;padding:8px 12px;background:#f7f7f7;border-left:3px solid #cccccc;white-space:pre-wrap;",
+	"table":  "border-collapse:collapse;width:100%;margin:0 0 12px 0;font-size:14px;",
+	"th":     "text-align:left;padding:6px 8px;border-bottom:2px solid #cccccc;",
+	"td":     "padding:6px 8px;border-bottom:1px solid #e5e5e5;vertical-align:top;",
+	"why":    "color:#555555;font-size:13px;",
+	"maybe":  "color:#a04000;font-weight:bold;",
+	"due":    "margin:16px 0;font-weight:bold;",
+	"button": "display:inline-block;padding:12px 20px;background:#1f5fbf;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;",
+	"small":  "color:#555555;font-size:13px;",
+	"foot":   "margin:24px 0 0 0;padding-top:12px;border-top:1px solid #e5e5e5;color:#777777;font-size:12px;",
+}
+
+// mailCSS returns a fixed inline style. The styles are constants of this
+// package, never data, so marking them safe CSS is sound.
+func mailCSS(name string) (htmltemplate.CSS, error) {
+	s, ok := mailStyles[name]
+	if !ok {
+		return "", fmt.Errorf("no mail style %q", name)
+	}
+	return htmltemplate.CSS(s), nil
+}

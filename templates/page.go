@@ -1,0 +1,199 @@
+package templates
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// LoginPage is the operator sign-in form (GET /login). It posts the admin
+// token as field "token" to /login; Error is shown when the last try failed.
+type LoginPage struct {
+	Error string
+}
+
+// Each page is its own template set holding the shared layout, so that the
+// pages' blocks cannot collide.
+var (
+	ackPage     = parsePage("ack.html")
+	errorPage   = parsePage("error.html")
+	loginPage   = parsePage("login.html")
+	outboxPage  = parsePage("outbox.html")
+	messagePage = parsePage("message.html")
+	boardPage   = parsePage("board.html")
+)
+
+func parsePage(name string) *htmltemplate.Template {
+	return htmltemplate.Must(htmltemplate.New(name).ParseFS(files, "page/layout.html", "page/"+name))
+}
+
+// render executes a page into a buffer first, so that a template error
+// leaves w untouched and the caller can still send an error page.
+func render(w io.Writer, t *htmltemplate.Template, data any) error {
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return fmt.Errorf("render %s: %w", t.Name(), err)
+	}
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// ackView is the view of the ack page.
+type ackView struct {
+	view
+	A AckPage
+}
+
+// Recorded is the confirmation shown right after an answer was recorded. A
+// "will patch by" answer pauses reminders instead of stopping them, and the
+// person should see until when.
+func (v ackView) Recorded() string {
+	if a := v.A.Answer; a != nil && a.Status == "scheduled" && !a.Until.IsZero() {
+		return v.t("ack.recorded_until", v.Day(a.Until))
+	}
+	return v.t("ack.recorded")
+}
+
+// Checked reports whether the form preselects status: the one already
+// given, so that a person changing only the note does not have to repeat it.
+func (v ackView) Checked(status string) bool {
+	return v.A.Answer != nil && v.A.Answer.Status == status
+}
+
+// RenderAckPage writes the page behind the link in a mail. It changes
+// nothing by itself: the only way to record an answer is its form, which
+// posts to the same URL with the CSRF token.
+func RenderAckPage(w io.Writer, p AckPage) error {
+	p.Advisory = cleanAdvisory(p.Advisory)
+	p.Items = cleanItems(p.Items)
+	p.OrgName = oneLine(p.OrgName)
+	p.Closed = cleanText(p.Closed)
+	p.Error = cleanText(p.Error)
+	if p.Answer != nil {
+		a := *p.Answer
+		a.Note = cleanText(a.Note)
+		p.Answer = &a
+	}
+	v := ackView{view: newView(p.Lang, p.Location), A: p}
+	v.Title = v.t("ack.title", p.Advisory.ID)
+	return render(w, ackPage, v)
+}
+
+// errorView is the view of the error page.
+type errorView struct {
+	view
+	E ErrorPage
+}
+
+// StatusText is the standard reason phrase of the status, in English only
+// because it is a protocol term an operator may search for.
+func (v errorView) StatusText() string { return http.StatusText(v.E.Status) }
+
+// LinkHint reports whether to explain expired links: only for the statuses
+// an ack link produces when it is wrong, expired or superseded.
+func (v errorView) LinkHint() bool {
+	switch v.E.Status {
+	case http.StatusNotFound, http.StatusGone, http.StatusForbidden:
+		return true
+	}
+	return false
+}
+
+// RenderErrorPage writes an error page in the page's language.
+func RenderErrorPage(w io.Writer, p ErrorPage) error {
+	p.Title = oneLine(p.Title)
+	p.Message = cleanText(p.Message)
+	v := errorView{view: newView(p.Lang, nil), E: p}
+	v.Title = p.Title
+	if v.Title == "" {
+		v.Title = v.t("err.title")
+	}
+	return render(w, errorPage, v)
+}
+
+// loginView is the view of the sign-in page; operator pages are English.
+type loginView struct {
+	view
+	L LoginPage
+}
+
+// RenderLoginPage writes the operator sign-in form.
+func RenderLoginPage(w io.Writer, p LoginPage) error {
+	v := loginView{view: newView(langEN, nil), L: p}
+	v.Title = "Sign in — Heed"
+	return render(w, loginPage, v)
+}
+
+// outboxView is the view of the outbox list.
+type outboxView struct {
+	view
+	O OutboxPage
+}
+
+// RenderOutboxPage writes the list of the newest outbox messages. Times are
+// shown in UTC: operators compare them with relay logs, not with a mailbox.
+func RenderOutboxPage(w io.Writer, p OutboxPage) error {
+	v := outboxView{view: newView(langEN, time.UTC), O: p}
+	v.Title = "Outbox — Heed"
+	return render(w, outboxPage, v)
+}
+
+// messageView is the view of one outbox message.
+type messageView struct {
+	view
+	M OutboxMessagePage
+}
+
+// RenderOutboxMessagePage writes one message: its headers, its text part,
+// and its HTML part in a sandboxed iframe, so that the mail's HTML never
+// runs in the operator's session even if it were hostile.
+func RenderOutboxMessagePage(w io.Writer, p OutboxMessagePage) error {
+	v := messageView{view: newView(langEN, time.UTC), M: p}
+	v.Title = fmt.Sprintf("Message %d — Heed", p.Row.ID)
+	return render(w, messagePage, v)
+}
+
+// boardView is the view of the board of cases.
+type boardView struct {
+	view
+	B BoardPage
+}
+
+// Silent counts the open, unanswered cases: the list Heed exists to show.
+func (v boardView) Silent() int {
+	n := 0
+	for _, r := range v.B.Rows {
+		if isSilent(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func isSilent(r CaseRow) bool { return r.State == "open" && r.Answer == nil }
+
+// RenderBoardPage writes the board of cases. Silent cases come first (the
+// rest keep the caller's order), since they are why an operator looks.
+func RenderBoardPage(w io.Writer, p BoardPage) error {
+	rows := slices.Clone(p.Rows)
+	slices.SortStableFunc(rows, func(a, b CaseRow) int {
+		switch sa, sb := isSilent(a), isSilent(b); {
+		case sa && !sb:
+			return -1
+		case sb && !sa:
+			return 1
+		}
+		return 0
+	})
+	for i := range rows {
+		rows[i].AdvisoryTitle = oneLine(rows[i].AdvisoryTitle)
+		rows[i].Severity = oneLine(rows[i].Severity)
+	}
+	v := boardView{view: newView(langEN, time.UTC), B: BoardPage{Rows: rows}}
+	v.Title = "Cases — Heed"
+	return render(w, boardPage, v)
+}

@@ -1,0 +1,126 @@
+package templates
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// view is embedded in what every template executes on: it carries the
+// language-bound helpers as methods, so that one template serves both
+// languages and the helpers need no global state.
+type view struct {
+	Title string
+	lang  string
+	loc   *time.Location
+}
+
+func newView(lang string, loc *time.Location) view {
+	if _, ok := catalogs[lang]; !ok {
+		lang = langEN
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return view{lang: lang, loc: loc}
+}
+
+// Lang is the language the view renders, always one with a catalog.
+func (v view) Lang() string { return v.lang }
+
+// T returns the catalog sentence for key, formatted with args. A missing
+// key is an error rather than an empty string so that tests catch it.
+func (v view) T(key string, args ...any) (string, error) {
+	s, ok := catalogs[v.lang][key]
+	if !ok {
+		return "", fmt.Errorf("no %q sentence for %q", v.lang, key)
+	}
+	if len(args) == 0 {
+		return s, nil
+	}
+	return fmt.Sprintf(s, args...), nil
+}
+
+// t is T for Go code, where the keys are constants and known to exist.
+func (v view) t(key string, args ...any) string {
+	s, err := v.T(key, args...)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Time formats an instant in the view's location, "" for the zero time.
+// Japanese readers get 2006年1月2日 15:04; the zone stays in both because an
+// organization's staff may sit in another time zone than its location.
+func (v view) Time(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(v.loc)
+	if v.lang == langJA {
+		return t.Format("2006年1月2日 15:04 MST")
+	}
+	return t.Format("2006-01-02 15:04 MST")
+}
+
+// Day formats a calendar date, such as the date until which reminders pause.
+func (v view) Day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(v.loc)
+	if v.lang == langJA {
+		return t.Format("2006年1月2日")
+	}
+	return t.Format("2006-01-02")
+}
+
+// Sev names a severity in the view's language; an unknown value from an
+// advisory is shown as given.
+func (v view) Sev(s string) string {
+	if t, err := v.T("sev." + strings.ToLower(s)); err == nil {
+		return t
+	}
+	return s
+}
+
+// Status names an answer status such as "not_affected".
+func (v view) Status(s string) string {
+	if t, err := v.T("st." + s); err == nil {
+		return t
+	}
+	return s
+}
+
+// Remedy names a remediation category; the CSAF categories are translated,
+// anything else is shown as given.
+func (v view) Remedy(category string) string {
+	if category == "" {
+		return v.t("rem.other")
+	}
+	if t, err := v.T("rem." + strings.ToLower(category)); err == nil {
+		return t
+	}
+	return category
+}
+
+// Lines splits a sentence at its newlines, for HTML where a newline would
+// collapse into a space.
+func (v view) Lines(s string) []string { return strings.Split(s, "\n") }
+
+// Link returns u if it may be shown as a link (http or https), else "".
+func (v view) Link(u string) string { return linkURL(u) }
+
+// Org names the organization in a sentence, with a fallback when unknown.
+func (v view) Org(name string) string {
+	if name == "" {
+		return v.t("org.fallback")
+	}
+	return name
+}
+
+// Statuses lists the answer statuses in the order the form offers them.
+func (v view) Statuses() []string {
+	return []string{"patched", "mitigated", "not_affected", "scheduled"}
+}
