@@ -1,0 +1,368 @@
+package relay
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+const (
+	sender    = "heed@agency.example"
+	recipient = "security@org.example"
+)
+
+// message returns a small CRLF message whose body names n, so tests can tell
+// messages apart.
+func message(n int) []byte {
+	return fmt.Appendf(nil, "From: Heed <%s>\r\nTo: <%s>\r\nSubject: advisory %d\r\n\r\nPlease answer: https://heed.example/a/%d\r\n", sender, recipient, n, n)
+}
+
+func send(t *testing.T, r *Relay, msg []byte) string {
+	t.Helper()
+	reply, err := r.Send(t.Context(), sender, recipient, msg)
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if !strings.HasPrefix(reply, "250 ") {
+		t.Fatalf("reply = %q, want a 250", reply)
+	}
+	return reply
+}
+
+// relayError asserts err is an *Error at stage and returns it.
+func relayError(t *testing.T, err error, stage string) *Error {
+	t.Helper()
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *Error", err, err)
+	}
+	if e.Stage != stage {
+		t.Fatalf("stage = %q, want %q (err %v)", e.Stage, stage, err)
+	}
+	return e
+}
+
+func TestSendPlain(t *testing.T) {
+	tr := startRelay(t, &backend{}, TLSNone)
+	r := newRelay(t, tr, Config{})
+
+	reply := send(t, r, message(1))
+	if reply != "250 2.0.0 OK: queued" {
+		t.Errorf("reply = %q", reply)
+	}
+	msgs := tr.be.messages()
+	if len(msgs) != 1 || msgs[0].from != sender || msgs[0].to != recipient || msgs[0].tls {
+		t.Fatalf("relay got %+v", msgs)
+	}
+}
+
+func TestSendStartTLSWithAuth(t *testing.T) {
+	be := &backend{user: "heed", pass: "s3cret"}
+	tr := startRelay(t, be, TLSStartTLS)
+
+	t.Run("authenticated", func(t *testing.T) {
+		r := newRelay(t, tr, Config{TLS: TLSStartTLS, Username: "heed", Password: "s3cret"})
+		send(t, r, message(1))
+		msgs := be.messages()
+		if len(msgs) != 1 || !msgs[0].tls || msgs[0].user != "heed" {
+			t.Fatalf("relay got %+v, want one message over TLS as heed", msgs)
+		}
+	})
+	t.Run("wrong password", func(t *testing.T) {
+		r := newRelay(t, tr, Config{TLS: TLSStartTLS, Username: "heed", Password: "wrong"})
+		_, err := r.Send(t.Context(), sender, recipient, message(2))
+		e := relayError(t, err, StageAuth)
+		if e.Code != 535 || e.Temporary || !IsConfigError(err) || IsPermanent(err) {
+			t.Fatalf("err = %+v: want 535, config error, not permanent for the address", e)
+		}
+		if strings.Contains(err.Error(), "wrong") {
+			t.Errorf("error text leaks the password: %v", err)
+		}
+	})
+	t.Run("untrusted certificate", func(t *testing.T) {
+		r := newRelay(t, tr, Config{TLS: TLSStartTLS, TLSConfig: &tls.Config{}})
+		_, err := r.Send(t.Context(), sender, recipient, message(3))
+		e := relayError(t, err, StageTLS)
+		if e.Temporary || !IsConfigError(err) {
+			t.Fatalf("err = %+v: want a lasting config error", e)
+		}
+	})
+}
+
+func TestSendImplicitTLS(t *testing.T) {
+	be := &backend{user: "heed", pass: "s3cret"}
+	tr := startRelay(t, be, TLSImplicit)
+	r := newRelay(t, tr, Config{TLS: TLSImplicit, Username: "heed", Password: "s3cret"})
+
+	send(t, r, message(1))
+	if msgs := be.messages(); len(msgs) != 1 || !msgs[0].tls {
+		t.Fatalf("relay got %+v, want one message over TLS", msgs)
+	}
+}
+
+func TestStartTLSRequired(t *testing.T) {
+	tr := startRelay(t, &backend{}, TLSNone)
+	r := newRelay(t, tr, Config{TLS: TLSStartTLS})
+
+	_, err := r.Send(t.Context(), sender, recipient, message(1))
+	e := relayError(t, err, StageTLS)
+	if e.Temporary || !IsConfigError(err) || IsPermanent(err) {
+		t.Fatalf("err = %+v: want a lasting config error", e)
+	}
+	if len(tr.be.messages()) != 0 {
+		t.Fatal("message was sent in clear")
+	}
+}
+
+func TestRcptRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		reply     *smtp.SMTPError
+		temporary bool
+	}{
+		{"451 is temporary", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, true},
+		{"550 is permanent", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := startRelay(t, &backend{rcpt: func(string) error { return tc.reply }}, TLSNone)
+			r := newRelay(t, tr, Config{})
+
+			_, err := r.Send(t.Context(), sender, recipient, message(1))
+			e := relayError(t, err, StageRcpt)
+			want := fmt.Sprintf("%d.%d.%d", tc.reply.EnhancedCode[0], tc.reply.EnhancedCode[1], tc.reply.EnhancedCode[2])
+			if e.Code != tc.reply.Code || e.Enhanced != want || e.Message != tc.reply.Message {
+				t.Errorf("err = %+v, want %d %s %s", e, tc.reply.Code, want, tc.reply.Message)
+			}
+			if IsTemporary(err) != tc.temporary || IsPermanent(err) == tc.temporary || IsConfigError(err) {
+				t.Errorf("temporary=%v permanent=%v config=%v", IsTemporary(err), IsPermanent(err), IsConfigError(err))
+			}
+		})
+	}
+}
+
+func TestDroppedConnection(t *testing.T) {
+	var mu sync.Mutex
+	drop := true
+	be := &backend{data: func(c *smtp.Conn) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if drop {
+			drop = false
+			c.Conn().Close()
+		}
+		return nil
+	}}
+	tr := startRelay(t, be, TLSNone)
+	r := newRelay(t, tr, Config{})
+
+	_, err := r.Send(t.Context(), sender, recipient, message(1))
+	e := relayError(t, err, StageData)
+	if !e.Temporary || IsPermanent(err) {
+		t.Fatalf("err = %+v, want temporary", e)
+	}
+	send(t, r, message(2))
+	if total, _, _ := tr.ln.counts(); total != 2 {
+		t.Errorf("relay accepted %d connections, want 2 (a new one after the drop)", total)
+	}
+}
+
+func TestStalePooledConnection(t *testing.T) {
+	tr := startRelay(t, &backend{}, TLSNone)
+	r := newRelay(t, tr, Config{})
+
+	send(t, r, message(1))
+	tr.be.dropAll() // the relay restarts while Heed's connection idles
+	send(t, r, message(2))
+	if total, _, _ := tr.ln.counts(); total != 2 {
+		t.Errorf("relay accepted %d connections, want 2", total)
+	}
+}
+
+func TestConnectionReuse(t *testing.T) {
+	tr := startRelay(t, &backend{}, TLSNone)
+	r := newRelay(t, tr, Config{})
+
+	for i := range 50 {
+		send(t, r, message(i))
+	}
+	if total, _, _ := tr.ln.counts(); total != 1 {
+		t.Errorf("relay accepted %d connections for 50 sequential sends, want 1", total)
+	}
+	if n := len(tr.be.messages()); n != 50 {
+		t.Errorf("relay got %d messages, want 50", n)
+	}
+}
+
+func TestMaxConns(t *testing.T) {
+	const maxConns, senders, each = 3, 20, 5
+	// A slow relay makes the senders overlap.
+	be := &backend{data: func(*smtp.Conn) error { time.Sleep(5 * time.Millisecond); return nil }}
+	tr := startRelay(t, be, TLSNone)
+	r := newRelay(t, tr, Config{MaxConns: maxConns})
+
+	var wg sync.WaitGroup
+	errs := make(chan error, senders*each)
+	for g := range senders {
+		wg.Go(func() {
+			for i := range each {
+				if _, err := r.Send(t.Context(), sender, recipient, message(g*each+i)); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	total, _, peak := tr.ln.counts()
+	t.Logf("connections: %d accepted, at most %d at once", total, peak)
+	if peak > maxConns {
+		t.Errorf("relay saw %d simultaneous connections, MaxConns is %d", peak, maxConns)
+	}
+	if peak < 2 {
+		t.Errorf("relay saw at most %d connection at once: senders did not run concurrently", peak)
+	}
+	if n := len(be.messages()); n != senders*each {
+		t.Errorf("relay got %d messages, want %d", n, senders*each)
+	}
+}
+
+func TestBytesUnchanged(t *testing.T) {
+	tr := startRelay(t, &backend{}, TLSNone)
+	r := newRelay(t, tr, Config{})
+
+	msg := []byte("From: Heed <heed@agency.example>\r\n" +
+		"To: <security@org.example>\r\n" +
+		"Subject: =?UTF-8?B?44K744Kt44Ol44Oq44OG44Kj?=\r\n" +
+		"Content-Type: text/plain; charset=UTF-8\r\n" +
+		"Content-Transfer-Encoding: 8bit\r\n" +
+		"\r\n" +
+		".leading dot\r\n" +
+		"..two dots\r\n" +
+		".\r\n" +
+		"脆弱性 CVE-2019-11510 の対応状況を教えてください。\r\n" +
+		strings.Repeat("x", 990) + "\r\n" +
+		"trailing spaces   \r\n" +
+		"\r\n" +
+		"\r\n")
+	send(t, r, msg)
+	msgs := tr.be.messages()
+	if len(msgs) != 1 || !bytes.Equal(msgs[0].data, msg) {
+		t.Fatalf("delivered bytes differ from sent bytes:\n got %q\nwant %q", msgs[0].data, msg)
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	tr := startRelay(t, &backend{}, TLSNone)
+	r := newRelay(t, tr, Config{IdleTimeout: 20 * time.Millisecond})
+
+	send(t, r, message(1))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, active, _ := tr.ln.counts(); active == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("idle connection still open")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	send(t, r, message(2))
+	if total, _, _ := tr.ln.counts(); total != 2 {
+		t.Errorf("relay accepted %d connections, want 2", total)
+	}
+}
+
+func TestContextWhileWaiting(t *testing.T) {
+	release := make(chan struct{})
+	be := &backend{data: func(*smtp.Conn) error { <-release; return nil }}
+	tr := startRelay(t, be, TLSNone)
+	r := newRelay(t, tr, Config{MaxConns: 1})
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := r.Send(context.Background(), sender, recipient, message(1))
+		first <- err
+	}()
+	for len(r.slots) == 0 { // wait until the first Send holds the only slot
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	_, err := r.Send(ctx, sender, recipient, message(2))
+	if !errors.Is(err, context.DeadlineExceeded) || !IsTemporary(err) {
+		t.Errorf("err = %v, want a temporary deadline error", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("first Send: %v", err)
+	}
+}
+
+func TestContextDuringSession(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	be := &backend{data: func(*smtp.Conn) error { <-release; return nil }}
+	tr := startRelay(t, be, TLSNone)
+	r := newRelay(t, tr, Config{})
+
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := r.Send(ctx, sender, recipient, message(1))
+	e := relayError(t, err, StageData)
+	if !errors.Is(err, context.DeadlineExceeded) || !e.Temporary {
+		t.Errorf("err = %v, want a temporary deadline error", err)
+	}
+}
+
+func TestClose(t *testing.T) {
+	tr := startRelay(t, &backend{}, TLSNone)
+	r := newRelay(t, tr, Config{})
+	send(t, r, message(1))
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Send(t.Context(), sender, recipient, message(2)); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Close: %v, want ErrClosed", err)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+		ok   bool
+	}{
+		{"defaults", Config{Addr: "smtp.example.com:587"}, true},
+		{"no port", Config{Addr: "smtp.example.com"}, false},
+		{"no host", Config{Addr: ":25"}, false},
+		{"unknown TLS mode", Config{Addr: "smtp.example.com:587", TLS: "ssl"}, false},
+		{"password in clear to another host", Config{Addr: "smtp.example.com:25", TLS: TLSNone, Username: "u", Password: "p"}, false},
+		{"password in clear to loopback", Config{Addr: "127.0.0.1:25", TLS: TLSNone, Username: "u", Password: "p"}, true},
+		{"password without user", Config{Addr: "smtp.example.com:587", Password: "p"}, false},
+		{"negative timeout", Config{Addr: "smtp.example.com:587", Timeout: -time.Second}, false},
+		{"hello name with space", Config{Addr: "smtp.example.com:587", HelloName: "heed host"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := New(tc.cfg)
+			if (err == nil) != tc.ok {
+				t.Fatalf("New: err = %v, want ok=%v", err, tc.ok)
+			}
+			if err == nil {
+				r.Close()
+			} else if strings.Contains(err.Error(), "p\"") {
+				t.Errorf("error leaks the password: %v", err)
+			}
+		})
+	}
+}
