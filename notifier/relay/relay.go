@@ -51,7 +51,8 @@ type Config struct {
 	// MaxConns bounds simultaneous connections and so simultaneous Sends;
 	// default 4.
 	MaxConns int
-	// Timeout bounds the dial and each command; default 30s.
+	// Timeout bounds connection setup (dial, greeting, TLS, AUTH together),
+	// each later command, and the writing of a message body; default 30s.
 	Timeout time.Duration
 	// IdleTimeout closes pooled connections left unused this long; default
 	// 30s, below the usual relay idle limits so Heed, not the relay, hangs up.
@@ -153,8 +154,12 @@ func defaultHelloName() string {
 //
 // reply is the relay's final answer to DATA ("250 2.0.0 Ok: queued as
 // 4BC1"); only then is the message sent. Failures are *Error values: see
-// IsTemporary, IsPermanent and IsConfigError. Send blocks while MaxConns
-// Sends are running, until ctx ends.
+// IsTemporary, IsPermanent and IsConfigError. A temporary failure at
+// StageData after the body was written may hide a message the relay kept;
+// retrying then risks a duplicate, never a loss, as the outbox intends.
+//
+// Send blocks while MaxConns Sends are running, until ctx ends; ctx also
+// interrupts a conversation under way, closing its connection.
 func (r *Relay) Send(ctx context.Context, from, to string, msg []byte) (reply string, err error) {
 	if strings.ContainsAny(from, "\r\n") || strings.ContainsAny(to, "\r\n") || to == "" {
 		return "", fmt.Errorf("relay: invalid envelope address %q -> %q", from, to)
@@ -262,8 +267,9 @@ func (r *Relay) get(ctx context.Context) (c *conn, reused bool, err error) {
 	return c, false, err
 }
 
-// put returns c to the pool after a successful message; the next MAIL FROM
-// starts a new transaction, as RFC 5321 allows after the reply to DATA.
+// put returns c to the pool after a successful message. The next MAIL FROM
+// starts a new transaction, as RFC 5321 allows after the reply to DATA; an
+// RSET would cost a round trip, two with go-smtp, whose Reset re-sends EHLO.
 func (r *Relay) put(c *conn) {
 	r.mu.Lock()
 	if r.closed {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -93,6 +94,34 @@ func TestSendStartTLSWithAuth(t *testing.T) {
 		e := relayError(t, err, StageTLS)
 		if e.Temporary || !IsConfigError(err) {
 			t.Fatalf("err = %+v: want a lasting config error", e)
+		}
+	})
+}
+
+func TestAuthVariants(t *testing.T) {
+	t.Run("LOGIN when PLAIN is not offered", func(t *testing.T) {
+		be := &backend{user: "heed", pass: "s3cret", mechs: []string{sasl.Login}}
+		tr := startRelay(t, be, TLSStartTLS)
+		r := newRelay(t, tr, Config{TLS: TLSStartTLS, Username: "heed", Password: "s3cret"})
+		send(t, r, message(1))
+		if msgs := be.messages(); len(msgs) != 1 || msgs[0].user != "heed" {
+			t.Fatalf("relay got %+v, want one message as heed", msgs)
+		}
+	})
+	t.Run("in clear to a loopback relay", func(t *testing.T) {
+		be := &backend{user: "heed", pass: "s3cret", insecureAuth: true}
+		tr := startRelay(t, be, TLSNone)
+		r := newRelay(t, tr, Config{TLS: TLSNone, Username: "heed", Password: "s3cret"})
+		send(t, r, message(1))
+	})
+	t.Run("no usable mechanism", func(t *testing.T) {
+		be := &backend{user: "heed", pass: "s3cret", mechs: []string{"CRAM-MD5"}}
+		tr := startRelay(t, be, TLSStartTLS)
+		r := newRelay(t, tr, Config{TLS: TLSStartTLS, Username: "heed", Password: "s3cret"})
+		_, err := r.Send(t.Context(), sender, recipient, message(1))
+		relayError(t, err, StageAuth)
+		if !IsConfigError(err) {
+			t.Fatalf("err = %v, want a config error", err)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -30,7 +31,12 @@ type received struct {
 // backend is a go-smtp backend that records messages and can be told to
 // refuse, stall or drop, so tests exercise the real protocol.
 type backend struct {
-	user, pass string // when set, MAIL requires AUTH PLAIN with these
+	user, pass string // when set, MAIL requires AUTH with these
+	// mechs are the AUTH mechanisms offered: sasl.Plain (default) and
+	// sasl.Login.
+	mechs []string
+	// insecureAuth offers AUTH without TLS.
+	insecureAuth bool
 
 	// rcpt, when set, answers RCPT TO; a non-nil error is the reply.
 	rcpt func(to string) error
@@ -77,17 +83,49 @@ func (s *session) AuthMechanisms() []string {
 	if s.be.user == "" {
 		return nil
 	}
+	if s.be.mechs != nil {
+		return s.be.mechs
+	}
 	return []string{sasl.Plain}
 }
 
 func (s *session) Auth(mech string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(identity, username, password string) error {
+	if !slices.Contains(s.AuthMechanisms(), mech) {
+		return nil, smtp.ErrAuthUnknownMechanism
+	}
+	check := func(username, password string) error {
 		if username != s.be.user || password != s.be.pass {
 			return smtp.ErrAuthFailed
 		}
 		s.user = username
 		return nil
+	}
+	if mech == sasl.Login {
+		return &loginServer{check: check}, nil
+	}
+	return sasl.NewPlainServer(func(_, username, password string) error {
+		return check(username, password)
 	}), nil
+}
+
+// loginServer is the server side of the obsolete LOGIN mechanism, which
+// go-sasl implements only as a client.
+type loginServer struct {
+	check    func(username, password string) error
+	username []byte
+	asked    bool
+}
+
+func (l *loginServer) Next(response []byte) ([]byte, bool, error) {
+	switch {
+	case l.username == nil && response == nil && !l.asked:
+		l.asked = true
+		return []byte("Username:"), false, nil
+	case l.username == nil:
+		l.username = response
+		return []byte("Password:"), false, nil
+	}
+	return nil, true, l.check(string(l.username), string(response))
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
@@ -189,6 +227,7 @@ func startRelay(tb testing.TB, be *backend, mode string) *testRelay {
 	srv.Domain = "relay.test"
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	srv.EnableSMTPUTF8 = true
+	srv.AllowInsecureAuth = be.insecureAuth
 
 	tcp, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
