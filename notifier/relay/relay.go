@@ -164,6 +164,12 @@ func (r *Relay) Send(ctx context.Context, from, to string, msg []byte) (reply st
 	if strings.ContainsAny(from, "\r\n") || strings.ContainsAny(to, "\r\n") || to == "" {
 		return "", fmt.Errorf("relay: invalid envelope address %q -> %q", from, to)
 	}
+	// Checked first because select picks at random among ready cases, and a
+	// Send that won a slot with a dead ctx would close a good pooled
+	// connection.
+	if err := ctx.Err(); err != nil {
+		return "", &Error{Stage: StageDial, Temporary: true, err: err, Message: err.Error()}
+	}
 	select {
 	case r.slots <- struct{}{}:
 	case <-ctx.Done():
