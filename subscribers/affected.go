@@ -28,11 +28,15 @@ const (
 // Range is one span of versions. Introduced is inclusive ("0" or empty means
 // from the beginning), Fixed is exclusive, LastAffected is inclusive, Limit is
 // an exclusive upper bound on where the range applies (OSV).
+// IntroducedExclusive makes Introduced exclusive: a vers ">" constraint, and
+// the right half of a range split by "!=", need it. A consumer that ignores
+// it includes one version too many, never one too few.
 type Range struct {
-	Introduced   string `json:"introduced,omitempty"`
-	Fixed        string `json:"fixed,omitempty"`
-	LastAffected string `json:"last_affected,omitempty"`
-	Limit        string `json:"limit,omitempty"`
+	Introduced          string `json:"introduced,omitempty"`
+	Fixed               string `json:"fixed,omitempty"`
+	LastAffected        string `json:"last_affected,omitempty"`
+	Limit               string `json:"limit,omitempty"`
+	IntroducedExclusive bool   `json:"introduced_exclusive,omitempty"`
 }
 
 // Affected is one product entry of a normalized advisory: how to recognize
