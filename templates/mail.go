@@ -155,6 +155,15 @@ func (v mailView) Due() string {
 	return v.t("due", v.Time(v.M.DueAt))
 }
 
+// ItemsHeading titles the items table: once a case is closed the items are
+// no longer "affected", only what the case was about.
+func (v mailView) ItemsHeading() string {
+	if v.Open() {
+		return v.t("sec.items", len(v.M.Items))
+	}
+	return v.t("sec.items_was", len(v.M.Items))
+}
+
 // AnyPossible reports whether an item has no version, so the mail adds a
 // hint to check the installed version.
 func (v mailView) AnyPossible() bool {

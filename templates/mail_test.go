@@ -53,6 +53,7 @@ func TestRenderMailSubject(t *testing.T) {
 		{"ja notice", sampleMail(KindNotice, "ja"), "[Heed] 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},
 		{"ja reminder", jaReminder, "[Heed] 再通知 2: 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},
 		{"unknown lang is English", sampleMail(KindNotice, "fr"), "[Heed] CRITICAL: SA44101 Pulse Connect Secure arbitrary file read — action required"},
+		{"language tag", sampleMail(KindNotice, "ja-JP"), "[Heed] 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +126,13 @@ func TestRenderMailEveryKind(t *testing.T) {
 				open := kind == KindNotice || kind == KindReminder
 				if got := strings.Contains(m.Text, d.AckURL); got != open {
 					t.Errorf("text has the ack link: %v, want %v", got, open)
+				}
+				if got := strings.Contains(m.HTML, d.AckURL); got != open {
+					t.Errorf("HTML has the ack link: %v, want %v", got, open)
+				}
+				urgent := strings.Contains(m.Text, "Treat it as urgent") || strings.Contains(m.Text, "最優先")
+				if urgent != open {
+					t.Errorf("text urges action: %v, want %v", urgent, open)
 				}
 				checkMailHTML(t, m.HTML)
 			})

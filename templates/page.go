@@ -10,12 +10,6 @@ import (
 	"time"
 )
 
-// LoginPage is the operator sign-in form (GET /login). It posts the admin
-// token as field "token" to /login; Error is shown when the last try failed.
-type LoginPage struct {
-	Error string
-}
-
 // Each page is its own template set holding the shared layout, so that the
 // pages' blocks cannot collide.
 var (

@@ -80,3 +80,9 @@ type CaseRow struct {
 type BoardPage struct {
 	Rows []CaseRow
 }
+
+// LoginPage is the operator sign-in form (GET /login). It posts the admin
+// token as field "token" to /login; Error is shown when the last try failed.
+type LoginPage struct {
+	Error string
+}

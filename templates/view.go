@@ -15,7 +15,14 @@ type view struct {
 	loc   *time.Location
 }
 
+// newView binds a view to a language and a location. A language tag such as
+// "ja-JP" or "JA" counts as its primary language; one without a catalog is
+// English. A nil location is UTC.
 func newView(lang string, loc *time.Location) view {
+	lang = strings.ToLower(lang)
+	if i := strings.IndexAny(lang, "-_"); i > 0 {
+		lang = lang[:i]
+	}
 	if _, ok := catalogs[lang]; !ok {
 		lang = langEN
 	}
