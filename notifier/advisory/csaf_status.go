@@ -166,27 +166,27 @@ func (c *csafConverter) entry(p *csafProduct, status subscribers.Status) (subscr
 	return e, spec
 }
 
-// versions reads the product's version information: a range text (vers or
-// free text), else an exact version (a plain version as is, a list or phrase
-// through the phrase reader), else every version. It also returns the text
-// it read, for notes.
+// versions reads the product's version information: a range text, else an
+// exact version, else every version. A "vers:" string is read as vers
+// wherever it stands (CISA puts "vers:all/*" in product_version); a plain
+// exact version is taken as is; anything else (lists, phrases, ranges) goes
+// through the phrase reader. It also returns the text it read, for notes.
 func (p *csafProduct) versions() (versionSpec, bool, string) {
-	switch {
-	case p.rangeText != "":
-		if strings.HasPrefix(p.rangeText, "vers:") {
-			spec, ok := readVers(p.rangeText)
-			return spec, ok, p.rangeText
-		}
-		spec, ok := readVersionText(p.rangeText)
-		return spec, ok, p.rangeText
-	case p.version != "":
-		if p.scheme == subscribers.SchemeRPM || p.purl != "" || versionLike(p.version) && !strings.Contains(p.version, "|") {
-			return versionSpec{versions: []string{p.version}}, true, p.version
-		}
-		spec, ok := readVersionText(p.version)
-		return spec, ok, p.version
+	text := p.rangeText
+	if text == "" {
+		text = p.version
 	}
-	return versionSpec{every: true}, true, ""
+	switch {
+	case text == "":
+		return versionSpec{every: true}, true, ""
+	case strings.HasPrefix(text, "vers:"):
+		spec, ok := readVers(text)
+		return spec, ok, text
+	case p.rangeText == "" && (p.scheme == subscribers.SchemeRPM || p.purl != "" || versionLike(text) && !strings.Contains(text, "|")):
+		return versionSpec{versions: []string{text}}, true, text
+	}
+	spec, ok := readVersionText(text)
+	return spec, ok, text
 }
 
 func productLabel(p *csafProduct) string {

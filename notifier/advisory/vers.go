@@ -7,22 +7,26 @@ import (
 )
 
 // readVers reads a "vers:<scheme>/<constraints>" string (the package-url
-// vers specification) as CSAF product_version_range names use it. The
-// constraints are "|"-separated comparator terms, which readVersionText
-// already pairs the way vers does (a lower bound with the upper bound that
-// follows it). Real documents bend the syntax ("vers:all/<V2.8"), so an
-// unknown scheme is read as generic rather than refused.
+// vers specification) as CSAF product_version_range names use it, with
+// subscribers.ParseVers, which owns vers and orders constraints under the
+// scheme. Real documents bend the syntax ("vers:all/<V2.8 SP1", spaces in
+// versions), so when ParseVers refuses a string the constraints are given to
+// the phrase reader instead, with the scheme read as ParseVers would.
 func readVers(s string) (versionSpec, bool) {
+	scheme, versions, ranges, err := subscribers.ParseVers(s)
+	if err == nil {
+		return versionSpec{scheme: scheme, versions: versions, ranges: ranges}, len(versions)+len(ranges) > 0
+	}
 	body, ok := strings.CutPrefix(strings.TrimSpace(s), "vers:")
 	if !ok {
 		return versionSpec{}, false
 	}
-	scheme, constraints, ok := strings.Cut(body, "/")
+	rawScheme, constraints, ok := strings.Cut(body, "/")
 	if !ok {
 		return versionSpec{}, false
 	}
 	spec, ok := readVersionText(constraints)
-	spec.scheme = versScheme(scheme)
+	spec.scheme = versScheme(rawScheme)
 	return spec, ok
 }
 

@@ -30,8 +30,9 @@ type versionSpec struct {
 //     "through X" (X included); "X and later", "X or newer" (X onwards);
 //     "A through B", "A to B", "A - B", "between A and B" (both included);
 //     "A (including) and B (excluding)";
-//   - a leading "All versions", "All firmware versions", "Versions" or
-//     "Version" and a trailing parenthetical or "with …" qualifier, which are
+//   - words up to "version(s)" ("All versions", "All firmware versions",
+//     "SCADA Web Server Version"), words before a first comparator ("BIOS <
+//     V21.01") and a trailing parenthetical or "with …" qualifier, which are
 //     dropped; "*" and "All versions" alone mean every version.
 //
 // A version itself may contain spaces ("V14 SP1 Update 10", "2017 R2") but
@@ -118,25 +119,27 @@ func readAlternative(alt string) (cs []constraint, every, ok bool) {
 	if everyText.MatchString(s) {
 		return nil, true, true
 	}
-	if m := spanInclExc.FindStringSubmatch(s); m != nil {
-		a, okA := cleanVersion(m[1])
-		b, okB := cleanVersion(m[2])
-		return []constraint{{op: "between", span: subscribers.Range{Introduced: a, Fixed: b}}}, false, okA && okB
-	}
 	if rest := allPrefix.ReplaceAllString(s, ""); rest != s {
 		if rest == "" {
 			return nil, true, true
 		}
 		s = rest
 	}
+	if m := spanInclExc.FindStringSubmatch(s); m != nil {
+		a, okA := cleanVersion(m[1])
+		b, okB := cleanVersion(m[2])
+		return []constraint{{op: "between", span: subscribers.Range{Introduced: a, Fixed: b}}}, false, okA && okB
+	}
 	// Split before every comparator: ">= V2.0 and < V2.6" is two constraints.
 	locs := comparator.FindAllStringIndex(s, -1)
 	if len(locs) == 0 {
 		return readPhrase(s)
 	}
+	// Words before the first comparator name a component ("BIOS < V21.01")
+	// and are dropped; a version there ("1.5 | 2.0 <= 2.8") is kept.
 	var pieces []string
-	if locs[0][0] > 0 {
-		pieces = append(pieces, s[:locs[0][0]])
+	if lead := s[:locs[0][0]]; strings.ContainsAny(lead, "0123456789") {
+		pieces = append(pieces, lead)
 	}
 	for i, loc := range locs {
 		end := len(s)
