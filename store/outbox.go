@@ -178,3 +178,13 @@ func (tx *Tx) MailCounts() (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// MailExists reports whether a message with this Message-ID is in the outbox.
+func (tx *Tx) MailExists(messageID string) (bool, error) {
+	var n int
+	err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM outbox WHERE message_id = ?`, messageID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("look up mail: %w", err)
+	}
+	return n > 0, nil
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
+)
+
+// app is what every command that touches the database shares.
+type app struct {
+	cfg     Config
+	db      *store.DB
+	engine  *notifier.Engine
+	matcher *subscribers.Matcher
+}
+
+// openApp opens the store and builds the engine (without a relay: a command
+// queues mail; the server delivers it).
+func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger, relay notifier.Relay) (*app, error) {
+	db, err := store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := ackSecret(ctx, db, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	matcher, err := newMatcher(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	eng, err := notifier.New(notifier.Config{
+		DB: db, Matcher: matcher, Clock: clk, Policies: cfg.policies(), PublicURL: cfg.HTTP.PublicURL,
+		From: cfg.SMTP.From, AckSecret: secret, Relay: relay, Hold: cfg.SMTP.Addr == "",
+		Senders: cfg.SMTP.MaxConns, Logger: log,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &app{cfg: cfg, db: db, engine: eng, matcher: matcher}, nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+func newMatcher(cfg Config) (*subscribers.Matcher, error) {
+	aliases := subscribers.DefaultAliases()
+	for i, al := range cfg.Aliases {
+		if err := aliases.Add(al.Kind, al.Names...); err != nil {
+			return nil, fmt.Errorf("config alias[%d]: %w", i, err)
+		}
+	}
+	return subscribers.NewMatcher(aliases), nil
+}
+
+// ackSecret returns the key that signs links: from the config or the
+// environment, else one generated once and kept in the database, so links
+// stay valid across restarts.
+func ackSecret(ctx context.Context, db *store.DB, cfg Config) ([]byte, error) {
+	if cfg.HTTP.AckSecret != "" {
+		return []byte(cfg.HTTP.AckSecret), nil
+	}
+	var secret string
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		secret, err = tx.Setting("ack_secret")
+		if errors.Is(err, store.ErrNotFound) {
+			secret = randomHex(32)
+			return tx.SetSetting("ack_secret", secret)
+		}
+		return err
+	})
+	return []byte(secret), err
+}
+
+// adminTokenHash returns the SHA-256 of the admin token. Without a configured
+// token, one is generated on first start, printed once to out, and only its
+// hash is kept.
+func adminTokenHash(ctx context.Context, db *store.DB, cfg Config, out io.Writer) ([32]byte, error) {
+	if cfg.HTTP.AdminToken != "" {
+		return sha256.Sum256([]byte(cfg.HTTP.AdminToken)), nil
+	}
+	var sum [32]byte
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		stored, err := tx.Setting("admin_token_sha256")
+		if err == nil {
+			b, err := hex.DecodeString(stored)
+			if err != nil || len(b) != 32 {
+				return fmt.Errorf("stored admin token hash is damaged; set http.admin_token")
+			}
+			copy(sum[:], b)
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		token := randomHex(24)
+		sum = sha256.Sum256([]byte(token))
+		if err := tx.SetSetting("admin_token_sha256", hex.EncodeToString(sum[:])); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nGenerated admin token (shown only this once; keep it, or set http.admin_token or HEED_ADMIN_TOKEN):\n\n    %s\n\n", token)
+		return nil
+	})
+	return sum, err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

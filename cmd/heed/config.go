@@ -1,0 +1,237 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/heed-dev/heed/notifier"
+)
+
+// Config is heed's configuration file. Every key has a default (see
+// defaultConfig and config.example.toml).
+type Config struct {
+	Store   StoreConfig    `toml:"store"`
+	NATS    NATSConfig     `toml:"nats"`
+	SMTP    SMTPConfig     `toml:"smtp"`
+	HTTP    HTTPConfig     `toml:"http"`
+	Policy  []PolicyConfig `toml:"policy"`
+	Aliases []AliasConfig  `toml:"alias"`
+}
+
+type StoreConfig struct {
+	Path string `toml:"path"`
+}
+
+type NATSConfig struct {
+	URL            string   `toml:"url"`
+	EmbeddedListen string   `toml:"embedded_listen"`
+	EmbeddedDir    string   `toml:"embedded_dir"`
+	Subjects       []string `toml:"subjects"`
+	Stream         string   `toml:"stream"`
+	Credentials    string   `toml:"credentials"`
+}
+
+type SMTPConfig struct {
+	Addr     string `toml:"addr"`
+	TLS      string `toml:"tls"`
+	Username string `toml:"username"`
+	Password string `toml:"password"`
+	From     string `toml:"from"`
+	MaxConns int    `toml:"max_conns"`
+}
+
+type HTTPConfig struct {
+	Listen     string `toml:"listen"`
+	PublicURL  string `toml:"public_url"`
+	AdminToken string `toml:"admin_token"`
+	AckSecret  string `toml:"ack_secret"`
+}
+
+type PolicyConfig struct {
+	Severity      string   `toml:"severity"`
+	Reminders     []string `toml:"reminders"`
+	Repeat        string   `toml:"repeat"`
+	EscalateAfter *int     `toml:"escalate_after"`
+	Due           string   `toml:"due"`
+}
+
+// AliasConfig declares names that denote the same vendor or product.
+type AliasConfig struct {
+	Kind  string   `toml:"kind"` // vendor or product
+	Names []string `toml:"names"`
+}
+
+func defaultConfig() Config {
+	return Config{
+		Store: StoreConfig{Path: "heed-data/heed.db"},
+		NATS: NATSConfig{EmbeddedListen: "127.0.0.1:4222", EmbeddedDir: "heed-data/nats",
+			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES"},
+		SMTP: SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080"},
+	}
+}
+
+// loadConfig reads path over the defaults (an empty path means defaults
+// only), applies the environment's secrets, and validates.
+func loadConfig(path string) (Config, error) {
+	cfg := defaultConfig()
+	if path != "" {
+		md, err := toml.DecodeFile(path, &cfg)
+		if err != nil {
+			var perr toml.ParseError
+			if errors.As(err, &perr) {
+				return cfg, fmt.Errorf("config %s: %s", path, perr.ErrorWithPosition())
+			}
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		if undecoded := md.Undecoded(); len(undecoded) > 0 {
+			keys := make([]string, len(undecoded))
+			for i, k := range undecoded {
+				keys[i] = k.String()
+			}
+			sort.Strings(keys)
+			return cfg, fmt.Errorf("config %s: unknown key %s", path, strings.Join(keys, ", "))
+		}
+	}
+	for env, dst := range map[string]*string{
+		"HEED_SMTP_PASSWORD": &cfg.SMTP.Password,
+		"HEED_ADMIN_TOKEN":   &cfg.HTTP.AdminToken,
+		"HEED_ACK_SECRET":    &cfg.HTTP.AckSecret,
+	} {
+		if v, ok := os.LookupEnv(env); ok && v != "" {
+			*dst = v
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		if path == "" {
+			path = "(defaults)"
+		}
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func (c *Config) validate() error {
+	if c.Store.Path == "" {
+		return errors.New("store.path: must not be empty")
+	}
+	if c.NATS.URL == "" {
+		if _, _, err := net.SplitHostPort(c.NATS.EmbeddedListen); err != nil {
+			return fmt.Errorf("nats.embedded_listen: %q is not host:port", c.NATS.EmbeddedListen)
+		}
+	}
+	if len(c.NATS.Subjects) == 0 {
+		return errors.New("nats.subjects: at least one subject is required")
+	}
+	for i, s := range c.NATS.Subjects {
+		if s == "" || strings.ContainsAny(s, " \t\r\n") {
+			return fmt.Errorf("nats.subjects[%d]: %q is not a NATS subject", i, s)
+		}
+	}
+	if c.NATS.Stream == "" || strings.ContainsAny(c.NATS.Stream, " .*>") {
+		return fmt.Errorf("nats.stream: %q is not a valid stream name", c.NATS.Stream)
+	}
+	if c.SMTP.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {
+			return fmt.Errorf("smtp.addr: %q is not host:port", c.SMTP.Addr)
+		}
+	}
+	switch c.SMTP.TLS {
+	case "starttls", "tls", "none":
+	default:
+		return fmt.Errorf("smtp.tls: %q must be starttls, tls or none", c.SMTP.TLS)
+	}
+	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+		return fmt.Errorf("smtp.from: %q is not an address such as \"Heed <heed@example.org>\"", c.SMTP.From)
+	}
+	if c.SMTP.MaxConns < 1 || c.SMTP.MaxConns > 100 {
+		return fmt.Errorf("smtp.max_conns: %d must be between 1 and 100", c.SMTP.MaxConns)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		return fmt.Errorf("http.listen: %q is not host:port", c.HTTP.Listen)
+	}
+	u, err := url.Parse(c.HTTP.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("http.public_url: %q must be an http or https URL", c.HTTP.PublicURL)
+	}
+	if c.HTTP.AdminToken != "" && len(c.HTTP.AdminToken) < 16 {
+		return errors.New("http.admin_token: must be at least 16 characters (or empty to generate one)")
+	}
+	if c.HTTP.AckSecret != "" && len(c.HTTP.AckSecret) < 32 {
+		return errors.New("http.ack_secret: must be at least 32 characters (or empty to generate one)")
+	}
+	seen := map[string]bool{}
+	for i, p := range c.Policy {
+		if _, err := p.policy(); err != nil {
+			return fmt.Errorf("policy[%d] (%s): %w", i, p.Severity, err)
+		}
+		if seen[p.Severity] {
+			return fmt.Errorf("policy[%d].severity: %q is configured twice", i, p.Severity)
+		}
+		seen[p.Severity] = true
+	}
+	for i, a := range c.Aliases {
+		if a.Kind != "vendor" && a.Kind != "product" {
+			return fmt.Errorf("alias[%d].kind: %q must be vendor or product", i, a.Kind)
+		}
+		if len(a.Names) < 2 {
+			return fmt.Errorf("alias[%d].names: at least two names are required", i)
+		}
+	}
+	return nil
+}
+
+// policy converts a configured policy over the built-in one of its severity.
+func (p PolicyConfig) policy() (notifier.Policy, error) {
+	base, ok := notifier.DefaultPolicies()[p.Severity]
+	if !ok {
+		return base, fmt.Errorf("severity: %q must be critical, high, medium or low", p.Severity)
+	}
+	if p.Reminders != nil {
+		base.Reminders = nil
+		for i, s := range p.Reminders {
+			d, err := notifier.ParseDuration(s)
+			if err != nil {
+				return base, fmt.Errorf("reminders[%d]: %w", i, err)
+			}
+			base.Reminders = append(base.Reminders, d)
+		}
+	}
+	for _, f := range []struct {
+		key string
+		val string
+		dst *time.Duration
+	}{{"repeat", p.Repeat, &base.Repeat}, {"due", p.Due, &base.Due}} {
+		if f.val == "" {
+			continue
+		}
+		d, err := notifier.ParseDuration(f.val)
+		if err != nil {
+			return base, fmt.Errorf("%s: %w", f.key, err)
+		}
+		*f.dst = d
+	}
+	if p.EscalateAfter != nil {
+		base.EscalateAfter = *p.EscalateAfter
+	}
+	return base, base.Validate()
+}
+
+// policies returns the built-in policies with the configured ones over them.
+func (c *Config) policies() map[string]notifier.Policy {
+	out := notifier.DefaultPolicies()
+	for _, p := range c.Policy {
+		pol, _ := p.policy() // validated at load
+		out[p.Severity] = pol
+	}
+	return out
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/heed-dev/heed/subscribers"
+)
+
+func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("inventory import", "heed inventory import [-config FILE] -org ID FILE.csv|FILE.json", stderr)
+	configPath := fs.String("config", "", "configuration file (TOML)")
+	orgID := fs.String("org", "", "organization id (required; see heed org list)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *orgID == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	path := fs.Arg(0)
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pr := &progressReader{r: f, total: st.Size(), name: filepath.Base(path), out: stderr, every: 250 * time.Millisecond}
+	var items []subscribers.Item
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		items, err = subscribers.ParseInventoryCSV(pr)
+	case ".json":
+		items, err = subscribers.ParseInventoryJSON(pr)
+	default:
+		return fmt.Errorf("%s: the file name must end in .csv or .json", path)
+	}
+	pr.finish()
+	if err != nil {
+		return fmt.Errorf("%s: nothing imported: %w", path, err)
+	}
+	a, err := openForCommand(ctx, *configPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(stderr, "matching %d items against the known advisories...\n", len(items))
+	res, err := a.engine.ReplaceInventory(ctx, *orgID, items)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d items into %s; %d new cases opened, %d cases updated\n", res.Items, *orgID, res.Opened, res.Updated)
+	return nil
+}
+
+// progressReader prints how much of a file has been read, at most every
+// interval, so that a long import shows it is moving.
+type progressReader struct {
+	r       io.Reader
+	total   int64
+	read    int64
+	name    string
+	out     io.Writer
+	every   time.Duration
+	last    time.Time
+	printed bool
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.read += int64(n)
+	if now := time.Now(); now.Sub(p.last) >= p.every {
+		if !p.last.IsZero() {
+			p.print()
+		}
+		p.last = now
+	}
+	return n, err
+}
+
+func (p *progressReader) print() {
+	pct := 100.0
+	if p.total > 0 {
+		pct = float64(p.read) * 100 / float64(p.total)
+	}
+	fmt.Fprintf(p.out, "\rreading %s: %5.1f%% (%d of %d bytes)", p.name, pct, p.read, p.total)
+	p.printed = true
+}
+
+// finish ends the progress line, if one was printed.
+func (p *progressReader) finish() {
+	if p.printed {
+		p.print()
+		fmt.Fprintln(p.out)
+	}
+}

@@ -1,0 +1,133 @@
+// Command heed runs the Heed advisory notification service and its operator
+// tools. Run "heed help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; otherwise
+// the module version recorded by the Go toolchain is shown.
+var version = ""
+
+const usage = `heed: security advisories in, reminders out, until every affected organization answers.
+
+Usage:
+  heed serve [-config FILE]                      run the service (embedded NATS and no relay by default)
+  heed publish [-config FILE] [-subject S] FILE...  publish advisory documents to NATS
+  heed org add [-config FILE] -name NAME -contact EMAIL [-contact EMAIL] [-escalation EMAIL] [-language en|ja] [-timezone TZ]
+  heed org list [-config FILE]
+  heed inventory import [-config FILE] -org ID FILE.csv|FILE.json
+  heed cases [-config FILE] [-advisory ID] [-org ID] [-state STATE]
+  heed advisory inspect FILE...                  show the normalized advisory as JSON
+  heed advisory match [-config FILE] FILE        show who an advisory would hit, sending nothing
+  heed version
+
+Every command takes -h. Without -config, built-in defaults are used (see config.example.toml).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks an error already explained by a usage message.
+var errUsage = errors.New("usage")
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		err = cmdServe(ctx, rest, stdout, stderr)
+	case "publish":
+		err = cmdPublish(ctx, rest, stdout, stderr)
+	case "org":
+		err = sub(ctx, "org", rest, stdout, stderr, map[string]command{"add": cmdOrgAdd, "list": cmdOrgList})
+	case "inventory":
+		err = sub(ctx, "inventory", rest, stdout, stderr, map[string]command{"import": cmdInventoryImport})
+	case "cases":
+		err = cmdCases(ctx, rest, stdout, stderr)
+	case "advisory":
+		err = sub(ctx, "advisory", rest, stdout, stderr, map[string]command{"inspect": cmdInspect, "match": cmdMatch})
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "heed", buildVersion())
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "heed: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintln(stderr, "heed:", err)
+		return 1
+	}
+}
+
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+func sub(ctx context.Context, name string, args []string, stdout, stderr io.Writer, cmds map[string]command) error {
+	if len(args) == 0 || cmds[args[0]] == nil {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "help") {
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
+		fmt.Fprintf(stderr, "heed %s: expected one of the subcommands below\n\n%s", name, usage)
+		return errUsage
+	}
+	return cmds[args[0]](ctx, args[1:], stdout, stderr)
+}
+
+// newFlags returns a flag set whose -h prints a usage line and the flags.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, turning flag errors into errUsage (already printed).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
+		return info.Main.Version
+	}
+	return "(devel)"
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
+)
+
+// listFlag collects a repeated string flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+// openForCommand loads the config and opens the store and engine for a
+// one-shot command.
+func openForCommand(ctx context.Context, configPath string, stderr io.Writer) (*app, error) {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return openApp(ctx, cfg, nil, log, nil)
+}
+
+func cmdOrgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("org add", "heed org add [-config FILE] -name NAME -contact EMAIL[,Name] [-escalation EMAIL[,Name]] [-language en|ja] [-timezone Asia/Tokyo]", stderr)
+	configPath := fs.String("config", "", "configuration file (TOML)")
+	name := fs.String("name", "", "organization name (required)")
+	lang := fs.String("language", "en", "language of its mail: en or ja")
+	tz := fs.String("timezone", "UTC", "IANA time zone for dates in its mail")
+	var primary, escalation listFlag
+	fs.Var(&primary, "contact", "primary contact `EMAIL[,Name]` (repeatable; at least one)")
+	fs.Var(&escalation, "escalation", "escalation contact `EMAIL[,Name]` (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	spec := subscribers.OrgSpec{Name: *name, Language: *lang, Timezone: *tz}
+	for _, group := range []struct {
+		role string
+		list listFlag
+	}{{"primary", primary}, {"escalation", escalation}} {
+		for _, c := range group.list {
+			email, cname, _ := strings.Cut(c, ",")
+			spec.Contacts = append(spec.Contacts, subscribers.ContactSpec{Email: email, Name: cname, Role: group.role})
+		}
+	}
+	a, err := openForCommand(ctx, *configPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	org, err := a.engine.CreateOrg(ctx, spec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, org.ID)
+	return nil
+}
+
+func cmdOrgList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("org list", "heed org list [-config FILE]", stderr)
+	configPath := fs.String("config", "", "configuration file (TOML)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	a, err := openForCommand(ctx, *configPath, stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var orgs []store.Org
+	if err := a.db.View(ctx, func(tx *store.Tx) (err error) { orgs, err = tx.Orgs(); return err }); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tLANG\tTIMEZONE\tITEMS\tCONTACTS")
+	for _, o := range orgs {
+		var cs []string
+		for _, c := range o.Contacts {
+			s := c.Email
+			if c.Role == "escalation" {
+				s += " (escalation)"
+			}
+			if !c.Bounced.IsZero() {
+				s += " (bounced)"
+			}
+			cs = append(cs, s)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", o.ID, o.Name, o.Language, o.Timezone, o.Items, strings.Join(cs, ", "))
+	}
+	return tw.Flush()
+}

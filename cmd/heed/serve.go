@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/notifier/relay"
+	"github.com/heed-dev/heed/notifier/web"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "heed serve [-config FILE]", stderr)
+	configPath := fs.String("config", "", "configuration file (TOML); default: built-in defaults")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return serve(ctx, cfg, serveOptions{Log: log, Out: stdout})
+}
+
+// serveOptions are the parts of serve that tests replace.
+type serveOptions struct {
+	Log      *slog.Logger
+	Out      io.Writer   // where the generated admin token is printed
+	Clock    clock.Clock // default: real time
+	Listener net.Listener
+	Ready    func(addr string) // called once HTTP is listening
+}
+
+// serve runs Heed until ctx ends, then drains: intake stops taking messages,
+// HTTP finishes its requests, the loops finish their current batch.
+func serve(ctx context.Context, cfg Config, opt serveOptions) error {
+	log := opt.Log
+	var mailRelay notifier.Relay
+	if cfg.SMTP.Addr != "" {
+		r, err := relay.New(relay.Config{Addr: cfg.SMTP.Addr, TLS: cfg.SMTP.TLS, Username: cfg.SMTP.Username,
+			Password: cfg.SMTP.Password, MaxConns: cfg.SMTP.MaxConns, Logger: log})
+		if err != nil {
+			return fmt.Errorf("smtp: %w", err)
+		}
+		defer r.Close()
+		mailRelay = r
+	}
+	a, err := openApp(ctx, cfg, opt.Clock, log, mailRelay)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	tokenHash, err := adminTokenHash(ctx, a.db, cfg, opt.Out)
+	if err != nil {
+		return err
+	}
+
+	if cfg.NATS.URL == "" {
+		ns, err := startEmbeddedNATS(cfg.NATS, log)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+		}()
+	}
+	nc, err := connectNATS(cfg.NATS, "heed serve", log)
+	if err != nil {
+		return err
+	}
+	defer nc.Drain()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+
+	srv, err := web.New(web.Config{Engine: a.engine, AdminTokenHash: tokenHash,
+		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), Logger: log})
+	if err != nil {
+		return err
+	}
+	ln := opt.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
+			return fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+		}
+	}
+	httpSrv := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 3)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := a.engine.RunIntake(ctx, js, notifier.IntakeConfig{Stream: cfg.NATS.Stream, Subjects: cfg.NATS.Subjects}); err != nil {
+			errc <- fmt.Errorf("intake: %w", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := a.engine.Run(ctx); err != nil {
+			errc <- err
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+	log.Info("heed is running", "http", ln.Addr().String(), "public_url", cfg.HTTP.PublicURL,
+		"nats", natsURL(cfg.NATS), "store", cfg.Store.Path, "relay", relayName(cfg))
+	if opt.Ready != nil {
+		opt.Ready(ln.Addr().String())
+	}
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		log.Error("stopping", "err", runErr)
+	}
+	cancel()
+	shutdownCtx, done := context.WithTimeout(context.Background(), 15*time.Second)
+	defer done()
+	httpSrv.Shutdown(shutdownCtx)
+	wg.Wait()
+	log.Info("heed stopped")
+	return runErr
+}
+
+func relayName(cfg Config) string {
+	if cfg.SMTP.Addr == "" {
+		return "none (mail held in the outbox; see /outbox)"
+	}
+	return cfg.SMTP.Addr
+}

@@ -1,0 +1,169 @@
+package notifier
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/heed-dev/heed/notifier/advisory"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
+
+// Answer statuses an organization can give.
+const (
+	AnswerPatched     = "patched"
+	AnswerMitigated   = "mitigated"
+	AnswerNotAffected = "not_affected"
+	AnswerScheduled   = "scheduled"
+)
+
+// ErrCaseClosed is returned when answering a case that was closed.
+var ErrCaseClosed = errors.New("this case is closed")
+
+// AnswerError is an answer that cannot be recorded as given; the message is
+// meant for the person who filled in the form.
+type AnswerError struct{ Msg string }
+
+func (e *AnswerError) Error() string { return e.Msg }
+
+// AnswerInput is what the form sent, and from where.
+type AnswerInput struct {
+	Status    string
+	Note      string
+	Until     time.Time // for scheduled: the date reminders pause until
+	IP        string
+	UserAgent string
+}
+
+// CaseView is everything the page behind a link shows.
+type CaseView struct {
+	Case     store.Case
+	Org      store.Org
+	Advisory *advisory.Advisory
+	Items    []templates.ItemView
+	Location *time.Location
+}
+
+// CaseForLink verifies a link and loads its case. It changes nothing: mail
+// scanners open links.
+func (e *Engine) CaseForLink(ctx context.Context, token string) (CaseView, error) {
+	l, err := e.VerifyLink(token)
+	if err != nil {
+		return CaseView{}, err
+	}
+	var v CaseView
+	err = e.db.View(ctx, func(tx *store.Tx) error {
+		v, err = e.caseView(tx, l.CaseID)
+		return err
+	})
+	return v, err
+}
+
+func (e *Engine) caseView(tx *store.Tx, caseID string) (CaseView, error) {
+	c, err := tx.Case(caseID)
+	if err != nil {
+		return CaseView{}, err
+	}
+	org, err := tx.Org(c.OrgID)
+	if err != nil {
+		return CaseView{}, err
+	}
+	adv, err := loadAdvisory(tx, c.AdvisoryID)
+	if err != nil {
+		return CaseView{}, err
+	}
+	items, err := tx.CaseItems(c.ID)
+	if err != nil {
+		return CaseView{}, err
+	}
+	return CaseView{Case: c, Org: org, Advisory: adv, Items: itemViews(items), Location: location(org.Timezone)}, nil
+}
+
+func loadAdvisory(tx *store.Tx, id string) (*advisory.Advisory, error) {
+	rec, err := tx.Advisory(id)
+	if err != nil {
+		return nil, err
+	}
+	var adv advisory.Advisory
+	if err := json.Unmarshal(rec.Doc, &adv); err != nil {
+		return nil, fmt.Errorf("decode stored advisory %s: %w", id, err)
+	}
+	return &adv, nil
+}
+
+// resumeHour is the local hour at which reminders resume after a "will patch
+// by" date: the start of a working day, not midnight.
+const resumeHour = 9
+
+// RecordAnswer verifies a link and records the answer given through it.
+// Reminders stop; for "scheduled" they pause until the date given. Answering
+// again replaces the answer.
+func (e *Engine) RecordAnswer(ctx context.Context, token string, in AnswerInput) (CaseView, error) {
+	l, err := e.VerifyLink(token)
+	if err != nil {
+		return CaseView{}, err
+	}
+	in.Status = strings.TrimSpace(in.Status)
+	in.Note = strings.TrimSpace(in.Note)
+	if len(in.Note) > 4000 {
+		return CaseView{}, &AnswerError{"the note is too long (at most 4000 characters)"}
+	}
+	var v CaseView
+	now := e.Now()
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Case(l.CaseID)
+		if err != nil {
+			return err
+		}
+		if c.State == store.CaseClosed {
+			return ErrCaseClosed
+		}
+		org, err := tx.Org(c.OrgID)
+		if err != nil {
+			return err
+		}
+		a := &store.Answer{Status: in.Status, At: now, Note: in.Note, IP: in.IP, UserAgent: in.UserAgent, ContactID: l.ContactID}
+		switch in.Status {
+		case AnswerPatched, AnswerMitigated:
+			c.State, c.NextReminderAt = store.CaseAnswered, time.Time{}
+		case AnswerNotAffected:
+			if in.Note == "" {
+				return &AnswerError{"please say why you are not affected"}
+			}
+			c.State, c.NextReminderAt = store.CaseAnswered, time.Time{}
+		case AnswerScheduled:
+			loc := location(org.Timezone)
+			y, m, d := in.Until.Date()
+			resume := time.Date(y, m, d, resumeHour, 0, 0, 0, loc).UTC()
+			if in.Until.IsZero() || !resume.After(now) {
+				return &AnswerError{"please give a date in the future until which reminders should pause"}
+			}
+			if resume.After(now.Add(366 * day)) {
+				return &AnswerError{"please give a date within a year"}
+			}
+			a.Until = resume
+			c.State, c.NextReminderAt = store.CaseScheduled, resume
+		default:
+			return &AnswerError{"please choose what you did: patched, mitigated, not affected, or will patch by a date"}
+		}
+		c.Answer, c.UpdatedAt = a, now
+		if err := tx.UpdateCase(&c); err != nil {
+			return err
+		}
+		if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder); err != nil {
+			return err
+		}
+		v, err = e.caseView(tx, c.ID)
+		return err
+	})
+	if err != nil {
+		return v, err
+	}
+	e.log.Info("answer recorded", "case", l.CaseID, "status", in.Status)
+	e.wake()
+	return v, nil
+}

@@ -1,0 +1,109 @@
+package notifier
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"net/textproto"
+	"strings"
+	"time"
+
+	"github.com/heed-dev/heed/templates"
+)
+
+// envelope is what goes into a message's headers besides the rendered parts.
+type envelope struct {
+	From       *mail.Address
+	To         *mail.Address
+	Date       time.Time
+	MessageID  string // with angle brackets
+	InReplyTo  string // with angle brackets; empty for the first message of a thread
+	CaseID     string
+	Precedence string
+}
+
+// compose builds a MIME multipart/alternative message. Every header value is
+// either generated here or passed through encoding that cannot carry a line
+// break, so advisory text cannot add headers.
+func compose(env envelope, m templates.Mail) ([]byte, error) {
+	var buf bytes.Buffer
+	h := func(k, v string) {
+		fmt.Fprintf(&buf, "%s: %s\r\n", k, v)
+	}
+	h("From", env.From.String())
+	h("To", env.To.String())
+	h("Subject", mime.QEncoding.Encode("utf-8", oneLine(m.Subject)))
+	h("Date", env.Date.Format(time.RFC1123Z))
+	h("Message-ID", env.MessageID)
+	if env.InReplyTo != "" {
+		h("In-Reply-To", env.InReplyTo)
+		h("References", env.InReplyTo)
+	}
+	h("MIME-Version", "1.0")
+	h("Auto-Submitted", "auto-generated")
+	h("X-Auto-Response-Suppress", "All")
+	h("X-Heed-Case", env.CaseID)
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	h("Content-Type", `multipart/alternative; boundary="`+mw.Boundary()+`"`)
+	buf.WriteString("\r\n")
+	for _, part := range []struct{ ctype, content string }{
+		{"text/plain; charset=utf-8", m.Text},
+		{"text/html; charset=utf-8", m.HTML},
+	} {
+		w, err := mw.CreatePart(textproto.MIMEHeader{
+			"Content-Type":              {part.ctype},
+			"Content-Transfer-Encoding": {"quoted-printable"},
+		})
+		if err != nil {
+			return nil, err
+		}
+		qp := quotedprintable.NewWriter(w)
+		if _, err := qp.Write([]byte(crlf(part.content))); err != nil {
+			return nil, err
+		}
+		if err := qp.Close(); err != nil {
+			return nil, err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	buf.Write(body.Bytes())
+	return buf.Bytes(), nil
+}
+
+// oneLine drops control characters, so a value stays on one header line.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// crlf normalizes line ends to CRLF, as SMTP wants.
+func crlf(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\n", "\r\n")
+}
+
+// messageID returns a new random Message-ID in the sender's domain.
+func (e *Engine) messageID(caseID string) string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return fmt.Sprintf("<%s.%s@%s>", caseID, hex.EncodeToString(b), e.domain)
+}
+
+// threadID is the Message-ID of the first notice of a case to one contact;
+// every later mail of the case to that contact replies to it, so they thread.
+func (e *Engine) threadID(caseID string, contactID int64) string {
+	return fmt.Sprintf("<%s.%d@%s>", caseID, contactID, e.domain)
+}

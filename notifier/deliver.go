@@ -1,0 +1,185 @@
+package notifier
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/heed-dev/heed/notifier/relay"
+	"github.com/heed-dev/heed/store"
+)
+
+const (
+	deliveryBatch = 256
+	// giveUpAfter is how long a message is retried after a temporary failure.
+	giveUpAfter = 72 * time.Hour
+	maxBackoff  = time.Hour
+)
+
+type delivery struct {
+	mail  store.Mail
+	reply string
+	err   error
+}
+
+// DeliverDue sends the pending messages that are due, through the relay, and
+// records each outcome. A message is marked sent only after the relay's 250 to
+// DATA; a crash in between can cause a duplicate, never a loss.
+func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
+	if e.relay == nil {
+		return 0, nil
+	}
+	now := e.Now()
+	var due []store.Mail
+	err := e.db.View(ctx, func(tx *store.Tx) (err error) {
+		due, err = tx.DueMails(now, deliveryBatch)
+		return err
+	})
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	results := make([]delivery, len(due))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(e.senders, len(due)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				m := due[i]
+				reply, err := e.relay.Send(ctx, e.from.Address, m.Recipient, m.Message)
+				results[i] = delivery{mail: m, reply: reply, err: err}
+			}
+		}()
+	}
+	for i := range due {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err := e.db.Update(ctx, func(tx *store.Tx) error {
+		for _, d := range results {
+			if err := e.recordDelivery(tx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return 0, err
+	}
+	return len(due), nil
+}
+
+// recordDelivery writes the outcome of one attempt.
+func (e *Engine) recordDelivery(tx *store.Tx, d delivery) error {
+	now := e.Now()
+	m := d.mail
+	attempts := m.Attempts + 1
+	if d.err == nil {
+		_, err := tx.MarkMail(m.ID, store.MailSent, attempts, now, d.reply, now)
+		return err
+	}
+	reply := d.err.Error()
+	// A 5xx to MAIL FROM is about the sender, not the recipient; like a bad
+	// password or a missing STARTTLS it is the operator's to fix, so the
+	// message waits and the address is not marked bad.
+	var re *relay.Error
+	senderRefused := errors.As(d.err, &re) && re.Stage == relay.StageMail
+	if relay.IsPermanent(d.err) && !senderRefused {
+		e.log.Warn("relay refused address permanently", "to", m.Recipient, "case", m.CaseID, "err", d.err)
+		if _, err := tx.MarkMail(m.ID, store.MailFailed, attempts, now, reply, time.Time{}); err != nil {
+			return err
+		}
+		return e.bounce(tx, m, reply)
+	}
+	if now.Sub(m.CreatedAt) > giveUpAfter {
+		e.log.Error("giving up on mail after retries", "to", m.Recipient, "case", m.CaseID, "attempts", attempts, "err", d.err)
+		_, err := tx.MarkMail(m.ID, store.MailFailed, attempts, now, reply, time.Time{})
+		return err
+	}
+	if relay.IsConfigError(d.err) || senderRefused {
+		e.log.Error("relay refuses Heed itself; check the [smtp] settings", "attempt", attempts, "err", d.err)
+	} else {
+		e.log.Warn("delivery failed; will retry", "to", m.Recipient, "attempt", attempts, "err", d.err)
+	}
+	_, err := tx.MarkMail(m.ID, store.MailPending, attempts, now.Add(backoff(attempts)), reply, time.Time{})
+	return err
+}
+
+// backoff is the wait before attempt n+1: doubling from 30s, capped, with
+// jitter so that a relay coming back is not hit by every message at once.
+func backoff(attempts int) time.Duration {
+	d := 30 * time.Second << min(attempts-1, 10)
+	if d > maxBackoff {
+		d = maxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// bounce marks a contact's address as refused and, if that leaves the case
+// with no primary contact to reach, sends the same mail to the escalation
+// contacts instead.
+func (e *Engine) bounce(tx *store.Tx, m store.Mail, reply string) error {
+	if m.ContactID == 0 {
+		return nil
+	}
+	if err := tx.MarkBounced(m.ContactID, e.Now(), reply); err != nil {
+		return err
+	}
+	if m.CaseID == "" {
+		return nil
+	}
+	c, err := tx.Case(m.CaseID)
+	if err != nil {
+		return err
+	}
+	if c.State != store.CaseOpen {
+		return nil
+	}
+	contacts, err := tx.Contacts(c.OrgID)
+	if err != nil {
+		return err
+	}
+	for _, ct := range contacts {
+		if ct.Role == "primary" && ct.Bounced.IsZero() {
+			return nil // someone primary is still reachable
+		}
+	}
+	adv, err := loadAdvisory(tx, c.AdvisoryID)
+	if err != nil {
+		return err
+	}
+	org, err := tx.Org(c.OrgID)
+	if err != nil {
+		return err
+	}
+	items, err := tx.CaseItems(c.ID)
+	if err != nil {
+		return err
+	}
+	sent, err := tx.Mails(store.MailFilter{CaseID: c.ID, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, ct := range contacts {
+		if ct.Role != "escalation" || !ct.Bounced.IsZero() || hasMail(sent, ct.ID, m.Kind, m.Seq) {
+			continue
+		}
+		if err := e.queueOne(tx, adv, &c, org, items, ct, m.Kind, m.Seq, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// hasMail reports whether a contact already has a case's mail of this kind and number.
+func hasMail(mails []store.Mail, contactID int64, kind string, seq int) bool {
+	for _, m := range mails {
+		if m.ContactID == contactID && m.Kind == kind && m.Seq == seq {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,199 @@
+package notifier
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
+)
+
+// Relay delivers one message to one recipient and returns the relay's reply.
+// Errors are classified by the relay package (relay.IsPermanent).
+type Relay interface {
+	Send(ctx context.Context, from, to string, msg []byte) (reply string, err error)
+}
+
+// Config wires an Engine.
+type Config struct {
+	DB       *store.DB
+	Matcher  *subscribers.Matcher
+	Clock    clock.Clock // default: the real clock
+	Policies map[string]Policy
+	// PublicURL is the base of the links in mails, without a trailing slash.
+	PublicURL string
+	// From is the sender of every mail, e.g. "Heed <heed@example.org>".
+	From string
+	// AckSecret signs the links in mails; at least 32 bytes.
+	AckSecret []byte
+	// Relay delivers mail. Without one, DeliverDue does nothing; a CLI
+	// process queues mail that the running server delivers.
+	Relay Relay
+	// Hold keeps new mail in the outbox as "held" (no relay is configured):
+	// viewable in the web UI, never sent.
+	Hold bool
+	// Senders bounds concurrent deliveries (default 4).
+	Senders int
+	Logger  *slog.Logger
+}
+
+// Engine is Heed's notifier. It is safe for concurrent use.
+type Engine struct {
+	db        *store.DB
+	matcher   *subscribers.Matcher
+	clock     clock.Clock
+	policies  map[string]Policy
+	publicURL string
+	from      *mail.Address
+	domain    string
+	secret    []byte
+	relay     Relay
+	hold      bool
+	senders   int
+	log       *slog.Logger
+
+	wakeReminders chan struct{}
+	wakeDelivery  chan struct{}
+}
+
+// New checks cfg and returns an Engine.
+func New(cfg Config) (*Engine, error) {
+	if cfg.DB == nil || cfg.Matcher == nil {
+		return nil, errors.New("notifier: DB and Matcher are required")
+	}
+	if len(cfg.AckSecret) < 32 {
+		return nil, errors.New("notifier: the ack secret must be at least 32 bytes")
+	}
+	from, err := mail.ParseAddress(cfg.From)
+	if err != nil {
+		return nil, fmt.Errorf("notifier: from address %q: %w", cfg.From, err)
+	}
+	_, domain, _ := strings.Cut(from.Address, "@")
+	e := &Engine{
+		db:            cfg.DB,
+		matcher:       cfg.Matcher,
+		clock:         cfg.Clock,
+		policies:      DefaultPolicies(),
+		publicURL:     strings.TrimRight(cfg.PublicURL, "/"),
+		from:          from,
+		domain:        domain,
+		secret:        cfg.AckSecret,
+		relay:         cfg.Relay,
+		hold:          cfg.Hold,
+		senders:       cfg.Senders,
+		log:           cfg.Logger,
+		wakeReminders: make(chan struct{}, 1),
+		wakeDelivery:  make(chan struct{}, 1),
+	}
+	for sev, p := range cfg.Policies {
+		e.policies[sev] = p
+	}
+	if e.clock == nil {
+		e.clock = clock.Real{}
+	}
+	if e.senders <= 0 {
+		e.senders = 4
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	return e, nil
+}
+
+// DB returns the engine's store.
+func (e *Engine) DB() *store.DB { return e.db }
+
+// Now returns the engine's current time.
+func (e *Engine) Now() time.Time { return e.clock.Now().UTC() }
+
+func (e *Engine) policy(severity string) Policy {
+	if p, ok := e.policies[severity]; ok {
+		return p
+	}
+	return e.policies["high"]
+}
+
+// wake tells the loops that something changed, without blocking.
+func (e *Engine) wake() {
+	for _, ch := range []chan struct{}{e.wakeReminders, e.wakeDelivery} {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// newID returns a random identifier with a readable prefix.
+func newID(prefix string) string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// Run runs the reminder scheduler and the delivery loop until ctx ends.
+func (e *Engine) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- e.loop(ctx, "reminders", e.wakeReminders, e.RunReminders, e.nextReminder) }()
+	go func() { errc <- e.loop(ctx, "delivery", e.wakeDelivery, e.DeliverDue, e.nextDelivery) }()
+	err1, err2 := <-errc, <-errc
+	return errors.Join(err1, err2)
+}
+
+// poll bounds how long a loop sleeps, so that work written by another process
+// (the CLI importing an inventory) is seen within a second.
+const poll = time.Second
+
+// loop runs work whenever it is due: at the exact time next reports, when
+// woken, and at least every poll.
+func (e *Engine) loop(ctx context.Context, name string, wake <-chan struct{}, work func(context.Context) (int, error), next func(context.Context) (time.Time, error)) error {
+	failures := 0
+	for {
+		n, err := work(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := poll
+		if err != nil {
+			failures++
+			e.log.Error(name+" failed", "err", err)
+			wait = min(time.Duration(failures)*time.Second, 30*time.Second)
+		} else {
+			failures = 0
+			if n > 0 {
+				continue
+			}
+			if at, err := next(ctx); err == nil && !at.IsZero() {
+				if d := at.Sub(e.clock.Now()); d < wait {
+					wait = max(d, 0)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-wake:
+		case <-e.clock.After(wait):
+		}
+	}
+}
+
+func (e *Engine) nextReminder(ctx context.Context) (at time.Time, err error) {
+	err = e.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextReminderAt(); return err })
+	return at, err
+}
+
+func (e *Engine) nextDelivery(ctx context.Context) (at time.Time, err error) {
+	if e.relay == nil {
+		return time.Time{}, nil
+	}
+	err = e.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextMailAt(); return err })
+	return at, err
+}

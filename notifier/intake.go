@@ -1,0 +1,134 @@
+package notifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/heed-dev/heed/notifier/advisory"
+	"github.com/heed-dev/heed/store"
+)
+
+// RejectedError is a document intake will never accept; it was recorded with
+// its reason.
+type RejectedError struct{ Reason string }
+
+func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
+
+// Ingest parses one advisory document and applies it. A document that cannot
+// be used is recorded in the rejected list (once per stream sequence) and
+// reported as a *RejectedError.
+func (e *Engine) Ingest(ctx context.Context, subject string, seq uint64, data []byte) (Outcome, error) {
+	adv, err := advisory.Parse(data)
+	if err != nil {
+		rej := &store.Rejected{Subject: subject, StreamSeq: seq, ReceivedAt: e.Now(), Reason: err.Error(), Payload: data}
+		if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rej) }); err != nil {
+			return Outcome{}, err
+		}
+		e.log.Warn("advisory rejected", "subject", subject, "seq", seq, "reason", rej.Reason)
+		return Outcome{}, &RejectedError{Reason: rej.Reason}
+	}
+	out, err := e.ApplyAdvisory(ctx, adv)
+	if err == nil {
+		e.log.Info("advisory applied", "id", out.AdvisoryID, "revision", out.Revision, "unchanged", out.Unchanged,
+			"opened", out.Opened, "updated", out.Updated, "closed", out.Closed)
+	}
+	return out, err
+}
+
+// IntakeConfig names the JetStream stream and consumer intake reads.
+type IntakeConfig struct {
+	Stream   string   // created if missing
+	Subjects []string // subjects of a created stream
+	Durable  string   // durable consumer name; default "heed-intake"
+}
+
+// EnsureStream returns the stream, creating it with the given subjects if it
+// does not exist, so that a publisher may use a plain "nats pub".
+func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg IntakeConfig) (jetstream.Stream, error) {
+	s, err := js.Stream(ctx, cfg.Stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		s, err = js.CreateStream(ctx, jetstream.StreamConfig{
+			Name:     cfg.Stream,
+			Subjects: cfg.Subjects,
+			Storage:  jetstream.FileStorage,
+			// Deduplicate republished documents by their Nats-Msg-Id.
+			Duplicates: 24 * time.Hour,
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", cfg.Stream, err)
+	}
+	return s, nil
+}
+
+// RunIntake consumes advisories from JetStream until ctx ends. A message is
+// acknowledged only after its effects are committed; a document that cannot
+// be used is terminated, so it is never redelivered; a failure to commit is
+// retried after a delay.
+func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg IntakeConfig) error {
+	if cfg.Durable == "" {
+		cfg.Durable = "heed-intake"
+	}
+	s, err := EnsureStream(ctx, js, cfg)
+	if err != nil {
+		return err
+	}
+	if info := s.CachedInfo(); info != nil && !slices.Equal(info.Config.Subjects, cfg.Subjects) {
+		e.log.Warn("stream exists with other subjects; consuming it as it is",
+			"stream", cfg.Stream, "stream_subjects", info.Config.Subjects, "configured", cfg.Subjects)
+	}
+	cons, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:   cfg.Durable,
+		AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait:   time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer %s: %w", cfg.Durable, err)
+	}
+	msgs, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", cfg.Stream, err)
+	}
+	go func() {
+		<-ctx.Done()
+		msgs.Stop()
+	}()
+	for {
+		msg, err := msgs.Next()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			e.log.Warn("intake: waiting for messages", "err", err)
+			continue
+		}
+		e.handle(ctx, msg)
+	}
+}
+
+func (e *Engine) handle(ctx context.Context, msg jetstream.Msg) {
+	var seq uint64
+	if meta, err := msg.Metadata(); err == nil {
+		seq = meta.Sequence.Stream
+	}
+	_, err := e.Ingest(ctx, msg.Subject(), seq, msg.Data())
+	var rej *RejectedError
+	switch {
+	case errors.As(err, &rej):
+		if err := msg.TermWithReason(rej.Reason); err != nil {
+			e.log.Warn("intake: terminate message", "seq", seq, "err", err)
+		}
+	case err != nil:
+		e.log.Error("intake: will retry", "seq", seq, "err", err)
+		msg.NakWithDelay(5 * time.Second)
+	default:
+		if err := msg.Ack(); err != nil {
+			e.log.Warn("intake: ack", "seq", seq, "err", err)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package notifier
+
+import (
+	"fmt"
+	"net/mail"
+	"time"
+
+	"github.com/heed-dev/heed/notifier/advisory"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/templates"
+)
+
+// recipients picks who gets a case's mail: the primary contacts whose
+// address works, plus the escalation contacts when escalating, or when no
+// primary contact can be reached.
+func recipients(contacts []store.Contact, escalate bool) []store.Contact {
+	var primary, escalation []store.Contact
+	for _, c := range contacts {
+		if !c.Bounced.IsZero() {
+			continue
+		}
+		if c.Role == "escalation" {
+			escalation = append(escalation, c)
+		} else {
+			primary = append(primary, c)
+		}
+	}
+	if escalate || len(primary) == 0 {
+		return append(primary, escalation...)
+	}
+	return primary
+}
+
+// queueMail renders one mail of a case for each recipient into the outbox,
+// inside the transaction that caused it.
+func (e *Engine) queueMail(tx *store.Tx, adv *advisory.Advisory, c *store.Case, kind string, seq int, escalate bool) error {
+	org, err := tx.Org(c.OrgID)
+	if err != nil {
+		return err
+	}
+	items, err := tx.CaseItems(c.ID)
+	if err != nil {
+		return err
+	}
+	to := recipients(org.Contacts, escalate)
+	if len(to) == 0 {
+		e.log.Warn("no reachable contact; mail not queued", "org", org.ID, "case", c.ID, "kind", kind)
+		return nil
+	}
+	for _, contact := range to {
+		if err := e.queueOne(tx, adv, c, org, items, contact, kind, seq, escalate); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) queueOne(tx *store.Tx, adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool) error {
+	now := e.Now()
+	data := templates.MailData{
+		Kind:          kind,
+		Lang:          org.Language,
+		Location:      location(org.Timezone),
+		OrgName:       org.Name,
+		RecipientName: contact.Name,
+		Advisory:      AdvisoryView(adv),
+		Items:         itemViews(items),
+		Reminder:      seq,
+		Escalated:     escalate,
+		DueAt:         c.DueAt,
+		Overdue:       now.After(c.DueAt),
+		ClosedReason:  c.ClosedReason,
+	}
+	if kind == templates.KindNotice || kind == templates.KindReminder {
+		data.AckURL = e.publicURL + "/ack/" + e.ackToken(c.ID, contact.ID, e.linkExpiry(c))
+	}
+	rendered, err := templates.RenderMail(data)
+	if err != nil {
+		return fmt.Errorf("render %s mail for case %s: %w", kind, c.ID, err)
+	}
+	thread := e.threadID(c.ID, contact.ID)
+	env := envelope{From: e.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
+		Date: now, MessageID: thread, InReplyTo: "", CaseID: c.ID}
+	exists, err := tx.MailExists(thread)
+	if err != nil {
+		return err
+	}
+	if exists {
+		env.MessageID, env.InReplyTo = e.messageID(c.ID), thread
+	}
+	msg, err := compose(env, rendered)
+	if err != nil {
+		return fmt.Errorf("compose mail for case %s: %w", c.ID, err)
+	}
+	state := store.MailPending
+	if e.hold {
+		state = store.MailHeld
+	}
+	return tx.AddMail(&store.Mail{CaseID: c.ID, ContactID: contact.ID, Kind: kind, Seq: seq,
+		Recipient: contact.Email, Subject: oneLine(rendered.Subject), MessageID: env.MessageID, Message: msg,
+		State: state, NextAttemptAt: now, CreatedAt: now})
+}
+
+func location(name string) *time.Location {
+	if loc, err := time.LoadLocation(name); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// AdvisoryView is what mails and pages show of an advisory.
+func AdvisoryView(a *advisory.Advisory) templates.AdvisoryView {
+	v := templates.AdvisoryView{ID: a.ID, Revision: a.Revision, Publisher: a.Publisher, Title: a.Title,
+		Severity: a.Severity, CVEs: a.CVEs, Summary: a.Summary, URL: a.URL, Published: a.Published,
+		KnownExploited: a.KnownExploited, Notes: a.Notes}
+	for _, r := range a.Remediations {
+		v.Remediations = append(v.Remediations, templates.RemediationView{Category: r.Category, Details: r.Details, URL: r.URL})
+	}
+	return v
+}
+
+// itemViews shows the items that call for action; items only under
+// investigation are recorded but not mailed.
+func itemViews(items []store.CaseItem) []templates.ItemView {
+	var out []templates.ItemView
+	for _, it := range items {
+		if it.Certainty == string(subscribers.UnderInvestigation) {
+			continue
+		}
+		out = append(out, templates.ItemView{Vendor: it.Vendor, Product: it.Product, Version: it.Version,
+			Asset: it.Asset, Certainty: it.Certainty, Reason: it.Reason})
+	}
+	return out
+}

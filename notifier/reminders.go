@@ -1,0 +1,81 @@
+package notifier
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/heed-dev/heed/notifier/advisory"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
+
+// reminderBatch bounds one transaction of the scheduler.
+const reminderBatch = 200
+
+// RunReminders sends every reminder due now and plans the next one of each
+// case. Reminders that came due more than once while Heed was down are
+// collapsed into one. It returns how many cases were reminded.
+func (e *Engine) RunReminders(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := e.remindBatch(ctx)
+		total += n
+		if err != nil || n < reminderBatch {
+			if total > 0 {
+				e.wake()
+			}
+			return total, err
+		}
+	}
+}
+
+func (e *Engine) remindBatch(ctx context.Context) (int, error) {
+	now := e.Now()
+	n := 0
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		n = 0
+		due, err := tx.DueCases(now, reminderBatch)
+		if err != nil {
+			return err
+		}
+		advs := map[string]*advisory.Advisory{}
+		for i := range due {
+			c := &due[i]
+			adv, ok := advs[c.AdvisoryID]
+			if !ok {
+				if adv, err = loadAdvisory(tx, c.AdvisoryID); err != nil {
+					return err
+				}
+				advs[c.AdvisoryID] = adv
+			}
+			if err := e.remind(tx, adv, c, now); err != nil {
+				return fmt.Errorf("remind case %s: %w", c.ID, err)
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// remind sends one reminder of a case and plans the next.
+func (e *Engine) remind(tx *store.Tx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
+	p := e.policy(adv.Severity)
+	if c.State == store.CaseScheduled {
+		// The date the organization promised has come: ask again.
+		c.State = store.CaseOpen
+	}
+	c.RemindersSent++
+	escalate := c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)
+	c.Escalated = c.Escalated || escalate
+	if err := e.queueMail(tx, adv, c, templates.KindReminder, c.RemindersSent, escalate); err != nil {
+		return err
+	}
+	step, next, ok := p.NextStep(c.OpenedAt, c.ReminderStep, now)
+	if !ok {
+		next = time.Time{}
+	}
+	c.ReminderStep, c.NextReminderAt, c.UpdatedAt = step, next, now
+	return tx.UpdateCase(c)
+}

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
+
+const csrfCookie = "heed_csrf"
+
+// ackPage shows the case behind a link. It changes nothing: mail scanners
+// open links and even run scripts, so only a person's POST records an answer.
+func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
+	v, err := s.engine.CaseForLink(r.Context(), r.PathValue("token"))
+	if err != nil {
+		s.linkError(w, err)
+		return
+	}
+	s.renderAck(w, r, v, false, "")
+}
+
+// ackPost records the answer sent by the form.
+func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	v, err := s.engine.CaseForLink(r.Context(), token)
+	if err != nil {
+		s.linkError(w, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.renderAck(w, r, v, false, "The form could not be read; please try again.")
+		return
+	}
+	c, err := r.Cookie(csrfCookie)
+	field := r.PostFormValue("csrf")
+	if err != nil || field == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1 {
+		w.WriteHeader(http.StatusForbidden)
+		s.renderAck(w, r, v, false, "This form has expired or was not sent from this page. Please send it again.")
+		return
+	}
+	in := notifier.AnswerInput{
+		Status:    r.PostFormValue("status"),
+		Note:      r.PostFormValue("note"),
+		IP:        clientIP(r),
+		UserAgent: r.UserAgent(),
+	}
+	if u := r.PostFormValue("until"); u != "" {
+		t, err := time.Parse("2006-01-02", u)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			s.renderAck(w, r, v, false, "The date must look like 2026-12-31.")
+			return
+		}
+		in.Until = t
+	}
+	v, err = s.engine.RecordAnswer(r.Context(), token, in)
+	var ae *notifier.AnswerError
+	switch {
+	case errors.As(err, &ae):
+		cv, _ := s.engine.CaseForLink(r.Context(), token)
+		w.WriteHeader(http.StatusBadRequest)
+		s.renderAck(w, r, cv, false, ae.Msg)
+	case errors.Is(err, notifier.ErrCaseClosed):
+		w.WriteHeader(http.StatusConflict)
+		s.renderAck(w, r, v, false, "")
+	case err != nil:
+		s.linkError(w, err)
+	default:
+		s.renderAck(w, r, v, true, "")
+	}
+}
+
+func (s *Server) renderAck(w http.ResponseWriter, r *http.Request, v notifier.CaseView, recorded bool, formErr string) {
+	page := templates.AckPage{
+		Lang: v.Org.Language, Location: v.Location, OrgName: v.Org.Name, Items: v.Items,
+		DueAt: v.Case.DueAt, CSRFToken: s.csrfToken(w, r), Recorded: recorded, Error: formErr,
+	}
+	if v.Advisory != nil {
+		page.Advisory = notifier.AdvisoryView(v.Advisory)
+	}
+	if a := v.Case.Answer; a != nil {
+		page.Answer = &templates.AnswerView{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until}
+	}
+	if v.Case.State == store.CaseClosed {
+		page.Closed = v.Case.ClosedReason
+	}
+	var buf bytes.Buffer
+	if err := templates.RenderAckPage(&buf, page); err != nil {
+		s.log.Error("render ack page", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(buf.Bytes())
+}
+
+// csrfToken returns the browser's CSRF token, setting the cookie that holds
+// it when there is none: the form must carry the same value back.
+func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/ack/", HttpOnly: true,
+		Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: 7 * 24 * 3600})
+	return tok
+}
+
+func (s *Server) linkError(w http.ResponseWriter, err error) {
+	page := templates.ErrorPage{Lang: "en", Status: http.StatusNotFound, Title: "Link not valid",
+		Message: "This link is not valid or has expired. If you received it by mail, use the link in the newest mail about this advisory."}
+	if !errors.Is(err, notifier.ErrBadLink) && !errors.Is(err, store.ErrNotFound) {
+		s.log.Error("ack page", "err", err)
+		page.Status, page.Title, page.Message = http.StatusInternalServerError, "Something went wrong", "Please try again in a few minutes."
+	}
+	s.renderError(w, page)
+}
+
+func (s *Server) renderError(w http.ResponseWriter, page templates.ErrorPage) {
+	var buf bytes.Buffer
+	templates.RenderErrorPage(&buf, page)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(page.Status)
+	w.Write(buf.Bytes())
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,248 @@
+package web
+
+import (
+	"bytes"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"io"
+
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
+
+const sessionCookie = "heed_session"
+
+// operator wraps a page for the operator: open with the bearer token or a
+// session cookie from /login, else a redirect to the login form.
+func (s *Server) operator(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !(bearer && s.validToken(tok)) && !s.validSession(r) {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if err := h(w, r); err != nil {
+			page := templates.ErrorPage{Lang: "en", Status: http.StatusInternalServerError, Title: "Error", Message: err.Error()}
+			if he, ok := err.(*httpError); ok {
+				page.Status, page.Message = he.status, he.msg
+			}
+			s.renderError(w, page)
+		}
+	})
+}
+
+func (s *Server) validSession(r *http.Request) bool {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return false
+	}
+	exp, sig, ok := strings.Cut(c.Value, ".")
+	if !ok || sig != s.engine.Sign("session", exp) {
+		return false
+	}
+	t, err := strconv.ParseInt(exp, 10, 64)
+	return err == nil && time.Now().Unix() < t
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderLoginPage(w, templates.LoginPage{}) })
+}
+
+func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
+	if !s.validToken(r.PostFormValue("token")) {
+		s.log.Warn("operator login refused", "ip", clientIP(r))
+		s.renderPage(w, http.StatusUnauthorized, func(w io.Writer) error {
+			return templates.RenderLoginPage(w, templates.LoginPage{Error: "Wrong token."})
+		})
+		return
+	}
+	exp := strconv.FormatInt(time.Now().Add(s.sessionTTL).Unix(), 10)
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: exp + "." + s.engine.Sign("session", exp), Path: "/",
+		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: int(s.sessionTTL.Seconds())})
+	http.Redirect(w, r, "/board", http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, status int, render func(io.Writer) error) {
+	var buf bytes.Buffer
+	if err := render(&buf); err != nil {
+		s.log.Error("render page", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
+	var page templates.BoardPage
+	now := s.engine.Now()
+	err := s.db.View(r.Context(), func(tx *store.Tx) error {
+		cases, err := tx.Cases(store.CaseFilter{State: r.URL.Query().Get("state"), Limit: 1000})
+		if err != nil {
+			return err
+		}
+		orgs, advs := map[string]string{}, map[string]store.Advisory{}
+		for _, c := range cases {
+			if _, ok := orgs[c.OrgID]; !ok {
+				o, err := tx.Org(c.OrgID)
+				if err != nil {
+					return err
+				}
+				orgs[c.OrgID] = o.Name
+			}
+			if _, ok := advs[c.AdvisoryID]; !ok {
+				a, err := tx.Advisory(c.AdvisoryID)
+				if err != nil {
+					return err
+				}
+				advs[c.AdvisoryID] = a
+			}
+			a := advs[c.AdvisoryID]
+			row := templates.CaseRow{ID: c.ID, AdvisoryID: c.AdvisoryID, AdvisoryTitle: a.Title, Severity: a.Severity,
+				OrgName: orgs[c.OrgID], State: c.State, Reminders: c.RemindersSent, NextReminder: c.NextReminderAt,
+				DueAt: c.DueAt, Overdue: c.State == store.CaseOpen && now.After(c.DueAt)}
+			if c.Answer != nil {
+				row.Answer = &templates.AnswerView{Status: c.Answer.Status, At: c.Answer.At, Note: c.Answer.Note, Until: c.Answer.Until}
+			}
+			page.Rows = append(page.Rows, row)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderBoardPage(w, page) })
+	return nil
+}
+
+func outboxRow(m store.Mail) templates.OutboxRow {
+	return templates.OutboxRow{ID: m.ID, CreatedAt: m.CreatedAt, To: m.Recipient, Subject: m.Subject,
+		Kind: m.Kind, State: m.State, Reply: m.LastReply}
+}
+
+func (s *Server) outbox(w http.ResponseWriter, r *http.Request) error {
+	var page templates.OutboxPage
+	err := s.db.View(r.Context(), func(tx *store.Tx) error {
+		mails, err := tx.Mails(store.MailFilter{CaseID: r.URL.Query().Get("case"), State: r.URL.Query().Get("state")})
+		for _, m := range mails {
+			page.Rows = append(page.Rows, outboxRow(m))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderOutboxPage(w, page) })
+	return nil
+}
+
+func (s *Server) loadMail(r *http.Request) (store.Mail, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return store.Mail{}, &httpError{http.StatusNotFound, "no such message"}
+	}
+	var m store.Mail
+	err = s.db.View(r.Context(), func(tx *store.Tx) (err error) { m, err = tx.Mail(id); return err })
+	if err != nil {
+		return m, &httpError{http.StatusNotFound, "no such message"}
+	}
+	return m, nil
+}
+
+var ackLink = regexp.MustCompile(`https?://[^\s"<>]+/ack/[A-Za-z0-9_.-]+`)
+
+func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.loadMail(r)
+	if err != nil {
+		return err
+	}
+	msg, err := parseMessage(m.Message)
+	if err != nil {
+		return err
+	}
+	page := templates.OutboxMessagePage{Row: outboxRow(m), Headers: msg.headers, Text: msg.text,
+		AckURL: ackLink.FindString(msg.text)}
+	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderOutboxMessagePage(w, page) })
+	return nil
+}
+
+// outboxHTML serves a message's HTML part for the sandboxed iframe of the
+// message page, with a policy that forbids scripts and outside requests.
+func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.loadMail(r)
+	if err != nil {
+		return err
+	}
+	msg, err := parseMessage(m.Message)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox")
+	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write([]byte(msg.html))
+	return nil
+}
+
+type parsedMessage struct {
+	headers    [][2]string
+	text, html string
+}
+
+// parseMessage reads back an outbox message: its headers, decoded, and its
+// text and HTML parts.
+func parseMessage(raw []byte) (parsedMessage, error) {
+	var pm parsedMessage
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return pm, err
+	}
+	dec := new(mime.WordDecoder)
+	for _, k := range []string{"From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References"} {
+		if v := msg.Header.Get(k); v != "" {
+			if d, err := dec.DecodeHeader(v); err == nil {
+				v = d
+			}
+			pm.headers = append(pm.headers, [2]string{k, v})
+		}
+	}
+	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		return pm, err
+	}
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart() // decodes quoted-printable
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return pm, err
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			return pm, err
+		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+		switch ct {
+		case "text/plain":
+			pm.text = strings.ReplaceAll(string(b), "\r\n", "\n")
+		case "text/html":
+			pm.html = string(b)
+		}
+	}
+	return pm, nil
+}

@@ -1,0 +1,172 @@
+// Package web is Heed's HTTP surface: the admin API, the page behind the link
+// in every mail, and the operator's board and outbox views.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/store"
+)
+
+// Server serves Heed's HTTP endpoints.
+type Server struct {
+	engine     *notifier.Engine
+	db         *store.DB
+	tokenHash  [32]byte
+	secure     bool // public URL is https: cookies get the Secure flag
+	log        *slog.Logger
+	mux        *http.ServeMux
+	maxBody    int64
+	sessionTTL time.Duration
+}
+
+// Config wires a Server.
+type Config struct {
+	Engine *notifier.Engine
+	// AdminTokenHash is the SHA-256 of the admin token, which opens /api and,
+	// after a login, the board and outbox pages.
+	AdminTokenHash [32]byte
+	// Secure sets the Secure flag on cookies (the public URL is https).
+	Secure bool
+	Logger *slog.Logger
+}
+
+// New returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Engine == nil || cfg.AdminTokenHash == [32]byte{} {
+		return nil, errors.New("web: an engine and an admin token are required")
+	}
+	s := &Server{
+		engine:     cfg.Engine,
+		db:         cfg.Engine.DB(),
+		tokenHash:  cfg.AdminTokenHash,
+		secure:     cfg.Secure,
+		log:        cfg.Logger,
+		mux:        http.NewServeMux(),
+		maxBody:    32 << 20,
+		sessionTTL: 12 * time.Hour,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+
+	s.mux.Handle("POST /api/v1/orgs", s.api(s.createOrg))
+	s.mux.Handle("GET /api/v1/orgs", s.api(s.listOrgs))
+	s.mux.Handle("GET /api/v1/orgs/{id}", s.api(s.getOrg))
+	s.mux.Handle("PUT /api/v1/orgs/{id}/inventory", s.api(s.putInventory))
+	s.mux.Handle("GET /api/v1/orgs/{id}/inventory", s.api(s.getInventory))
+	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
+	s.mux.Handle("GET /api/v1/rejected", s.api(s.listRejected))
+
+	s.mux.HandleFunc("GET /ack/{token}", s.ackPage)
+	s.mux.HandleFunc("POST /ack/{token}", s.ackPost)
+
+	s.mux.HandleFunc("GET /login", s.loginPage)
+	s.mux.HandleFunc("POST /login", s.loginPost)
+	s.mux.HandleFunc("POST /logout", s.logout)
+	s.mux.Handle("GET /board", s.operator(s.board))
+	s.mux.Handle("GET /outbox", s.operator(s.outbox))
+	s.mux.Handle("GET /outbox/{id}", s.operator(s.outboxMessage))
+	s.mux.Handle("GET /outbox/{id}/html", s.operator(s.outboxHTML))
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/board", http.StatusSeeOther)
+	})
+}
+
+// ServeHTTP sets the headers every response carries and dispatches.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	// The link's token is in the URL: never send it onward in a Referer.
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.View(ctx, func(tx *store.Tx) error { _, err := tx.NextReminderAt(); return err }); err != nil {
+		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// validToken compares a presented admin token in constant time.
+func (s *Server) validToken(tok string) bool {
+	h := sha256.Sum256([]byte(tok))
+	return tok != "" && subtle.ConstantTimeCompare(h[:], s.tokenHash[:]) == 1
+}
+
+// api wraps an admin API handler: closed without the bearer token.
+func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		tok, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || !s.validToken(strings.TrimSpace(tok)) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="heed"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong admin token (Authorization: Bearer <admin_token>)"})
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, err)
+		}
+	})
+}
+
+// httpError is an error with the status to answer.
+type httpError struct {
+	status int
+	msg    string
+}
+
+func (e *httpError) Error() string { return e.msg }
+
+func (s *Server) writeError(w http.ResponseWriter, err error) {
+	var he *httpError
+	var ie *notifier.InputError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &he):
+		writeJSON(w, he.status, map[string]string{"error": he.msg})
+	case errors.As(err, &ie):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": ie.Msg})
+	case errors.As(err, &mbe):
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large"})
+	case errors.Is(err, store.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+	case errors.Is(err, store.ErrConflict):
+		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+	default:
+		s.log.Error("request failed", "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
