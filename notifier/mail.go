@@ -70,7 +70,7 @@ func (e *Engine) queueOne(tx *store.Tx, adv *advisory.Advisory, c *store.Case, o
 		Escalated:     escalate,
 		DueAt:         c.DueAt,
 		Overdue:       now.After(c.DueAt),
-		ClosedReason:  c.ClosedReason,
+		// ClosedReason stays empty: the template words the reason in the mail's language.
 	}
 	if kind == templates.KindNotice || kind == templates.KindReminder {
 		data.AckURL = e.publicURL + "/ack/" + e.ackToken(c.ID, contact.ID, e.linkExpiry(c))

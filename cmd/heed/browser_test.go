@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/heed-dev/heed/notifier/clock"
+)
+
+// chromium finds the browser, or skips the test; CI sets HEED_REQUIRE_BROWSER
+// so that a missing browser fails there instead.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("HEED_REQUIRE_BROWSER") != "" {
+		t.Fatal("no Chromium found, and HEED_REQUIRE_BROWSER is set")
+	}
+	t.Skip("no Chromium on this machine (apt-get install chromium)")
+	return ""
+}
+
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel3)
+	return ctx
+}
+
+// TestAckLinkInBrowser follows the link of a received mail in a real
+// headless Chromium, answers "will patch by" with the form (no JavaScript is
+// involved in submitting), and checks that the answer is recorded with the
+// browser's user agent and that reminders pause until that date.
+func TestAckLinkInBrowser(t *testing.T) {
+	ctx := browser(t)
+	ns := startNATS(t)
+	mails := startSink(t)
+	clk := clock.NewFake(testStart)
+	h := startHeed(t, testConfig(t, t.TempDir(), ns.ClientURL(), mails.addr), clk)
+	org := h.addOrg("Acme", "sec@acme.test")
+	h.putCSV(org, "vendor,product,version,cpe,purl,asset\nIvanti,Connect Secure,9.0R3.3,,,vpn\n")
+	publish(t, ns.ClientURL(), "advisories.heed", readFile(t, sa44101Path))
+	link := mails.next(t).ackLink(t)
+
+	var shown, confirmation string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(link),
+		chromedp.Text("body", &shown, chromedp.ByQuery),
+		chromedp.Click("#status-scheduled", chromedp.ByID),
+		chromedp.SetValue(`input[name="until"]`, "2026-11-20", chromedp.ByQuery),
+		chromedp.Click("#submit", chromedp.ByID),
+		chromedp.WaitVisible(`p[role="status"]`, chromedp.ByQuery),
+		chromedp.Text(`p[role="status"]`, &confirmation, chromedp.ByQuery),
+	)
+	if err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	if !strings.Contains(shown, "SA44101") || !strings.Contains(shown, "9.0R3.3") {
+		t.Errorf("page does not show the advisory and the affected item:\n%s", shown)
+	}
+	c := h.cases("org=" + org)[0]
+	if c.State != "scheduled" || c.Answer == nil || c.Answer.Status != "scheduled" {
+		t.Fatalf("case after the browser's answer = %+v", c)
+	}
+	if !strings.Contains(confirmation, "2026") {
+		t.Errorf("confirmation %q does not say until when reminders pause", confirmation)
+	}
+	// Reminders resume at 09:00 in the organization's time zone (Asia/Tokyo).
+	if want := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC); c.NextReminderAt == nil || !c.NextReminderAt.Equal(want) {
+		t.Errorf("reminders resume at %v, want %v", c.NextReminderAt, want)
+	}
+}

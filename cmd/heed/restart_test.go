@@ -1,0 +1,126 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heed-dev/heed/notifier/clock"
+)
+
+// TestRestartKeepsSchedule stops Heed mid-schedule, lets two reminders come
+// due while it is down, and checks that the restart sends exactly one
+// collapsed reminder, then keeps the schedule: none lost, none doubled.
+func TestRestartKeepsSchedule(t *testing.T) {
+	ns := startNATS(t)
+	mails := startSink(t)
+	clk := clock.NewFake(testStart)
+	cfg := testConfig(t, t.TempDir(), ns.ClientURL(), mails.addr)
+	h := startHeed(t, cfg, clk)
+	org := h.addOrg("Acme", "sec@acme.test")
+	h.putCSV(org, "vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,8.2R12,,,vpn\n")
+	publish(t, ns.ClientURL(), "advisories.heed", readFile(t, sa44101Path))
+	if m := mails.next(t); !strings.Contains(m.Subject, "SA44101") {
+		t.Fatalf("notice subject %q", m.Subject)
+	}
+	clk.Set(testStart.Add(24 * time.Hour))
+	if m := mails.next(t); !strings.Contains(m.Subject, "Reminder 1") {
+		t.Fatalf("first reminder subject %q", m.Subject)
+	}
+	caseID := h.cases("org=" + org)[0].ID
+	h.stop()
+
+	// Down across the +72h and +144h reminders.
+	clk.Set(testStart.Add(150 * time.Hour))
+	h = startHeed(t, cfg, clk)
+	m := mails.next(t)
+	if !strings.Contains(m.Subject, "Reminder 2") {
+		t.Fatalf("after restart got %q, want one collapsed Reminder 2", m.Subject)
+	}
+	c := h.cases("org=" + org)[0]
+	if c.RemindersSent != 2 {
+		t.Errorf("reminders_sent = %d after the collapsed reminder, want 2", c.RemindersSent)
+	}
+	if want := testStart.Add(216 * time.Hour); c.NextReminderAt == nil || !c.NextReminderAt.Equal(want) {
+		t.Errorf("next reminder at %v, want %v (the next one after now on the schedule)", c.NextReminderAt, want)
+	}
+	clk.Set(testStart.Add(216 * time.Hour))
+	if m := mails.next(t); !strings.Contains(m.Subject, "Reminder 3") {
+		t.Fatalf("got %q, want Reminder 3", m.Subject)
+	}
+	// Every mail of the case exactly once: the notice and reminders 1, 2 and 3.
+	seen := map[string]int{}
+	for _, m := range outbox(t, cfg, caseID) {
+		seen[m.Kind+"/"+string(rune('0'+m.Seq))]++
+		if m.State != "sent" {
+			t.Errorf("mail %s %d is %s, want sent", m.Kind, m.Seq, m.State)
+		}
+	}
+	want := map[string]int{"notice/0": 1, "reminder/1": 1, "reminder/2": 1, "reminder/3": 1}
+	if len(seen) != len(want) {
+		t.Errorf("outbox of the case = %v, want %v", seen, want)
+	}
+	for k, n := range want {
+		if seen[k] != n {
+			t.Errorf("outbox has %d of %s, want %d (all: %v)", seen[k], k, n, seen)
+		}
+	}
+	if mails.count() != 5 {
+		t.Errorf("the relay received %d mails, want 5", mails.count())
+	}
+}
+
+// TestGarbageIsRejectedAndIntakeGoesOn publishes documents that cannot be
+// used, then a good advisory: the bad ones are recorded with their reasons,
+// and the good one is still processed.
+func TestGarbageIsRejectedAndIntakeGoesOn(t *testing.T) {
+	ns := startNATS(t)
+	mails := startSink(t)
+	clk := clock.NewFake(testStart)
+	h := startHeed(t, testConfig(t, t.TempDir(), ns.ClientURL(), mails.addr), clk)
+	org := h.addOrg("Acme", "sec@acme.test")
+	h.putCSV(org, "vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,9.0R3.3,,,vpn\n")
+
+	publish(t, ns.ClientURL(), "advisories.junk", []byte("this is not JSON at all"))
+	publish(t, ns.ClientURL(), "advisories.junk", []byte(`{"heed_advisory": 1, "revision": 1, "title": "no id"}`))
+	publish(t, ns.ClientURL(), "advisories.heed", readFile(t, sa44101Path))
+	// The same revision again changes nothing.
+	publish(t, ns.ClientURL(), "advisories.heed", readFile(t, sa44101Path))
+
+	if m := mails.next(t); m.To != "sec@acme.test" || !strings.Contains(m.Subject, "SA44101") {
+		t.Fatalf("good advisory after garbage: got %q to %s", m.Subject, m.To)
+	}
+	var rej struct {
+		Rejected []struct {
+			Subject string `json:"subject"`
+			Reason  string `json:"reason"`
+		} `json:"rejected"`
+	}
+	// Intake is in stream order: the good advisory's mail means both bad
+	// documents were handled before it.
+	if code := h.api("GET", "/api/v1/rejected", "", nil, &rej); code != http.StatusOK {
+		t.Fatalf("rejected list: %d", code)
+	}
+	if len(rej.Rejected) != 2 {
+		t.Fatalf("rejected = %+v, want 2 entries", rej.Rejected)
+	}
+	for _, r := range rej.Rejected {
+		if r.Subject != "advisories.junk" || r.Reason == "" {
+			t.Errorf("rejected entry %+v lacks subject or reason", r)
+		}
+	}
+	if !strings.Contains(strings.ToLower(rej.Rejected[0].Reason), "id") {
+		t.Errorf("reason for the advisory without id does not name the field: %q", rej.Rejected[0].Reason)
+	}
+	if cs := h.cases("org=" + org); len(cs) != 1 {
+		t.Errorf("cases = %d, want 1 (the duplicate publish must change nothing)", len(cs))
+	}
+	// Without the token the API is closed.
+	resp, err := http.Get(h.base + "/api/v1/rejected")
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("API without token: %d, want 401", resp.StatusCode)
+	}
+}
