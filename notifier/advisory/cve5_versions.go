@@ -157,11 +157,11 @@ func (s *cveVersionSet) add(v cveVersion, at, label string) []string {
 	upper := subscribers.Range{}
 	switch {
 	case v.LessThan != "":
-		bound, note := cveUpperBound(version, strings.TrimSpace(v.LessThan))
+		bound, note := cveUpperBound(version, strings.TrimSpace(v.LessThan), v.VersionType)
 		upper.Fixed = bound
 		notes = appendNote(notes, note, at, label)
 	default:
-		bound, note := cveUpperBound(version, strings.TrimSpace(v.LessThanOrEqual))
+		bound, note := cveUpperBound(version, strings.TrimSpace(v.LessThanOrEqual), v.VersionType)
 		upper.LastAffected = bound
 		notes = appendNote(notes, note, at, label)
 	}
@@ -223,18 +223,15 @@ func (s *cveVersionSet) segment(status string, r subscribers.Range) {
 	}
 }
 
-var (
-	dottedNumeric = regexp.MustCompile(`^\d+(?:\.\d+)*$`)
-	seriesBound   = regexp.MustCompile(`^(\d+(?:\.\d+)*)\.\*$`)
-)
+var seriesBound = regexp.MustCompile(`^(\d+(?:\.\d+)*)\.\*$`)
 
 // cveUpperBound interprets lessThan/lessThanOrEqual. "*" means no upper
 // bound; "2.*" means the whole 2.x series, read as below "3". Anything else
 // ending in "*" ("log4j-core*") cannot be a version and is read as no upper
-// bound, with a note. Citrix writes the build number alone ("version":
-// "13.1", "lessThan": "49.15" meaning 13.1-49.15); a numeric bound below a
-// numeric start is read that way, with a note.
-func cveUpperBound(start, bound string) (string, string) {
+// bound, with a note. With versionType "patch" (Citrix: "version": "13.1",
+// "lessThan": "49.15") the bound is a build of the starting release and is
+// read as "13.1-49.15", with a note.
+func cveUpperBound(start, bound, versionType string) (string, string) {
 	if bound == "*" {
 		return "", ""
 	}
@@ -249,8 +246,8 @@ func cveUpperBound(start, bound string) (string, string) {
 	if strings.HasSuffix(bound, "*") {
 		return "", fmt.Sprintf("upper bound %q is not a version; read as no upper bound", bound)
 	}
-	if dottedNumeric.MatchString(start) && dottedNumeric.MatchString(bound) && CompareRevision(bound, start) < 0 {
-		return start + "-" + bound, fmt.Sprintf("upper bound %q is below the start %q; read as build %s-%s", bound, start, start, bound)
+	if strings.EqualFold(versionType, "patch") && start != "" && !strings.HasPrefix(bound, start) {
+		return start + "-" + bound, fmt.Sprintf("patch bound %q of release %q read as %s-%s", bound, start, start, bound)
 	}
 	return bound, ""
 }

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -17,23 +17,23 @@ import (
 // hand, so it is read strictly: a misspelt field is an error, not a silently
 // missing fact.
 type heedDoc struct {
-	HeedAdvisory   *json.Number   `json:"heed_advisory"`
-	ID             string         `json:"id"`
-	Revision       *json.Number   `json:"revision"`
-	Publisher      string         `json:"publisher"`
-	Title          string         `json:"title"`
-	Severity       string         `json:"severity"`
-	CVEs           []string       `json:"cves"`
-	Aliases        []string       `json:"aliases"`
-	Summary        string         `json:"summary"`
-	URL            string         `json:"url"`
-	References     []string       `json:"references"`
-	Published      string         `json:"published"`
-	Due            string         `json:"due"`
-	KnownExploited bool           `json:"known_exploited"`
-	Withdrawn      bool           `json:"withdrawn"`
-	Remediations   []Remediation  `json:"remediations"`
-	Affected       []heedAffected `json:"affected"`
+	HeedAdvisory   json.RawMessage `json:"heed_advisory"`
+	ID             string          `json:"id"`
+	Revision       json.RawMessage `json:"revision"`
+	Publisher      string          `json:"publisher"`
+	Title          string          `json:"title"`
+	Severity       string          `json:"severity"`
+	CVEs           []string        `json:"cves"`
+	Aliases        []string        `json:"aliases"`
+	Summary        string          `json:"summary"`
+	URL            string          `json:"url"`
+	References     []string        `json:"references"`
+	Published      string          `json:"published"`
+	Due            string          `json:"due"`
+	KnownExploited bool            `json:"known_exploited"`
+	Withdrawn      bool            `json:"withdrawn"`
+	Remediations   []Remediation   `json:"remediations"`
+	Affected       []heedAffected  `json:"affected"`
 }
 
 type heedAffected struct {
@@ -67,15 +67,11 @@ var heedStatuses = []subscribers.Status{
 func parseHeed(data []byte) (*Advisory, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	dec.UseNumber()
 	var d heedDoc
 	if err := dec.Decode(&d); err != nil {
 		return nil, refuse(FormatHeed, "%s", jsonReason(err))
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, refuse(FormatHeed, "unexpected data after the advisory object")
-	}
-	if d.HeedAdvisory == nil || d.HeedAdvisory.String() != "1" {
+	if string(d.HeedAdvisory) != "1" {
 		return nil, refuse(FormatHeed, "heed_advisory must be 1 (the only version of the format)")
 	}
 	if strings.TrimSpace(d.ID) == "" {
@@ -87,7 +83,9 @@ func parseHeed(data []byte) (*Advisory, error) {
 	if d.Revision == nil {
 		return nil, refuse(FormatHeed, "revision is required (a positive integer, raised with every update)")
 	}
-	rev, err := d.Revision.Int64()
+	// The raw JSON must be an integer literal: "1" (a string) or 1.0 is
+	// refused rather than guessed at.
+	rev, err := strconv.ParseInt(string(d.Revision), 10, 64)
 	if err != nil || rev < 1 {
 		return nil, refuse(FormatHeed, "revision %s is not a positive integer", d.Revision)
 	}

@@ -42,6 +42,10 @@ func purlFor(ecosystem, name string) string {
 		return "pkg:hex/" + purlEscape(strings.ToLower(name))
 	case "pub":
 		return "pkg:pub/" + purlEscape(strings.ToLower(name))
+	case "debian":
+		return "pkg:deb/debian/" + purlEscape(name)
+	case "ubuntu":
+		return "pkg:deb/ubuntu/" + purlEscape(name)
 	}
 	return ""
 }
