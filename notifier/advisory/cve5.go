@@ -133,18 +133,20 @@ func parseCVE5(data []byte) (*Advisory, error) {
 		a.URL = a.References[0]
 	}
 
+	identified := false
 	for ci, c := range containers {
 		for pi, p := range c.Affected {
 			where := fmt.Sprintf("containers.cna.affected[%d]", pi)
 			if ci > 0 {
 				where = fmt.Sprintf("containers.adp[%d].affected[%d]", ci-1, pi)
 			}
-			entries, notes := p.entries(where)
+			entries, notes, ok := p.entries(where)
+			identified = identified || ok
 			a.Affected = append(a.Affected, entries...)
 			a.Notes = append(a.Notes, notes...)
 		}
 	}
-	if len(a.Affected) == 0 {
+	if !identified {
 		a.Notes = append(a.Notes, noProductData)
 	}
 	return a, nil

@@ -57,7 +57,10 @@ type cveVersionSet struct {
 // A product object with several CPEs yields one entry per CPE, each with the
 // same versions: the CPEs are alternative names of the product (editions,
 // renames), and the matcher must find any of them.
-func (p cveProduct) entries(where string) ([]subscribers.Affected, []string) {
+//
+// It reports false when the object identifies no product at all (vendor and
+// product "n/a", no package, no CPE).
+func (p cveProduct) entries(where string) ([]subscribers.Affected, []string, bool) {
 	vendor, product := naToEmpty(p.Vendor), naToEmpty(p.Product)
 	purl := purlForCollection(p.CollectionURL, p.PackageName)
 	if product == "" {
@@ -70,7 +73,7 @@ func (p cveProduct) entries(where string) ([]subscribers.Affected, []string) {
 		}
 	}
 	if vendor == "" && product == "" && purl == "" && len(cpes) == 0 {
-		return nil, nil
+		return nil, nil, false
 	}
 	label := strings.TrimSpace(vendor + " " + product)
 	if label == "" {
@@ -123,7 +126,7 @@ func (p cveProduct) entries(where string) ([]subscribers.Affected, []string) {
 		notes = append(notes, fmt.Sprintf("cve5: %s (%s): no version is stated to be affected", where, label))
 	}
 	if len(cpes) == 0 {
-		return out, notes
+		return out, notes, true
 	}
 	var perCPE []subscribers.Affected
 	for _, cpe := range cpes {
@@ -132,7 +135,7 @@ func (p cveProduct) entries(where string) ([]subscribers.Affected, []string) {
 			perCPE = append(perCPE, e)
 		}
 	}
-	return perCPE, notes
+	return perCPE, notes, true
 }
 
 // add records one version object.

@@ -9,14 +9,11 @@ import (
 // readVers reads a "vers:<scheme>/<constraints>" string (the package-url
 // vers specification) as CSAF product_version_range names use it, with
 // subscribers.ParseVers, which owns vers and orders constraints under the
-// scheme. Real documents bend the syntax ("vers:all/<V2.8 SP1", spaces in
-// versions), so when ParseVers refuses a string the constraints are given to
-// the phrase reader instead, with the scheme read as ParseVers would.
+// scheme. Real documents bend the syntax: CISA writes "vers:all/< V4.7 SP6
+// HF1", where vers would drop the spaces that belong to the version. Such
+// strings, and any ParseVers refuses, go to the phrase reader instead, with
+// the scheme read as ParseVers would.
 func readVers(s string) (versionSpec, bool) {
-	scheme, versions, ranges, err := subscribers.ParseVers(s)
-	if err == nil {
-		return versionSpec{scheme: scheme, versions: versions, ranges: ranges}, len(versions)+len(ranges) > 0
-	}
 	body, ok := strings.CutPrefix(strings.TrimSpace(s), "vers:")
 	if !ok {
 		return versionSpec{}, false
@@ -24,6 +21,12 @@ func readVers(s string) (versionSpec, bool) {
 	rawScheme, constraints, ok := strings.Cut(body, "/")
 	if !ok {
 		return versionSpec{}, false
+	}
+	if !strings.ContainsAny(strings.TrimSpace(constraints), " \t") {
+		scheme, versions, ranges, err := subscribers.ParseVers(s)
+		if err == nil {
+			return versionSpec{scheme: scheme, versions: versions, ranges: ranges}, len(versions)+len(ranges) > 0
+		}
 	}
 	spec, ok := readVersionText(constraints)
 	spec.scheme = versScheme(rawScheme)
