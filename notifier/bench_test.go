@@ -1,0 +1,101 @@
+package notifier
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/heed-dev/heed/notifier/relay"
+	"github.com/heed-dev/heed/subscribers"
+)
+
+// countingBackend is a real go-smtp server backend that counts accepted mails.
+type countingBackend struct{ accepted atomic.Int64 }
+
+func (b *countingBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return countingSession{b}, nil
+}
+
+type countingSession struct{ b *countingBackend }
+
+func (countingSession) Reset()                               {}
+func (countingSession) Logout() error                        { return nil }
+func (countingSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (countingSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s countingSession) Data(r io.Reader) error {
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return err
+	}
+	s.b.accepted.Add(1)
+	return nil
+}
+
+// BenchmarkAdvisoryTo10kMails measures one advisory that hits 10,000
+// organizations, from ApplyAdvisory (match, open cases, render 10,000 mails
+// into the outbox in one transaction) to 10,000 mails accepted by a local
+// go-smtp server. Run with -benchtime=1x; see docs/PERFORMANCE.md.
+func BenchmarkAdvisoryTo10kMails(b *testing.B) {
+	const orgs = 10000
+	for b.Loop() {
+		b.StopTimer()
+		be := &countingBackend{}
+		srv := smtp.NewServer(be)
+		srv.Domain = "bench.test"
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			b.Fatal(err)
+		}
+		go srv.Serve(ln)
+		r, err := relay.New(relay.Config{Addr: ln.Addr().String(), TLS: relay.TLSNone, MaxConns: 4})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e, _ := newTestEngine(b)
+		e.relay, e.hold, e.senders = r, false, 8
+		ctx := context.Background()
+		for i := range orgs {
+			org, err := e.CreateOrg(ctx, subscribers.OrgSpec{Name: fmt.Sprintf("Org %05d", i),
+				Contacts: []subscribers.ContactSpec{{Email: fmt.Sprintf("sec%05d@org.test", i)}}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.ReplaceInventory(ctx, org.ID, []subscribers.Item{
+				{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn"},
+				{Vendor: "Fortinet", Product: "FortiOS", Version: "6.4.2"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+
+		start := time.Now()
+		out, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3"))
+		if err != nil || out.Opened != orgs {
+			b.Fatalf("apply: %+v, %v", out, err)
+		}
+		queued := time.Since(start)
+		for be.accepted.Load() < orgs {
+			n, err := e.DeliverDue(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n == 0 {
+				b.Fatalf("nothing left to deliver after %d accepted", be.accepted.Load())
+			}
+		}
+		total := time.Since(start)
+		b.ReportMetric(float64(orgs)/total.Seconds(), "mails/s")
+		b.ReportMetric(queued.Seconds(), "s-to-outbox")
+		b.ReportMetric(total.Seconds(), "s-total")
+
+		b.StopTimer()
+		r.Close()
+		srv.Close()
+		b.StartTimer()
+	}
+}
