@@ -80,7 +80,7 @@ func decodeURI(c string) (Value, error) {
 				return Value{}, err
 			}
 		default:
-			if b < ' ' || b == 0x7f {
+			if b <= ' ' || b == 0x7f {
 				return Value{}, fmt.Errorf("encodes the control character %q", b)
 			}
 			text.WriteByte(lower(b))

@@ -1,0 +1,153 @@
+package subscribers
+
+import (
+	"strings"
+
+	"github.com/heed-dev/heed/subscribers/cpe"
+)
+
+// ident is one folded (vendor, product) identity; vendor may be empty.
+type ident struct {
+	vendor, product string
+}
+
+// side is what identifies one affected entry or one inventory item, parsed
+// once: its package identity, its CPE and its name identities.
+type side struct {
+	purl     string    // PackageIdentity, "" when there is no valid purl
+	purlRaw  string    // the purl as written, for reasons
+	cpe      *cpe.Name // nil when there is no valid CPE
+	names    []ident   // from the vendor and product fields
+	cpeNames []ident   // from a CPE with concrete vendor and product
+	display  string    // the product as a person would name it
+}
+
+func newSide(a *Aliases, vendor, product, cpeStr, purl string) side {
+	var s side
+	if purl = strings.TrimSpace(purl); purl != "" {
+		if id, err := PackageIdentity(purl); err == nil {
+			s.purl, s.purlRaw = id, purl
+		}
+	}
+	if cpeStr = strings.TrimSpace(cpeStr); cpeStr != "" {
+		if n, err := cpe.Parse(cpeStr); err == nil {
+			s.cpe = &n
+			if n.Vendor.Concrete() && n.Product.Concrete() {
+				s.cpeNames = []ident{{a.vendor(n.Vendor.Text), a.product(n.Vendor.Text, n.Product.Text)}}
+			}
+		}
+	}
+	if p := a.product(vendor, product); p != "" {
+		s.names = []ident{{a.vendor(vendor), p}}
+	}
+	s.display = strings.TrimSpace(product)
+	switch {
+	case s.display == "" && s.cpe != nil:
+		s.display = s.cpe.Product.Text
+	case s.display == "" && s.purlRaw != "":
+		s.display = s.purlRaw
+	}
+	return s
+}
+
+// entry is an Affected prepared for matching.
+type entry struct {
+	Affected
+	index  int
+	scheme string
+	side
+	cpeVersion string     // concrete CPE version(+update), "" if none
+	cpeWild    *cpe.Value // CPE version with wildcards, nil if none
+}
+
+func newEntry(a *Aliases, i int, af Affected) *entry {
+	e := &entry{Affected: af, index: i, scheme: af.Scheme}
+	if e.scheme == "" {
+		e.scheme = SchemeGeneric
+	}
+	e.side = newSide(a, af.Vendor, af.Product, af.CPE, af.PURL)
+	if e.cpe != nil {
+		e.cpeVersion = e.cpe.VersionString()
+		if e.cpe.Version.HasWildcards() {
+			v := e.cpe.Version
+			e.cpeWild = &v
+		}
+	}
+	return e
+}
+
+// status folds the entry's status: anything not fixed, not affected or
+// under investigation, the empty status included, counts as affected, so
+// that an unknown word never hides an organization.
+func (e *entry) status() Status {
+	switch e.Status {
+	case StatusFixed, StatusNotAffected, StatusUnderInvestigation:
+		return e.Status
+	}
+	return StatusAffected
+}
+
+// lists reports whether the entry names version v exactly: in Versions,
+// or as its CPE version when it has no Versions and no Ranges.
+func (e *entry) lists(v string) bool {
+	for _, x := range e.Versions {
+		if cmp(e.scheme, v, x) == 0 {
+			return true
+		}
+	}
+	return len(e.Versions) == 0 && len(e.Ranges) == 0 && e.cpeVersion != "" && cmp(e.scheme, v, e.cpeVersion) == 0
+}
+
+// covers reports whether the entry includes version v, and says why.
+func (e *entry) covers(v string) (bool, string) {
+	for _, x := range e.Versions {
+		if cmp(e.scheme, v, x) == 0 {
+			return true, "version " + v + " listed as " + string(e.status())
+		}
+	}
+	for _, r := range e.Ranges {
+		if r.Contains(e.scheme, v) {
+			return true, "version " + v + " is in range " + r.String()
+		}
+	}
+	if len(e.Versions) > 0 || len(e.Ranges) > 0 {
+		return false, ""
+	}
+	switch {
+	case e.cpeVersion != "":
+		if cmp(e.scheme, v, e.cpeVersion) == 0 {
+			return true, "version " + v + " is the CPE's version " + e.cpeVersion
+		}
+		return false, ""
+	case e.cpeWild != nil:
+		if cpe.Compare(*e.cpeWild, cpe.Value{Kind: cpe.Literal, Text: strings.ToLower(v)}) == cpe.Superset {
+			return true, "version " + v + " matches the CPE's version " + e.cpeWild.String()
+		}
+		return false, ""
+	}
+	return true, "all versions of " + e.display + " are " + string(e.status())
+}
+
+// allVersions reports whether the entry says nothing that limits versions.
+func (e *entry) allVersions() bool {
+	return len(e.Versions) == 0 && len(e.Ranges) == 0 && e.cpeVersion == "" && e.cpeWild == nil
+}
+
+// item is an Item prepared for matching.
+type item struct {
+	Item
+	side
+	version string
+}
+
+func newItem(a *Aliases, it Item) *item {
+	p := &item{Item: it, side: newSide(a, it.Vendor, it.Product, it.CPE, it.PURL)}
+	p.version = strings.TrimSpace(it.Version)
+	if p.version == "" && p.purlRaw != "" {
+		p.version = purlVersion(p.purlRaw)
+	}
+	if p.version == "" && p.cpe != nil {
+		p.version = p.cpe.VersionString()
+	}
+	return p
+}

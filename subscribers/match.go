@@ -1,0 +1,206 @@
+package subscribers
+
+import (
+	"slices"
+	"sync/atomic"
+
+	"github.com/heed-dev/heed/subscribers/cpe"
+)
+
+// Hit says that an inventory item is concerned by an advisory, how surely,
+// and why, in a sentence a person reads in the mail.
+type Hit struct {
+	Certainty Certainty
+	Reason    string
+	Entry     int // index into the advisory's affected entries
+}
+
+// Matcher decides whether inventory items are concerned by an advisory's
+// affected entries. It is safe for concurrent use.
+type Matcher struct {
+	aliases *Aliases
+	last    atomic.Pointer[Prepared] // the last advisory Match prepared
+}
+
+// NewMatcher returns a Matcher using a copy of a (nil means no aliases).
+func NewMatcher(a *Aliases) *Matcher {
+	if a == nil {
+		a = NewAliases()
+	}
+	return &Matcher{aliases: a.clone()}
+}
+
+// Prepared is an advisory's affected entries parsed once for matching many
+// items.
+type Prepared struct {
+	m       *Matcher
+	src     []Affected
+	entries []*entry
+}
+
+// Prepare parses affected once; matching 10,000 candidates of one advisory
+// should not parse its CPEs and purls 10,000 times. affected must not be
+// modified while the result is in use.
+func (m *Matcher) Prepare(affected []Affected) *Prepared {
+	p := &Prepared{m: m, src: affected}
+	for i, a := range affected {
+		p.entries = append(p.entries, newEntry(m.aliases, i, a))
+	}
+	return p
+}
+
+// prepared returns the cached preparation of affected if it is the same
+// advisory, else prepares and caches it. The cache compares contents, so a
+// caller that reuses a slice for another advisory still gets correct
+// results.
+func (m *Matcher) prepared(affected []Affected) *Prepared {
+	if p := m.last.Load(); p != nil && equalAffected(p.src, affected) {
+		return p
+	}
+	p := m.Prepare(slices.Clone(affected))
+	for i := range p.src {
+		p.src[i].Versions = slices.Clone(p.src[i].Versions)
+		p.src[i].Ranges = slices.Clone(p.src[i].Ranges)
+	}
+	m.last.Store(p)
+	return p
+}
+
+// Match reports whether item it is concerned by the affected entries of one
+// advisory. See Prepared.Match for the rules.
+func (m *Matcher) Match(affected []Affected, it Item) (Hit, bool) {
+	return m.prepared(affected).Match(it)
+}
+
+// Match applies the rules, in order:
+//
+//   - identity: an entry concerns the item when their purls name the same
+//     package (when both have purls, nothing else is tried); else when the
+//     entry's CPE part, vendor and product are EQUAL to or a SUPERSET of the
+//     item's (NISTIR 7696, aliases applied to concrete names); else when
+//     their folded vendor and product names meet through the alias table
+//     (a missing vendor on either side matches any vendor).
+//   - an entry with status fixed or not_affected that lists the item's
+//     version exactly beats everything: no hit.
+//   - an affected entry whose versions or ranges include the item's version
+//     gives CertainAffected; one with neither, and no concrete CPE version,
+//     includes every version.
+//   - an item without a version that an affected entry concerns is
+//     PossiblyAffected, never dropped (CertainAffected when the entry
+//     covers every version).
+//   - an under_investigation entry gives UnderInvestigation, only when no
+//     entry says affected.
+func (p *Prepared) Match(it Item) (Hit, bool) {
+	x := newItem(p.m.aliases, it)
+	var certain, possible, investigating *Hit
+	for _, e := range p.entries {
+		how, ok := identify(e, x)
+		if !ok {
+			continue
+		}
+		st := e.status()
+		if x.version == "" {
+			switch {
+			case st == StatusAffected && certain == nil && e.allVersions():
+				certain = &Hit{CertainAffected, "all versions of " + e.display + " are affected" + how, e.index}
+			case st == StatusAffected && possible == nil:
+				possible = &Hit{PossiblyAffected, "no version given; product " + e.display + " is affected" + how, e.index}
+			case st == StatusUnderInvestigation && investigating == nil:
+				investigating = &Hit{UnderInvestigation, "no version given; product " + e.display + " is under investigation" + how, e.index}
+			}
+			continue
+		}
+		if st == StatusFixed || st == StatusNotAffected {
+			if e.lists(x.version) {
+				return Hit{}, false
+			}
+			continue
+		}
+		if (st == StatusAffected && certain == nil) || (st == StatusUnderInvestigation && investigating == nil) {
+			if in, why := e.covers(x.version); in {
+				h := &Hit{CertainAffected, why + how, e.index}
+				if st == StatusAffected {
+					certain = h
+				} else {
+					h.Certainty = UnderInvestigation
+					investigating = h
+				}
+			}
+		}
+	}
+	for _, h := range []*Hit{certain, possible, investigating} {
+		if h != nil {
+			return *h, true
+		}
+	}
+	return Hit{}, false
+}
+
+// identify decides whether entry e and item x name the same product. how
+// is "" for a plain name match, else a clause saying how they met.
+func identify(e *entry, x *item) (how string, ok bool) {
+	if e.purl != "" && x.purlRaw != "" {
+		if e.purl == x.purl {
+			return "; purl " + x.purlRaw + " matches", true
+		}
+		return "", false
+	}
+	bothCPE := e.cpe != nil && x.cpe != nil
+	if bothCPE && cpeIdentity(e, x) {
+		return "; CPE " + e.CPE + " matches", true
+	}
+	for _, en := range e.allNames(!bothCPE) {
+		for _, xn := range x.allNames(!bothCPE) {
+			if en.product == xn.product && (en.vendor == xn.vendor || en.vendor == "" || xn.vendor == "") {
+				return "", true
+			}
+		}
+	}
+	return "", false
+}
+
+// allNames returns the name identities, with the CPE's when withCPE.
+func (s *side) allNames(withCPE bool) []ident {
+	if !withCPE || len(s.cpeNames) == 0 {
+		return s.names
+	}
+	if len(s.names) == 0 {
+		return s.cpeNames
+	}
+	return append(slices.Clip(s.names), s.cpeNames...)
+}
+
+// cpeIdentity applies NISTIR 7696 to part, vendor and product. Concrete
+// vendor and product names compare through the alias table (cpeNames);
+// wildcards and ANY compare as 7696 says. The item's part may be ANY.
+func cpeIdentity(e *entry, x *item) bool {
+	switch cpe.Compare(e.cpe.Part, x.cpe.Part) {
+	case cpe.Equal, cpe.Superset, cpe.Subset:
+	default:
+		return false
+	}
+	if len(e.cpeNames) > 0 {
+		return len(x.cpeNames) > 0 && e.cpeNames[0] == x.cpeNames[0]
+	}
+	for _, r := range []cpe.Relation{cpe.Compare(e.cpe.Vendor, x.cpe.Vendor), cpe.Compare(e.cpe.Product, x.cpe.Product)} {
+		if r != cpe.Equal && r != cpe.Superset {
+			return false
+		}
+	}
+	return true
+}
+
+// equalAffected reports whether two advisories' entries are the same.
+func equalAffected(a, b []Affected) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := &a[i], &b[i]
+		if x.Vendor != y.Vendor || x.Product != y.Product || x.CPE != y.CPE || x.PURL != y.PURL ||
+			x.Scheme != y.Scheme || x.Status != y.Status || !slices.Equal(x.Versions, y.Versions) || !slices.Equal(x.Ranges, y.Ranges) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,152 @@
+package subscribers
+
+import (
+	"strings"
+	"testing"
+)
+
+// sa44101 is Pulse Secure's advisory for CVE-2019-11510.
+var sa44101 = []Affected{{
+	Vendor:   "Pulse Secure",
+	Product:  "Pulse Connect Secure",
+	Scheme:   SchemeGeneric,
+	Versions: []string{"9.0R1"},
+	Ranges: []Range{
+		{Introduced: "9.0R1", Fixed: "9.0R3.4"},
+		{Introduced: "8.3R1", Fixed: "8.3R7.1"},
+		{Introduced: "8.2R1", LastAffected: "8.2R12"},
+	},
+	Status: StatusAffected,
+}}
+
+type matchCase struct {
+	name      string
+	item      Item
+	hit       bool
+	certainty Certainty
+	reason    string // a substring of Hit.Reason
+}
+
+func runMatch(t *testing.T, affected []Affected, tests []matchCase) {
+	t.Helper()
+	m := NewMatcher(DefaultAliases())
+	adv, scanAll := m.AffectedKeys(affected)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, ok := m.Match(affected, tt.item)
+			if ok != tt.hit {
+				t.Fatalf("Match = %+v, %v; want hit %v", h, ok, tt.hit)
+			}
+			if ok && (h.Certainty != tt.certainty || !strings.Contains(h.Reason, tt.reason)) {
+				t.Errorf("Match = %+v, want certainty %q and a reason containing %q", h, tt.certainty, tt.reason)
+			}
+			if ok && !scanAll && !shareKey(adv, m.ItemKeys(tt.item)) {
+				t.Errorf("hit but no shared key: advisory %q, item %q", adv, m.ItemKeys(tt.item))
+			}
+		})
+	}
+}
+
+func shareKey(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestMatchSA44101(t *testing.T) {
+	pcs := func(v string) Item { return Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v} }
+	runMatch(t, sa44101, []matchCase{
+		{"9.0R3.3", pcs("9.0R3.3"), true, CertainAffected, "version 9.0R3.3 is in range [9.0R1, 9.0R3.4)"},
+		{"8.3R7", pcs("8.3R7"), true, CertainAffected, "version 8.3R7 is in range [8.3R1, 8.3R7.1)"},
+		{"8.2R12", pcs("8.2R12"), true, CertainAffected, "version 8.2R12 is in range [8.2R1, 8.2R12]"},
+		{"9.0R1 listed", pcs("9.0R1"), true, CertainAffected, "version 9.0R1 listed as affected"},
+		{"9.0R3.4", pcs("9.0R3.4"), false, "", ""},
+		{"9.0R4", pcs("9.0R4"), false, "", ""},
+		{"8.3R7.1", pcs("8.3R7.1"), false, "", ""},
+		{"9.1R1", pcs("9.1R1"), false, "", ""},
+		{"8.2R12.1", pcs("8.2R12.1"), false, "", ""},
+		{"Ivanti Connect Secure alias", Item{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "9.0R3.3 is in range"},
+		{"case and spaces", Item{Vendor: "pulse secure, inc.", Product: "PULSE  connect-secure", Version: "9.0r3.3"}, true, CertainAffected, "in range"},
+		{"product only under its alias", Item{Product: "Ivanti Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "in range"},
+		{"no version", Item{Vendor: "Ivanti", Product: "Connect Secure"}, true, PossiblyAffected, "no version given; product Pulse Connect Secure is affected"},
+		{"different product", Item{Vendor: "Pulse Secure", Product: "Pulse Policy Secure", Version: "9.0R3.3"}, false, "", ""},
+		{"different vendor", Item{Vendor: "Fortinet", Product: "Pulse Connect Secure", Version: "9.0R3.3"}, false, "", ""},
+		{"item CPE only", Item{CPE: "cpe:2.3:a:ivanti:connect_secure:9.0:r3.3:*:*:*:*:*:*"}, true, CertainAffected, "version 9.0r3.3 is in range"},
+		{"item CPE 2.2 fixed", Item{CPE: "cpe:/a:pulsesecure:pulse_connect_secure:9.0:r3.4"}, false, "", ""},
+	})
+}
+
+func TestMatchStatusAndSchemes(t *testing.T) {
+	log4j := []Affected{
+		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Scheme: SchemeMaven,
+			Ranges: []Range{{Introduced: "2.0-beta9", Fixed: "2.15.0"}}, Status: StatusAffected},
+		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Scheme: SchemeMaven,
+			Versions: []string{"2.12.2"}, Status: StatusNotAffected},
+	}
+	runMatch(t, log4j, []matchCase{
+		{"in range", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}, true, CertainAffected, "purl pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1 matches"},
+		{"explicit not affected beats range", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.12.2"}, false, "", ""},
+		{"fixed", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0"}, false, "", ""},
+		{"maven qualifier order", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0-rc1"}, true, CertainAffected, "in range"},
+		{"other purl, same names", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-api@2.14.1", Product: "log4j-core"}, false, "", ""},
+		{"purl without version", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core"}, true, PossiblyAffected, "no version given"},
+	})
+
+	lodash := []Affected{{PURL: "pkg:npm/lodash", Scheme: SchemeNPM, Ranges: []Range{{Introduced: "0", Fixed: "4.17.21"}}}}
+	runMatch(t, lodash, []matchCase{
+		{"npm purl", Item{PURL: "pkg:npm/lodash@4.17.20"}, true, CertainAffected, "version 4.17.20 is in range [0, 4.17.21); purl pkg:npm/lodash@4.17.20 matches"},
+		{"npm purl v prefix", Item{PURL: "pkg:npm/Lodash", Version: "v4.17.21"}, false, "", ""},
+	})
+
+	investigating := []Affected{
+		{Vendor: "Fortinet", Product: "FortiOS", Status: StatusUnderInvestigation},
+		{Vendor: "Fortinet", Product: "FortiOS", Scheme: SchemeSemver, Ranges: []Range{{Introduced: "7.0.0", Fixed: "7.0.14"}}, Status: StatusAffected},
+		{Vendor: "Fortinet", Product: "FortiProxy", Status: StatusUnderInvestigation},
+	}
+	runMatch(t, investigating, []matchCase{
+		{"affected beats investigation", Item{Vendor: "Fortinet, Inc.", Product: "FortiOS", Version: "7.0.13"}, true, CertainAffected, "in range [7.0.0, 7.0.14)"},
+		{"only investigation", Item{Vendor: "Fortinet", Product: "FortiOS", Version: "7.2.1"}, true, UnderInvestigation, "all versions of FortiOS are under_investigation"},
+		{"investigation no version", Item{Vendor: "Fortinet", Product: "FortiProxy"}, true, UnderInvestigation, "no version given"},
+		{"vendor prefix in product", Item{Vendor: "Fortinet", Product: "Fortinet FortiOS", Version: "7.0.1"}, true, CertainAffected, "in range"},
+	})
+
+	cpeOnly := []Affected{
+		{CPE: "cpe:2.3:a:citrix:netscaler_adc:13.1:*:*:*:*:*:*:*"},
+		{CPE: "cpe:2.3:a:citrix:netscaler_gateway:*:*:*:*:*:*:*:*", Scheme: SchemeGeneric, Ranges: []Range{{Introduced: "13.1", Fixed: "13.1-49.15"}}},
+		{CPE: "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*", Status: StatusFixed},
+	}
+	runMatch(t, cpeOnly, []matchCase{
+		{"concrete CPE version means that version", Item{Vendor: "Citrix", Product: "Citrix ADC", Version: "13.1"}, true, CertainAffected, "is the CPE's version 13.1"},
+		{"concrete CPE version, other version", Item{Vendor: "Citrix", Product: "NetScaler ADC", Version: "13.0"}, false, "", ""},
+		{"CPE ranges", Item{CPE: "cpe:2.3:a:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, true, CertainAffected, "CPE cpe:2.3:a:citrix:netscaler_gateway"},
+		{"CPE part differs", Item{CPE: "cpe:2.3:h:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, false, "", ""},
+		{"fixed entry is not a hit", Item{Vendor: "Fortinet", Product: "FortiOS", Version: "6.0.4"}, false, "", ""},
+	})
+
+	wild := []Affected{{CPE: "cpe:2.3:a:ivanti:*:*:*:*:*:*:*:*:*"}}
+	m := NewMatcher(DefaultAliases())
+	if _, scanAll := m.AffectedKeys(wild); !scanAll {
+		t.Error("a CPE with ANY product must ask for a scan of all items")
+	}
+	runMatch(t, wild, []matchCase{
+		{"ANY product", Item{CPE: "cpe:2.3:a:ivanti:endpoint_manager:2022:*:*:*:*:*:*:*"}, true, CertainAffected, "all versions"},
+		{"other vendor", Item{CPE: "cpe:2.3:a:fortinet:fortios:7.0:*:*:*:*:*:*:*"}, false, "", ""},
+	})
+}
+
+func TestMatchReusedSlice(t *testing.T) {
+	m := NewMatcher(DefaultAliases())
+	aff := []Affected{{Vendor: "A", Product: "B"}}
+	if _, ok := m.Match(aff, Item{Vendor: "A", Product: "B"}); !ok {
+		t.Fatal("no hit")
+	}
+	aff[0].Product = "C" // same backing array, other advisory
+	if _, ok := m.Match(aff, Item{Vendor: "A", Product: "B"}); ok {
+		t.Fatal("stale preparation used")
+	}
+}
