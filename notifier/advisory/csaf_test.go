@@ -169,3 +169,16 @@ func TestCSAFTreeDepthBounded(t *testing.T) {
 	}
 	wantNote(t, a, `names product "P1", which the product_tree does not define`)
 }
+
+// A version branch straight under the vendor keeps its version; the product
+// is named by the full product name.
+func TestCSAFVersionWithoutProductName(t *testing.T) {
+	a, err := Parse([]byte(`{"document": {"category": "csaf_vex", "csaf_version": "2.0", "tracking": {"id": "T", "version": "1"}},
+		"product_tree": {"branches": [{"category": "vendor", "name": "Acme", "branches": [
+			{"category": "product_version", "name": "4.2", "product": {"product_id": "P1", "name": "Acme Widget 4.2"}}]}]},
+		"vulnerabilities": [{"product_status": {"known_affected": ["P1"]}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAffected(t, a.Affected, []af{{Vendor: "Acme", Product: "Acme Widget 4.2", Scheme: "generic", Versions: []string{"4.2"}, Status: affected}})
+}

@@ -102,7 +102,7 @@ func csafProducts(t csafProductTree) map[string]*csafProduct {
 				p.fullName = oneLine(b.Product.Name)
 				p.setHelper(b.Product)
 				if p.product == "" {
-					p.fromComponentName(name, b.Category)
+					p.fromComponentName(name)
 				}
 				products[p.id] = &p
 			}
@@ -172,8 +172,9 @@ var imageTag = regexp.MustCompile(`^([a-z0-9._/-]+/[a-z0-9._-]+):([A-Za-z0-9._-]
 // above it. Red Hat puts packages straight under an architecture branch
 // ("telnet-1:0.17-65.el7_6.x86_64") and container images under the vendor
 // ("openshift4/ose-metering-hive:v4.6.0-…"): split those into name and
-// version. Anything else keeps the branch name as the product.
-func (p *csafProduct) fromComponentName(name, category string) {
+// version. Anything else takes the full product name as the product, keeping
+// a version branch's name as the version unless it is that same full name.
+func (p *csafProduct) fromComponentName(name string) {
 	if m := nevra.FindStringSubmatch(name); m != nil && m[3] == p.arch {
 		p.product, p.version, p.rangeText, p.scheme = m[1], m[2], "", "rpm"
 		return
@@ -184,7 +185,7 @@ func (p *csafProduct) fromComponentName(name, category string) {
 	}
 	if p.product == "" {
 		p.product = p.fullName
-		if category == "product_version" && p.version == name {
+		if p.version == p.fullName {
 			p.version = ""
 		}
 	}
