@@ -198,8 +198,7 @@ func unbindFS(c string) (Value, error) {
 			return Value{}, fmt.Errorf("has the unquoted character %q", ch)
 		}
 	}
-	v.Text = text.String()
-	return v, nil
+	return finish(v, text.String()), nil
 }
 
 // isTail reports whether everything after c[i] is unquoted wildcards of
@@ -233,6 +232,16 @@ func (v *Value) wildcard(ch byte, head, tail bool) error {
 		return nil
 	}
 	return fmt.Errorf("has a %q wildcard that is not at the start or end", ch)
+}
+
+// finish sets the text of a literal; one made of "*" alone, or with
+// nothing besides wildcards that include a "*", is ANY.
+func finish(v Value, text string) Value {
+	v.Text = text
+	if text == "" && (v.Prefix < 0 || v.Suffix < 0) {
+		return Value{Kind: Any}
+	}
+	return v
 }
 
 func lower(c byte) byte {

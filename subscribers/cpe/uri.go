@@ -86,8 +86,7 @@ func decodeURI(c string) (Value, error) {
 			text.WriteByte(lower(b))
 		}
 	}
-	v.Text = text.String()
-	return v, nil
+	return finish(v, text.String()), nil
 }
 
 // isEncodedTail reports whether c[from:] repeats enc ("%01" or "%02") only.
