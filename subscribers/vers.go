@@ -65,7 +65,9 @@ func parseVers(s string) (string, []string, []Range, error) {
 // ParseVLS parses the free-form "vls" version range of CSAF 2.0
 // (product_version_range.version_range_specifier) when it is simple:
 // a vers URI, or constraints such as "<4.2", "< V4.1.3", ">= 1.0 | <= 1.32",
-// a bare version ("4.2", meaning exactly that version), or "*" / "all".
+// a bare version ("4.2", meaning exactly that version), "*", "all", or
+// Siemens' "All versions", "All versions < V1.5 SP3 Update 2" and
+// "All versions >= V2.0 and < V2.1.6".
 // The scheme is SchemeGeneric unless a vers URI declares another. Spaces
 // around operators are ignored; spaces inside a version ("2.1 build 5") are
 // kept.
@@ -77,8 +79,16 @@ func ParseVLS(s string) (scheme string, versions []string, ranges []Range, err e
 	if t == "" {
 		return "", nil, nil, errors.New("vls: empty version range")
 	}
-	if strings.EqualFold(t, "all") {
+	// Siemens writes "All versions < V1.5 SP3 Update 2" and "All versions".
+	if len(t) >= 12 && strings.EqualFold(t[:12], "all versions") {
+		t = strings.TrimSpace(t[12:])
+	}
+	if t == "" || strings.EqualFold(t, "all") {
 		t = "*"
+	}
+	// "All versions >= V2.0 and < V2.1.6": "and" joins constraints too.
+	for _, and := range []string{" and ", " AND ", " And "} {
+		t = strings.ReplaceAll(t, and, "|")
 	}
 	parts := strings.Split(t, "|")
 	for i := range parts {

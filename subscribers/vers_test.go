@@ -104,6 +104,9 @@ func TestParseVLS(t *testing.T) {
 		{"<= 2.1 build 5", SchemeGeneric, nil, []Range{{Introduced: "0", LastAffected: "2.1 build 5"}}},
 		{"4.2", SchemeGeneric, []string{"4.2"}, nil},
 		{"all", SchemeGeneric, nil, []Range{{Introduced: "0"}}},
+		{"All versions >= V2.0 and < V2.1.6", SchemeGeneric, nil, []Range{{Introduced: "V2.0", Fixed: "V2.1.6"}}},
+		{"All versions", SchemeGeneric, nil, []Range{{Introduced: "0"}}},
+		{"All versions < V1.5 SP3 Update 2", SchemeGeneric, nil, []Range{{Introduced: "0", Fixed: "V1.5 SP3 Update 2"}}},
 		{"vers:pypi/<1.0", SchemePyPI, nil, []Range{{Introduced: "0", Fixed: "1.0"}}},
 	}
 	for _, tt := range tests {
