@@ -59,7 +59,9 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 	}
 	close(work)
 	wg.Wait()
-	if err := e.db.Update(ctx, func(tx *store.Tx) error {
+	// Record what the relay answered even when shutting down: a mail it
+	// accepted and we forgot would be sent twice.
+	if err := e.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		for _, d := range results {
 			if err := e.recordDelivery(tx, d); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
 	"log/slog"
 	"mime"
 	"mime/multipart"
@@ -58,6 +59,7 @@ func startSink(t *testing.T) *sink {
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: s}, nil }))
 	srv.Domain = "sink.test"
 	srv.AllowInsecureAuth = true
+	srv.ErrorLog = log.New(io.Discard, "", 0) // connections Heed drops on shutdown are expected
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -426,4 +428,3 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -146,14 +147,12 @@ func (h *heed) get(t *testing.T, link string) string {
 	resp, err := h.http.Get(link)
 	must(t, err)
 	defer resp.Body.Close()
-	var b strings.Builder
-	if _, err := b.ReadFrom(resp.Body); err != nil {
-		t.Fatal(err)
-	}
+	b, err := io.ReadAll(resp.Body)
+	must(t, err)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d\n%s", link, resp.StatusCode, b.String())
+		t.Fatalf("GET %s: %d\n%s", link, resp.StatusCode, b)
 	}
-	return b.String()
+	return string(b)
 }
 
 // postForm submits the page's form as a browser would: with its CSRF field
@@ -168,10 +167,10 @@ func (h *heed) postForm(t *testing.T, link, page string, v url.Values) string {
 	resp, err := h.http.PostForm(link, v)
 	must(t, err)
 	defer resp.Body.Close()
-	var b strings.Builder
-	b.ReadFrom(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	must(t, err)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s: %d\n%s", link, resp.StatusCode, b.String())
+		t.Fatalf("POST %s: %d\n%s", link, resp.StatusCode, b)
 	}
-	return b.String()
+	return string(b)
 }
