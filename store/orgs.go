@@ -21,13 +21,13 @@ type Org struct {
 
 // Contact is a person Heed mails on behalf of an organization.
 type Contact struct {
-	ID       int64     `json:"-"`
-	OrgID    string    `json:"-"`
-	Email    string    `json:"email"`
-	Name     string    `json:"name"`
-	Role     string    `json:"role"` // primary or escalation
-	Bounced  time.Time `json:"bounced_at,omitzero"`
-	Bounce   string    `json:"bounce,omitempty"` // the relay's permanent refusal
+	ID      int64     `json:"-"`
+	OrgID   string    `json:"-"`
+	Email   string    `json:"email"`
+	Name    string    `json:"name"`
+	Role    string    `json:"role"` // primary or escalation
+	Bounced time.Time `json:"bounced_at,omitzero"`
+	Bounce  string    `json:"bounce,omitempty"` // the relay's permanent refusal
 }
 
 // ErrConflict is returned when a record would duplicate a unique one.
