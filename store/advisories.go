@@ -27,7 +27,7 @@ type Advisory struct {
 func (tx *Tx) Advisory(id string) (Advisory, error) {
 	var a Advisory
 	var received, updated int64
-	err := tx.tx.QueryRowContext(tx.ctx,
+	err := tx.queryRow(
 		`SELECT id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at
 		 FROM advisories WHERE id = ?`, id).
 		Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.ScanAll, &a.Doc, &received, &updated)
@@ -43,7 +43,7 @@ func (tx *Tx) Advisory(id string) (Advisory, error) {
 
 // PutAdvisory inserts an advisory or replaces the stored revision, and its keys.
 func (tx *Tx) PutAdvisory(a *Advisory) error {
-	_, err := tx.tx.ExecContext(tx.ctx,
+	_, err := tx.exec(
 		`INSERT INTO advisories (id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, format = excluded.format,
@@ -53,11 +53,11 @@ func (tx *Tx) PutAdvisory(a *Advisory) error {
 	if err != nil {
 		return fmt.Errorf("store advisory %s: %w", a.ID, err)
 	}
-	if _, err := tx.tx.ExecContext(tx.ctx, `DELETE FROM advisory_keys WHERE advisory_id = ?`, a.ID); err != nil {
+	if _, err := tx.exec(`DELETE FROM advisory_keys WHERE advisory_id = ?`, a.ID); err != nil {
 		return fmt.Errorf("store advisory keys: %w", err)
 	}
 	for _, k := range a.Keys {
-		if _, err := tx.tx.ExecContext(tx.ctx,
+		if _, err := tx.exec(
 			`INSERT OR IGNORE INTO advisory_keys (key, advisory_id) VALUES (?, ?)`, k, a.ID); err != nil {
 			return fmt.Errorf("store advisory keys: %w", err)
 		}
@@ -73,7 +73,7 @@ func (tx *Tx) AdvisoriesForKeys(keys []string) ([]Advisory, error) {
 	if len(keys) > 0 {
 		in = placeholders(len(keys))
 	}
-	rows, err := tx.tx.QueryContext(tx.ctx,
+	rows, err := tx.query(
 		`SELECT id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at
 		 FROM advisories a WHERE withdrawn = 0 AND (scan_all = 1 OR id IN
 		   (SELECT advisory_id FROM advisory_keys WHERE key IN (`+in+`)))

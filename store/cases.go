@@ -79,7 +79,7 @@ func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 // CreateCase inserts a new case; ErrConflict if the advisory already has a
 // case at the organization.
 func (tx *Tx) CreateCase(c *Case) error {
-	_, err := tx.tx.ExecContext(tx.ctx,
+	_, err := tx.exec(
 		`INSERT INTO cases (id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
 		   next_reminder_at, escalated, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.AdvisoryID, c.OrgID, c.State, ms(c.OpenedAt), ms(c.DueAt), c.RemindersSent, c.ReminderStep,
@@ -95,7 +95,7 @@ func (tx *Tx) CreateCase(c *Case) error {
 
 // Case returns one case.
 func (tx *Tx) Case(id string) (Case, error) {
-	c, err := scanCase(tx.tx.QueryRowContext(tx.ctx, `SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
+	c, err := scanCase(tx.queryRow(`SELECT `+caseColumns+` FROM cases WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("case %s: %w", id, ErrNotFound)
 	}
@@ -135,7 +135,7 @@ func (tx *Tx) Cases(f CaseFilter) ([]Case, error) {
 }
 
 func (tx *Tx) queryCases(q string, args ...any) ([]Case, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, q, args...)
+	rows, err := tx.query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list cases: %w", err)
 	}
@@ -161,7 +161,7 @@ func (tx *Tx) DueCases(now time.Time, limit int) ([]Case, error) {
 // NextReminderAt returns the earliest planned reminder, or the zero time.
 func (tx *Tx) NextReminderAt() (time.Time, error) {
 	var next sql.NullInt64
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT min(next_reminder_at) FROM cases
+	err := tx.queryRow(`SELECT min(next_reminder_at) FROM cases
 		WHERE next_reminder_at IS NOT NULL AND state IN ('open', 'scheduled')`).Scan(&next)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("read next reminder: %w", err)
@@ -179,7 +179,7 @@ func (tx *Tx) UpdateCase(c *Case) error {
 	if a.ContactID != 0 {
 		contact = sql.NullInt64{Int64: a.ContactID, Valid: true}
 	}
-	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE cases SET state = ?, due_at = ?, reminders_sent = ?,
+	_, err := tx.exec(`UPDATE cases SET state = ?, due_at = ?, reminders_sent = ?,
 		reminder_step = ?, next_reminder_at = ?, escalated = ?, answer_status = ?, answer_at = ?,
 		answer_note = ?, answer_until = ?, answer_ip = ?, answer_agent = ?, answer_contact = ?,
 		closed_reason = ?, updated_at = ? WHERE id = ?`,
@@ -194,7 +194,7 @@ func (tx *Tx) UpdateCase(c *Case) error {
 
 // ReplaceCaseItems sets the items a case is about.
 func (tx *Tx) ReplaceCaseItems(caseID string, items []CaseItem) error {
-	if _, err := tx.tx.ExecContext(tx.ctx, `DELETE FROM case_items WHERE case_id = ?`, caseID); err != nil {
+	if _, err := tx.exec(`DELETE FROM case_items WHERE case_id = ?`, caseID); err != nil {
 		return fmt.Errorf("clear case items: %w", err)
 	}
 	_, err := tx.AddCaseItems(caseID, items)
@@ -206,7 +206,7 @@ func (tx *Tx) ReplaceCaseItems(caseID string, items []CaseItem) error {
 func (tx *Tx) AddCaseItems(caseID string, items []CaseItem) (int, error) {
 	added := 0
 	for _, it := range items {
-		res, err := tx.tx.ExecContext(tx.ctx, `INSERT OR IGNORE INTO case_items
+		res, err := tx.exec(`INSERT OR IGNORE INTO case_items
 			(case_id, vendor, product, version, cpe, purl, asset, certainty, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			caseID, it.Vendor, it.Product, it.Version, it.CPE, it.PURL, it.Asset, it.Certainty, it.Reason)
 		if err != nil {
@@ -221,7 +221,7 @@ func (tx *Tx) AddCaseItems(caseID string, items []CaseItem) (int, error) {
 
 // CaseItems lists the items of a case.
 func (tx *Tx) CaseItems(caseID string) ([]CaseItem, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT vendor, product, version, cpe, purl, asset, certainty, reason
+	rows, err := tx.query(`SELECT vendor, product, version, cpe, purl, asset, certainty, reason
 		FROM case_items WHERE case_id = ? ORDER BY id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("list case items: %w", err)

@@ -148,8 +148,9 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // Tx is a transaction. Its methods are the statements of Heed.
 type Tx struct {
-	tx  *sql.Tx
-	ctx context.Context
+	tx    *sql.Tx
+	ctx   context.Context
+	stmts map[string]*sql.Stmt // see stmt
 }
 
 // Update runs fn in a write transaction, committing if fn returns nil.

@@ -21,7 +21,7 @@ type Item struct {
 
 // ReplaceInventory replaces every item of an organization.
 func (tx *Tx) ReplaceInventory(orgID string, items []Item) error {
-	if _, err := tx.tx.ExecContext(tx.ctx, `DELETE FROM items WHERE org_id = ?`, orgID); err != nil {
+	if _, err := tx.exec(`DELETE FROM items WHERE org_id = ?`, orgID); err != nil {
 		return fmt.Errorf("clear inventory: %w", err)
 	}
 	ins, err := tx.tx.PrepareContext(tx.ctx,
@@ -55,7 +55,7 @@ func (tx *Tx) ReplaceInventory(orgID string, items []Item) error {
 const itemColumns = `i.id, i.org_id, i.vendor, i.product, i.version, i.cpe, i.purl, i.asset`
 
 func (tx *Tx) queryItems(query string, args ...any) ([]Item, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, query, args...)
+	rows, err := tx.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list items: %w", err)
 	}

@@ -35,7 +35,7 @@ var ErrConflict = errors.New("conflict")
 
 // CreateOrg inserts an organization and its contacts.
 func (tx *Tx) CreateOrg(o *Org) error {
-	_, err := tx.tx.ExecContext(tx.ctx,
+	_, err := tx.exec(
 		`INSERT INTO orgs (id, name, language, timezone, created_at) VALUES (?, ?, ?, ?, ?)`,
 		o.ID, o.Name, o.Language, o.Timezone, ms(o.CreatedAt))
 	if err != nil {
@@ -47,7 +47,7 @@ func (tx *Tx) CreateOrg(o *Org) error {
 	for i := range o.Contacts {
 		c := &o.Contacts[i]
 		c.OrgID = o.ID
-		res, err := tx.tx.ExecContext(tx.ctx,
+		res, err := tx.exec(
 			`INSERT INTO contacts (org_id, email, name, role) VALUES (?, ?, ?, ?)`,
 			o.ID, c.Email, c.Name, c.Role)
 		if err != nil {
@@ -74,7 +74,7 @@ func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
 
 // Org returns one organization with its contacts.
 func (tx *Tx) Org(id string) (Org, error) {
-	o, err := scanOrg(tx.tx.QueryRowContext(tx.ctx, `SELECT `+orgColumns+` FROM orgs o WHERE o.id = ?`, id))
+	o, err := scanOrg(tx.queryRow(`SELECT `+orgColumns+` FROM orgs o WHERE o.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Org{}, fmt.Errorf("org %s: %w", id, ErrNotFound)
 	}
@@ -87,7 +87,7 @@ func (tx *Tx) Org(id string) (Org, error) {
 
 // Orgs lists all organizations with their contacts, by name.
 func (tx *Tx) Orgs() ([]Org, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+orgColumns+` FROM orgs o ORDER BY o.name, o.id`)
+	rows, err := tx.query(`SELECT ` + orgColumns + ` FROM orgs o ORDER BY o.name, o.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list orgs: %w", err)
 	}
@@ -114,7 +114,7 @@ func (tx *Tx) Orgs() ([]Org, error) {
 
 // Contacts lists the contacts of an organization, primary first.
 func (tx *Tx) Contacts(orgID string) ([]Contact, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx,
+	rows, err := tx.query(
 		`SELECT id, org_id, email, name, role, bounced_at, bounce FROM contacts
 		 WHERE org_id = ? ORDER BY role = 'escalation', id`, orgID)
 	if err != nil {
@@ -138,7 +138,7 @@ func (tx *Tx) Contacts(orgID string) ([]Contact, error) {
 func (tx *Tx) Contact(id int64) (Contact, error) {
 	var c Contact
 	var bounced sql.NullInt64
-	err := tx.tx.QueryRowContext(tx.ctx,
+	err := tx.queryRow(
 		`SELECT id, org_id, email, name, role, bounced_at, bounce FROM contacts WHERE id = ?`, id).
 		Scan(&c.ID, &c.OrgID, &c.Email, &c.Name, &c.Role, &bounced, &c.Bounce)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -150,7 +150,7 @@ func (tx *Tx) Contact(id int64) (Contact, error) {
 
 // MarkBounced records that the relay permanently refused a contact's address.
 func (tx *Tx) MarkBounced(contactID int64, at time.Time, reply string) error {
-	_, err := tx.tx.ExecContext(tx.ctx,
+	_, err := tx.exec(
 		`UPDATE contacts SET bounced_at = ?, bounce = ? WHERE id = ?`, ms(at), reply, contactID)
 	if err != nil {
 		return fmt.Errorf("mark contact bounced: %w", err)

@@ -42,7 +42,7 @@ func (tx *Tx) AddMail(m *Mail) error {
 	if m.ContactID != 0 {
 		contact = sql.NullInt64{Int64: m.ContactID, Valid: true}
 	}
-	res, err := tx.tx.ExecContext(tx.ctx, `INSERT INTO outbox (case_id, contact_id, kind, seq, recipient,
+	res, err := tx.exec(`INSERT INTO outbox (case_id, contact_id, kind, seq, recipient,
 		subject, message_id, message, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.CaseID, contact, m.Kind, m.Seq, m.Recipient, m.Subject, m.MessageID, m.Message, m.State,
 		ms(m.NextAttemptAt), ms(m.CreatedAt))
@@ -71,7 +71,7 @@ func scanMail(row interface{ Scan(...any) error }, withBody bool) (Mail, error) 
 }
 
 func (tx *Tx) queryMails(withBody bool, q string, args ...any) ([]Mail, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, q, args...)
+	rows, err := tx.query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
@@ -89,7 +89,7 @@ func (tx *Tx) queryMails(withBody bool, q string, args ...any) ([]Mail, error) {
 
 // Mail returns one message of the outbox, with its body.
 func (tx *Tx) Mail(id int64) (Mail, error) {
-	m, err := scanMail(tx.tx.QueryRowContext(tx.ctx, `SELECT `+mailColumns+` FROM outbox WHERE id = ?`, id), true)
+	m, err := scanMail(tx.queryRow(`SELECT `+mailColumns+` FROM outbox WHERE id = ?`, id), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("mail %d: %w", id, ErrNotFound)
 	}
@@ -125,7 +125,7 @@ func (tx *Tx) DueMails(now time.Time, limit int) ([]Mail, error) {
 // NextMailAt returns when the next pending message is due, or the zero time.
 func (tx *Tx) NextMailAt() (time.Time, error) {
 	var next sql.NullInt64
-	if err := tx.tx.QueryRowContext(tx.ctx,
+	if err := tx.queryRow(
 		`SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'`).Scan(&next); err != nil {
 		return time.Time{}, fmt.Errorf("read next mail: %w", err)
 	}
@@ -135,7 +135,7 @@ func (tx *Tx) NextMailAt() (time.Time, error) {
 // MarkMail records the outcome of a delivery attempt. It only changes a
 // message that is still pending, and reports whether it did.
 func (tx *Tx) MarkMail(id int64, state string, attempts int, next time.Time, reply string, sentAt time.Time) (bool, error) {
-	res, err := tx.tx.ExecContext(tx.ctx, `UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?,
+	res, err := tx.exec(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?,
 		last_reply = ?, sent_at = ? WHERE id = ? AND state = 'pending'`,
 		state, attempts, ms(next), reply, nullMS(sentAt), id)
 	if err != nil {
@@ -152,7 +152,7 @@ func (tx *Tx) CancelMails(caseID string, kinds ...string) error {
 		in = placeholders(len(kinds))
 	}
 	args := append([]any{caseID}, anys(kinds)...)
-	_, err := tx.tx.ExecContext(tx.ctx, `UPDATE outbox SET state = 'cancelled'
+	_, err := tx.exec(`UPDATE outbox SET state = 'cancelled'
 		WHERE case_id = ? AND state IN ('pending', 'held') AND kind IN (`+in+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("cancel mails of case %s: %w", caseID, err)
@@ -162,7 +162,7 @@ func (tx *Tx) CancelMails(caseID string, kinds ...string) error {
 
 // MailCounts counts outbox messages by state.
 func (tx *Tx) MailCounts() (map[string]int, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT state, count(*) FROM outbox GROUP BY state`)
+	rows, err := tx.query(`SELECT state, count(*) FROM outbox GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("count outbox: %w", err)
 	}
@@ -182,7 +182,7 @@ func (tx *Tx) MailCounts() (map[string]int, error) {
 // MailExists reports whether a message with this Message-ID is in the outbox.
 func (tx *Tx) MailExists(messageID string) (bool, error) {
 	var n int
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT count(*) FROM outbox WHERE message_id = ?`, messageID).Scan(&n)
+	err := tx.queryRow(`SELECT count(*) FROM outbox WHERE message_id = ?`, messageID).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up mail: %w", err)
 	}

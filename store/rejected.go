@@ -18,7 +18,7 @@ type Rejected struct {
 // AddRejected records a rejected document once per stream sequence, so a
 // redelivery does not record it twice.
 func (tx *Tx) AddRejected(r *Rejected) error {
-	_, err := tx.tx.ExecContext(tx.ctx, `INSERT OR IGNORE INTO rejected (subject, stream_seq, received_at, reason, payload)
+	_, err := tx.exec(`INSERT OR IGNORE INTO rejected (subject, stream_seq, received_at, reason, payload)
 		VALUES (?, ?, ?, ?, ?)`, r.Subject, r.StreamSeq, ms(r.ReceivedAt), r.Reason, r.Payload)
 	if err != nil {
 		return fmt.Errorf("record rejected document: %w", err)
@@ -28,7 +28,7 @@ func (tx *Tx) AddRejected(r *Rejected) error {
 
 // RejectedDocs lists the newest rejected documents.
 func (tx *Tx) RejectedDocs(limit int) ([]Rejected, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, subject, stream_seq, received_at, reason, payload
+	rows, err := tx.query(`SELECT id, subject, stream_seq, received_at, reason, payload
 		FROM rejected ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list rejected: %w", err)

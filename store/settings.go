@@ -9,7 +9,7 @@ import (
 // Setting returns a stored setting, or ErrNotFound.
 func (tx *Tx) Setting(key string) (string, error) {
 	var v string
-	err := tx.tx.QueryRowContext(tx.ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("setting %s: %w", key, ErrNotFound)
 	}
@@ -21,7 +21,7 @@ func (tx *Tx) Setting(key string) (string, error) {
 
 // SetSetting stores a setting, replacing any earlier value.
 func (tx *Tx) SetSetting(key, value string) error {
-	_, err := tx.tx.ExecContext(tx.ctx,
+	_, err := tx.exec(
 		`INSERT INTO settings (key, value) VALUES (?, ?)
 		 ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
