@@ -25,12 +25,13 @@ func (e *Engine) Preview(ctx context.Context, adv *advisory.Advisory) ([]OrgHits
 			return err
 		}
 		hits := e.matchByOrg(adv, items)
-		for _, orgID := range sortedKeys(hits) {
-			org, err := tx.Org(orgID)
-			if err != nil {
-				return err
-			}
-			out = append(out, OrgHits{OrgID: orgID, OrgName: org.Name, Items: hits[orgID]})
+		ids := sortedKeys(hits)
+		names, err := tx.OrgNames(ids)
+		if err != nil {
+			return err
+		}
+		for _, orgID := range ids {
+			out = append(out, OrgHits{OrgID: orgID, OrgName: names[orgID], Items: hits[orgID]})
 		}
 		return nil
 	})

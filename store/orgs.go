@@ -161,3 +161,29 @@ func (tx *Tx) MarkBounced(contactID int64, at time.Time, reply string) error {
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
+
+// OrgNames returns the names of the given organizations, by id.
+func (tx *Tx) OrgNames(ids []string) (map[string]string, error) {
+	names := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, name FROM orgs WHERE id IN (`+placeholders(len(chunk))+`)`, anys(chunk)...)
+		if err != nil {
+			return nil, fmt.Errorf("read org names: %w", err)
+		}
+		for rows.Next() {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read org names: %w", err)
+			}
+			names[id] = name
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read org names: %w", err)
+		}
+	}
+	return names, nil
+}
