@@ -23,7 +23,7 @@ func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
 // be used is recorded in the rejected list (once per stream sequence) and
 // reported as a *RejectedError.
 func (e *Engine) Ingest(ctx context.Context, subject string, seq uint64, data []byte) (Outcome, error) {
-	adv, err := advisory.Parse(data)
+	adv, err := parse(data)
 	if err != nil {
 		rej := &store.Rejected{Subject: subject, StreamSeq: seq, ReceivedAt: e.Now(), Reason: err.Error(), Payload: data}
 		if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rej) }); err != nil {
@@ -85,7 +85,9 @@ func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg Inta
 	cons, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:   cfg.Durable,
 		AckPolicy: jetstream.AckExplicitPolicy,
-		AckWait:   time.Minute,
+		// An advisory that hits 100,000 organizations is one long
+		// transaction; it must not be redelivered while it commits.
+		AckWait: 5 * time.Minute,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", cfg.Durable, err)
@@ -131,4 +133,15 @@ func (e *Engine) handle(ctx context.Context, msg jetstream.Msg) {
 			e.log.Warn("intake: ack", "seq", seq, "err", err)
 		}
 	}
+}
+
+// parse is advisory.Parse, with a panic turned into a rejection: one bad
+// document must not stop intake.
+func parse(data []byte) (adv *advisory.Advisory, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			adv, err = nil, fmt.Errorf("parser failed on this document: %v", r)
+		}
+	}()
+	return advisory.Parse(data)
 }
