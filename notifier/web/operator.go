@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -10,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"io"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/templates"
@@ -149,27 +148,26 @@ func (s *Server) outbox(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) loadMail(r *http.Request) (store.Mail, error) {
+// loadMail reads the message named in the path and parses it back into its
+// headers and parts.
+func (s *Server) loadMail(r *http.Request) (store.Mail, parsedMessage, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return store.Mail{}, &httpError{http.StatusNotFound, "no such message"}
+		return store.Mail{}, parsedMessage{}, &httpError{http.StatusNotFound, "no such message"}
 	}
 	var m store.Mail
 	err = s.db.View(r.Context(), func(tx *store.Tx) (err error) { m, err = tx.Mail(id); return err })
 	if err != nil {
-		return m, &httpError{http.StatusNotFound, "no such message"}
+		return m, parsedMessage{}, &httpError{http.StatusNotFound, "no such message"}
 	}
-	return m, nil
+	msg, err := parseMessage(m.Message)
+	return m, msg, err
 }
 
 var ackLink = regexp.MustCompile(`https?://[^\s"<>]+/ack/[A-Za-z0-9_.-]+`)
 
 func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.loadMail(r)
-	if err != nil {
-		return err
-	}
-	msg, err := parseMessage(m.Message)
+	m, msg, err := s.loadMail(r)
 	if err != nil {
 		return err
 	}
@@ -182,11 +180,7 @@ func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) error {
 // outboxHTML serves a message's HTML part for the sandboxed iframe of the
 // message page, with a policy that forbids scripts and outside requests.
 func (s *Server) outboxHTML(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.loadMail(r)
-	if err != nil {
-		return err
-	}
-	msg, err := parseMessage(m.Message)
+	_, msg, err := s.loadMail(r)
 	if err != nil {
 		return err
 	}
