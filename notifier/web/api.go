@@ -161,6 +161,9 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if q.Get("format") == "csv" {
+		return s.exportCases(w, r, out)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"cases": out})
 	return nil
 }

@@ -80,6 +80,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /login", s.loginPost)
 	s.mux.HandleFunc("POST /logout", s.logout)
 	s.mux.Handle("GET /board", s.operator(s.board))
+	s.mux.Handle("GET /board.csv", s.operator(func(w http.ResponseWriter, r *http.Request) error {
+		q := r.URL.Query()
+		q.Set("format", "csv")
+		r.URL.RawQuery = q.Encode()
+		return s.listCases(w, r)
+	}))
 	s.mux.Handle("GET /outbox", s.operator(s.outbox))
 	s.mux.Handle("GET /outbox/{id}", s.operator(s.outboxMessage))
 	s.mux.Handle("GET /outbox/{id}/html", s.operator(s.outboxHTML))

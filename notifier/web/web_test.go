@@ -222,7 +222,7 @@ func TestAckPage(t *testing.T) {
 	if c := caseState(); c.Answer != nil {
 		t.Fatalf("refused posts changed the case: %+v", c)
 	}
-	code, body := post(browser, url.Values{"status": {"not_affected"}, "note": {"we run 9.1R1 since March"}, "csrf": {csrf}})
+	code, body := post(browser, url.Values{"status": {"not_affected"}, "note": {"=HYPERLINK(\"http://evil.test\") we run 9.1R1"}, "csrf": {csrf}})
 	if code != http.StatusOK || !strings.Contains(body, `role="status"`) {
 		t.Fatalf("answer: %d\n%s", code, body)
 	}
@@ -231,8 +231,15 @@ func TestAckPage(t *testing.T) {
 		t.Errorf("recorded answer = %+v", c.Answer)
 	}
 
+	// The agency's export has the answer, and the note cannot run as a formula.
+	resp, csvBody := v.do("GET", "/api/v1/cases?format=csv", token, "", "")
+	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(csvBody, "not_affected") ||
+		!strings.Contains(csvBody, `'=HYPERLINK`) {
+		t.Errorf("CSV export:\n%s", csvBody)
+	}
+
 	// A link edited to point elsewhere is refused.
-	resp, _ := http.Get(v.srv.URL + path + "x")
+	resp, _ = http.Get(v.srv.URL + path + "x")
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("edited link: %d, want 404", resp.StatusCode)
 	}
