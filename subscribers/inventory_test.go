@@ -145,3 +145,25 @@ func FuzzParseInventoryCSV(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseInventoryJSON is FuzzParseInventoryCSV for the JSON import.
+func FuzzParseInventoryJSON(f *testing.F) {
+	f.Add(`{"items":[{"vendor":"Ivanti","product":"Connect Secure","version":"9.0R3.3","asset":"vpn"}]}`)
+	f.Add(`{"items":[{"purl":"pkg:npm/lodash@4.17.20"},{"cpe":"cpe:2.3:a:ivanti:connect_secure:9.0:r3.3:*:*:*:*:*:*"}]}`)
+	f.Add(`{"items":[{"vendor":"x","colour":"red"}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		items, err := ParseInventoryJSON(strings.NewReader(s))
+		if err != nil {
+			var ie *ImportError
+			if !errors.As(err, &ie) || items != nil {
+				t.Fatalf("error %v (%T) with %d items", err, err, len(items))
+			}
+			return
+		}
+		for i, it := range items {
+			if err := it.Validate(); err != nil {
+				t.Fatalf("item %d is invalid: %v", i, err)
+			}
+		}
+	})
+}
