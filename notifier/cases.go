@@ -26,96 +26,154 @@ type Outcome struct {
 	Watching  int  `json:"watching"`
 }
 
+// applyBatch is how many organizations one transaction of ApplyAdvisory
+// handles: small enough that an answer posted meanwhile waits a moment, not
+// a minute, and that the first mails leave while the rest are written.
+const applyBatch = 500
+
+// orgWork is what applying an advisory does at one organization.
+type orgWork struct {
+	orgID string
+	hits  []store.CaseItem // affected items; nil: close the case
+	kind  string           // for a close: templates.KindClosed or KindWithdrawn
+}
+
 // ApplyAdvisory stores an advisory and opens, updates or closes its cases,
-// with their mails, in one transaction. The same or an older revision of a
-// known advisory changes nothing.
+// with their mails. The same or an older revision of a known advisory changes
+// nothing. The cases are written in batches; the advisory is marked applied
+// after the last one, so that if Heed stops half-way, the redelivered
+// message finishes the work (each step is idempotent).
 func (e *Engine) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Outcome, error) {
 	out := Outcome{AdvisoryID: adv.ID, Revision: adv.Revision}
-	now := e.Now()
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
-		out = Outcome{AdvisoryID: adv.ID, Revision: adv.Revision}
-		old, err := tx.Advisory(adv.ID)
-		switch {
-		case err == nil:
-			if advisory.CompareRevision(adv.Revision, old.Revision) <= 0 {
-				out.Unchanged = true
-				return nil
-			}
-		case errors.Is(err, store.ErrNotFound):
-		default:
-			return err
-		}
-		doc, err := json.Marshal(adv)
-		if err != nil {
-			return fmt.Errorf("encode advisory: %w", err)
-		}
-		keys, scanAll := e.matcher.AffectedKeys(adv.Affected)
-		rec := &store.Advisory{ID: adv.ID, Revision: adv.Revision, Format: adv.Format, Title: adv.Title,
-			Severity: adv.Severity, Withdrawn: adv.Withdrawn, ScanAll: scanAll, Keys: keys, Doc: doc,
-			ReceivedAt: now, UpdatedAt: now}
-		if err == nil {
-			rec.ReceivedAt = old.ReceivedAt
-		}
-		if err := tx.PutAdvisory(rec); err != nil {
-			return err
-		}
-		existing, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID})
-		if err != nil {
-			return err
-		}
-		if adv.Withdrawn {
-			for i := range existing {
-				if existing[i].State == store.CaseClosed {
-					continue
-				}
-				if err := e.closeCase(tx, adv, &existing[i], templates.KindWithdrawn, "withdrawn by the publisher"); err != nil {
-					return err
-				}
-				out.Closed++
-			}
-			return nil
-		}
-		items, err := tx.ItemsByKeys(keys, scanAll)
-		if err != nil {
-			return err
-		}
-		hits := e.matchByOrg(adv, items)
-		byOrg := map[string]*store.Case{}
-		for i := range existing {
-			byOrg[existing[i].OrgID] = &existing[i]
-		}
-		for _, orgID := range sortedKeys(hits) {
-			c := byOrg[orgID]
-			changed, opened, err := e.applyHits(tx, adv, c, orgID, hits[orgID])
-			if err != nil {
-				return err
-			}
-			switch {
-			case opened == store.CaseWatching:
-				out.Watching++
-			case opened != "":
-				out.Opened++
-			case changed:
-				out.Updated++
-			}
-		}
-		for i := range existing {
-			c := &existing[i]
-			if _, still := hits[c.OrgID]; still || c.State == store.CaseClosed {
-				continue
-			}
-			if err := e.closeCase(tx, adv, c, templates.KindClosed, "the new revision of the advisory no longer lists your products"); err != nil {
-				return err
-			}
-			out.Closed++
-		}
-		return nil
+	var work []orgWork
+	err := e.db.Update(ctx, func(tx *store.Tx) (err error) {
+		work, err = e.planApply(tx, adv)
+		return err
 	})
 	if err != nil {
 		return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
 	}
-	e.wake()
+	if work == nil {
+		out.Unchanged = true
+		return out, nil
+	}
+	for start := 0; start < len(work); start += applyBatch {
+		batch := work[start:min(start+applyBatch, len(work))]
+		var got Outcome
+		err := e.db.Update(ctx, func(tx *store.Tx) error {
+			got = Outcome{}
+			for _, w := range batch {
+				if err := e.applyOrg(tx, adv, w, &got); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
+		}
+		out.Opened, out.Updated, out.Closed, out.Watching = out.Opened+got.Opened, out.Updated+got.Updated, out.Closed+got.Closed, out.Watching+got.Watching
+		e.wake()
+	}
+	if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkApplied(adv.ID) }); err != nil {
+		return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
+	}
 	return out, nil
+}
+
+// planApply stores the advisory as not yet applied and works out what it
+// means for each organization: open or update a case where items are hit,
+// close the cases of those no longer hit (or all of them, if withdrawn). It
+// returns nil work when the revision is not new.
+func (e *Engine) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, error) {
+	now := e.Now()
+	old, err := tx.Advisory(adv.ID)
+	switch {
+	case err == nil:
+		cmp := advisory.CompareRevision(adv.Revision, old.Revision)
+		if cmp < 0 || cmp == 0 && old.Applied {
+			return nil, nil
+		}
+	case errors.Is(err, store.ErrNotFound):
+	default:
+		return nil, err
+	}
+	doc, err := json.Marshal(adv)
+	if err != nil {
+		return nil, fmt.Errorf("encode advisory: %w", err)
+	}
+	keys, scanAll := e.matcher.AffectedKeys(adv.Affected)
+	rec := &store.Advisory{ID: adv.ID, Revision: adv.Revision, Format: adv.Format, Title: adv.Title,
+		Severity: adv.Severity, Withdrawn: adv.Withdrawn, ScanAll: scanAll, Keys: keys, Doc: doc,
+		ReceivedAt: now, UpdatedAt: now}
+	if !old.ReceivedAt.IsZero() {
+		rec.ReceivedAt = old.ReceivedAt
+	}
+	if err := tx.PutAdvisory(rec); err != nil {
+		return nil, err
+	}
+	existing, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID})
+	if err != nil {
+		return nil, err
+	}
+	work := []orgWork{}
+	if adv.Withdrawn {
+		for _, c := range existing {
+			if c.State != store.CaseClosed {
+				work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindWithdrawn})
+			}
+		}
+		return work, nil
+	}
+	items, err := tx.ItemsByKeys(keys, scanAll)
+	if err != nil {
+		return nil, err
+	}
+	hits := e.matchByOrg(adv, items)
+	for _, orgID := range sortedKeys(hits) {
+		work = append(work, orgWork{orgID: orgID, hits: hits[orgID]})
+	}
+	for _, c := range existing {
+		if _, still := hits[c.OrgID]; !still && c.State != store.CaseClosed {
+			work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindClosed})
+		}
+	}
+	return work, nil
+}
+
+// applyOrg carries out one organization's part of an advisory, reading its
+// case afresh: an inventory change may have opened it since the plan.
+func (e *Engine) applyOrg(tx *store.Tx, adv *advisory.Advisory, w orgWork, out *Outcome) error {
+	var c *store.Case
+	switch found, err := tx.CaseFor(adv.ID, w.orgID); {
+	case err == nil:
+		c = &found
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	if w.hits == nil {
+		if c == nil || c.State == store.CaseClosed {
+			return nil
+		}
+		reason := "the new revision of the advisory no longer lists your products"
+		if w.kind == templates.KindWithdrawn {
+			reason = "withdrawn by the publisher"
+		}
+		out.Closed++
+		return e.closeCase(tx, adv, c, w.kind, reason)
+	}
+	changed, opened, err := e.applyHits(tx, adv, c, w.orgID, w.hits)
+	switch {
+	case err != nil:
+		return err
+	case opened == store.CaseWatching:
+		out.Watching++
+	case opened != "":
+		out.Opened++
+	case changed:
+		out.Updated++
+	}
+	return nil
 }
 
 // matchByOrg matches the advisory against candidate items and groups the hits

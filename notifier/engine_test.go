@@ -256,3 +256,36 @@ func TestComposeKeepsAdvisoryTextOutOfHeaders(t *testing.T) {
 		t.Errorf("subject %q lost the text instead of keeping it on one line", subject)
 	}
 }
+
+// TestApplyResumesAfterAStop: if Heed stops after some of an advisory's
+// batches, the redelivered message (same revision) finishes the work without
+// mailing anyone twice.
+func TestApplyResumesAfterAStop(t *testing.T) {
+	ctx := context.Background()
+	e, _ := newTestEngine(t)
+	orgs := []string{addOrg(t, e, "Alpha", "9.0R3.3"), addOrg(t, e, "Beta", "9.0R3.3"), addOrg(t, e, "Gamma", "9.0R3.3")}
+	adv := sa44101("1", "9.0R3.3")
+
+	// The first transaction and one organization's batch commit; then Heed stops.
+	var work []orgWork
+	if err := e.db.Update(ctx, func(tx *store.Tx) (err error) { work, err = e.planApply(tx, adv); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Update(ctx, func(tx *store.Tx) error { return e.applyOrg(tx, adv, work[0], &Outcome{}) }); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := e.ApplyAdvisory(ctx, adv)
+	if err != nil || out.Unchanged || out.Opened != 2 {
+		t.Fatalf("redelivery of the half-applied revision: %+v, %v; want the 2 missing cases opened", out, err)
+	}
+	for _, org := range orgs {
+		c := caseOf(t, e, org)
+		if ms := mailsOf(t, e, c.ID); len(ms) != 1 {
+			t.Errorf("org %s got %d notices, want 1", org, len(ms))
+		}
+	}
+	if out, err := e.ApplyAdvisory(ctx, adv); err != nil || !out.Unchanged {
+		t.Errorf("once applied, the same revision: %+v, %v; want unchanged", out, err)
+	}
+}

@@ -16,6 +16,7 @@ type Advisory struct {
 	Title      string
 	Severity   string
 	Withdrawn  bool
+	Applied    bool     // every case it calls for has been opened, updated or closed
 	ScanAll    bool     // some entry has no lookup key
 	Keys       []string // candidate-lookup keys of its affected entries
 	Doc        []byte
@@ -28,9 +29,9 @@ func (tx *Tx) Advisory(id string) (Advisory, error) {
 	var a Advisory
 	var received, updated int64
 	err := tx.queryRow(
-		`SELECT id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at
+		`SELECT id, revision, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at
 		 FROM advisories WHERE id = ?`, id).
-		Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.ScanAll, &a.Doc, &received, &updated)
+		Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.Applied, &a.ScanAll, &a.Doc, &received, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("advisory %s: %w", id, ErrNotFound)
 	}
@@ -44,12 +45,12 @@ func (tx *Tx) Advisory(id string) (Advisory, error) {
 // PutAdvisory inserts an advisory or replaces the stored revision, and its keys.
 func (tx *Tx) PutAdvisory(a *Advisory) error {
 	_, err := tx.exec(
-		`INSERT INTO advisories (id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO advisories (id, revision, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, format = excluded.format,
 		   title = excluded.title, severity = excluded.severity, withdrawn = excluded.withdrawn,
-		   scan_all = excluded.scan_all, doc = excluded.doc, updated_at = excluded.updated_at`,
-		a.ID, a.Revision, a.Format, a.Title, a.Severity, a.Withdrawn, a.ScanAll, a.Doc, ms(a.ReceivedAt), ms(a.UpdatedAt))
+		   applied = excluded.applied, scan_all = excluded.scan_all, doc = excluded.doc, updated_at = excluded.updated_at`,
+		a.ID, a.Revision, a.Format, a.Title, a.Severity, a.Withdrawn, a.Applied, a.ScanAll, a.Doc, ms(a.ReceivedAt), ms(a.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store advisory %s: %w", a.ID, err)
 	}
@@ -74,7 +75,7 @@ func (tx *Tx) AdvisoriesForKeys(keys []string) ([]Advisory, error) {
 		in = placeholders(len(keys))
 	}
 	rows, err := tx.query(
-		`SELECT id, revision, format, title, severity, withdrawn, scan_all, doc, received_at, updated_at
+		`SELECT id, revision, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at
 		 FROM advisories a WHERE withdrawn = 0 AND (scan_all = 1 OR id IN
 		   (SELECT advisory_id FROM advisory_keys WHERE key IN (`+in+`)))
 		 ORDER BY received_at, id`, args...)
@@ -86,11 +87,20 @@ func (tx *Tx) AdvisoriesForKeys(keys []string) ([]Advisory, error) {
 	for rows.Next() {
 		var a Advisory
 		var received, updated int64
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.ScanAll, &a.Doc, &received, &updated); err != nil {
+		if err := rows.Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.Applied, &a.ScanAll, &a.Doc, &received, &updated); err != nil {
 			return nil, fmt.Errorf("list advisories: %w", err)
 		}
 		a.ReceivedAt, a.UpdatedAt = fromMS(received), fromMS(updated)
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// MarkApplied records that every case an advisory's revision calls for has
+// been committed.
+func (tx *Tx) MarkApplied(id string) error {
+	if _, err := tx.exec(`UPDATE advisories SET applied = 1 WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("mark advisory %s applied: %w", id, err)
+	}
+	return nil
 }

@@ -105,6 +105,18 @@ func (tx *Tx) Case(id string) (Case, error) {
 	return c, nil
 }
 
+// CaseFor returns the case of an advisory at an organization, or ErrNotFound.
+func (tx *Tx) CaseFor(advisoryID, orgID string) (Case, error) {
+	c, err := scanCase(tx.queryRow(`SELECT `+caseColumns+` FROM cases WHERE advisory_id = ? AND org_id = ?`, advisoryID, orgID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("case of %s at %s: %w", advisoryID, orgID, ErrNotFound)
+	}
+	if err != nil {
+		return c, fmt.Errorf("read case: %w", err)
+	}
+	return c, nil
+}
+
 // CaseFilter selects cases; empty fields match everything.
 type CaseFilter struct {
 	AdvisoryID string
