@@ -107,6 +107,11 @@ func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg Inta
 				return nil
 			}
 			e.log.Warn("intake: waiting for messages", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
 			continue
 		}
 		e.handle(ctx, msg)
