@@ -19,9 +19,10 @@ const (
 )
 
 type delivery struct {
-	mail  store.Mail
-	reply string
-	err   error
+	mail    store.Mail
+	reply   string
+	err     error
+	skipped bool // not attempted: shutting down
 }
 
 // DeliverDue sends the pending messages that are due, through the relay, and
@@ -49,7 +50,14 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 			defer wg.Done()
 			for i := range work {
 				m := due[i]
-				reply, err := e.relay.Send(ctx, e.from.Address, m.Recipient, m.Message)
+				if ctx.Err() != nil {
+					results[i] = delivery{mail: m, skipped: true}
+					continue
+				}
+				// A message already handed to the relay is finished even
+				// when shutting down: cut off before the relay's 250, it
+				// would be sent again after the restart.
+				reply, err := e.relay.Send(context.WithoutCancel(ctx), e.from.Address, m.Recipient, m.Message)
 				results[i] = delivery{mail: m, reply: reply, err: err}
 			}
 		}()
@@ -63,6 +71,9 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 	// accepted and we forgot would be sent twice.
 	if err := e.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		for _, d := range results {
+			if d.skipped {
+				continue
+			}
 			if err := e.recordDelivery(tx, d); err != nil {
 				return err
 			}
