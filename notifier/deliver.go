@@ -50,7 +50,7 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 			defer wg.Done()
 			for i := range work {
 				m := due[i]
-				if ctx.Err() != nil {
+				if ctx.Err() != nil || e.limiter.Wait(ctx) != nil {
 					results[i] = delivery{mail: m, skipped: true}
 					continue
 				}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/heed-dev/heed/notifier/clock"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
@@ -42,7 +44,10 @@ type Config struct {
 	Hold bool
 	// Senders bounds concurrent deliveries (default 4).
 	Senders int
-	Logger  *slog.Logger
+	// RatePerSecond caps how many mails a second go to the relay, for relays
+	// that throttle; 0 means no cap.
+	RatePerSecond float64
+	Logger        *slog.Logger
 }
 
 // Engine is Heed's notifier. It is safe for concurrent use.
@@ -58,6 +63,7 @@ type Engine struct {
 	relay     Relay
 	hold      bool
 	senders   int
+	limiter   *rate.Limiter
 	log       *slog.Logger
 
 	wakeReminders chan struct{}
@@ -101,6 +107,10 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.senders <= 0 {
 		e.senders = 4
+	}
+	e.limiter = rate.NewLimiter(rate.Inf, 0)
+	if cfg.RatePerSecond > 0 {
+		e.limiter = rate.NewLimiter(rate.Limit(cfg.RatePerSecond), max(1, int(cfg.RatePerSecond)))
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)

@@ -44,7 +44,7 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 	eng, err := notifier.New(notifier.Config{
 		DB: db, Matcher: matcher, Clock: clk, Policies: cfg.policies(), PublicURL: cfg.HTTP.PublicURL,
 		From: cfg.SMTP.From, AckSecret: secret, Relay: relay, Hold: cfg.SMTP.Addr == "",
-		Senders: cfg.SMTP.MaxConns, Logger: log,
+		Senders: cfg.SMTP.MaxConns, RatePerSecond: cfg.SMTP.RatePerSecond, Logger: log,
 	})
 	if err != nil {
 		db.Close()

@@ -47,6 +47,8 @@ type SMTPConfig struct {
 	Password string `toml:"password"`
 	From     string `toml:"from"`
 	MaxConns int    `toml:"max_conns"`
+	// RatePerSecond caps mails per second to the relay; 0: no cap.
+	RatePerSecond float64 `toml:"rate_per_second"`
 }
 
 type HTTPConfig struct {
@@ -155,6 +157,9 @@ func (c *Config) validate() error {
 	}
 	if c.SMTP.MaxConns < 1 || c.SMTP.MaxConns > 100 {
 		return fmt.Errorf("smtp.max_conns: %d must be between 1 and 100", c.SMTP.MaxConns)
+	}
+	if c.SMTP.RatePerSecond < 0 {
+		return fmt.Errorf("smtp.rate_per_second: %g must not be negative (0: no cap)", c.SMTP.RatePerSecond)
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		return fmt.Errorf("http.listen: %q is not host:port", c.HTTP.Listen)
