@@ -163,6 +163,7 @@ func (e *Engine) RecordAnswer(ctx context.Context, token string, in AnswerInput)
 	if err != nil {
 		return v, err
 	}
+	e.metrics.answers.WithLabelValues(in.Status).Inc()
 	e.log.Info("answer recorded", "case", l.CaseID, "status", in.Status)
 	e.wake()
 	return v, nil

@@ -73,6 +73,8 @@ func (e *Engine) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 			return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
 		}
 		out.Opened, out.Updated, out.Closed, out.Watching = out.Opened+got.Opened, out.Updated+got.Updated, out.Closed+got.Closed, out.Watching+got.Watching
+		e.metrics.cases.WithLabelValues("opened").Add(float64(got.Opened))
+		e.metrics.cases.WithLabelValues("closed").Add(float64(got.Closed))
 		e.wake()
 	}
 	if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkApplied(adv.ID) }); err != nil {

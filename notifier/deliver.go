@@ -57,7 +57,9 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 				// A message already handed to the relay is finished even
 				// when shutting down: cut off before the relay's 250, it
 				// would be sent again after the restart.
+				start := time.Now()
 				reply, err := e.relay.Send(context.WithoutCancel(ctx), e.from.Address, m.Recipient, m.Message)
+				e.metrics.sendTime.Observe(time.Since(start).Seconds())
 				results[i] = delivery{mail: m, reply: reply, err: err}
 			}
 		}()
@@ -69,30 +71,38 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 	wg.Wait()
 	// Record what the relay answered even when shutting down: a mail it
 	// accepted and we forgot would be sent twice.
+	var outcomes map[string]int
 	if err := e.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		outcomes = map[string]int{}
 		for _, d := range results {
 			if d.skipped {
 				continue
 			}
-			if err := e.recordDelivery(tx, d); err != nil {
+			outcome, err := e.recordDelivery(tx, d)
+			if err != nil {
 				return err
 			}
+			outcomes[outcome]++
 		}
 		return nil
 	}); err != nil {
 		return 0, err
 	}
+	for outcome, n := range outcomes {
+		e.metrics.mails.WithLabelValues(outcome).Add(float64(n))
+	}
 	return len(due), nil
 }
 
-// recordDelivery writes the outcome of one attempt.
-func (e *Engine) recordDelivery(tx *store.Tx, d delivery) error {
+// recordDelivery writes the outcome of one attempt and names it: sent,
+// retry or failed.
+func (e *Engine) recordDelivery(tx *store.Tx, d delivery) (string, error) {
 	now := e.Now()
 	m := d.mail
 	attempts := m.Attempts + 1
 	if d.err == nil {
 		_, err := tx.MarkMail(m.ID, store.MailSent, attempts, now, d.reply, now)
-		return err
+		return "sent", err
 	}
 	reply := d.err.Error()
 	// A 5xx to MAIL FROM is about the sender, not the recipient; like a bad
@@ -103,14 +113,14 @@ func (e *Engine) recordDelivery(tx *store.Tx, d delivery) error {
 	if relay.IsPermanent(d.err) && !senderRefused {
 		e.log.Warn("relay refused address permanently", "to", m.Recipient, "case", m.CaseID, "err", d.err)
 		if _, err := tx.MarkMail(m.ID, store.MailFailed, attempts, now, reply, time.Time{}); err != nil {
-			return err
+			return "", err
 		}
-		return e.bounce(tx, m, reply)
+		return "failed", e.bounce(tx, m, reply)
 	}
 	if now.Sub(m.CreatedAt) > giveUpAfter {
 		e.log.Error("giving up on mail after retries", "to", m.Recipient, "case", m.CaseID, "attempts", attempts, "err", d.err)
 		_, err := tx.MarkMail(m.ID, store.MailFailed, attempts, now, reply, time.Time{})
-		return err
+		return "failed", err
 	}
 	if relay.IsConfigError(d.err) || senderRefused {
 		e.log.Error("relay refuses Heed itself; check the [smtp] settings", "attempt", attempts, "err", d.err)
@@ -118,7 +128,7 @@ func (e *Engine) recordDelivery(tx *store.Tx, d delivery) error {
 		e.log.Warn("delivery failed; will retry", "to", m.Recipient, "attempt", attempts, "err", d.err)
 	}
 	_, err := tx.MarkMail(m.ID, store.MailPending, attempts, now.Add(backoff(attempts)), reply, time.Time{})
-	return err
+	return "retry", err
 }
 
 // backoff is the wait before attempt n+1: doubling from 30s, capped, with

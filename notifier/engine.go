@@ -64,6 +64,7 @@ type Engine struct {
 	hold      bool
 	senders   int
 	limiter   *rate.Limiter
+	metrics   *metrics
 	log       *slog.Logger
 
 	wakeReminders chan struct{}
@@ -96,6 +97,7 @@ func New(cfg Config) (*Engine, error) {
 		hold:          cfg.Hold,
 		senders:       cfg.Senders,
 		log:           cfg.Logger,
+		metrics:       newMetrics(),
 		wakeReminders: make(chan struct{}, 1),
 		wakeDelivery:  make(chan struct{}, 1),
 	}

@@ -29,11 +29,17 @@ func (e *Engine) Ingest(ctx context.Context, subject string, seq uint64, data []
 		if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rej) }); err != nil {
 			return Outcome{}, err
 		}
+		e.metrics.advisories.WithLabelValues("rejected").Inc()
 		e.log.Warn("advisory rejected", "subject", subject, "seq", seq, "reason", rej.Reason)
 		return Outcome{}, &RejectedError{Reason: rej.Reason}
 	}
 	out, err := e.ApplyAdvisory(ctx, adv)
 	if err == nil {
+		outcome := "applied"
+		if out.Unchanged {
+			outcome = "unchanged"
+		}
+		e.metrics.advisories.WithLabelValues(outcome).Inc()
 		e.log.Info("advisory applied", "id", out.AdvisoryID, "revision", out.Revision, "unchanged", out.Unchanged,
 			"opened", out.Opened, "updated", out.Updated, "closed", out.Closed)
 	}

@@ -20,6 +20,9 @@ func (e *Engine) RunReminders(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n, err := e.remindBatch(ctx)
+		if err == nil {
+			e.metrics.reminders.Add(float64(n))
+		}
 		total += n
 		if err != nil || n < reminderBatch {
 			if total > 0 {

@@ -249,3 +249,22 @@ func (tx *Tx) CaseItems(caseID string) ([]CaseItem, error) {
 	}
 	return out, rows.Err()
 }
+
+// CaseCounts counts cases by state.
+func (tx *Tx) CaseCounts() (map[string]int, error) {
+	rows, err := tx.query(`SELECT state, count(*) FROM cases GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("count cases: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("count cases: %w", err)
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}

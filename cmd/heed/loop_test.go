@@ -138,6 +138,23 @@ func TestAdvisoryToAnswer(t *testing.T) {
 	if after := len(outbox(t, h.cfg, cs[0].ID)); after != before {
 		t.Errorf("the answered case got %d more mails", after-before)
 	}
+
+	// The operator's metrics say the same, and are closed without the token.
+	req, _ := http.NewRequest("GET", h.base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err = h.http.Do(req)
+	must(t, err)
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`heed_cases{state="answered"} 1`, `heed_cases{state="open"} 1`,
+		`heed_answers_total{status="patched"} 1`, `heed_advisories_total{outcome="applied"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if resp, err := http.Get(h.base + "/metrics"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("metrics without the token: %v %v", resp.StatusCode, err)
+	}
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/notifier/clock"
@@ -87,8 +89,13 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := a.engine.Register(reg); err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{Engine: a.engine, AdminTokenHash: tokenHash,
-		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), Logger: log})
+		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), Metrics: reg, Logger: log})
 	if err != nil {
 		return err
 	}

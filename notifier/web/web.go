@@ -13,6 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/store"
 )
@@ -27,6 +30,7 @@ type Server struct {
 	mux        *http.ServeMux
 	maxBody    int64
 	sessionTTL time.Duration
+	metrics    prometheus.Gatherer
 }
 
 // Config wires a Server.
@@ -37,6 +41,9 @@ type Config struct {
 	AdminTokenHash [32]byte
 	// Secure sets the Secure flag on cookies (the public URL is https).
 	Secure bool
+	// Metrics, when set, is served at /metrics to holders of the admin token
+	// (Prometheus: authorization with the bearer token).
+	Metrics prometheus.Gatherer
 	Logger *slog.Logger
 }
 
@@ -54,6 +61,7 @@ func New(cfg Config) (*Server, error) {
 		mux:        http.NewServeMux(),
 		maxBody:    32 << 20,
 		sessionTTL: 12 * time.Hour,
+		metrics:    cfg.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -72,6 +80,13 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/orgs/{id}/inventory", s.api(s.getInventory))
 	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
 	s.mux.Handle("GET /api/v1/rejected", s.api(s.listRejected))
+	if s.metrics != nil {
+		metrics := promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})
+		s.mux.Handle("GET /metrics", s.api(func(w http.ResponseWriter, r *http.Request) error {
+			metrics.ServeHTTP(w, r)
+			return nil
+		}))
+	}
 
 	s.mux.HandleFunc("GET /ack/{token}", s.ackPage)
 	s.mux.HandleFunc("POST /ack/{token}", s.ackPost)
