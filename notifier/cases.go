@@ -182,8 +182,9 @@ func (e *Engine) applyOrg(tx *store.Tx, adv *advisory.Advisory, w orgWork, out *
 // by organization.
 func (e *Engine) matchByOrg(adv *advisory.Advisory, items []store.Item) map[string][]store.CaseItem {
 	hits := map[string][]store.CaseItem{}
+	prepared := e.matcher.Prepare(adv.Affected)
 	for _, it := range items {
-		h, ok := e.matcher.Match(adv.Affected, subscribersItem(it))
+		h, ok := prepared.Match(subscribersItem(it))
 		if !ok {
 			continue
 		}
