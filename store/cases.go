@@ -252,9 +252,14 @@ func (tx *Tx) CaseItems(caseID string) ([]CaseItem, error) {
 
 // CaseCounts counts cases by state.
 func (tx *Tx) CaseCounts() (map[string]int, error) {
-	rows, err := tx.query(`SELECT state, count(*) FROM cases GROUP BY state`)
+	return tx.countByState(`SELECT state, count(*) FROM cases GROUP BY state`)
+}
+
+// countByState runs a "SELECT state, count(*) ... GROUP BY state" query.
+func (tx *Tx) countByState(query string) (map[string]int, error) {
+	rows, err := tx.query(query)
 	if err != nil {
-		return nil, fmt.Errorf("count cases: %w", err)
+		return nil, fmt.Errorf("count by state: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -262,7 +267,7 @@ func (tx *Tx) CaseCounts() (map[string]int, error) {
 		var s string
 		var n int
 		if err := rows.Scan(&s, &n); err != nil {
-			return nil, fmt.Errorf("count cases: %w", err)
+			return nil, fmt.Errorf("count by state: %w", err)
 		}
 		out[s] = n
 	}

@@ -162,21 +162,7 @@ func (tx *Tx) CancelMails(caseID string, kinds ...string) error {
 
 // MailCounts counts outbox messages by state.
 func (tx *Tx) MailCounts() (map[string]int, error) {
-	rows, err := tx.query(`SELECT state, count(*) FROM outbox GROUP BY state`)
-	if err != nil {
-		return nil, fmt.Errorf("count outbox: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, fmt.Errorf("count outbox: %w", err)
-		}
-		out[s] = n
-	}
-	return out, rows.Err()
+	return tx.countByState(`SELECT state, count(*) FROM outbox GROUP BY state`)
 }
 
 // MailExists reports whether a message with this Message-ID is in the outbox.

@@ -97,7 +97,7 @@ func TestAdvisoryToAnswer(t *testing.T) {
 	}
 
 	// Opening the link shows the case and changes nothing.
-	page := h.get(t, link)
+	page := fetch(t, h.http, link)
 	if !strings.Contains(page, "SA44101") || !strings.Contains(page, `method="post"`) {
 		t.Fatalf("ack page does not show the advisory and a form:\n%s", page)
 	}
@@ -123,7 +123,7 @@ func TestAdvisoryToAnswer(t *testing.T) {
 		t.Fatalf("case after the answer = %+v", cs[0])
 	}
 	// Answering again is harmless and shows the answer already given.
-	again := h.get(t, link)
+	again := fetch(t, h.http, link)
 	if !strings.Contains(again, "upgraded to 9.0R3.4") {
 		t.Errorf("second visit does not show the answer given")
 	}
@@ -158,19 +158,6 @@ func TestAdvisoryToAnswer(t *testing.T) {
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
-func (h *heed) get(t *testing.T, link string) string {
-	t.Helper()
-	resp, err := h.http.Get(link)
-	must(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	must(t, err)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d\n%s", link, resp.StatusCode, b)
-	}
-	return string(b)
-}
 
 // postForm submits the page's form as a browser would: with its CSRF field
 // and the cookie set when the page was shown.

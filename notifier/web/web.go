@@ -44,7 +44,7 @@ type Config struct {
 	// Metrics, when set, is served at /metrics to holders of the admin token
 	// (Prometheus: authorization with the bearer token).
 	Metrics prometheus.Gatherer
-	Logger *slog.Logger
+	Logger  *slog.Logger
 }
 
 // New returns a Server.
