@@ -52,7 +52,7 @@ func readVersionText(text string) (versionSpec, bool) {
 			lower = nil
 		}
 	}
-	for alt := range strings.SplitSeq(s, "|") {
+	for _, alt := range joinQualifiers(strings.Split(s, "|")) {
 		cs, every, ok := readAlternative(alt)
 		if !ok {
 			return versionSpec{}, false
@@ -87,6 +87,25 @@ func readVersionText(text string) (versionSpec, bool) {
 	}
 	flushLower()
 	return spec, len(spec.versions)+len(spec.ranges) > 0
+}
+
+// qualifierStart is an alternative that continues the one before it rather
+// than standing alone: Siemens writes "4.5 | SP6 (including) and V4.5 SP6
+// Hotfix 8 (excluding)" for "from 4.5 SP6 to 4.5 SP6 Hotfix 8".
+var qualifierStart = regexp.MustCompile(`(?i)^\s*(?:sp|service\s+pack|upd(?:ate)?|hotfix|hf|patch|build)\s*\d`)
+
+// joinQualifiers glues each "|" alternative that starts with a qualifier
+// (SP6, Update 3, Hotfix 2) to the version before it.
+func joinQualifiers(alts []string) []string {
+	out := alts[:0:0]
+	for _, a := range alts {
+		if n := len(out); n > 0 && qualifierStart.MatchString(a) {
+			out[n-1] = strings.TrimSpace(out[n-1]) + " " + strings.TrimSpace(a)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // constraint is one piece of a version text: an operator and a version, or a

@@ -30,6 +30,8 @@ func TestReadVersionText(t *testing.T) {
 		{"V1.1, V1.2, and V1.3", versionSpec{versions: []string{"V1.1", "V1.2", "V1.3"}}},
 		{"2.96 | >= 3.08 | <= 3.10 | >= 4.72", versionSpec{versions: []string{"2.96"}, ranges: []rg{{Introduced: "3.08", LastAffected: "3.10"}, {Introduced: "4.72"}}}},
 		{"2017 R2 | 2017 R2 SP1", versionSpec{versions: []string{"2017 R2", "2017 R2 SP1"}}},
+		{"4.5 | SP6 (including) and V4.5 SP6 Hotfix 8 (excluding)", versionSpec{ranges: []rg{{Introduced: "4.5 SP6", Fixed: "V4.5 SP6 Hotfix 8"}}}},
+		{"4.7 | SP2  Hotfix 1 (including) and V4.7 SP4 (excluding)", versionSpec{ranges: []rg{{Introduced: "4.7 SP2 Hotfix 1", Fixed: "V4.7 SP4"}}}},
 		{"All versions", versionSpec{every: true}},
 		{"*", versionSpec{every: true}},
 		{"* (only affected by CVE-2019-10943)", versionSpec{every: true}},
