@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
@@ -100,4 +101,22 @@ func (e *Engine) ReplaceInventory(ctx context.Context, orgID string, items []sub
 	}
 	e.wake()
 	return res, nil
+}
+
+// UpdateOrg replaces an organization's name, language, time zone and
+// contacts. Mail already queued keeps its recipients; later mail goes to the
+// new contacts.
+func (e *Engine) UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpec) (store.Org, error) {
+	org, err := spec.Org(id, time.Time{})
+	if err != nil {
+		return org, &InputError{Msg: err.Error()}
+	}
+	err = e.db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.UpdateOrg(&org); err != nil {
+			return err
+		}
+		org, err = tx.Org(id)
+		return err
+	})
+	return org, err
 }

@@ -104,3 +104,48 @@ func (tx *Tx) MarkApplied(id string) error {
 	}
 	return nil
 }
+
+// AdvisorySummary is an advisory with its cases counted by state.
+type AdvisorySummary struct {
+	ID         string         `json:"id"`
+	Revision   string         `json:"revision"`
+	Format     string         `json:"format"`
+	Title      string         `json:"title"`
+	Severity   string         `json:"severity"`
+	Withdrawn  bool           `json:"withdrawn"`
+	ReceivedAt time.Time      `json:"received_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+	Cases      map[string]int `json:"cases"`
+}
+
+// AdvisorySummaries lists the advisories, newest first, with their cases
+// counted by state: the agency's view of who is still silent on what.
+func (tx *Tx) AdvisorySummaries(limit int) ([]AdvisorySummary, error) {
+	rows, err := tx.query(`SELECT a.id, a.revision, a.format, a.title, a.severity, a.withdrawn, a.received_at,
+		a.updated_at, c.state, count(c.id)
+		FROM (SELECT * FROM advisories ORDER BY received_at DESC, id LIMIT ?) a
+		LEFT JOIN cases c ON c.advisory_id = a.id
+		GROUP BY a.id, c.state ORDER BY a.received_at DESC, a.id`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list advisories: %w", err)
+	}
+	defer rows.Close()
+	var out []AdvisorySummary
+	for rows.Next() {
+		var a AdvisorySummary
+		var received, updated int64
+		var state sql.NullString
+		var n int
+		if err := rows.Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &received, &updated, &state, &n); err != nil {
+			return nil, fmt.Errorf("list advisories: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].ID != a.ID {
+			a.ReceivedAt, a.UpdatedAt, a.Cases = fromMS(received), fromMS(updated), map[string]int{}
+			out = append(out, a)
+		}
+		if state.Valid {
+			out[len(out)-1].Cases[state.String] = n
+		}
+	}
+	return out, rows.Err()
+}

@@ -187,3 +187,42 @@ func (tx *Tx) OrgNames(ids []string) (map[string]string, error) {
 	}
 	return names, nil
 }
+
+// UpdateOrg rewrites an organization's name, language, time zone and
+// contacts. A contact whose address stays keeps its record, and so its links
+// and its bounce state; a contact no longer listed is removed; new ones are
+// added.
+func (tx *Tx) UpdateOrg(o *Org) error {
+	res, err := tx.exec(`UPDATE orgs SET name = ?, language = ?, timezone = ? WHERE id = ?`,
+		o.Name, o.Language, o.Timezone, o.ID)
+	if err != nil {
+		return fmt.Errorf("update org %s: %w", o.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("org %s: %w", o.ID, ErrNotFound)
+	}
+	old, err := tx.Contacts(o.ID)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for i := range o.Contacts {
+		c := &o.Contacts[i]
+		c.OrgID = o.ID
+		keep[c.Email] = true
+		_, err := tx.exec(`INSERT INTO contacts (org_id, email, name, role) VALUES (?, ?, ?, ?)
+			ON CONFLICT (org_id, email) DO UPDATE SET name = excluded.name, role = excluded.role`,
+			o.ID, c.Email, c.Name, c.Role)
+		if err != nil {
+			return fmt.Errorf("update contact %s: %w", c.Email, err)
+		}
+	}
+	for _, c := range old {
+		if !keep[c.Email] {
+			if _, err := tx.exec(`DELETE FROM contacts WHERE id = ?`, c.ID); err != nil {
+				return fmt.Errorf("remove contact %s: %w", c.Email, err)
+			}
+		}
+	}
+	return nil
+}

@@ -57,6 +57,19 @@ func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) error {
+	var spec subscribers.OrgSpec
+	if err := decodeJSON(r, &spec); err != nil {
+		return err
+	}
+	org, err := s.engine.UpdateOrg(r.Context(), r.PathValue("id"), spec)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, org)
+	return nil
+}
+
 func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) error {
 	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var items []subscribers.Item
@@ -181,6 +194,19 @@ func caseJSON(c store.Case, items []store.CaseItem) CaseJSON {
 			Asset: it.Asset, Certainty: it.Certainty, Reason: it.Reason})
 	}
 	return j
+}
+
+func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request) error {
+	var advs []store.AdvisorySummary
+	err := s.db.View(r.Context(), func(tx *store.Tx) (err error) { advs, err = tx.AdvisorySummaries(1000); return err })
+	if err != nil {
+		return err
+	}
+	if advs == nil {
+		advs = []store.AdvisorySummary{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"advisories": advs})
+	return nil
 }
 
 func (s *Server) listRejected(w http.ResponseWriter, r *http.Request) error {

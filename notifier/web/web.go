@@ -76,9 +76,11 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /api/v1/orgs", s.api(s.createOrg))
 	s.mux.Handle("GET /api/v1/orgs", s.api(s.listOrgs))
 	s.mux.Handle("GET /api/v1/orgs/{id}", s.api(s.getOrg))
+	s.mux.Handle("PUT /api/v1/orgs/{id}", s.api(s.updateOrg))
 	s.mux.Handle("PUT /api/v1/orgs/{id}/inventory", s.api(s.putInventory))
 	s.mux.Handle("GET /api/v1/orgs/{id}/inventory", s.api(s.getInventory))
 	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
+	s.mux.Handle("GET /api/v1/advisories", s.api(s.listAdvisories))
 	s.mux.Handle("GET /api/v1/rejected", s.api(s.listRejected))
 	if s.metrics != nil {
 		metrics := promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})

@@ -269,3 +269,55 @@ func TestOperatorPagesNeedLogin(t *testing.T) {
 		t.Errorf("after login: %d at %s\n%s", r.StatusCode, r.Request.URL.Path, b)
 	}
 }
+
+func TestUpdateOrgAndListAdvisories(t *testing.T) {
+	v := newEnv(t)
+	_, body := v.do("POST", "/api/v1/orgs", token, "application/json",
+		`{"name":"Acme","contacts":[{"email":"old@acme.test"},{"email":"boss@acme.test","role":"escalation"}]}`)
+	var created struct{ ID string }
+	json.Unmarshal([]byte(body), &created)
+
+	resp, body := v.do("PUT", "/api/v1/orgs/"+created.ID, token, "application/json",
+		`{"name":"Acme KK","language":"ja","timezone":"Asia/Tokyo","contacts":[{"email":"new@acme.test","name":"Hanako"},{"email":"boss@acme.test","role":"escalation"}]}`)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("update: %d %s", resp.StatusCode, body)
+	}
+	var org store.Org
+	json.Unmarshal([]byte(body), &org)
+	var emails []string
+	for _, c := range org.Contacts {
+		emails = append(emails, c.Email+"/"+c.Role)
+	}
+	if org.Name != "Acme KK" || org.Language != "ja" || strings.Join(emails, ",") != "new@acme.test/primary,boss@acme.test/escalation" {
+		t.Errorf("after update: %+v", org)
+	}
+	if resp, body := v.do("PUT", "/api/v1/orgs/"+created.ID, token, "application/json", `{"name":"Acme","contacts":[]}`); resp.StatusCode != 400 || !strings.Contains(body, "primary contact") {
+		t.Errorf("update without contacts: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := v.do("PUT", "/api/v1/orgs/org_nope", token, "application/json", `{"name":"X","contacts":[{"email":"a@b.test"}]}`); resp.StatusCode != 404 {
+		t.Errorf("update of an unknown org: %d", resp.StatusCode)
+	}
+
+	ctx := context.Background()
+	v.engine.ReplaceInventory(ctx, created.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}})
+	v.engine.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: "t", Severity: "high",
+		Affected: []subscribers.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: subscribers.StatusAffected}}})
+	v.engine.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA2", Revision: "1", Format: "heed", Title: "t2", Severity: "low",
+		Affected: []subscribers.Affected{{Vendor: "Nobody", Product: "Nothing", Status: subscribers.StatusAffected}}})
+	var list struct{ Advisories []store.AdvisorySummary }
+	_, body = v.do("GET", "/api/v1/advisories", token, "", "")
+	json.Unmarshal([]byte(body), &list)
+	got := map[string]map[string]int{}
+	for _, a := range list.Advisories {
+		got[a.ID] = a.Cases
+	}
+	if len(got) != 2 || got["SA1"]["open"] != 1 || len(got["SA2"]) != 0 {
+		t.Errorf("advisories = %s", body)
+	}
+	// The new primary contact got the notice, not the removed one.
+	var mails []store.Mail
+	v.db.View(ctx, func(tx *store.Tx) (err error) { mails, err = tx.Mails(store.MailFilter{}); return err })
+	if len(mails) != 1 || mails[0].Recipient != "new@acme.test" {
+		t.Errorf("mails after the update = %+v", mails)
+	}
+}
