@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode"
 	"testing"
+	"unicode"
 
 	"github.com/heed-dev/heed/notifier/advisory"
 	"github.com/heed-dev/heed/subscribers"
