@@ -24,7 +24,12 @@ var t0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 // the outbox and a fake clock.
 func newTestEngine(t testing.TB) (*Engine, *clock.Fake) {
 	t.Helper()
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "heed.db"))
+	return newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"))
+}
+
+func newTestEngineAt(t testing.TB, path string) (*Engine, *clock.Fake) {
+	t.Helper()
+	db, err := store.Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,9 @@ type IntakeConfig struct {
 	Stream   string   // created if missing
 	Subjects []string // subjects of a created stream
 	Durable  string   // durable consumer name; default "heed-intake"
+	// RetryDelay is the wait before a document that failed to apply is
+	// tried again; default 5s.
+	RetryDelay time.Duration
 }
 
 // EnsureStream returns the stream, creating it with the given subjects if it
@@ -79,6 +82,9 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg IntakeConfig)
 func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg IntakeConfig) error {
 	if cfg.Durable == "" {
 		cfg.Durable = "heed-intake"
+	}
+	if cfg.RetryDelay <= 0 {
+		cfg.RetryDelay = 5 * time.Second
 	}
 	s, err := EnsureStream(ctx, js, cfg)
 	if err != nil {
@@ -120,14 +126,19 @@ func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg Inta
 			}
 			continue
 		}
-		e.handle(ctx, msg)
+		e.handle(ctx, msg, cfg.RetryDelay)
 	}
 }
 
-func (e *Engine) handle(ctx context.Context, msg jetstream.Msg) {
-	var seq uint64
+// maxAttempts is how often intake tries a document that parses but cannot
+// be applied before it sets it aside: the consumer reads in order, so one
+// document failing forever would hold back every advisory behind it.
+const maxAttempts = 5
+
+func (e *Engine) handle(ctx context.Context, msg jetstream.Msg, retryDelay time.Duration) {
+	var seq, delivered uint64
 	if meta, err := msg.Metadata(); err == nil {
-		seq = meta.Sequence.Stream
+		seq, delivered = meta.Sequence.Stream, meta.NumDelivered
 	}
 	_, err := e.Ingest(ctx, msg.Subject(), seq, msg.Data())
 	var rej *RejectedError
@@ -136,9 +147,20 @@ func (e *Engine) handle(ctx context.Context, msg jetstream.Msg) {
 		if err := msg.TermWithReason(rej.Reason); err != nil {
 			e.log.Warn("intake: terminate message", "seq", seq, "err", err)
 		}
+	case err != nil && ctx.Err() == nil && delivered >= maxAttempts:
+		reason := fmt.Sprintf("could not be applied after %d attempts (republish it once the cause is fixed): %v", delivered, err)
+		rec := &store.Rejected{Subject: msg.Subject(), StreamSeq: seq, ReceivedAt: e.Now(), Reason: reason, Payload: msg.Data()}
+		if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rec) }); err != nil {
+			e.log.Error("intake: will retry", "seq", seq, "err", err)
+			msg.NakWithDelay(retryDelay)
+			return
+		}
+		e.metrics.advisories.WithLabelValues("rejected").Inc()
+		e.log.Error("intake: document set aside", "seq", seq, "reason", reason)
+		msg.TermWithReason("could not be applied")
 	case err != nil:
-		e.log.Error("intake: will retry", "seq", seq, "err", err)
-		msg.NakWithDelay(5 * time.Second)
+		e.log.Error("intake: will retry", "seq", seq, "attempt", delivered, "err", err)
+		msg.NakWithDelay(retryDelay)
 	default:
 		if err := msg.Ack(); err != nil {
 			e.log.Warn("intake: ack", "seq", seq, "err", err)

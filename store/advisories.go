@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -69,31 +71,52 @@ func (tx *Tx) PutAdvisory(a *Advisory) error {
 // AdvisoriesForKeys lists the advisories, not withdrawn, that have one of
 // keys or that must be matched against every item.
 func (tx *Tx) AdvisoriesForKeys(keys []string) ([]Advisory, error) {
-	args := anys(keys)
-	in := "NULL"
-	if len(keys) > 0 {
-		in = placeholders(len(keys))
-	}
-	rows, err := tx.query(
-		`SELECT id, revision, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at
-		 FROM advisories a WHERE withdrawn = 0 AND (scan_all = 1 OR id IN
-		   (SELECT advisory_id FROM advisory_keys WHERE key IN (`+in+`)))
-		 ORDER BY received_at, id`, args...)
+	ids := map[string]bool{}
+	rows, err := tx.query(`SELECT id FROM advisories WHERE withdrawn = 0 AND scan_all = 1`)
 	if err != nil {
 		return nil, fmt.Errorf("list advisories: %w", err)
 	}
-	defer rows.Close()
-	var out []Advisory
-	for rows.Next() {
-		var a Advisory
-		var received, updated int64
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.Applied, &a.ScanAll, &a.Doc, &received, &updated); err != nil {
+	if err := collectIDs(rows, ids); err != nil {
+		return nil, err
+	}
+	for chunk := range slices.Chunk(keys, keyChunk) {
+		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT DISTINCT k.advisory_id FROM advisory_keys k
+			JOIN advisories a ON a.id = k.advisory_id
+			WHERE a.withdrawn = 0 AND k.key IN (`+placeholders(len(chunk))+`)`, anys(chunk)...)
+		if err != nil {
 			return nil, fmt.Errorf("list advisories: %w", err)
 		}
-		a.ReceivedAt, a.UpdatedAt = fromMS(received), fromMS(updated)
+		if err := collectIDs(rows, ids); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]Advisory, 0, len(ids))
+	for id := range ids {
+		a, err := tx.Advisory(id)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	slices.SortFunc(out, func(a, b Advisory) int {
+		if c := a.ReceivedAt.Compare(b.ReceivedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+func collectIDs(rows *sql.Rows, ids map[string]bool) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("list advisories: %w", err)
+		}
+		ids[id] = true
+	}
+	return rows.Err()
 }
 
 // MarkApplied records that every case an advisory's revision calls for has

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -82,13 +84,34 @@ func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
 	if all {
 		return tx.queryItems(`SELECT ` + itemColumns + ` FROM items i ORDER BY i.org_id, i.id`)
 	}
-	if len(keys) == 0 {
-		return nil, nil
+	// SQLite bounds the variables of one statement: ask in chunks.
+	var items []Item
+	seen := map[int64]bool{}
+	for chunk := range slices.Chunk(keys, keyChunk) {
+		got, err := tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.id IN
+			(SELECT item_id FROM item_keys WHERE key IN (`+placeholders(len(chunk))+`))`, anys(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range got {
+			if !seen[it.ID] {
+				seen[it.ID] = true
+				items = append(items, it)
+			}
+		}
 	}
-	return tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.id IN
-		(SELECT item_id FROM item_keys WHERE key IN (`+placeholders(len(keys))+`))
-		ORDER BY i.org_id, i.id`, anys(keys)...)
+	slices.SortFunc(items, func(a, b Item) int {
+		if c := strings.Compare(a.OrgID, b.OrgID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return items, nil
 }
+
+// keyChunk is how many keys one lookup statement binds, well under SQLite's
+// limit on variables.
+const keyChunk = 500
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")

@@ -59,6 +59,18 @@ func TestEmbeddedDefaults(t *testing.T) {
 		t.Errorf("publishing the same revision again: %q; want it reported as a duplicate", out)
 	}
 
+	// A document over NATS's default 1 MiB, as real CSAF files can be.
+	big := filepath.Join(dir, "big.json")
+	var entries []string
+	for i := range 20000 {
+		entries = append(entries, fmt.Sprintf(`{"vendor":"Vendor %d","product":"Product %d","versions":["1.%d"]}`, i, i, i))
+	}
+	must(t, os.WriteFile(big, []byte(`{"heed_advisory":1,"id":"BIG-1","revision":1,"title":"many products","affected":[`+
+		strings.Join(entries, ",")+`]}`), 0o600))
+	if code, out, errOut := heedCLI(t, "publish", "-config", conf, big); code != 0 || !strings.Contains(out, "BIG-1") {
+		t.Errorf("publish of a 1.5 MB advisory: %d %q %q", code, out, errOut)
+	}
+
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	resp, err := browser.PostForm(h.base+"/login", url.Values{"token": {testToken}})
@@ -87,6 +99,16 @@ func TestEmbeddedDefaults(t *testing.T) {
 	ack := fetch(t, http.DefaultClient, link[1])
 	if !strings.Contains(ack, "9.0R3.3") || !strings.Contains(ack, `lang="ja"`) {
 		t.Errorf("ack page of a Japanese org does not show the item in Japanese:\n%s", ack)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var list struct{ Advisories []struct{ ID string } }
+		h.api("GET", "/api/v1/advisories", "", nil, &list)
+		if len(list.Advisories) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the large advisory was not taken in: %+v", list)
+		}
 	}
 	if got := fetch(t, http.DefaultClient, h.base+"/healthz"); strings.TrimSpace(got) != "ok" {
 		t.Errorf("healthz: %q", got)

@@ -12,6 +12,8 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
+const embeddedMaxPayload = 8 << 20
+
 // startEmbeddedNATS runs a NATS server with JetStream inside the process,
 // listening on cfg.EmbeddedListen and storing its streams in cfg.EmbeddedDir.
 func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger) (*server.Server, error) {
@@ -31,6 +33,9 @@ func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger) (*server.Server, error)
 		StoreDir:   cfg.EmbeddedDir,
 		NoSigs:     true,
 		NoLog:      true,
+		// Real CSAF documents (Red Hat's, with every package listed) pass
+		// NATS's default 1 MiB.
+		MaxPayload: embeddedMaxPayload,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded NATS: %w", err)
