@@ -193,7 +193,7 @@ func cleanMailData(d MailData) MailData {
 	d.AckURL = strings.TrimSpace(d.AckURL)
 	d.ClosedReason = cleanText(d.ClosedReason)
 	d.Advisory = cleanAdvisory(d.Advisory)
-	d.Items = cleanItems(d.Items)
+	d.Items = localizeItems(d.Lang, cleanItems(d.Items))
 	return d
 }
 
