@@ -84,6 +84,11 @@ func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
 	if all {
 		return tx.queryItems(`SELECT ` + itemColumns + ` FROM items i ORDER BY i.org_id, i.id`)
 	}
+	if len(keys) <= keyChunk {
+		return tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.id IN
+			(SELECT item_id FROM item_keys WHERE key IN (`+placeholders(len(keys))+`))
+			ORDER BY i.org_id, i.id`, anys(keys)...)
+	}
 	// SQLite bounds the variables of one statement: ask in chunks.
 	var items []Item
 	seen := map[int64]bool{}
