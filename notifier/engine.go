@@ -110,7 +110,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.senders <= 0 {
 		e.senders = 4
 	}
-	e.limiter = rate.NewLimiter(rate.Inf, 0)
+	e.limiter = rate.NewLimiter(rate.Inf, 0) // no cap
 	if cfg.RatePerSecond > 0 {
 		e.limiter = rate.NewLimiter(rate.Limit(cfg.RatePerSecond), max(1, int(cfg.RatePerSecond)))
 	}

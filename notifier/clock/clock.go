@@ -79,3 +79,11 @@ func (f *Fake) Set(t time.Time) {
 	}
 	f.waiters = kept
 }
+
+// Waiters reports how many After channels have not fired yet, so a test can
+// tell that a goroutine is waiting for the time to move.
+func (f *Fake) Waiters() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.waiters)
+}
