@@ -132,12 +132,13 @@ func (tx *Tx) NextMailAt() (time.Time, error) {
 	return fromNullMS(next), nil
 }
 
-// MarkMail records the outcome of a delivery attempt. It only changes a
-// message that is still pending, and reports whether it did.
+// MarkMail records the outcome of a delivery attempt. It changes a message
+// that is still pending, or one cancelled while it was being sent if the
+// relay took it (the record must say it went out), and reports whether it did.
 func (tx *Tx) MarkMail(id int64, state string, attempts int, next time.Time, reply string, sentAt time.Time) (bool, error) {
 	res, err := tx.exec(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?,
-		last_reply = ?, sent_at = ? WHERE id = ? AND state = 'pending'`,
-		state, attempts, ms(next), reply, nullMS(sentAt), id)
+		last_reply = ?, sent_at = ? WHERE id = ? AND (state = 'pending' OR (state = 'cancelled' AND ? = 'sent'))`,
+		state, attempts, ms(next), reply, nullMS(sentAt), id, state)
 	if err != nil {
 		return false, fmt.Errorf("mark mail %d %s: %w", id, state, err)
 	}
