@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/subtle"
+	"encoding/hex"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -43,11 +45,17 @@ func (s *Server) validSession(r *http.Request) bool {
 		return false
 	}
 	exp, sig, ok := strings.Cut(c.Value, ".")
-	if !ok || sig != s.engine.Sign("session", exp) {
+	if !ok || subtle.ConstantTimeCompare([]byte(sig), []byte(s.sessionSig(exp))) != 1 {
 		return false
 	}
 	t, err := strconv.ParseInt(exp, 10, 64)
 	return err == nil && time.Now().Unix() < t
+}
+
+// sessionSig signs a session's expiry together with the admin token's hash,
+// so that changing the token ends every session opened with the old one.
+func (s *Server) sessionSig(exp string) string {
+	return s.engine.Sign("session", exp+"|"+hex.EncodeToString(s.tokenHash[:]))
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +71,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp := strconv.FormatInt(time.Now().Add(s.sessionTTL).Unix(), 10)
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: exp + "." + s.engine.Sign("session", exp), Path: "/",
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: exp + "." + s.sessionSig(exp), Path: "/",
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: int(s.sessionTTL.Seconds())})
 	http.Redirect(w, r, "/board", http.StatusSeeOther)
 }
