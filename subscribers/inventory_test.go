@@ -2,6 +2,7 @@ package subscribers
 
 import (
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -130,20 +131,26 @@ func FuzzParseInventoryCSV(f *testing.F) {
 	f.Add("\ufeffpurl\npkg:npm/lodash@1\n")
 	f.Add("cpe,asset\ncpe:/a:pulsesecure:pulse_connect_secure:9.0,\"a\nb\"\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		items, err := ParseInventoryCSV(strings.NewReader(s))
-		if err != nil {
-			var ie *ImportError
-			if !errors.As(err, &ie) || items != nil {
-				t.Fatalf("error %v (%T) with %d items", err, err, len(items))
-			}
-			return
-		}
-		for i, it := range items {
-			if err := it.Validate(); err != nil {
-				t.Fatalf("item %d is invalid: %v", i, err)
-			}
-		}
+		checkImport(t, ParseInventoryCSV, s)
 	})
+}
+
+// checkImport fails unless parse either returns only valid items, or fails
+// with a located *ImportError and no items at all.
+func checkImport(t *testing.T, parse func(io.Reader) ([]Item, error), s string) {
+	items, err := parse(strings.NewReader(s))
+	if err != nil {
+		var ie *ImportError
+		if !errors.As(err, &ie) || items != nil {
+			t.Fatalf("error %v (%T) with %d items", err, err, len(items))
+		}
+		return
+	}
+	for i, it := range items {
+		if err := it.Validate(); err != nil {
+			t.Fatalf("item %d is invalid: %v", i, err)
+		}
+	}
 }
 
 // FuzzParseInventoryJSON is FuzzParseInventoryCSV for the JSON import.
@@ -152,18 +159,6 @@ func FuzzParseInventoryJSON(f *testing.F) {
 	f.Add(`{"items":[{"purl":"pkg:npm/lodash@4.17.20"},{"cpe":"cpe:2.3:a:ivanti:connect_secure:9.0:r3.3:*:*:*:*:*:*"}]}`)
 	f.Add(`{"items":[{"vendor":"x","colour":"red"}]}`)
 	f.Fuzz(func(t *testing.T, s string) {
-		items, err := ParseInventoryJSON(strings.NewReader(s))
-		if err != nil {
-			var ie *ImportError
-			if !errors.As(err, &ie) || items != nil {
-				t.Fatalf("error %v (%T) with %d items", err, err, len(items))
-			}
-			return
-		}
-		for i, it := range items {
-			if err := it.Validate(); err != nil {
-				t.Fatalf("item %d is invalid: %v", i, err)
-			}
-		}
+		checkImport(t, ParseInventoryJSON, s)
 	})
 }
