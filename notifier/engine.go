@@ -47,6 +47,8 @@ type Config struct {
 	// RatePerSecond caps how many mails a second go to the relay, for relays
 	// that throttle; 0 means no cap.
 	RatePerSecond float64
+	// DKIM, when set, signs every mail as it is written to the outbox.
+	DKIM *DKIM
 	Logger        *slog.Logger
 }
 
@@ -64,6 +66,7 @@ type Engine struct {
 	hold      bool
 	senders   int
 	limiter   *rate.Limiter
+	dkim      *DKIM
 	metrics   *metrics
 	log       *slog.Logger
 
@@ -95,6 +98,7 @@ func New(cfg Config) (*Engine, error) {
 		secret:        cfg.AckSecret,
 		relay:         cfg.Relay,
 		hold:          cfg.Hold,
+		dkim:          cfg.DKIM,
 		senders:       cfg.Senders,
 		log:           cfg.Logger,
 		metrics:       newMetrics(),

@@ -93,6 +93,11 @@ func (e *Engine) queueOne(tx *store.Tx, adv *advisory.Advisory, c *store.Case, o
 	if err != nil {
 		return fmt.Errorf("compose mail for case %s: %w", c.ID, err)
 	}
+	if e.dkim != nil {
+		if msg, err = e.dkim.sign(msg); err != nil {
+			return fmt.Errorf("mail for case %s: %w", c.ID, err)
+		}
+	}
 	state := store.MailPending
 	if e.hold {
 		state = store.MailHeld

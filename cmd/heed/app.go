@@ -2,13 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/notifier/clock"
@@ -41,10 +47,15 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 		db.Close()
 		return nil, err
 	}
+	dkim, err := loadDKIM(cfg.SMTP)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	eng, err := notifier.New(notifier.Config{
 		DB: db, Matcher: matcher, Clock: clk, Policies: cfg.policies(), PublicURL: cfg.HTTP.PublicURL,
 		From: cfg.SMTP.From, AckSecret: secret, Relay: relay, Hold: cfg.SMTP.Addr == "",
-		Senders: cfg.SMTP.MaxConns, RatePerSecond: cfg.SMTP.RatePerSecond, Logger: log,
+		Senders: cfg.SMTP.MaxConns, RatePerSecond: cfg.SMTP.RatePerSecond, DKIM: dkim, Logger: log,
 	})
 	if err != nil {
 		db.Close()
@@ -121,4 +132,39 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// loadDKIM reads the DKIM signing key named in the config: PEM, PKCS#8
+// (RSA or Ed25519) or PKCS#1 (RSA).
+func loadDKIM(c SMTPConfig) (*notifier.DKIM, error) {
+	if c.DKIMKeyFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(c.DKIMKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("smtp.dkim_key_file: %w", err)
+	}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("smtp.dkim_key_file %s: not a PEM file", c.DKIMKeyFile)
+	}
+	var key any
+	if key, err = x509.ParsePKCS8PrivateKey(block.Bytes); err != nil {
+		if key, err = x509.ParsePKCS1PrivateKey(block.Bytes); err != nil {
+			return nil, fmt.Errorf("smtp.dkim_key_file %s: not an RSA or Ed25519 private key", c.DKIMKeyFile)
+		}
+	}
+	var signer crypto.Signer
+	switch k := key.(type) {
+	case *rsa.PrivateKey:
+		if k.N.BitLen() < 1024 {
+			return nil, fmt.Errorf("smtp.dkim_key_file %s: an RSA key of %d bits is too short (use 2048)", c.DKIMKeyFile, k.N.BitLen())
+		}
+		signer = k
+	case ed25519.PrivateKey:
+		signer = k
+	default:
+		return nil, fmt.Errorf("smtp.dkim_key_file %s: a %T cannot sign DKIM; use RSA or Ed25519", c.DKIMKeyFile, key)
+	}
+	return &notifier.DKIM{Domain: c.DKIMDomain, Selector: c.DKIMSelector, Signer: signer}, nil
 }

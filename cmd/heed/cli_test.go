@@ -3,6 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -137,5 +142,34 @@ func TestHelpAndUnknownCommand(t *testing.T) {
 	}
 	if code, _, errOut := heedCLI(t, "frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+}
+
+func TestDKIMKeyLoading(t *testing.T) {
+	dir := t.TempDir()
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	must(t, err)
+	pkcs1 := filepath.Join(dir, "rsa.pem")
+	must(t, os.WriteFile(pkcs1, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}), 0o600))
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(edKey)
+	pkcs8 := filepath.Join(dir, "ed.pem")
+	must(t, os.WriteFile(pkcs8, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
+	junk := filepath.Join(dir, "junk.pem")
+	must(t, os.WriteFile(junk, []byte("not a key"), 0o600))
+
+	for _, f := range []string{pkcs1, pkcs8} {
+		d, err := loadDKIM(SMTPConfig{DKIMDomain: "heed.example", DKIMSelector: "s1", DKIMKeyFile: f})
+		if err != nil || d == nil || d.Signer == nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
+	}
+	if _, err := loadDKIM(SMTPConfig{DKIMDomain: "d", DKIMSelector: "s", DKIMKeyFile: junk}); err == nil || !strings.Contains(err.Error(), "smtp.dkim_key_file") {
+		t.Errorf("junk key: %v", err)
+	}
+	cfg := defaultConfig()
+	cfg.SMTP.DKIMDomain = "heed.example"
+	if err := cfg.validate(); err == nil || !strings.Contains(err.Error(), "smtp.dkim_selector") {
+		t.Errorf("half a DKIM config: %v", err)
 	}
 }

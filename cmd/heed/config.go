@@ -49,6 +49,10 @@ type SMTPConfig struct {
 	MaxConns int    `toml:"max_conns"`
 	// RatePerSecond caps mails per second to the relay; 0: no cap.
 	RatePerSecond float64 `toml:"rate_per_second"`
+	// DKIM signing: all three or none.
+	DKIMDomain   string `toml:"dkim_domain"`
+	DKIMSelector string `toml:"dkim_selector"`
+	DKIMKeyFile  string `toml:"dkim_key_file"`
 }
 
 type HTTPConfig struct {
@@ -158,6 +162,9 @@ func (c *Config) validate() error {
 	if c.SMTP.MaxConns < 1 || c.SMTP.MaxConns > 100 {
 		return fmt.Errorf("smtp.max_conns: %d must be between 1 and 100", c.SMTP.MaxConns)
 	}
+	if set := btoi(c.SMTP.DKIMDomain != "") + btoi(c.SMTP.DKIMSelector != "") + btoi(c.SMTP.DKIMKeyFile != ""); set != 0 && set != 3 {
+		return errors.New("smtp.dkim_domain, smtp.dkim_selector, smtp.dkim_key_file: set all three to sign mail, or none")
+	}
 	if c.SMTP.RatePerSecond < 0 {
 		return fmt.Errorf("smtp.rate_per_second: %g must not be negative (0: no cap)", c.SMTP.RatePerSecond)
 	}
@@ -239,4 +246,11 @@ func (c *Config) policies() map[string]notifier.Policy {
 		out[p.Severity] = pol
 	}
 	return out
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
