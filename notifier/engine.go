@@ -48,8 +48,8 @@ type Config struct {
 	// that throttle; 0 means no cap.
 	RatePerSecond float64
 	// DKIM, when set, signs every mail as it is written to the outbox.
-	DKIM *DKIM
-	Logger        *slog.Logger
+	DKIM   *DKIM
+	Logger *slog.Logger
 }
 
 // Engine is Heed's notifier. It is safe for concurrent use.
