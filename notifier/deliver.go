@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/heed-dev/heed/notifier/relay"
@@ -19,10 +20,11 @@ const (
 )
 
 type delivery struct {
-	mail    store.Mail
-	reply   string
-	err     error
-	skipped bool // not attempted: shutting down
+	mail     store.Mail
+	reply    string
+	err      error
+	skipped  bool // not attempted: shutting down
+	deferred bool // not attempted: the relay could not be reached for another mail of the batch
 }
 
 // DeliverDue sends the pending messages that are due, through the relay, and
@@ -42,6 +44,9 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	results := make([]delivery, len(due))
+	// Once the relay cannot be reached, the rest of the batch waits for the
+	// next round instead of each mail waiting out its own timeout.
+	var unreachable atomic.Bool
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(e.senders, len(due)) {
@@ -54,6 +59,10 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 					results[i] = delivery{mail: m, skipped: true}
 					continue
 				}
+				if unreachable.Load() {
+					results[i] = delivery{mail: m, deferred: true}
+					continue
+				}
 				// A message already handed to the relay is finished even
 				// when shutting down: cut off before the relay's 250, it
 				// would be sent again after the restart.
@@ -61,6 +70,10 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 				reply, err := e.relay.Send(context.WithoutCancel(ctx), e.from.Address, m.Recipient, m.Message)
 				e.metrics.sendTime.Observe(time.Since(start).Seconds())
 				results[i] = delivery{mail: m, reply: reply, err: err}
+				var re *relay.Error
+				if errors.As(err, &re) && (re.Stage == relay.StageDial || re.Stage == relay.StageTLS || re.Stage == relay.StageAuth) {
+					unreachable.Store(true)
+				}
 			}
 		}()
 	}
@@ -121,9 +134,13 @@ func (e *Engine) recordDelivery(tx *store.Tx, d delivery) (string, error) {
 	now := e.Now()
 	m := d.mail
 	attempts := m.Attempts + 1
-	if d.err == nil {
+	if d.err == nil && !d.deferred {
 		_, err := tx.MarkMail(m.ID, store.MailSent, attempts, now, d.reply, now)
 		return "sent", err
+	}
+	if d.deferred {
+		_, err := tx.MarkMail(m.ID, store.MailPending, m.Attempts, now.Add(backoff(1)), "not attempted: the relay could not be reached", time.Time{})
+		return "retry", err
 	}
 	reply := d.err.Error()
 	// A 5xx to MAIL FROM is about the sender, not the recipient; like a bad
