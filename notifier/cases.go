@@ -60,7 +60,7 @@ func (e *Engine) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 	for start := 0; start < len(work); start += applyBatch {
 		batch := work[start:min(start+applyBatch, len(work))]
 		var got Outcome
-		err := e.db.Update(ctx, func(tx *store.Tx) error {
+		err := e.update(ctx, func(tx *writeTx) error {
 			got = Outcome{}
 			for _, w := range batch {
 				if err := e.applyOrg(tx, adv, w, &got); err != nil {
@@ -145,7 +145,7 @@ func (e *Engine) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, err
 
 // applyOrg carries out one organization's part of an advisory, reading its
 // case afresh: an inventory change may have opened it since the plan.
-func (e *Engine) applyOrg(tx *store.Tx, adv *advisory.Advisory, w orgWork, out *Outcome) error {
+func (e *Engine) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *Outcome) error {
 	var c *store.Case
 	switch found, err := tx.CaseFor(adv.ID, w.orgID); {
 	case err == nil:
@@ -213,7 +213,7 @@ func mailable(items []store.CaseItem) bool {
 // applyHits opens a case for an organization's hits, or updates the items of
 // its existing case, keeping that case's schedule. It returns whether an
 // existing case changed and the state of a newly opened (or reopened) case.
-func (e *Engine) applyHits(tx *store.Tx, adv *advisory.Advisory, c *store.Case, orgID string, items []store.CaseItem) (changed bool, opened string, err error) {
+func (e *Engine) applyHits(tx *writeTx, adv *advisory.Advisory, c *store.Case, orgID string, items []store.CaseItem) (changed bool, opened string, err error) {
 	now := e.Now()
 	if c == nil || c.State == store.CaseClosed {
 		if c == nil {
@@ -247,7 +247,7 @@ func (e *Engine) applyHits(tx *store.Tx, adv *advisory.Advisory, c *store.Case, 
 }
 
 // openCase starts the schedule of a case and queues its first mail.
-func (e *Engine) openCase(tx *store.Tx, adv *advisory.Advisory, c *store.Case) error {
+func (e *Engine) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) error {
 	now := e.Now()
 	p := e.policy(adv.Severity)
 	c.State, c.ClosedReason, c.Answer = store.CaseOpen, "", nil
@@ -266,7 +266,7 @@ func (e *Engine) openCase(tx *store.Tx, adv *advisory.Advisory, c *store.Case) e
 
 // closeCase closes a case and, if the organization was ever told about it,
 // tells the same people why it closed.
-func (e *Engine) closeCase(tx *store.Tx, adv *advisory.Advisory, c *store.Case, kind, reason string) error {
+func (e *Engine) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind, reason string) error {
 	wasMailed := c.State != store.CaseWatching
 	c.State, c.ClosedReason, c.NextReminderAt, c.UpdatedAt = store.CaseClosed, reason, time.Time{}, e.Now()
 	if err := tx.UpdateCase(c); err != nil {

@@ -85,7 +85,7 @@ func (e *Engine) DeliverDue(ctx context.Context) (int, error) {
 	// Record what the relay answered even when shutting down: a mail it
 	// accepted and we forgot would be sent twice.
 	var outcomes map[string]int
-	if err := e.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	if err := e.update(context.WithoutCancel(ctx), func(tx *writeTx) error {
 		outcomes = map[string]int{}
 		for _, d := range results {
 			if d.skipped {
@@ -130,7 +130,7 @@ func (e *Engine) waitTurn(ctx context.Context) error {
 
 // recordDelivery writes the outcome of one attempt and names it: sent,
 // retry or failed.
-func (e *Engine) recordDelivery(tx *store.Tx, d delivery) (string, error) {
+func (e *Engine) recordDelivery(tx *writeTx, d delivery) (string, error) {
 	now := e.Now()
 	m := d.mail
 	attempts := m.Attempts + 1
@@ -182,7 +182,7 @@ func backoff(attempts int) time.Duration {
 // bounce marks a contact's address as refused and, if that leaves the case
 // with no primary contact to reach, sends the same mail to the escalation
 // contacts instead.
-func (e *Engine) bounce(tx *store.Tx, m store.Mail, reply string) error {
+func (e *Engine) bounce(tx *writeTx, m store.Mail, reply string) error {
 	if m.ContactID == 0 {
 		return nil
 	}
@@ -208,7 +208,7 @@ func (e *Engine) bounce(tx *store.Tx, m store.Mail, reply string) error {
 			return nil // someone primary is still reachable
 		}
 	}
-	adv, err := loadAdvisory(tx, c.AdvisoryID)
+	adv, err := loadAdvisory(tx.Tx, c.AdvisoryID)
 	if err != nil {
 		return err
 	}

@@ -276,7 +276,7 @@ func TestApplyResumesAfterAStop(t *testing.T) {
 	if err := e.db.Update(ctx, func(tx *store.Tx) (err error) { work, err = e.planApply(tx, adv); return err }); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.db.Update(ctx, func(tx *store.Tx) error { return e.applyOrg(tx, adv, work[0], &Outcome{}) }); err != nil {
+	if err := e.update(ctx, func(tx *writeTx) error { return e.applyOrg(tx, adv, work[0], &Outcome{}) }); err != nil {
 		t.Fatal(err)
 	}
 

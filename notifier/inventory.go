@@ -49,7 +49,7 @@ func (e *Engine) ReplaceInventory(ctx context.Context, orgID string, items []sub
 			}
 		}
 	}
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
+	err := e.update(ctx, func(tx *writeTx) error {
 		res = InventoryResult{Items: len(items)}
 		if _, err := tx.Org(orgID); err != nil {
 			return err
@@ -62,7 +62,7 @@ func (e *Engine) ReplaceInventory(ctx context.Context, orgID string, items []sub
 			return err
 		}
 		for _, rec := range advs {
-			adv, err := loadAdvisory(tx, rec.ID)
+			adv, err := loadAdvisory(tx.Tx, rec.ID)
 			if err != nil {
 				return err
 			}

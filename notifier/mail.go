@@ -1,7 +1,6 @@
 package notifier
 
 import (
-	"fmt"
 	"net/mail"
 	"time"
 
@@ -34,7 +33,7 @@ func recipients(contacts []store.Contact, escalate bool) []store.Contact {
 
 // queueMail renders one mail of a case for each recipient into the outbox,
 // inside the transaction that caused it.
-func (e *Engine) queueMail(tx *store.Tx, adv *advisory.Advisory, c *store.Case, kind string, seq int, escalate bool) error {
+func (e *Engine) queueMail(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind string, seq int, escalate bool) error {
 	org, err := tx.Org(c.OrgID)
 	if err != nil {
 		return err
@@ -56,7 +55,9 @@ func (e *Engine) queueMail(tx *store.Tx, adv *advisory.Advisory, c *store.Case, 
 	return nil
 }
 
-func (e *Engine) queueOne(tx *store.Tx, adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool) error {
+// queueOne prepares one mail for one contact. It is rendered, and written to
+// the outbox, when the transaction's work is done (see update).
+func (e *Engine) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool) error {
 	now := e.Now()
 	data := templates.MailData{
 		Kind:          kind,
@@ -75,10 +76,6 @@ func (e *Engine) queueOne(tx *store.Tx, adv *advisory.Advisory, c *store.Case, o
 	if kind == templates.KindNotice || kind == templates.KindReminder {
 		data.AckURL = e.publicURL + "/ack/" + e.ackToken(c.ID, contact.ID, e.linkExpiry(c))
 	}
-	rendered, err := templates.RenderMail(data)
-	if err != nil {
-		return fmt.Errorf("render %s mail for case %s: %w", kind, c.ID, err)
-	}
 	thread := e.threadID(c.ID, contact.ID)
 	env := envelope{From: e.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
 		Date: now, MessageID: thread, InReplyTo: "", CaseID: c.ID}
@@ -86,25 +83,21 @@ func (e *Engine) queueOne(tx *store.Tx, adv *advisory.Advisory, c *store.Case, o
 	if err != nil {
 		return err
 	}
-	if exists {
+	if exists || tx.threads[thread] {
 		env.MessageID, env.InReplyTo = e.messageID(c.ID), thread
 	}
-	msg, err := compose(env, rendered)
-	if err != nil {
-		return fmt.Errorf("compose mail for case %s: %w", c.ID, err)
+	if tx.threads == nil {
+		tx.threads = map[string]bool{}
 	}
-	if e.dkim != nil {
-		if msg, err = e.dkim.sign(msg); err != nil {
-			return fmt.Errorf("mail for case %s: %w", c.ID, err)
-		}
-	}
+	tx.threads[thread] = true
 	state := store.MailPending
 	if e.hold {
 		state = store.MailHeld
 	}
-	return tx.AddMail(&store.Mail{CaseID: c.ID, ContactID: contact.ID, Kind: kind, Seq: seq,
-		Recipient: contact.Email, Subject: oneLine(rendered.Subject), MessageID: env.MessageID, Message: msg,
-		State: state, NextAttemptAt: now, CreatedAt: now})
+	tx.mails = append(tx.mails, mailJob{data: data, env: env, rec: store.Mail{CaseID: c.ID, ContactID: contact.ID,
+		Kind: kind, Seq: seq, Recipient: contact.Email, MessageID: env.MessageID, State: state,
+		NextAttemptAt: now, CreatedAt: now}})
+	return nil
 }
 
 func location(name string) *time.Location {

@@ -36,7 +36,7 @@ func (e *Engine) RunReminders(ctx context.Context) (int, error) {
 func (e *Engine) remindBatch(ctx context.Context) (int, error) {
 	now := e.Now()
 	n := 0
-	err := e.db.Update(ctx, func(tx *store.Tx) error {
+	err := e.update(ctx, func(tx *writeTx) error {
 		n = 0
 		due, err := tx.DueCases(now, reminderBatch)
 		if err != nil {
@@ -47,7 +47,7 @@ func (e *Engine) remindBatch(ctx context.Context) (int, error) {
 			c := &due[i]
 			adv, ok := advs[c.AdvisoryID]
 			if !ok {
-				if adv, err = loadAdvisory(tx, c.AdvisoryID); err != nil {
+				if adv, err = loadAdvisory(tx.Tx, c.AdvisoryID); err != nil {
 					return err
 				}
 				advs[c.AdvisoryID] = adv
@@ -63,7 +63,7 @@ func (e *Engine) remindBatch(ctx context.Context) (int, error) {
 }
 
 // remind sends one reminder of a case and plans the next.
-func (e *Engine) remind(tx *store.Tx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
+func (e *Engine) remind(tx *writeTx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
 	p := e.policy(adv.Severity)
 	if c.State == store.CaseScheduled {
 		// The date the organization promised has come: ask again.

@@ -1,0 +1,92 @@
+package notifier
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
+
+// writeTx is a store transaction that also collects the mails its work
+// queues. Rendering a mail costs more than all the SQL of its case, so the
+// mails are rendered in parallel once the work is done, then written to the
+// outbox in the same transaction.
+type writeTx struct {
+	*store.Tx
+	mails   []mailJob
+	threads map[string]bool // thread Message-IDs used by mails queued here
+}
+
+// mailJob is one mail to render and store.
+type mailJob struct {
+	data templates.MailData
+	env  envelope
+	rec  store.Mail // everything but Subject and Message
+}
+
+// update runs fn in a write transaction and writes the mails it queued
+// before committing.
+func (e *Engine) update(ctx context.Context, fn func(tx *writeTx) error) error {
+	return e.db.Update(ctx, func(stx *store.Tx) error {
+		tx := &writeTx{Tx: stx}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return e.writeMails(tx)
+	})
+}
+
+// writeMails renders the queued mails on every core and adds them to the outbox.
+func (e *Engine) writeMails(tx *writeTx) error {
+	jobs := tx.mails
+	tx.mails = nil
+	errs := make([]error, len(jobs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = e.render(&jobs[i])
+			}
+		}()
+	}
+	for i := range jobs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i := range jobs {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		if err := tx.AddMail(&jobs[i].rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// render fills in a job's subject and message: the templates, the MIME
+// message and, if configured, its DKIM signature.
+func (e *Engine) render(j *mailJob) error {
+	rendered, err := templates.RenderMail(j.data)
+	if err != nil {
+		return fmt.Errorf("render %s mail for case %s: %w", j.data.Kind, j.rec.CaseID, err)
+	}
+	msg, err := compose(j.env, rendered)
+	if err != nil {
+		return fmt.Errorf("compose mail for case %s: %w", j.rec.CaseID, err)
+	}
+	if e.dkim != nil {
+		if msg, err = e.dkim.sign(msg); err != nil {
+			return fmt.Errorf("mail for case %s: %w", j.rec.CaseID, err)
+		}
+	}
+	j.rec.Subject, j.rec.Message = oneLine(rendered.Subject), msg
+	return nil
+}
