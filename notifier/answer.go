@@ -24,9 +24,10 @@ const (
 // ErrCaseClosed is returned when answering a case that was closed.
 var ErrCaseClosed = errors.New("this case is closed")
 
-// AnswerError is an answer that cannot be recorded as given; the message is
-// meant for the person who filled in the form.
-type AnswerError struct{ Msg string }
+// AnswerError is an answer that cannot be recorded as given. Code names the
+// problem (status, note, note_long, until, until_far) for a page to word in
+// the reader's language; Msg says it in English.
+type AnswerError struct{ Code, Msg string }
 
 func (e *AnswerError) Error() string { return e.Msg }
 
@@ -110,7 +111,7 @@ func (e *Engine) RecordAnswer(ctx context.Context, token string, in AnswerInput)
 	in.Status = strings.TrimSpace(in.Status)
 	in.Note = strings.TrimSpace(in.Note)
 	if len(in.Note) > 4000 {
-		return CaseView{}, &AnswerError{"the note is too long (at most 4000 characters)"}
+		return CaseView{}, &AnswerError{"note_long", "the note is too long (at most 4000 characters)"}
 	}
 	var v CaseView
 	now := e.Now()
@@ -132,7 +133,7 @@ func (e *Engine) RecordAnswer(ctx context.Context, token string, in AnswerInput)
 			c.State, c.NextReminderAt = store.CaseAnswered, time.Time{}
 		case AnswerNotAffected:
 			if in.Note == "" {
-				return &AnswerError{"please say why you are not affected"}
+				return &AnswerError{"note", "please say why you are not affected"}
 			}
 			c.State, c.NextReminderAt = store.CaseAnswered, time.Time{}
 		case AnswerScheduled:
@@ -140,15 +141,15 @@ func (e *Engine) RecordAnswer(ctx context.Context, token string, in AnswerInput)
 			y, m, d := in.Until.Date()
 			resume := time.Date(y, m, d, resumeHour, 0, 0, 0, loc).UTC()
 			if in.Until.IsZero() || !resume.After(now) {
-				return &AnswerError{"please give a date in the future until which reminders should pause"}
+				return &AnswerError{"until", "please give a date in the future until which reminders should pause"}
 			}
 			if resume.After(now.Add(366 * day)) {
-				return &AnswerError{"please give a date within a year"}
+				return &AnswerError{"until_far", "please give a date within a year"}
 			}
 			a.Until = resume
 			c.State, c.NextReminderAt = store.CaseScheduled, resume
 		default:
-			return &AnswerError{"please choose what you did: patched, mitigated, not affected, or will patch by a date"}
+			return &AnswerError{"status", "please choose what you did: patched, mitigated, not affected, or will patch by a date"}
 		}
 		c.Answer, c.UpdatedAt = a, now
 		if err := tx.UpdateCase(&c); err != nil {

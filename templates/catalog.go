@@ -122,6 +122,14 @@ var catalogEN = map[string]string{
 	"form.submit":         "Send answer",
 	"err.title":           "Something went wrong",
 	"err.link":            "If you opened a link from a Heed mail, it may have expired or been replaced by a newer mail. Please use the link in the most recent mail.",
+	"ack.err.status":      "Please choose what you did: patched, mitigated, not affected, or will patch by a date.",
+	"ack.err.note":        "Please say why you are not affected.",
+	"ack.err.note_long":   "The note is too long (at most 4000 characters).",
+	"ack.err.until":       "Please give a date in the future until which reminders should pause.",
+	"ack.err.until_far":   "Please give a date within a year.",
+	"ack.err.date":        "The date must look like 2026-12-31.",
+	"ack.err.form":        "The form could not be read; please send it again.",
+	"ack.err.csrf":        "This form has expired or was not sent from this page. Please send it again.",
 }
 
 var catalogJA = map[string]string{
@@ -228,4 +236,12 @@ var catalogJA = map[string]string{
 	"form.submit":         "回答を送信",
 	"err.title":           "エラーが発生しました",
 	"err.link":            "Heed からのメールのリンクを開いた場合、リンクの有効期限が切れているか、より新しいメールのリンクに置き換わっている可能性があります。最新のメールのリンクをご利用ください。",
+	"ack.err.status":      "対応状況（修正済み・緩和策を実施済み・影響なし・期日までに対応予定）を選択してください。",
+	"ack.err.note":        "影響がない理由をご記入ください。",
+	"ack.err.note_long":   "備考が長すぎます（4000 文字以内でご記入ください）。",
+	"ack.err.until":       "再通知を停止する日付として、今日より後の日付を入力してください。",
+	"ack.err.until_far":   "1 年以内の日付を入力してください。",
+	"ack.err.date":        "日付は 2026-12-31 の形式で入力してください。",
+	"ack.err.form":        "フォームを読み取れませんでした。もう一度送信してください。",
+	"ack.err.csrf":        "このフォームは有効期限が切れているか、このページから送信されたものではありません。もう一度送信してください。",
 }

@@ -191,3 +191,15 @@ func RenderBoardPage(w io.Writer, p BoardPage) error {
 	v.Title = "Cases — Heed"
 	return render(w, boardPage, v)
 }
+
+// AckError is the message, in lang, for a problem with the answer form;
+// code is the part after "ack.err." (status, note, note_long, until,
+// until_far, date, form, csrf). An unknown code gives the form message.
+func AckError(lang, code string) string {
+	v := newView(lang, nil)
+	if msg, err := v.T("ack.err." + code); err == nil && msg != "" {
+		return msg
+	}
+	msg, _ := v.T("ack.err.form")
+	return msg
+}

@@ -22,3 +22,15 @@ func TestLocalizeReason(t *testing.T) {
 		}
 	}
 }
+
+func TestAckError(t *testing.T) {
+	if got := AckError("ja", "note"); got != "影響がない理由をご記入ください。" {
+		t.Errorf("AckError(ja, note) = %q", got)
+	}
+	if got := AckError("en", "csrf"); got == "" || got == AckError("en", "form") {
+		t.Errorf("AckError(en, csrf) = %q", got)
+	}
+	if got := AckError("ja", "no-such-code"); got != AckError("ja", "form") {
+		t.Errorf("unknown code gives %q, want the form message", got)
+	}
+}

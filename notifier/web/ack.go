@@ -37,14 +37,14 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.renderAck(w, r, v, false, "The form could not be read; please try again.")
+		s.renderAck(w, r, v, false, templates.AckError(v.Org.Language, "form"))
 		return
 	}
 	c, err := r.Cookie(csrfCookie)
 	field := r.PostFormValue("csrf")
 	if err != nil || field == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1 {
 		w.WriteHeader(http.StatusForbidden)
-		s.renderAck(w, r, v, false, "This form has expired or was not sent from this page. Please send it again.")
+		s.renderAck(w, r, v, false, templates.AckError(v.Org.Language, "csrf"))
 		return
 	}
 	in := notifier.AnswerInput{
@@ -57,7 +57,7 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 		t, err := time.Parse("2006-01-02", u)
 		if err != nil {
 			w.WriteHeader(http.StatusBadRequest)
-			s.renderAck(w, r, v, false, "The date must look like 2026-12-31.")
+			s.renderAck(w, r, v, false, templates.AckError(v.Org.Language, "date"))
 			return
 		}
 		in.Until = t
@@ -68,7 +68,7 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &ae):
 		cv, _ := s.engine.CaseForLink(r.Context(), token)
 		w.WriteHeader(http.StatusBadRequest)
-		s.renderAck(w, r, cv, false, ae.Msg)
+		s.renderAck(w, r, cv, false, templates.AckError(cv.Org.Language, ae.Code))
 	case errors.Is(err, notifier.ErrCaseClosed):
 		w.WriteHeader(http.StatusConflict)
 		s.renderAck(w, r, v, false, "")
