@@ -118,11 +118,15 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (s *Server) linkError(w http.ResponseWriter, err error) {
-	page := templates.ErrorPage{Lang: "en", Status: http.StatusNotFound, Title: "Link not valid",
-		Message: "This link is not valid or has expired. If you received it by mail, use the link in the newest mail about this advisory."}
+	// A link that does not verify says nothing about its reader's language:
+	// the page speaks both.
+	page := templates.ErrorPage{Lang: "en", Status: http.StatusNotFound, Title: "Link not valid / リンクが無効です",
+		Message: "This link is not valid or has expired. If you received it by mail, use the link in the newest mail about this advisory.\n" +
+			"このリンクは無効か、有効期限が切れています。メールで受け取った場合は、この勧告に関する最新のメールのリンクをご利用ください。"}
 	if !errors.Is(err, notifier.ErrBadLink) && !errors.Is(err, store.ErrNotFound) {
 		s.log.Error("ack page", "err", err)
-		page.Status, page.Title, page.Message = http.StatusInternalServerError, "Something went wrong", "Please try again in a few minutes."
+		page.Status, page.Title = http.StatusInternalServerError, "Something went wrong / エラーが発生しました"
+		page.Message = "Please try again in a few minutes.\nしばらくしてからもう一度お試しください。"
 	}
 	s.renderError(w, page)
 }
