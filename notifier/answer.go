@@ -89,9 +89,14 @@ func loadAdvisory(tx *store.Tx, id string) (*advisory.Advisory, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeAdvisory(rec)
+}
+
+// decodeAdvisory reads the normalized document of a stored advisory.
+func decodeAdvisory(rec store.Advisory) (*advisory.Advisory, error) {
 	var adv advisory.Advisory
 	if err := json.Unmarshal(rec.Doc, &adv); err != nil {
-		return nil, fmt.Errorf("decode stored advisory %s: %w", id, err)
+		return nil, fmt.Errorf("decode stored advisory %s: %w", rec.ID, err)
 	}
 	return &adv, nil
 }

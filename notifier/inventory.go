@@ -62,7 +62,7 @@ func (e *Engine) ReplaceInventory(ctx context.Context, orgID string, items []sub
 			return err
 		}
 		for _, rec := range advs {
-			adv, err := loadAdvisory(tx.Tx, rec.ID)
+			adv, err := decodeAdvisory(rec)
 			if err != nil {
 				return err
 			}

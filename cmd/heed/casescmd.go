@@ -25,22 +25,18 @@ func cmdCases(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer a.Close()
 	var cases []store.Case
-	names := map[string]string{}
+	var names map[string]string
 	err = a.db.View(ctx, func(tx *store.Tx) error {
 		cases, err = tx.Cases(store.CaseFilter{AdvisoryID: *adv, OrgID: *org, State: *state})
 		if err != nil {
 			return err
 		}
-		for _, c := range cases {
-			if _, ok := names[c.OrgID]; !ok {
-				o, err := tx.Org(c.OrgID)
-				if err != nil {
-					return err
-				}
-				names[c.OrgID] = o.Name
-			}
+		ids := make([]string, len(cases))
+		for i, c := range cases {
+			ids[i] = c.OrgID
 		}
-		return nil
+		names, err = tx.OrgNames(ids)
+		return err
 	})
 	if err != nil {
 		return err
