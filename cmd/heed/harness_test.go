@@ -323,7 +323,6 @@ func (h *heed) api(method, path, ctype string, body []byte, out any) int {
 // addOrg registers an organization through the API and returns its id.
 func (h *heed) addOrg(name string, contacts ...string) string {
 	h.t.Helper()
-	type contact struct{ Email, Role string }
 	var cs []map[string]string
 	for _, c := range contacts {
 		role := "primary"
