@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
@@ -29,15 +28,13 @@ type envelope struct {
 
 // compose builds a MIME multipart/alternative message. Every header value is
 // either generated here or passed through encoding that cannot carry a line
-// break, so advisory text cannot add headers.
+// break, so advisory text cannot add headers; lines are folded (header.go).
 func compose(env envelope, m templates.Mail) ([]byte, error) {
 	var buf bytes.Buffer
-	h := func(k, v string) {
-		fmt.Fprintf(&buf, "%s: %s\r\n", k, v)
-	}
-	h("From", env.From.String())
-	h("To", env.To.String())
-	h("Subject", mime.QEncoding.Encode("utf-8", oneLine(m.Subject)))
+	h := func(k, v string) { writeHeader(&buf, k, v) }
+	h("From", addressText(env.From))
+	h("To", addressText(env.To))
+	h("Subject", headerText(oneLine(m.Subject)))
 	h("Date", env.Date.Format(time.RFC1123Z))
 	h("Message-ID", env.MessageID)
 	if env.InReplyTo != "" {

@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/emersion/go-msgauth/dkim"
-
-	"github.com/heed-dev/heed/store"
 )
 
 // TestDKIMSignsOutboxMail: a queued mail carries a signature that verifies
@@ -27,36 +25,37 @@ func TestDKIMSignsOutboxMail(t *testing.T) {
 	if _, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
-	var m store.Mail
-	e.db.View(ctx, func(tx *store.Tx) error {
-		ms, err := tx.Mails(store.MailFilter{CaseID: caseOf(t, e, org).ID})
-		if err != nil || len(ms) != 1 {
-			t.Fatalf("mails = %v, %v", ms, err)
-		}
-		m, err = tx.Mail(ms[0].ID)
-		return err
-	})
+	ms := mailsOf(t, e, caseOf(t, e, org).ID)
+	if len(ms) != 1 {
+		t.Fatalf("%d mails, want 1", len(ms))
+	}
+	msg := mailMessage(t, e, ms[0].ID)
+	verify := func(msg []byte) error { return verifyDKIM(t, msg, pub) }
+	if err := verify(msg); err != nil {
+		t.Fatalf("signature of the outbox mail does not verify: %v", err)
+	}
+	forged := bytes.Replace(msg, []byte("Subject: "), []byte("Subject: URGENT "), 1)
+	if err := verify(forged); err == nil {
+		t.Error("a mail with a changed subject still verifies")
+	}
+}
+
+// verifyDKIM checks the one DKIM signature of msg against pub, published at
+// heed2026._domainkey.heed.example.
+func verifyDKIM(t *testing.T, msg []byte, pub ed25519.PublicKey) error {
+	t.Helper()
 	lookup := func(domain string) ([]string, error) {
 		if domain != "heed2026._domainkey.heed.example" {
 			t.Errorf("key looked up at %s", domain)
 		}
 		return []string{"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}, nil
 	}
-	verify := func(msg []byte) error {
-		vs, err := dkim.VerifyWithOptions(bytes.NewReader(msg), &dkim.VerifyOptions{LookupTXT: lookup})
-		if err != nil {
-			return err
-		}
-		if len(vs) != 1 {
-			t.Fatalf("%d signatures, want 1", len(vs))
-		}
-		return vs[0].Err
+	vs, err := dkim.VerifyWithOptions(bytes.NewReader(msg), &dkim.VerifyOptions{LookupTXT: lookup})
+	if err != nil {
+		return err
 	}
-	if err := verify(m.Message); err != nil {
-		t.Fatalf("signature of the outbox mail does not verify: %v", err)
+	if len(vs) != 1 {
+		t.Fatalf("%d signatures, want 1", len(vs))
 	}
-	forged := bytes.Replace(m.Message, []byte("Subject: "), []byte("Subject: URGENT "), 1)
-	if err := verify(forged); err == nil {
-		t.Error("a mail with a changed subject still verifies")
-	}
+	return vs[0].Err
 }
