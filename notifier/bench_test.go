@@ -57,15 +57,15 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 			b.Fatal(err)
 		}
 		e, _ := newTestEngine(b)
-		e.relay, e.hold, e.senders = r, false, 8
+		e.Delivery.relay, e.Outbox.hold, e.Delivery.senders = r, false, 8
 		ctx := context.Background()
 		for i := range orgs {
-			org, err := e.CreateOrg(ctx, subscribers.OrgSpec{Name: fmt.Sprintf("Org %05d", i),
+			org, err := e.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: fmt.Sprintf("Org %05d", i),
 				Contacts: []subscribers.ContactSpec{{Email: fmt.Sprintf("sec%05d@org.test", i)}}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := e.ReplaceInventory(ctx, org.ID, []subscribers.Item{
+			if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{
 				{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn"},
 				{Vendor: "Fortinet", Product: "FortiOS", Version: "6.4.2"}}); err != nil {
 				b.Fatal(err)
@@ -79,7 +79,7 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 		b.StartTimer()
 
 		start := time.Now()
-		out, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3"))
+		out, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3"))
 		if err != nil || out.Opened != orgs {
 			b.Fatalf("apply: %+v, %v", out, err)
 		}

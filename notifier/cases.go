@@ -14,6 +14,14 @@ import (
 	"github.com/heed-dev/heed/templates"
 )
 
+// Cases is the apply stage: it turns an advisory, or an inventory change,
+// into cases opened, updated and closed, with the mails that tell each
+// organization; and it decides what a refused address means for a case.
+type Cases struct {
+	*deps
+	outbox *Outbox
+}
+
 // Outcome says what applying an advisory changed.
 type Outcome struct {
 	AdvisoryID string `json:"advisory"`
@@ -43,11 +51,11 @@ type orgWork struct {
 // nothing. The cases are written in batches; the advisory is marked applied
 // after the last one, so that if Heed stops half-way, the redelivered
 // message finishes the work (each step is idempotent).
-func (e *Engine) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Outcome, error) {
+func (cs *Cases) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Outcome, error) {
 	out := Outcome{AdvisoryID: adv.ID, Revision: adv.Revision}
 	var work []orgWork
-	err := e.db.Update(ctx, func(tx *store.Tx) (err error) {
-		work, err = e.planApply(tx, adv)
+	err := cs.db.Update(ctx, func(tx *store.Tx) (err error) {
+		work, err = cs.planApply(tx, adv)
 		return err
 	})
 	if err != nil {
@@ -60,10 +68,10 @@ func (e *Engine) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 	for start := 0; start < len(work); start += applyBatch {
 		batch := work[start:min(start+applyBatch, len(work))]
 		var got Outcome
-		err := e.update(ctx, func(tx *writeTx) error {
+		err := cs.outbox.update(ctx, func(tx *writeTx) error {
 			got = Outcome{}
 			for _, w := range batch {
-				if err := e.applyOrg(tx, adv, w, &got); err != nil {
+				if err := cs.applyOrg(tx, adv, w, &got); err != nil {
 					return err
 				}
 			}
@@ -73,11 +81,11 @@ func (e *Engine) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 			return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
 		}
 		out.Opened, out.Updated, out.Closed, out.Watching = out.Opened+got.Opened, out.Updated+got.Updated, out.Closed+got.Closed, out.Watching+got.Watching
-		e.metrics.cases.WithLabelValues("opened").Add(float64(got.Opened))
-		e.metrics.cases.WithLabelValues("closed").Add(float64(got.Closed))
-		e.wake()
+		cs.metrics.cases.WithLabelValues("opened").Add(float64(got.Opened))
+		cs.metrics.cases.WithLabelValues("closed").Add(float64(got.Closed))
+		cs.wake()
 	}
-	if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkApplied(adv.ID) }); err != nil {
+	if err := cs.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkApplied(adv.ID) }); err != nil {
 		return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
 	}
 	return out, nil
@@ -87,8 +95,8 @@ func (e *Engine) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 // means for each organization: open or update a case where items are hit,
 // close the cases of those no longer hit (or all of them, if withdrawn). It
 // returns nil work when the revision is not new.
-func (e *Engine) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, error) {
-	now := e.Now()
+func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, error) {
+	now := cs.now()
 	old, err := tx.Advisory(adv.ID)
 	switch {
 	case err == nil:
@@ -104,7 +112,7 @@ func (e *Engine) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, err
 	if err != nil {
 		return nil, fmt.Errorf("encode advisory: %w", err)
 	}
-	keys, scanAll := e.matcher.AffectedKeys(adv.Affected)
+	keys, scanAll := cs.matcher.AffectedKeys(adv.Affected)
 	rec := &store.Advisory{ID: adv.ID, Revision: adv.Revision, Format: adv.Format, Title: adv.Title,
 		Severity: adv.Severity, Withdrawn: adv.Withdrawn, ScanAll: scanAll, Keys: keys, Doc: doc,
 		ReceivedAt: now, UpdatedAt: now}
@@ -131,7 +139,7 @@ func (e *Engine) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, err
 	if err != nil {
 		return nil, err
 	}
-	hits := e.matchByOrg(adv, items)
+	hits := cs.matchByOrg(adv, items)
 	for _, orgID := range sortedKeys(hits) {
 		work = append(work, orgWork{orgID: orgID, hits: hits[orgID]})
 	}
@@ -145,7 +153,7 @@ func (e *Engine) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, err
 
 // applyOrg carries out one organization's part of an advisory, reading its
 // case afresh: an inventory change may have opened it since the plan.
-func (e *Engine) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *Outcome) error {
+func (cs *Cases) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *Outcome) error {
 	var c *store.Case
 	switch found, err := tx.CaseFor(adv.ID, w.orgID); {
 	case err == nil:
@@ -162,9 +170,9 @@ func (e *Engine) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *O
 			reason = "withdrawn by the publisher"
 		}
 		out.Closed++
-		return e.closeCase(tx, adv, c, w.kind, reason)
+		return cs.closeCase(tx, adv, c, w.kind, reason)
 	}
-	changed, opened, err := e.applyHits(tx, adv, c, w.orgID, w.hits)
+	changed, opened, err := cs.applyHits(tx, adv, c, w.orgID, w.hits)
 	switch {
 	case err != nil:
 		return err
@@ -178,11 +186,57 @@ func (e *Engine) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *O
 	return nil
 }
 
+// inventoryChanged matches an organization's new inventory (recs, whose
+// lookup keys are keys) against the advisories already known: a new exposure
+// opens a case (and mails it); an open case gains newly affected items.
+func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, keys []string) (opened, updated int, err error) {
+	advs, err := tx.AdvisoriesForKeys(keys)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, rec := range advs {
+		adv, err := decodeAdvisory(rec)
+		if err != nil {
+			return 0, 0, err
+		}
+		hits := cs.matchByOrg(adv, recs)[orgID]
+		if len(hits) == 0 {
+			continue
+		}
+		cases, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID, OrgID: orgID})
+		if err != nil {
+			return 0, 0, err
+		}
+		if len(cases) == 0 || cases[0].State == store.CaseClosed || cases[0].State == store.CaseWatching {
+			var c *store.Case
+			if len(cases) > 0 {
+				c = &cases[0]
+			}
+			_, state, err := cs.applyHits(tx, adv, c, orgID, hits)
+			if err != nil {
+				return 0, 0, err
+			}
+			if state == store.CaseOpen {
+				opened++
+			}
+			continue
+		}
+		added, err := tx.AddCaseItems(cases[0].ID, hits)
+		if err != nil {
+			return 0, 0, err
+		}
+		if added > 0 {
+			updated++
+		}
+	}
+	return opened, updated, nil
+}
+
 // matchByOrg matches the advisory against candidate items and groups the hits
 // by organization.
-func (e *Engine) matchByOrg(adv *advisory.Advisory, items []store.Item) map[string][]store.CaseItem {
+func (cs *Cases) matchByOrg(adv *advisory.Advisory, items []store.Item) map[string][]store.CaseItem {
 	hits := map[string][]store.CaseItem{}
-	prepared := e.matcher.Prepare(adv.Affected)
+	prepared := cs.matcher.Prepare(adv.Affected)
 	for _, it := range items {
 		h, ok := prepared.Match(subscribersItem(it))
 		if !ok {
@@ -213,8 +267,8 @@ func mailable(items []store.CaseItem) bool {
 // applyHits opens a case for an organization's hits, or updates the items of
 // its existing case, keeping that case's schedule. It returns whether an
 // existing case changed and the state of a newly opened (or reopened) case.
-func (e *Engine) applyHits(tx *writeTx, adv *advisory.Advisory, c *store.Case, orgID string, items []store.CaseItem) (changed bool, opened string, err error) {
-	now := e.Now()
+func (cs *Cases) applyHits(tx *writeTx, adv *advisory.Advisory, c *store.Case, orgID string, items []store.CaseItem) (changed bool, opened string, err error) {
+	now := cs.now()
 	if c == nil || c.State == store.CaseClosed {
 		if c == nil {
 			c = &store.Case{ID: newID("case_"), AdvisoryID: adv.ID, OrgID: orgID}
@@ -231,7 +285,7 @@ func (e *Engine) applyHits(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 			c.State, c.ClosedReason, c.NextReminderAt = store.CaseWatching, "", time.Time{}
 			return false, store.CaseWatching, tx.UpdateCase(c)
 		}
-		return false, store.CaseOpen, e.openCase(tx, adv, c)
+		return false, store.CaseOpen, cs.openCase(tx, adv, c)
 	}
 	old, err := tx.CaseItems(c.ID)
 	if err != nil {
@@ -241,15 +295,15 @@ func (e *Engine) applyHits(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 		return false, "", err
 	}
 	if c.State == store.CaseWatching && mailable(items) {
-		return true, store.CaseOpen, e.openCase(tx, adv, c)
+		return true, store.CaseOpen, cs.openCase(tx, adv, c)
 	}
 	return !sameItems(old, items), "", nil
 }
 
 // openCase starts the schedule of a case and queues its first mail.
-func (e *Engine) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) error {
-	now := e.Now()
-	p := e.policy(adv.Severity)
+func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) error {
+	now := cs.now()
+	p := cs.policy(adv.Severity)
 	c.State, c.ClosedReason, c.Answer = store.CaseOpen, "", nil
 	c.OpenedAt, c.UpdatedAt = now, now
 	c.RemindersSent, c.ReminderStep, c.Escalated = 0, 0, false
@@ -261,14 +315,14 @@ func (e *Engine) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) er
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
-	return e.queueMail(tx, adv, c, templates.KindNotice, 0, false)
+	return cs.outbox.queueMail(tx, adv, c, templates.KindNotice, 0, false)
 }
 
 // closeCase closes a case and, if the organization was ever told about it,
 // tells the same people why it closed.
-func (e *Engine) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind, reason string) error {
+func (cs *Cases) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind, reason string) error {
 	wasMailed := c.State != store.CaseWatching
-	c.State, c.ClosedReason, c.NextReminderAt, c.UpdatedAt = store.CaseClosed, reason, time.Time{}, e.Now()
+	c.State, c.ClosedReason, c.NextReminderAt, c.UpdatedAt = store.CaseClosed, reason, time.Time{}, cs.now()
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
@@ -278,7 +332,7 @@ func (e *Engine) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, k
 	if !wasMailed {
 		return nil
 	}
-	return e.queueMail(tx, adv, c, kind, c.RemindersSent+1, c.Escalated)
+	return cs.outbox.queueMail(tx, adv, c, kind, c.RemindersSent+1, c.Escalated)
 }
 
 func sameItems(a, b []store.CaseItem) bool {

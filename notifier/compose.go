@@ -93,14 +93,14 @@ func crlf(s string) string {
 }
 
 // messageID returns a new random Message-ID in the sender's domain.
-func (e *Engine) messageID(caseID string) string {
+func (ob *Outbox) messageID(caseID string) string {
 	b := make([]byte, 8)
 	rand.Read(b)
-	return fmt.Sprintf("<%s.%s@%s>", caseID, hex.EncodeToString(b), e.domain)
+	return fmt.Sprintf("<%s.%s@%s>", caseID, hex.EncodeToString(b), ob.domain)
 }
 
 // threadID is the Message-ID of the first notice of a case to one contact;
 // every later mail of the case to that contact replies to it, so they thread.
-func (e *Engine) threadID(caseID string, contactID int64) string {
-	return fmt.Sprintf("<%s.%d@%s>", caseID, contactID, e.domain)
+func (ob *Outbox) threadID(caseID string, contactID int64) string {
+	return fmt.Sprintf("<%s.%d@%s>", caseID, contactID, ob.domain)
 }

@@ -19,10 +19,10 @@ func TestDKIMSignsOutboxMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, _ := newTestEngine(t)
-	e.dkim = &DKIM{Domain: "heed.example", Selector: "heed2026", Signer: priv}
+	e.Outbox.dkim = &DKIM{Domain: "heed.example", Selector: "heed2026", Signer: priv}
 	org := addOrg(t, e, "Alpha", "9.0R3.3")
 	ctx := context.Background()
-	if _, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
 	ms := mailsOf(t, e, caseOf(t, e, org).ID)

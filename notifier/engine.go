@@ -18,12 +18,6 @@ import (
 	"github.com/heed-dev/heed/subscribers"
 )
 
-// Relay delivers one message to one recipient and returns the relay's reply.
-// Errors are classified by the relay package (relay.IsPermanent).
-type Relay interface {
-	Send(ctx context.Context, from, to string, msg []byte) (reply string, err error)
-}
-
 // Config wires an Engine.
 type Config struct {
 	DB       *store.DB
@@ -36,7 +30,7 @@ type Config struct {
 	From string
 	// AckSecret signs the links in mails; at least 32 bytes.
 	AckSecret []byte
-	// Relay delivers mail. Without one, DeliverDue does nothing; a CLI
+	// Relay delivers mail. Without one, delivery does nothing; a CLI
 	// process queues mail that the running server delivers.
 	Relay Relay
 	// Hold keeps new mail in the outbox as "held" (no relay is configured):
@@ -52,23 +46,30 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Engine is Heed's notifier. It is safe for concurrent use.
+// Engine is Heed's notifier: the stages of the flow, wired to one set of
+// dependencies. Each stage is a type of its own; the Engine only builds them
+// and runs the loops. It is safe for concurrent use.
 type Engine struct {
-	db        *store.DB
-	matcher   *subscribers.Matcher
-	clock     clock.Clock
-	policies  map[string]Policy
-	publicURL string
-	from      *mail.Address
-	domain    string
-	secret    []byte
-	relay     Relay
-	hold      bool
-	senders   int
-	limiter   *rate.Limiter
-	dkim      *DKIM
-	metrics   *metrics
-	log       *slog.Logger
+	*deps
+
+	Intake    *Intake    // advisory documents from JetStream
+	Cases     *Cases     // applying advisories: cases opened, updated, closed; bounces
+	Orgs      *Orgs      // organizations and their inventories
+	Reminders *Reminders // the reminder scheduler
+	Answers   *Answers   // answers given through the links
+	Links     *Links     // the signed links in mails
+	Outbox    *Outbox    // mails composed, rendered, signed and stored
+	Delivery  *Delivery  // mails handed to the relay, outcomes recorded
+}
+
+// deps are what every stage shares.
+type deps struct {
+	db       *store.DB
+	matcher  *subscribers.Matcher
+	clock    clock.Clock
+	policies map[string]Policy
+	metrics  *metrics
+	log      *slog.Logger
 
 	wakeReminders chan struct{}
 	wakeDelivery  chan struct{}
@@ -86,60 +87,69 @@ func New(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notifier: from address %q: %w", cfg.From, err)
 	}
-	_, domain, _ := strings.Cut(from.Address, "@")
-	e := &Engine{
+	d := &deps{
 		db:            cfg.DB,
 		matcher:       cfg.Matcher,
 		clock:         cfg.Clock,
 		policies:      DefaultPolicies(),
-		publicURL:     strings.TrimRight(cfg.PublicURL, "/"),
-		from:          from,
-		domain:        domain,
-		secret:        cfg.AckSecret,
-		relay:         cfg.Relay,
-		hold:          cfg.Hold,
-		dkim:          cfg.DKIM,
-		senders:       cfg.Senders,
 		log:           cfg.Logger,
 		metrics:       newMetrics(),
 		wakeReminders: make(chan struct{}, 1),
 		wakeDelivery:  make(chan struct{}, 1),
 	}
 	for sev, p := range cfg.Policies {
-		e.policies[sev] = p
+		d.policies[sev] = p
 	}
-	if e.clock == nil {
-		e.clock = clock.Real{}
+	if d.clock == nil {
+		d.clock = clock.Real{}
 	}
-	if e.senders <= 0 {
-		e.senders = 4
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
 	}
-	e.limiter = rate.NewLimiter(rate.Inf, 0) // no cap
+	links := &Links{deps: d, secret: cfg.AckSecret}
+	_, domain, _ := strings.Cut(from.Address, "@")
+	outbox := &Outbox{deps: d, links: links, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
+		from: from, domain: domain, hold: cfg.Hold, dkim: cfg.DKIM}
+	cases := &Cases{deps: d, outbox: outbox}
+	delivery := &Delivery{deps: d, outbox: outbox, refusals: cases, relay: cfg.Relay,
+		from: from.Address, senders: cfg.Senders, limiter: rate.NewLimiter(rate.Inf, 0)}
+	if delivery.senders <= 0 {
+		delivery.senders = 4
+	}
 	if cfg.RatePerSecond > 0 {
-		e.limiter = rate.NewLimiter(rate.Limit(cfg.RatePerSecond), max(1, int(cfg.RatePerSecond)))
+		delivery.limiter = rate.NewLimiter(rate.Limit(cfg.RatePerSecond), max(1, int(cfg.RatePerSecond)))
 	}
-	if e.log == nil {
-		e.log = slog.New(slog.DiscardHandler)
-	}
-	return e, nil
+	return &Engine{
+		deps:      d,
+		Intake:    &Intake{deps: d, cases: cases},
+		Cases:     cases,
+		Orgs:      &Orgs{deps: d, cases: cases, outbox: outbox},
+		Reminders: &Reminders{deps: d, outbox: outbox},
+		Answers:   &Answers{deps: d, links: links},
+		Links:     links,
+		Outbox:    outbox,
+		Delivery:  delivery,
+	}, nil
 }
 
 // DB returns the engine's store.
 func (e *Engine) DB() *store.DB { return e.db }
 
 // Now returns the engine's current time.
-func (e *Engine) Now() time.Time { return e.clock.Now().UTC() }
+func (e *Engine) Now() time.Time { return e.now() }
 
-func (e *Engine) policy(severity string) Policy {
-	if p, ok := e.policies[severity]; ok {
+func (d *deps) now() time.Time { return d.clock.Now().UTC() }
+
+func (d *deps) policy(severity string) Policy {
+	if p, ok := d.policies[severity]; ok {
 		return p
 	}
-	return e.policies["high"]
+	return d.policies["high"]
 }
 
 // wake tells the loops that something changed, without blocking.
-func (e *Engine) wake() {
-	for _, ch := range []chan struct{}{e.wakeReminders, e.wakeDelivery} {
+func (d *deps) wake() {
+	for _, ch := range []chan struct{}{d.wakeReminders, d.wakeDelivery} {
 		select {
 		case ch <- struct{}{}:
 		default:
@@ -157,8 +167,12 @@ func newID(prefix string) string {
 // Run runs the reminder scheduler and the delivery loop until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
 	errc := make(chan error, 2)
-	go func() { errc <- e.loop(ctx, "reminders", e.wakeReminders, e.RunReminders, e.nextReminder) }()
-	go func() { errc <- e.loop(ctx, "delivery", e.wakeDelivery, e.DeliverDue, e.nextDelivery) }()
+	go func() {
+		errc <- e.loop(ctx, "reminders", e.wakeReminders, e.Reminders.RemindDue, e.Reminders.next)
+	}()
+	go func() {
+		errc <- e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.DeliverDue, e.Delivery.next)
+	}()
 	err1, err2 := <-errc, <-errc
 	return errors.Join(err1, err2)
 }
@@ -186,7 +200,10 @@ func (e *Engine) loop(ctx context.Context, name string, wake <-chan struct{}, wo
 			if n > 0 {
 				continue
 			}
-			if at, err := next(ctx); err == nil && !at.IsZero() {
+			at, err := next(ctx)
+			if err != nil {
+				e.log.Warn(name+": reading when work is next due", "err", err)
+			} else if !at.IsZero() {
 				if d := at.Sub(e.clock.Now()); d < wait {
 					wait = max(d, 0)
 				}
@@ -199,17 +216,4 @@ func (e *Engine) loop(ctx context.Context, name string, wake <-chan struct{}, wo
 		case <-e.clock.After(wait):
 		}
 	}
-}
-
-func (e *Engine) nextReminder(ctx context.Context) (at time.Time, err error) {
-	err = e.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextReminderAt(); return err })
-	return at, err
-}
-
-func (e *Engine) nextDelivery(ctx context.Context) (at time.Time, err error) {
-	if e.relay == nil {
-		return time.Time{}, nil
-	}
-	err = e.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextMailAt(); return err })
-	return at, err
 }

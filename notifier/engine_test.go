@@ -54,7 +54,7 @@ func sa44101(revision string, versions ...string) *advisory.Advisory {
 func addOrg(t testing.TB, e *Engine, name string, versions ...string) string {
 	t.Helper()
 	ctx := context.Background()
-	org, err := e.CreateOrg(ctx, subscribers.OrgSpec{Name: name, Contacts: []subscribers.ContactSpec{
+	org, err := e.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: name, Contacts: []subscribers.ContactSpec{
 		{Email: "sec@" + strings.ToLower(name) + ".test"}, {Email: "boss@" + strings.ToLower(name) + ".test", Role: "escalation"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func addOrg(t testing.TB, e *Engine, name string, versions ...string) string {
 	for _, v := range versions {
 		items = append(items, subscribers.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v})
 	}
-	if _, err := e.ReplaceInventory(ctx, org.ID, items); err != nil {
+	if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, items); err != nil {
 		t.Fatal(err)
 	}
 	return org.ID
@@ -101,7 +101,7 @@ func TestRevisionsUpdateAndWithdrawCases(t *testing.T) {
 	a := addOrg(t, e, "Alpha", "9.0R3.3")
 	b := addOrg(t, e, "Beta", "9.0R2")
 
-	out, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3", "9.0R2"))
+	out, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3", "9.0R2"))
 	if err != nil || out.Opened != 2 {
 		t.Fatalf("revision 1: %+v, %v; want 2 opened", out, err)
 	}
@@ -109,7 +109,7 @@ func TestRevisionsUpdateAndWithdrawCases(t *testing.T) {
 
 	// The same revision again, and an older one, change nothing.
 	for _, rev := range []string{"1", "0"} {
-		out, err := e.ApplyAdvisory(ctx, sa44101(rev))
+		out, err := e.Cases.ApplyAdvisory(ctx, sa44101(rev))
 		if err != nil || !out.Unchanged {
 			t.Fatalf("revision %s after 1: %+v, %v; want unchanged", rev, out, err)
 		}
@@ -117,7 +117,7 @@ func TestRevisionsUpdateAndWithdrawCases(t *testing.T) {
 
 	// Revision 2 no longer lists 9.0R2: Beta's case closes and Beta is told;
 	// Alpha's case keeps its schedule.
-	out, err = e.ApplyAdvisory(ctx, sa44101("2", "9.0R3.3"))
+	out, err = e.Cases.ApplyAdvisory(ctx, sa44101("2", "9.0R3.3"))
 	if err != nil || out.Closed != 1 || out.Opened != 0 {
 		t.Fatalf("revision 2: %+v, %v; want 1 closed", out, err)
 	}
@@ -135,7 +135,7 @@ func TestRevisionsUpdateAndWithdrawCases(t *testing.T) {
 	// Withdrawn: every case closes and its recipients are told.
 	w := sa44101("3", "9.0R3.3")
 	w.Withdrawn = true
-	if out, err := e.ApplyAdvisory(ctx, w); err != nil || out.Closed != 1 {
+	if out, err := e.Cases.ApplyAdvisory(ctx, w); err != nil || out.Closed != 1 {
 		t.Fatalf("withdrawal: %+v, %v; want Alpha's case closed", out, err)
 	}
 	ca = caseOf(t, e, a)
@@ -151,10 +151,10 @@ func TestInventoryChangeOpensCase(t *testing.T) {
 	ctx := context.Background()
 	e, _ := newTestEngine(t)
 	org := addOrg(t, e, "Late", "9.1R1")
-	if out, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil || out.Opened != 0 {
+	if out, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil || out.Opened != 0 {
 		t.Fatalf("apply: %+v, %v", out, err)
 	}
-	res, err := e.ReplaceInventory(ctx, org, []subscribers.Item{
+	res, err := e.Orgs.ReplaceInventory(ctx, org, []subscribers.Item{
 		{Vendor: "pulse secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn2"}})
 	if err != nil || res.Opened != 1 {
 		t.Fatalf("inventory change: %+v, %v; want one case opened", res, err)
@@ -170,16 +170,16 @@ func TestLinksCannotBeForgedMovedOrKeptForever(t *testing.T) {
 	e, clk := newTestEngine(t)
 	a := addOrg(t, e, "Alpha", "9.0R3.3")
 	b := addOrg(t, e, "Beta", "9.0R3.3")
-	if _, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
 	ca, cb := caseOf(t, e, a), caseOf(t, e, b)
-	good := e.ackToken(ca.ID, 1, t0.Add(day))
-	if l, err := e.VerifyLink(good); err != nil || l.CaseID != ca.ID {
+	good := e.Links.ackToken(ca.ID, 1, t0.Add(day))
+	if l, err := e.Links.VerifyLink(good); err != nil || l.CaseID != ca.ID {
 		t.Fatalf("VerifyLink(good) = %+v, %v", l, err)
 	}
 	enc, sig, _ := strings.Cut(good, ".")
-	other := e.ackToken(cb.ID, 1, t0.Add(day))
+	other := e.Links.ackToken(cb.ID, 1, t0.Add(day))
 	otherEnc, _, _ := strings.Cut(other, ".")
 	for name, tok := range map[string]string{
 		"another case's payload with this signature": otherEnc + "." + sig,
@@ -188,12 +188,12 @@ func TestLinksCannotBeForgedMovedOrKeptForever(t *testing.T) {
 		"garbage":                                    "not-a-token",
 		"empty":                                      "",
 	} {
-		if _, err := e.VerifyLink(tok); !errors.Is(err, ErrBadLink) {
+		if _, err := e.Links.VerifyLink(tok); !errors.Is(err, ErrBadLink) {
 			t.Errorf("%s: err = %v, want ErrBadLink", name, err)
 		}
 	}
 	clk.Set(t0.Add(2 * day))
-	if _, err := e.VerifyLink(good); !errors.Is(err, ErrBadLink) {
+	if _, err := e.Links.VerifyLink(good); !errors.Is(err, ErrBadLink) {
 		t.Errorf("expired link: err = %v, want ErrBadLink", err)
 	}
 }
@@ -202,22 +202,22 @@ func TestAnswerStopsRemindersAndScheduledPauses(t *testing.T) {
 	ctx := context.Background()
 	e, clk := newTestEngine(t)
 	org := addOrg(t, e, "Alpha", "9.0R3.3")
-	if _, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
 	c := caseOf(t, e, org)
-	tok := e.ackToken(c.ID, 1, t0.Add(90*day))
+	tok := e.Links.ackToken(c.ID, 1, t0.Add(90*day))
 
-	if _, err := e.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerNotAffected}); err == nil {
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerNotAffected}); err == nil {
 		t.Error("not_affected without a note was accepted")
 	}
-	if _, err := e.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerScheduled, Until: t0.Add(-day)}); err == nil {
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerScheduled, Until: t0.Add(-day)}); err == nil {
 		t.Error("scheduled with a past date was accepted")
 	}
-	if _, err := e.RecordAnswer(ctx, tok, AnswerInput{Status: "done"}); err == nil {
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: "done"}); err == nil {
 		t.Error("an unknown status was accepted")
 	}
-	v, err := e.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerScheduled, Until: t0.Add(10 * day), IP: "192.0.2.1", UserAgent: "test"})
+	v, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerScheduled, Until: t0.Add(10 * day), IP: "192.0.2.1", UserAgent: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,18 +225,18 @@ func TestAnswerStopsRemindersAndScheduledPauses(t *testing.T) {
 		t.Fatalf("scheduled case = %+v", v.Case)
 	}
 	clk.Set(t0.Add(5 * day))
-	if n, err := e.RunReminders(ctx); err != nil || n != 0 {
+	if n, err := e.Reminders.RemindDue(ctx); err != nil || n != 0 {
 		t.Fatalf("reminders while paused: %d, %v", n, err)
 	}
 	clk.Set(t0.Add(10*day + 9*time.Hour))
-	if n, err := e.RunReminders(ctx); err != nil || n != 1 {
+	if n, err := e.Reminders.RemindDue(ctx); err != nil || n != 1 {
 		t.Fatalf("reminders when the pause ends: %d, %v; want 1", n, err)
 	}
-	if _, err := e.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerPatched}); err != nil {
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerPatched}); err != nil {
 		t.Fatal(err)
 	}
 	clk.Set(t0.Add(60 * day))
-	if n, err := e.RunReminders(ctx); err != nil || n != 0 {
+	if n, err := e.Reminders.RemindDue(ctx); err != nil || n != 0 {
 		t.Fatalf("reminders after patched: %d, %v; want none", n, err)
 	}
 }
@@ -273,14 +273,14 @@ func TestApplyResumesAfterAStop(t *testing.T) {
 
 	// The first transaction and one organization's batch commit; then Heed stops.
 	var work []orgWork
-	if err := e.db.Update(ctx, func(tx *store.Tx) (err error) { work, err = e.planApply(tx, adv); return err }); err != nil {
+	if err := e.db.Update(ctx, func(tx *store.Tx) (err error) { work, err = e.Cases.planApply(tx, adv); return err }); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.update(ctx, func(tx *writeTx) error { return e.applyOrg(tx, adv, work[0], &Outcome{}) }); err != nil {
+	if err := e.Outbox.update(ctx, func(tx *writeTx) error { return e.Cases.applyOrg(tx, adv, work[0], &Outcome{}) }); err != nil {
 		t.Fatal(err)
 	}
 
-	out, err := e.ApplyAdvisory(ctx, adv)
+	out, err := e.Cases.ApplyAdvisory(ctx, adv)
 	if err != nil || out.Unchanged || out.Opened != 2 {
 		t.Fatalf("redelivery of the half-applied revision: %+v, %v; want the 2 missing cases opened", out, err)
 	}
@@ -290,7 +290,7 @@ func TestApplyResumesAfterAStop(t *testing.T) {
 			t.Errorf("org %s got %d notices, want 1", org, len(ms))
 		}
 	}
-	if out, err := e.ApplyAdvisory(ctx, adv); err != nil || !out.Unchanged {
+	if out, err := e.Cases.ApplyAdvisory(ctx, adv); err != nil || !out.Unchanged {
 		t.Errorf("once applied, the same revision: %+v, %v; want unchanged", out, err)
 	}
 }

@@ -13,6 +13,13 @@ import (
 	"github.com/heed-dev/heed/store"
 )
 
+// Intake takes advisory documents in from JetStream: each is parsed, applied
+// by the cases stage, and acknowledged only after that is committed.
+type Intake struct {
+	*deps
+	cases *Cases
+}
+
 // RejectedError is a document intake will never accept; it was recorded with
 // its reason.
 type RejectedError struct{ Reason string }
@@ -22,25 +29,25 @@ func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
 // Ingest parses one advisory document and applies it. A document that cannot
 // be used is recorded in the rejected list (once per stream sequence) and
 // reported as a *RejectedError.
-func (e *Engine) Ingest(ctx context.Context, subject string, seq uint64, data []byte) (Outcome, error) {
+func (in *Intake) Ingest(ctx context.Context, subject string, seq uint64, data []byte) (Outcome, error) {
 	adv, err := parse(data)
 	if err != nil {
-		rej := &store.Rejected{Subject: subject, StreamSeq: seq, ReceivedAt: e.Now(), Reason: err.Error(), Payload: data}
-		if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rej) }); err != nil {
+		rej := &store.Rejected{Subject: subject, StreamSeq: seq, ReceivedAt: in.now(), Reason: err.Error(), Payload: data}
+		if err := in.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rej) }); err != nil {
 			return Outcome{}, err
 		}
-		e.metrics.advisories.WithLabelValues("rejected").Inc()
-		e.log.Warn("advisory rejected", "subject", subject, "seq", seq, "reason", rej.Reason)
+		in.metrics.advisories.WithLabelValues("rejected").Inc()
+		in.log.Warn("advisory rejected", "subject", subject, "seq", seq, "reason", rej.Reason)
 		return Outcome{}, &RejectedError{Reason: rej.Reason}
 	}
-	out, err := e.ApplyAdvisory(ctx, adv)
+	out, err := in.cases.ApplyAdvisory(ctx, adv)
 	if err == nil {
 		outcome := "applied"
 		if out.Unchanged {
 			outcome = "unchanged"
 		}
-		e.metrics.advisories.WithLabelValues(outcome).Inc()
-		e.log.Info("advisory applied", "id", out.AdvisoryID, "revision", out.Revision, "unchanged", out.Unchanged,
+		in.metrics.advisories.WithLabelValues(outcome).Inc()
+		in.log.Info("advisory applied", "id", out.AdvisoryID, "revision", out.Revision, "unchanged", out.Unchanged,
 			"opened", out.Opened, "updated", out.Updated, "closed", out.Closed)
 	}
 	return out, err
@@ -75,11 +82,11 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg IntakeConfig)
 	return s, nil
 }
 
-// RunIntake consumes advisories from JetStream until ctx ends. A message is
+// Run consumes advisories from JetStream until ctx ends. A message is
 // acknowledged only after its effects are committed; a document that cannot
 // be used is terminated, so it is never redelivered; a failure to commit is
 // retried after a delay.
-func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg IntakeConfig) error {
+func (in *Intake) Run(ctx context.Context, js jetstream.JetStream, cfg IntakeConfig) error {
 	if cfg.Durable == "" {
 		cfg.Durable = "heed-intake"
 	}
@@ -91,7 +98,7 @@ func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg Inta
 		return err
 	}
 	if info := s.CachedInfo(); info != nil && !slices.Equal(info.Config.Subjects, cfg.Subjects) {
-		e.log.Warn("stream exists with other subjects; consuming it as it is",
+		in.log.Warn("stream exists with other subjects; consuming it as it is",
 			"stream", cfg.Stream, "stream_subjects", info.Config.Subjects, "configured", cfg.Subjects)
 	}
 	cons, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
@@ -118,7 +125,7 @@ func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg Inta
 			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 				return nil
 			}
-			e.log.Warn("intake: waiting for messages", "err", err)
+			in.log.Warn("intake: waiting for messages", "err", err)
 			select {
 			case <-ctx.Done():
 				return nil
@@ -126,7 +133,7 @@ func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg Inta
 			}
 			continue
 		}
-		e.handle(ctx, msg, cfg.RetryDelay)
+		in.handle(ctx, msg, cfg.RetryDelay)
 	}
 }
 
@@ -135,35 +142,35 @@ func (e *Engine) RunIntake(ctx context.Context, js jetstream.JetStream, cfg Inta
 // document failing forever would hold back every advisory behind it.
 const maxAttempts = 5
 
-func (e *Engine) handle(ctx context.Context, msg jetstream.Msg, retryDelay time.Duration) {
+func (in *Intake) handle(ctx context.Context, msg jetstream.Msg, retryDelay time.Duration) {
 	var seq, delivered uint64
 	if meta, err := msg.Metadata(); err == nil {
 		seq, delivered = meta.Sequence.Stream, meta.NumDelivered
 	}
-	_, err := e.Ingest(ctx, msg.Subject(), seq, msg.Data())
+	_, err := in.Ingest(ctx, msg.Subject(), seq, msg.Data())
 	var rej *RejectedError
 	switch {
 	case errors.As(err, &rej):
 		if err := msg.TermWithReason(rej.Reason); err != nil {
-			e.log.Warn("intake: terminate message", "seq", seq, "err", err)
+			in.log.Warn("intake: terminate message", "seq", seq, "err", err)
 		}
 	case err != nil && ctx.Err() == nil && delivered >= maxAttempts:
 		reason := fmt.Sprintf("could not be applied after %d attempts (republish it once the cause is fixed): %v", delivered, err)
-		rec := &store.Rejected{Subject: msg.Subject(), StreamSeq: seq, ReceivedAt: e.Now(), Reason: reason, Payload: msg.Data()}
-		if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rec) }); err != nil {
-			e.log.Error("intake: will retry", "seq", seq, "err", err)
+		rec := &store.Rejected{Subject: msg.Subject(), StreamSeq: seq, ReceivedAt: in.now(), Reason: reason, Payload: msg.Data()}
+		if err := in.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rec) }); err != nil {
+			in.log.Error("intake: will retry", "seq", seq, "err", err)
 			msg.NakWithDelay(retryDelay)
 			return
 		}
-		e.metrics.advisories.WithLabelValues("rejected").Inc()
-		e.log.Error("intake: document set aside", "seq", seq, "reason", reason)
+		in.metrics.advisories.WithLabelValues("rejected").Inc()
+		in.log.Error("intake: document set aside", "seq", seq, "reason", reason)
 		msg.TermWithReason("could not be applied")
 	case err != nil:
-		e.log.Error("intake: will retry", "seq", seq, "attempt", delivered, "err", err)
+		in.log.Error("intake: will retry", "seq", seq, "attempt", delivered, "err", err)
 		msg.NakWithDelay(retryDelay)
 	default:
 		if err := msg.Ack(); err != nil {
-			e.log.Warn("intake: ack", "seq", seq, "err", err)
+			in.log.Warn("intake: ack", "seq", seq, "err", err)
 		}
 	}
 }

@@ -55,7 +55,7 @@ func TestIntakeSetsAsideADocumentThatNeverApplies(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- e.RunIntake(ctx, js, cfg) }()
+	go func() { done <- e.Intake.Run(ctx, js, cfg) }()
 
 	poison := `{"heed_advisory":1,"id":"POISON","revision":1,"title":"t","affected":[{"vendor":"a","product":"b"}]}`
 	good, err := os.ReadFile("../testdata/advisories/sa44101.heed.json")

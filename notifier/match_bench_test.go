@@ -57,7 +57,7 @@ func BenchmarkPreview1M(b *testing.B) {
 	b.ResetTimer()
 	var hit int
 	for b.Loop() {
-		hits, err := e.Preview(ctx, adv)
+		hits, err := e.Cases.Preview(ctx, adv)
 		if err != nil {
 			b.Fatal(err)
 		}

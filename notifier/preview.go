@@ -16,15 +16,15 @@ type OrgHits struct {
 
 // Preview matches an advisory against the inventories without storing or
 // sending anything, so a publisher can check an advisory before publishing it.
-func (e *Engine) Preview(ctx context.Context, adv *advisory.Advisory) ([]OrgHits, error) {
+func (cs *Cases) Preview(ctx context.Context, adv *advisory.Advisory) ([]OrgHits, error) {
 	var out []OrgHits
-	err := e.db.View(ctx, func(tx *store.Tx) error {
-		keys, scanAll := e.matcher.AffectedKeys(adv.Affected)
+	err := cs.db.View(ctx, func(tx *store.Tx) error {
+		keys, scanAll := cs.matcher.AffectedKeys(adv.Affected)
 		items, err := tx.ItemsByKeys(keys, scanAll)
 		if err != nil {
 			return err
 		}
-		hits := e.matchByOrg(adv, items)
+		hits := cs.matchByOrg(adv, items)
 		ids := sortedKeys(hits)
 		names, err := tx.OrgNames(ids)
 		if err != nil {

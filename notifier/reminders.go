@@ -10,33 +10,46 @@ import (
 	"github.com/heed-dev/heed/templates"
 )
 
+// Reminders is the scheduler: it reminds the cases that are due, escalating
+// by their severity's policy.
+type Reminders struct {
+	*deps
+	outbox *Outbox
+}
+
 // reminderBatch bounds one transaction of the scheduler.
 const reminderBatch = 200
 
-// RunReminders sends every reminder due now and plans the next one of each
+// RemindDue sends every reminder due now and plans the next one of each
 // case. Reminders that came due more than once while Heed was down are
 // collapsed into one. It returns how many cases were reminded.
-func (e *Engine) RunReminders(ctx context.Context) (int, error) {
+func (rm *Reminders) RemindDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := e.remindBatch(ctx)
+		n, err := rm.remindBatch(ctx)
 		if err == nil {
-			e.metrics.reminders.Add(float64(n))
+			rm.metrics.reminders.Add(float64(n))
 		}
 		total += n
 		if err != nil || n < reminderBatch {
 			if total > 0 {
-				e.wake()
+				rm.wake()
 			}
 			return total, err
 		}
 	}
 }
 
-func (e *Engine) remindBatch(ctx context.Context) (int, error) {
-	now := e.Now()
+// next returns when the next reminder is due, or the zero time.
+func (rm *Reminders) next(ctx context.Context) (at time.Time, err error) {
+	err = rm.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextReminderAt(); return err })
+	return at, err
+}
+
+func (rm *Reminders) remindBatch(ctx context.Context) (int, error) {
+	now := rm.now()
 	n := 0
-	err := e.update(ctx, func(tx *writeTx) error {
+	err := rm.outbox.update(ctx, func(tx *writeTx) error {
 		n = 0
 		due, err := tx.DueCases(now, reminderBatch)
 		if err != nil {
@@ -52,7 +65,7 @@ func (e *Engine) remindBatch(ctx context.Context) (int, error) {
 				}
 				advs[c.AdvisoryID] = adv
 			}
-			if err := e.remind(tx, adv, c, now); err != nil {
+			if err := rm.remind(tx, adv, c, now); err != nil {
 				return fmt.Errorf("remind case %s: %w", c.ID, err)
 			}
 			n++
@@ -63,8 +76,8 @@ func (e *Engine) remindBatch(ctx context.Context) (int, error) {
 }
 
 // remind sends one reminder of a case and plans the next.
-func (e *Engine) remind(tx *writeTx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
-	p := e.policy(adv.Severity)
+func (rm *Reminders) remind(tx *writeTx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
+	p := rm.policy(adv.Severity)
 	if c.State == store.CaseScheduled {
 		// The date the organization promised has come: ask again.
 		c.State = store.CaseOpen
@@ -72,7 +85,7 @@ func (e *Engine) remind(tx *writeTx, adv *advisory.Advisory, c *store.Case, now 
 	c.RemindersSent++
 	escalate := c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)
 	c.Escalated = c.Escalated || escalate
-	if err := e.queueMail(tx, adv, c, templates.KindReminder, c.RemindersSent, escalate); err != nil {
+	if err := rm.outbox.queueMail(tx, adv, c, templates.KindReminder, c.RemindersSent, escalate); err != nil {
 		return err
 	}
 	step, next, ok := p.NextStep(c.OpenedAt, c.ReminderStep, now)

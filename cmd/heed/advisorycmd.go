@@ -71,7 +71,7 @@ func cmdMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer a.Close()
-	hits, err := a.engine.Preview(ctx, adv)
+	hits, err := a.engine.Cases.Preview(ctx, adv)
 	if err != nil {
 		return err
 	}

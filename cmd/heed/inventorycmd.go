@@ -53,7 +53,7 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	defer a.Close()
 	fmt.Fprintf(stderr, "matching %d items against the known advisories...\n", len(items))
-	res, err := a.engine.ReplaceInventory(ctx, *orgID, items)
+	res, err := a.engine.Orgs.ReplaceInventory(ctx, *orgID, items)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func cmdOrgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
-	org, err := a.engine.CreateOrg(ctx, spec)
+	org, err := a.engine.Orgs.CreateOrg(ctx, spec)
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serve(ctx, cfg, serveOptions{Log: log, Out: stdout})
 }
 
+// The relay client's errors tell delivery what a failed send means.
+var _ notifier.SendError = (*relay.Error)(nil)
+
 // serveOptions are the parts of serve that tests replace.
 type serveOptions struct {
 	Log      *slog.Logger
@@ -115,7 +118,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		if err := a.engine.RunIntake(ctx, js, notifier.IntakeConfig{Stream: cfg.NATS.Stream, Subjects: cfg.NATS.Subjects}); err != nil {
+		if err := a.engine.Intake.Run(ctx, js, notifier.IntakeConfig{Stream: cfg.NATS.Stream, Subjects: cfg.NATS.Subjects}); err != nil {
 			errc <- fmt.Errorf("intake: %w", err)
 		}
 	}()

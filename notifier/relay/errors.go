@@ -72,6 +72,26 @@ func (e *Error) Error() string {
 // context error), so errors.Is(err, context.Canceled) works on Send's result.
 func (e *Error) Unwrap() error { return e.err }
 
+// MailboxFault reports whether the relay refused the recipient's address for
+// good: a 5xx to RCPT or DATA. The outbox bounces that contact.
+func (e *Error) MailboxFault() bool {
+	return (e.Stage == StageRcpt || e.Stage == StageData) && e.Code >= 500 && e.Code < 600
+}
+
+// RelayRefusal reports a lasting refusal of Heed itself rather than of the
+// recipient: a configuration error (see IsConfigError) or a 5xx to MAIL FROM.
+// Only the operator can end it; nobody's address is at fault.
+func (e *Error) RelayRefusal() bool {
+	return IsConfigError(e) || e.Stage == StageMail && e.Code >= 500 && e.Code < 600
+}
+
+// Unreachable reports whether the relay could not be reached or would not
+// let Heed in (connect, greeting, TLS, AUTH): every other mail would fail the
+// same way now.
+func (e *Error) Unreachable() bool {
+	return e.Stage == StageDial || e.Stage == StageTLS || e.Stage == StageAuth
+}
+
 // IsPermanent reports whether err is a 5xx reply to MAIL, RCPT or DATA: the
 // relay will never take this message for this address, so the case moves to
 // the organization's next contact instead of retrying.

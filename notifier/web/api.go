@@ -26,7 +26,7 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &spec); err != nil {
 		return err
 	}
-	org, err := s.engine.CreateOrg(r.Context(), spec)
+	org, err := s.engine.Orgs.CreateOrg(r.Context(), spec)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &spec); err != nil {
 		return err
 	}
-	org, err := s.engine.UpdateOrg(r.Context(), r.PathValue("id"), spec)
+	org, err := s.engine.Orgs.UpdateOrg(r.Context(), r.PathValue("id"), spec)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return &httpError{http.StatusBadRequest, "inventory not imported: " + err.Error()}
 	}
-	res, err := s.engine.ReplaceInventory(r.Context(), r.PathValue("id"), items)
+	res, err := s.engine.Orgs.ReplaceInventory(r.Context(), r.PathValue("id"), items)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func (s *Server) validSession(r *http.Request) bool {
 // sessionSig signs a session's expiry together with the admin token's hash,
 // so that changing the token ends every session opened with the old one.
 func (s *Server) sessionSig(exp string) string {
-	return s.engine.Sign("session", exp+"|"+hex.EncodeToString(s.tokenHash[:]))
+	return s.engine.Links.Sign("session", exp+"|"+hex.EncodeToString(s.tokenHash[:]))
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {

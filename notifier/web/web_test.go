@@ -145,16 +145,16 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 func TestAckPage(t *testing.T) {
 	v := newEnv(t)
 	ctx := context.Background()
-	org, err := v.engine.CreateOrg(ctx, subscribers.OrgSpec{Name: "Acme", Contacts: []subscribers.ContactSpec{{Email: "sec@acme.test"}}})
+	org, err := v.engine.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: "Acme", Contacts: []subscribers.ContactSpec{{Email: "sec@acme.test"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.engine.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
+	if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
 		t.Fatal(err)
 	}
 	adv := &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: `<script>alert("x")</script> flaw`, Severity: "high",
 		Affected: []subscribers.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: subscribers.StatusAffected}}}
-	if _, err := v.engine.ApplyAdvisory(ctx, adv); err != nil {
+	if _, err := v.engine.Cases.ApplyAdvisory(ctx, adv); err != nil {
 		t.Fatal(err)
 	}
 	var mails []store.Mail
@@ -299,10 +299,10 @@ func TestUpdateOrgAndListAdvisories(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	v.engine.ReplaceInventory(ctx, created.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}})
-	v.engine.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: "t", Severity: "high",
+	v.engine.Orgs.ReplaceInventory(ctx, created.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}})
+	v.engine.Cases.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: "t", Severity: "high",
 		Affected: []subscribers.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: subscribers.StatusAffected}}})
-	v.engine.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA2", Revision: "1", Format: "heed", Title: "t2", Severity: "low",
+	v.engine.Cases.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA2", Revision: "1", Format: "heed", Title: "t2", Severity: "low",
 		Affected: []subscribers.Affected{{Vendor: "Nobody", Product: "Nothing", Status: subscribers.StatusAffected}}})
 	var list struct{ Advisories []store.AdvisorySummary }
 	_, body = v.do("GET", "/api/v1/advisories", token, "", "")

@@ -13,15 +13,22 @@ import (
 	"github.com/heed-dev/heed/store"
 )
 
+// Links makes and verifies the signed links in mails.
+type Links struct {
+	*deps
+	secret []byte
+}
+
 // ErrBadLink is returned for a link that is malformed, forged or expired.
 var ErrBadLink = errors.New("this link is not valid or has expired")
 
 // linkTTL is how long a link stays usable after the case's due date.
 const linkTTL = 90 * day
 
-func (e *Engine) linkExpiry(c *store.Case) time.Time {
+// expiry is when the links of a case stop working.
+func (lk *Links) expiry(c *store.Case) time.Time {
 	base := c.DueAt
-	if now := e.Now(); now.After(base) {
+	if now := lk.now(); now.After(base) {
 		base = now
 	}
 	return base.Add(linkTTL)
@@ -30,13 +37,13 @@ func (e *Engine) linkExpiry(c *store.Case) time.Time {
 // ackToken returns the token of a link: the case, the recipient and the
 // expiry, signed with HMAC-SHA256. It cannot be guessed, and changing the
 // case or recipient in it breaks the signature.
-func (e *Engine) ackToken(caseID string, contactID int64, expires time.Time) string {
+func (lk *Links) ackToken(caseID string, contactID int64, expires time.Time) string {
 	payload := caseID + "." + strconv.FormatInt(contactID, 10) + "." + strconv.FormatInt(expires.Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + e.sign("ack", payload)
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + lk.sign("ack", payload)
 }
 
-func (e *Engine) sign(purpose, payload string) string {
-	m := hmac.New(sha256.New, e.secret)
+func (lk *Links) sign(purpose, payload string) string {
+	m := hmac.New(sha256.New, lk.secret)
 	m.Write([]byte(purpose + "\x00" + payload))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
@@ -49,7 +56,7 @@ type Link struct {
 }
 
 // VerifyLink checks a token's signature and expiry.
-func (e *Engine) VerifyLink(token string) (Link, error) {
+func (lk *Links) VerifyLink(token string) (Link, error) {
 	enc, sig, ok := strings.Cut(token, ".")
 	if !ok || len(token) > 512 {
 		return Link{}, ErrBadLink
@@ -59,7 +66,7 @@ func (e *Engine) VerifyLink(token string) (Link, error) {
 		return Link{}, ErrBadLink
 	}
 	payload := string(raw)
-	if !hmac.Equal([]byte(sig), []byte(e.sign("ack", payload))) {
+	if !hmac.Equal([]byte(sig), []byte(lk.sign("ack", payload))) {
 		return Link{}, ErrBadLink
 	}
 	parts := strings.Split(payload, ".")
@@ -72,7 +79,7 @@ func (e *Engine) VerifyLink(token string) (Link, error) {
 		return Link{}, ErrBadLink
 	}
 	l := Link{CaseID: parts[0], ContactID: contact, Expires: time.Unix(exp, 0).UTC()}
-	if e.Now().After(l.Expires) {
+	if lk.now().After(l.Expires) {
 		return Link{}, fmt.Errorf("%w (expired %s)", ErrBadLink, l.Expires.Format("2006-01-02"))
 	}
 	return l, nil
@@ -80,4 +87,4 @@ func (e *Engine) VerifyLink(token string) (Link, error) {
 
 // Sign returns a MAC of value for purpose, for values the web layer hands out
 // and must recognize later (the operator's session cookie).
-func (e *Engine) Sign(purpose, value string) string { return e.sign(purpose, value) }
+func (lk *Links) Sign(purpose, value string) string { return lk.sign(purpose, value) }

@@ -10,6 +10,18 @@ import (
 	"github.com/heed-dev/heed/templates"
 )
 
+// Outbox composes, renders and signs mails, and writes them to the outbox in
+// the transaction whose work queued them.
+type Outbox struct {
+	*deps
+	links     *Links
+	publicURL string
+	from      *mail.Address
+	domain    string
+	hold      bool
+	dkim      *DKIM
+}
+
 // recipients picks who gets a case's mail: the primary contacts whose
 // address works, plus the escalation contacts when escalating, or when no
 // primary contact can be reached.
@@ -33,22 +45,27 @@ func recipients(contacts []store.Contact, escalate bool) []store.Contact {
 
 // queueMail renders one mail of a case for each recipient into the outbox,
 // inside the transaction that caused it.
-func (e *Engine) queueMail(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind string, seq int, escalate bool) error {
+func (ob *Outbox) queueMail(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind string, seq int, escalate bool) error {
 	org, err := tx.Org(c.OrgID)
-	if err != nil {
-		return err
-	}
-	items, err := tx.CaseItems(c.ID)
 	if err != nil {
 		return err
 	}
 	to := recipients(org.Contacts, escalate)
 	if len(to) == 0 {
-		e.log.Warn("no reachable contact; mail not queued", "org", org.ID, "case", c.ID, "kind", kind)
+		ob.log.Warn("no reachable contact; mail not queued", "org", org.ID, "case", c.ID, "kind", kind)
 		return nil
 	}
+	return ob.queueTo(tx, adv, c, org, to, kind, seq, escalate)
+}
+
+// queueTo queues one mail of a case to each of the given contacts.
+func (ob *Outbox) queueTo(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, to []store.Contact, kind string, seq int, escalate bool) error {
+	items, err := tx.CaseItems(c.ID)
+	if err != nil {
+		return err
+	}
 	for _, contact := range to {
-		if err := e.queueOne(tx, adv, c, org, items, contact, kind, seq, escalate); err != nil {
+		if err := ob.queueOne(tx, adv, c, org, items, contact, kind, seq, escalate); err != nil {
 			return err
 		}
 	}
@@ -57,8 +74,8 @@ func (e *Engine) queueMail(tx *writeTx, adv *advisory.Advisory, c *store.Case, k
 
 // queueOne prepares one mail for one contact. It is rendered, and written to
 // the outbox, when the transaction's work is done (see update).
-func (e *Engine) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool) error {
-	now := e.Now()
+func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool) error {
+	now := ob.now()
 	data := templates.MailData{
 		Kind:          kind,
 		Lang:          org.Language,
@@ -74,24 +91,24 @@ func (e *Engine) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, or
 		// ClosedReason stays empty: the template words the reason in the mail's language.
 	}
 	if kind == templates.KindNotice || kind == templates.KindReminder {
-		data.AckURL = e.publicURL + "/ack/" + e.ackToken(c.ID, contact.ID, e.linkExpiry(c))
+		data.AckURL = ob.publicURL + "/ack/" + ob.links.ackToken(c.ID, contact.ID, ob.links.expiry(c))
 	}
-	thread := e.threadID(c.ID, contact.ID)
-	env := envelope{From: e.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
+	thread := ob.threadID(c.ID, contact.ID)
+	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
 		Date: now, MessageID: thread, InReplyTo: "", CaseID: c.ID}
 	exists, err := tx.MailExists(thread)
 	if err != nil {
 		return err
 	}
 	if exists || tx.threads[thread] {
-		env.MessageID, env.InReplyTo = e.messageID(c.ID), thread
+		env.MessageID, env.InReplyTo = ob.messageID(c.ID), thread
 	}
 	if tx.threads == nil {
 		tx.threads = map[string]bool{}
 	}
 	tx.threads[thread] = true
 	state := store.MailPending
-	if e.hold {
+	if ob.hold {
 		state = store.MailHeld
 	}
 	tx.mails = append(tx.mails, mailJob{data: data, env: env, rec: store.Mail{CaseID: c.ID, ContactID: contact.ID,

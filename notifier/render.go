@@ -29,18 +29,18 @@ type mailJob struct {
 
 // update runs fn in a write transaction and writes the mails it queued
 // before committing.
-func (e *Engine) update(ctx context.Context, fn func(tx *writeTx) error) error {
-	return e.db.Update(ctx, func(stx *store.Tx) error {
+func (ob *Outbox) update(ctx context.Context, fn func(tx *writeTx) error) error {
+	return ob.db.Update(ctx, func(stx *store.Tx) error {
 		tx := &writeTx{Tx: stx}
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return e.writeMails(tx)
+		return ob.writeMails(tx)
 	})
 }
 
 // writeMails renders the queued mails on every core and adds them to the outbox.
-func (e *Engine) writeMails(tx *writeTx) error {
+func (ob *Outbox) writeMails(tx *writeTx) error {
 	jobs := tx.mails
 	tx.mails = nil
 	errs := make([]error, len(jobs))
@@ -51,7 +51,7 @@ func (e *Engine) writeMails(tx *writeTx) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = e.render(&jobs[i])
+				errs[i] = ob.render(&jobs[i])
 			}
 		}()
 	}
@@ -73,7 +73,7 @@ func (e *Engine) writeMails(tx *writeTx) error {
 
 // render fills in a job's subject and message: the templates, the MIME
 // message and, if configured, its DKIM signature.
-func (e *Engine) render(j *mailJob) error {
+func (ob *Outbox) render(j *mailJob) error {
 	rendered, err := templates.RenderMail(j.data)
 	if err != nil {
 		return fmt.Errorf("render %s mail for case %s: %w", j.data.Kind, j.rec.CaseID, err)
@@ -82,8 +82,8 @@ func (e *Engine) render(j *mailJob) error {
 	if err != nil {
 		return fmt.Errorf("compose mail for case %s: %w", j.rec.CaseID, err)
 	}
-	if e.dkim != nil {
-		if msg, err = e.dkim.sign(msg); err != nil {
+	if ob.dkim != nil {
+		if msg, err = ob.dkim.sign(msg); err != nil {
 			return fmt.Errorf("mail for case %s: %w", j.rec.CaseID, err)
 		}
 	}

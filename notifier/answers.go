@@ -13,6 +13,12 @@ import (
 	"github.com/heed-dev/heed/templates"
 )
 
+// Answers shows the case behind a link and records the answer given through it.
+type Answers struct {
+	*deps
+	links *Links
+}
+
 // Answer statuses an organization can give.
 const (
 	AnswerPatched     = "patched"
@@ -51,20 +57,20 @@ type CaseView struct {
 
 // CaseForLink verifies a link and loads its case. It changes nothing: mail
 // scanners open links.
-func (e *Engine) CaseForLink(ctx context.Context, token string) (CaseView, error) {
-	l, err := e.VerifyLink(token)
+func (an *Answers) CaseForLink(ctx context.Context, token string) (CaseView, error) {
+	l, err := an.links.VerifyLink(token)
 	if err != nil {
 		return CaseView{}, err
 	}
 	var v CaseView
-	err = e.db.View(ctx, func(tx *store.Tx) error {
-		v, err = e.caseView(tx, l.CaseID)
+	err = an.db.View(ctx, func(tx *store.Tx) error {
+		v, err = an.caseView(tx, l.CaseID)
 		return err
 	})
 	return v, err
 }
 
-func (e *Engine) caseView(tx *store.Tx, caseID string) (CaseView, error) {
+func (an *Answers) caseView(tx *store.Tx, caseID string) (CaseView, error) {
 	c, err := tx.Case(caseID)
 	if err != nil {
 		return CaseView{}, err
@@ -108,8 +114,8 @@ const resumeHour = 9
 // RecordAnswer verifies a link and records the answer given through it.
 // Reminders stop; for "scheduled" they pause until the date given. Answering
 // again replaces the answer.
-func (e *Engine) RecordAnswer(ctx context.Context, token string, in AnswerInput) (CaseView, error) {
-	l, err := e.VerifyLink(token)
+func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInput) (CaseView, error) {
+	l, err := an.links.VerifyLink(token)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -119,8 +125,8 @@ func (e *Engine) RecordAnswer(ctx context.Context, token string, in AnswerInput)
 		return CaseView{}, &AnswerError{"note_long", "the note is too long (at most 4000 characters)"}
 	}
 	var v CaseView
-	now := e.Now()
-	err = e.db.Update(ctx, func(tx *store.Tx) error {
+	now := an.now()
+	err = an.db.Update(ctx, func(tx *store.Tx) error {
 		c, err := tx.Case(l.CaseID)
 		if err != nil {
 			return err
@@ -163,14 +169,14 @@ func (e *Engine) RecordAnswer(ctx context.Context, token string, in AnswerInput)
 		if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder); err != nil {
 			return err
 		}
-		v, err = e.caseView(tx, c.ID)
+		v, err = an.caseView(tx, c.ID)
 		return err
 	})
 	if err != nil {
 		return v, err
 	}
-	e.metrics.answers.WithLabelValues(in.Status).Inc()
-	e.log.Info("answer recorded", "case", l.CaseID, "status", in.Status)
-	e.wake()
+	an.metrics.answers.WithLabelValues(in.Status).Inc()
+	an.log.Info("answer recorded", "case", l.CaseID, "status", in.Status)
+	an.wake()
 	return v, nil
 }

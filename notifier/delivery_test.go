@@ -32,18 +32,18 @@ func TestRateCap(t *testing.T) {
 	defer r.Close()
 
 	e, clk := newTestEngine(t)
-	e.relay, e.hold, e.senders = r, false, 1
-	e.limiter = rate.NewLimiter(1, 1)
+	e.Delivery.relay, e.Outbox.hold, e.Delivery.senders = r, false, 1
+	e.Delivery.limiter = rate.NewLimiter(1, 1)
 	ctx := context.Background()
 	for _, name := range []string{"Alpha", "Beta", "Gamma"} {
 		addOrg(t, e, name, "9.0R3.3")
 	}
-	if _, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
 
 	done := make(chan error, 1)
-	go func() { _, err := e.DeliverDue(ctx); done <- err }()
+	go func() { _, err := e.Delivery.DeliverDue(ctx); done <- err }()
 	for want := int64(1); want <= 3; want++ {
 		// Wait (real time, bounded) until the sender is blocked on the fake
 		// clock or finished, then count what the relay has.
@@ -77,15 +77,15 @@ func TestRelayDownDefersTheBatch(t *testing.T) {
 	}
 	defer r.Close()
 	e, _ := newTestEngine(t)
-	e.relay, e.hold, e.senders = r, false, 1
+	e.Delivery.relay, e.Outbox.hold, e.Delivery.senders = r, false, 1
 	ctx := context.Background()
 	for _, name := range []string{"Alpha", "Beta", "Gamma"} {
 		addOrg(t, e, name, "9.0R3.3")
 	}
-	if _, err := e.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := e.DeliverDue(ctx); err != nil || n != 3 {
+	if n, err := e.Delivery.DeliverDue(ctx); err != nil || n != 3 {
 		t.Fatalf("DeliverDue = %d, %v", n, err)
 	}
 	var ms []store.Mail

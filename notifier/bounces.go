@@ -1,0 +1,62 @@
+package notifier
+
+import "github.com/heed-dev/heed/store"
+
+// addressRefused is what a refused address means for a case: the contact is
+// marked bounced and, if that leaves the case with no primary contact to
+// reach, the same mail goes to the escalation contacts instead.
+func (cs *Cases) addressRefused(tx *writeTx, m store.Mail, reply string) error {
+	if m.ContactID == 0 {
+		return nil
+	}
+	if err := tx.MarkBounced(m.ContactID, cs.now(), reply); err != nil {
+		return err
+	}
+	if m.CaseID == "" {
+		return nil
+	}
+	c, err := tx.Case(m.CaseID)
+	if err != nil {
+		return err
+	}
+	if c.State != store.CaseOpen {
+		return nil
+	}
+	org, err := tx.Org(c.OrgID)
+	if err != nil {
+		return err
+	}
+	for _, ct := range org.Contacts {
+		if ct.Role == "primary" && ct.Bounced.IsZero() {
+			return nil // someone primary is still reachable
+		}
+	}
+	sent, err := tx.Mails(store.MailFilter{CaseID: c.ID, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	var to []store.Contact
+	for _, ct := range org.Contacts {
+		if ct.Role == "escalation" && ct.Bounced.IsZero() && !hasMail(sent, ct.ID, m.Kind, m.Seq) {
+			to = append(to, ct)
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	adv, err := loadAdvisory(tx.Tx, c.AdvisoryID)
+	if err != nil {
+		return err
+	}
+	return cs.outbox.queueTo(tx, adv, &c, org, to, m.Kind, m.Seq, true)
+}
+
+// hasMail reports whether a contact already has a case's mail of this kind and number.
+func hasMail(mails []store.Mail, contactID int64, kind string, seq int) bool {
+	for _, m := range mails {
+		if m.ContactID == contactID && m.Kind == kind && m.Seq == seq {
+			return true
+		}
+	}
+	return false
+}
