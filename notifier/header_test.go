@@ -33,18 +33,18 @@ func TestLongTitlesFoldIntoValidSignedHeaders(t *testing.T) {
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			e, _ := newTestEngine(t)
-			e.dkim = &DKIM{Domain: "heed.example", Selector: "heed2026", Signer: priv}
-			org, err := e.CreateOrg(ctx, subscribers.OrgSpec{Name: "Acme", Language: tc.lang, Contacts: []subscribers.ContactSpec{
+			e.Outbox.dkim = &DKIM{Domain: "heed.example", Selector: "heed2026", Signer: priv}
+			org, err := e.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: "Acme", Language: tc.lang, Contacts: []subscribers.ContactSpec{
 				{Email: "sec@acme.test", Name: strings.TrimSpace(tc.name)}}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
+			if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
 				t.Fatal(err)
 			}
 			adv := sa44101("1", "9.0R3.3")
 			adv.Title = tc.title
-			if _, err := e.ApplyAdvisory(ctx, adv); err != nil {
+			if _, err := e.Cases.ApplyAdvisory(ctx, adv); err != nil {
 				t.Fatal(err)
 			}
 			ms := mailsOf(t, e, caseOf(t, e, org.ID).ID)
