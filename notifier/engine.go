@@ -132,9 +132,6 @@ func New(cfg Config) (*Engine, error) {
 	}, nil
 }
 
-// DB returns the engine's store.
-func (e *Engine) DB() *store.DB { return e.db }
-
 // Now returns the engine's current time.
 func (e *Engine) Now() time.Time { return e.now() }
 

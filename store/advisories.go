@@ -130,15 +130,15 @@ func (tx *Tx) MarkApplied(id string) error {
 
 // AdvisorySummary is an advisory with its cases counted by state.
 type AdvisorySummary struct {
-	ID         string         `json:"id"`
-	Revision   string         `json:"revision"`
-	Format     string         `json:"format"`
-	Title      string         `json:"title"`
-	Severity   string         `json:"severity"`
-	Withdrawn  bool           `json:"withdrawn"`
-	ReceivedAt time.Time      `json:"received_at"`
-	UpdatedAt  time.Time      `json:"updated_at"`
-	Cases      map[string]int `json:"cases"`
+	ID         string
+	Revision   string
+	Format     string
+	Title      string
+	Severity   string
+	Withdrawn  bool
+	ReceivedAt time.Time
+	UpdatedAt  time.Time
+	Cases      map[string]int
 }
 
 // AdvisorySummaries lists the advisories, newest first, with their cases

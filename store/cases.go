@@ -19,13 +19,13 @@ const (
 
 // Answer is what an organization said through its link.
 type Answer struct {
-	Status    string    `json:"status"`
-	At        time.Time `json:"at"`
-	Note      string    `json:"note,omitempty"`
-	Until     time.Time `json:"until,omitzero"`
-	IP        string    `json:"-"`
-	UserAgent string    `json:"-"`
-	ContactID int64     `json:"-"`
+	Status    string
+	At        time.Time
+	Note      string
+	Until     time.Time
+	IP        string
+	UserAgent string
+	ContactID int64
 }
 
 // Case is one advisory at one organization.
@@ -122,27 +122,27 @@ type CaseFilter struct {
 	AdvisoryID string
 	OrgID      string
 	State      string
-	Limit      int // 0: no limit
 }
 
-// Cases lists cases matching f, unanswered and most urgent first.
-func (tx *Tx) Cases(f CaseFilter) ([]Case, error) {
-	var where []string
-	var args []any
+// where returns the conditions of f, and their arguments.
+func (f CaseFilter) where() (where []string, args []any) {
 	for _, c := range []struct{ col, val string }{{"advisory_id", f.AdvisoryID}, {"org_id", f.OrgID}, {"state", f.State}} {
 		if c.val != "" {
 			where = append(where, c.col+" = ?")
 			args = append(args, c.val)
 		}
 	}
+	return where, args
+}
+
+// Cases lists cases matching f, unanswered and most urgent first.
+func (tx *Tx) Cases(f CaseFilter) ([]Case, error) {
+	where, args := f.where()
 	q := `SELECT ` + caseColumns + ` FROM cases`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	q += ` ORDER BY state <> 'open', due_at, opened_at, id`
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
 	return tx.queryCases(q, args...)
 }
 
@@ -256,8 +256,8 @@ func (tx *Tx) CaseCounts() (map[string]int, error) {
 }
 
 // countByState runs a "SELECT state, count(*) ... GROUP BY state" query.
-func (tx *Tx) countByState(query string) (map[string]int, error) {
-	rows, err := tx.query(query)
+func (tx *Tx) countByState(query string, args ...any) (map[string]int, error) {
+	rows, err := tx.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count by state: %w", err)
 	}

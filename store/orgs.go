@@ -10,24 +10,24 @@ import (
 
 // Org is a subscribed organization.
 type Org struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Language  string    `json:"language"`
-	Timezone  string    `json:"timezone"`
-	CreatedAt time.Time `json:"created_at"`
-	Contacts  []Contact `json:"contacts"`
-	Items     int       `json:"items"`
+	ID        string
+	Name      string
+	Language  string
+	Timezone  string
+	CreatedAt time.Time
+	Contacts  []Contact
+	Items     int // how many inventory items it has
 }
 
 // Contact is a person Heed mails on behalf of an organization.
 type Contact struct {
-	ID      int64     `json:"-"`
-	OrgID   string    `json:"-"`
-	Email   string    `json:"email"`
-	Name    string    `json:"name"`
-	Role    string    `json:"role"` // primary or escalation
-	Bounced time.Time `json:"bounced_at,omitzero"`
-	Bounce  string    `json:"bounce,omitempty"` // the relay's permanent refusal
+	ID      int64
+	OrgID   string
+	Email   string
+	Name    string
+	Role    string    // primary or escalation
+	Bounced time.Time // zero: not bounced
+	Bounce  string    // the relay's permanent refusal
 }
 
 // ErrConflict is returned when a record would duplicate a unique one.
@@ -87,65 +87,47 @@ func (tx *Tx) Org(id string) (Org, error) {
 
 // Orgs lists all organizations with their contacts, by name.
 func (tx *Tx) Orgs() ([]Org, error) {
-	rows, err := tx.query(`SELECT ` + orgColumns + ` FROM orgs o ORDER BY o.name, o.id`)
-	if err != nil {
-		return nil, fmt.Errorf("list orgs: %w", err)
-	}
-	var orgs []Org
-	for rows.Next() {
-		o, err := scanOrg(rows)
+	var out []Org
+	q := OrgQuery{Limit: 10000}
+	for {
+		p, err := tx.OrgPage(q)
 		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("list orgs: %w", err)
-		}
-		orgs = append(orgs, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list orgs: %w", err)
-	}
-	for i := range orgs {
-		if orgs[i].Contacts, err = tx.Contacts(orgs[i].ID); err != nil {
 			return nil, err
 		}
+		out = append(out, p.Orgs...)
+		if p.Next == "" {
+			return out, nil
+		}
+		q.Cursor = p.Next
 	}
-	return orgs, nil
+}
+
+const contactColumns = `id, org_id, email, name, role, bounced_at, bounce`
+
+func scanContact(row interface{ Scan(...any) error }) (Contact, error) {
+	var c Contact
+	var bounced sql.NullInt64
+	err := row.Scan(&c.ID, &c.OrgID, &c.Email, &c.Name, &c.Role, &bounced, &c.Bounce)
+	c.Bounced = fromNullMS(bounced)
+	return c, err
 }
 
 // Contacts lists the contacts of an organization, primary first.
 func (tx *Tx) Contacts(orgID string) ([]Contact, error) {
-	rows, err := tx.query(
-		`SELECT id, org_id, email, name, role, bounced_at, bounce FROM contacts
-		 WHERE org_id = ? ORDER BY role = 'escalation', id`, orgID)
-	if err != nil {
-		return nil, fmt.Errorf("list contacts: %w", err)
-	}
-	defer rows.Close()
-	var cs []Contact
-	for rows.Next() {
-		var c Contact
-		var bounced sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.OrgID, &c.Email, &c.Name, &c.Role, &bounced, &c.Bounce); err != nil {
-			return nil, fmt.Errorf("list contacts: %w", err)
-		}
-		c.Bounced = fromNullMS(bounced)
-		cs = append(cs, c)
-	}
-	return cs, rows.Err()
+	cs, err := tx.contactsOf([]string{orgID})
+	return cs[orgID], err
 }
 
 // Contact returns one contact.
 func (tx *Tx) Contact(id int64) (Contact, error) {
-	var c Contact
-	var bounced sql.NullInt64
-	err := tx.queryRow(
-		`SELECT id, org_id, email, name, role, bounced_at, bounce FROM contacts WHERE id = ?`, id).
-		Scan(&c.ID, &c.OrgID, &c.Email, &c.Name, &c.Role, &bounced, &c.Bounce)
+	c, err := scanContact(tx.queryRow(`SELECT `+contactColumns+` FROM contacts WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fmt.Errorf("contact %d: %w", id, ErrNotFound)
 	}
-	c.Bounced = fromNullMS(bounced)
-	return c, err
+	if err != nil {
+		return c, fmt.Errorf("read contact: %w", err)
+	}
+	return c, nil
 }
 
 // MarkBounced records that the relay permanently refused a contact's address.
@@ -160,32 +142,6 @@ func (tx *Tx) MarkBounced(contactID int64, at time.Time, reply string) error {
 
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}
-
-// OrgNames returns the names of the given organizations, by id.
-func (tx *Tx) OrgNames(ids []string) (map[string]string, error) {
-	names := make(map[string]string, len(ids))
-	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), 500)]
-		ids = ids[len(chunk):]
-		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, name FROM orgs WHERE id IN (`+placeholders(len(chunk))+`)`, anys(chunk)...)
-		if err != nil {
-			return nil, fmt.Errorf("read org names: %w", err)
-		}
-		for rows.Next() {
-			var id, name string
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read org names: %w", err)
-			}
-			names[id] = name
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("read org names: %w", err)
-		}
-	}
-	return names, nil
 }
 
 // UpdateOrg rewrites an organization's name, language, time zone and

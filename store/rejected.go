@@ -7,12 +7,12 @@ import (
 
 // Rejected is a document intake could not use, kept with the reason.
 type Rejected struct {
-	ID         int64     `json:"id"`
-	Subject    string    `json:"subject"`
-	StreamSeq  uint64    `json:"stream_seq"`
-	ReceivedAt time.Time `json:"received_at"`
-	Reason     string    `json:"reason"`
-	Payload    []byte    `json:"-"`
+	ID         int64
+	Subject    string
+	StreamSeq  uint64
+	ReceivedAt time.Time
+	Reason     string
+	Payload    []byte
 }
 
 // AddRejected records a rejected document once per stream sequence, so a

@@ -157,7 +157,17 @@ type boardView struct {
 	B BoardPage
 }
 
-// Silent counts the open, unanswered cases: the list Heed exists to show.
+// All counts every case, in all states.
+func (v boardView) All() int {
+	n := 0
+	for _, t := range v.B.Totals {
+		n += t.Count
+	}
+	return n
+}
+
+// Silent counts the open, unanswered cases of this page: the list Heed
+// exists to show.
 func (v boardView) Silent() int {
 	n := 0
 	for _, r := range v.B.Rows {
@@ -187,7 +197,8 @@ func RenderBoardPage(w io.Writer, p BoardPage) error {
 		rows[i].AdvisoryTitle = oneLine(rows[i].AdvisoryTitle)
 		rows[i].Severity = oneLine(rows[i].Severity)
 	}
-	v := boardView{view: newView(langEN, time.UTC), B: BoardPage{Rows: rows}}
+	p.Rows = rows
+	v := boardView{view: newView(langEN, time.UTC), B: p}
 	v.Title = "Cases — Heed"
 	return render(w, boardPage, v)
 }

@@ -76,9 +76,19 @@ type CaseRow struct {
 }
 
 // BoardPage is the operator's view of who has not answered (GET /board),
-// silent cases first.
+// one page of cases, silent ones first.
 type BoardPage struct {
-	Rows []CaseRow
+	Rows   []CaseRow
+	State  string       // the state the board is filtered on; empty: all
+	Totals []StateTotal // every case (not only this page), by state
+	Next   string       // address of the following page; empty on the last
+}
+
+// StateTotal is how many cases are in a state, and the board filtered on it.
+type StateTotal struct {
+	State string
+	Count int
+	Link  string
 }
 
 // LoginPage is the operator sign-in form (GET /login). It posts the admin

@@ -97,7 +97,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	if err := a.engine.Register(reg); err != nil {
 		return err
 	}
-	srv, err := web.New(web.Config{Engine: a.engine, AdminTokenHash: tokenHash,
+	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Now: a.engine.Now, AdminTokenHash: tokenHash,
 		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), Metrics: reg, Logger: log})
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ const csrfCookie = "heed_csrf"
 // ackPage shows the case behind a link. It changes nothing: mail scanners
 // open links and even run scripts, so only a person's POST records an answer.
 func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
-	v, err := s.engine.Answers.CaseForLink(r.Context(), r.PathValue("token"))
+	v, err := s.answers.CaseForLink(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.linkError(w, err)
 		return
@@ -31,7 +31,7 @@ func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
 // ackPost records the answer sent by the form.
 func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	v, err := s.engine.Answers.CaseForLink(r.Context(), token)
+	v, err := s.answers.CaseForLink(r.Context(), token)
 	if err != nil {
 		s.linkError(w, err)
 		return
@@ -62,11 +62,11 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 		}
 		in.Until = t
 	}
-	v, err = s.engine.Answers.RecordAnswer(r.Context(), token, in)
+	v, err = s.answers.RecordAnswer(r.Context(), token, in)
 	var ae *notifier.AnswerError
 	switch {
 	case errors.As(err, &ae):
-		cv, _ := s.engine.Answers.CaseForLink(r.Context(), token)
+		cv, _ := s.answers.CaseForLink(r.Context(), token)
 		w.WriteHeader(http.StatusBadRequest)
 		s.renderAck(w, r, cv, false, templates.AckError(cv.Org.Language, ae.Code))
 	case errors.Is(err, notifier.ErrCaseClosed):

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
@@ -26,7 +26,7 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &spec); err != nil {
 		return err
 	}
-	org, err := s.engine.Orgs.CreateOrg(r.Context(), spec)
+	org, err := s.orgs.CreateOrg(r.Context(), spec)
 	if err != nil {
 		return err
 	}
@@ -34,26 +34,48 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// Pages of lists: limit rows (default 1,000, at most 10,000) from cursor.
+const (
+	defaultPage = 1000
+	maxPage     = 10000
+)
+
+// pageParams reads limit and cursor from a list's query.
+func pageParams(q url.Values) (limit int, cursor string, err error) {
+	limit = defaultPage
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > maxPage {
+			return 0, "", &httpError{http.StatusBadRequest, fmt.Sprintf("limit %q: a whole number from 1 to %d (default %d)", l, maxPage, defaultPage)}
+		}
+		limit = n
+	}
+	return limit, q.Get("cursor"), nil
+}
+
 func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) error {
-	var orgs []store.Org
-	err := s.db.View(r.Context(), func(tx *store.Tx) (err error) { orgs, err = tx.Orgs(); return err })
+	limit, cursor, err := pageParams(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	if orgs == nil {
-		orgs = []store.Org{}
+	page, err := s.records.OrgPage(r.Context(), store.OrgQuery{Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"orgs": orgs})
+	out := make([]orgJSON, len(page.Orgs))
+	for i, o := range page.Orgs {
+		out[i] = toOrgJSON(o)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orgs": out, "next": page.Next})
 	return nil
 }
 
 func (s *Server) getOrg(w http.ResponseWriter, r *http.Request) error {
-	var org store.Org
-	err := s.db.View(r.Context(), func(tx *store.Tx) (err error) { org, err = tx.Org(r.PathValue("id")); return err })
+	org, err := s.records.Org(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, org)
+	writeJSON(w, http.StatusOK, toOrgJSON(org))
 	return nil
 }
 
@@ -62,11 +84,11 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &spec); err != nil {
 		return err
 	}
-	org, err := s.engine.Orgs.UpdateOrg(r.Context(), r.PathValue("id"), spec)
+	org, err := s.orgs.UpdateOrg(r.Context(), r.PathValue("id"), spec)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, org)
+	writeJSON(w, http.StatusOK, toOrgJSON(org))
 	return nil
 }
 
@@ -85,139 +107,87 @@ func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return &httpError{http.StatusBadRequest, "inventory not imported: " + err.Error()}
 	}
-	res, err := s.engine.Orgs.ReplaceInventory(r.Context(), r.PathValue("id"), items)
+	res, err := s.orgs.ReplaceInventory(r.Context(), r.PathValue("id"), items)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, res)
+	writeJSON(w, http.StatusOK, inventoryResultJSON{Items: res.Items, Opened: res.Opened, Updated: res.Updated})
 	return nil
 }
 
 func (s *Server) getInventory(w http.ResponseWriter, r *http.Request) error {
-	var items []store.Item
-	err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		if _, err := tx.Org(r.PathValue("id")); err != nil {
-			return err
-		}
-		var err error
-		items, err = tx.Inventory(r.PathValue("id"))
-		return err
-	})
+	items, err := s.records.Inventory(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	out := make([]subscribers.Item, len(items))
+	out := make([]itemJSON, len(items))
 	for i, it := range items {
-		out[i] = subscribers.Item{Vendor: it.Vendor, Product: it.Product, Version: it.Version, CPE: it.CPE, PURL: it.PURL, Asset: it.Asset}
+		out[i] = itemJSON{Vendor: it.Vendor, Product: it.Product, Version: it.Version, CPE: it.CPE, PURL: it.PURL, Asset: it.Asset}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 	return nil
 }
 
-// CaseJSON is a case as the API shows it.
-type CaseJSON struct {
-	ID             string         `json:"id"`
-	Advisory       string         `json:"advisory"`
-	Org            string         `json:"org"`
-	State          string         `json:"state"`
-	RemindersSent  int            `json:"reminders_sent"`
-	NextReminderAt *time.Time     `json:"next_reminder_at"`
-	DueAt          time.Time      `json:"due_at"`
-	OpenedAt       time.Time      `json:"opened_at"`
-	Escalated      bool           `json:"escalated"`
-	Answer         *store.Answer  `json:"answer"`
-	ClosedReason   string         `json:"closed_reason,omitempty"`
-	Items          []CaseItemJSON `json:"items"`
-}
-
-// CaseItemJSON is an inventory item a case is about.
-type CaseItemJSON struct {
-	Vendor    string `json:"vendor"`
-	Product   string `json:"product"`
-	Version   string `json:"version"`
-	Asset     string `json:"asset,omitempty"`
-	Certainty string `json:"certainty"`
-	Reason    string `json:"reason"`
-}
-
 var caseStates = map[string]bool{store.CaseOpen: true, store.CaseScheduled: true, store.CaseAnswered: true,
 	store.CaseClosed: true, store.CaseWatching: true}
 
-func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+// caseFilter reads the filters of a list of cases.
+func caseFilter(q url.Values) (store.CaseFilter, error) {
 	f := store.CaseFilter{AdvisoryID: q.Get("advisory"), OrgID: q.Get("org"), State: q.Get("state")}
 	if f.State != "" && !caseStates[f.State] {
-		return &httpError{http.StatusBadRequest, fmt.Sprintf("state %q: use open, scheduled, answered, closed or watching", f.State)}
+		return f, &httpError{http.StatusBadRequest, fmt.Sprintf("state %q: use open, scheduled, answered, closed or watching", f.State)}
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			return &httpError{http.StatusBadRequest, "limit: a positive number"}
-		}
-		f.Limit = n
-	}
-	out := []CaseJSON{}
-	err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		cases, err := tx.Cases(f)
-		if err != nil {
-			return err
-		}
-		for _, c := range cases {
-			items, err := tx.CaseItems(c.ID)
-			if err != nil {
-				return err
-			}
-			out = append(out, caseJSON(c, items))
-		}
-		return nil
-	})
+	return f, nil
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f, err := caseFilter(q)
 	if err != nil {
 		return err
 	}
 	if q.Get("format") == "csv" {
-		return s.exportCases(w, r, out)
+		return s.exportCases(w, r, f)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"cases": out})
-	return nil
-}
-
-func caseJSON(c store.Case, items []store.CaseItem) CaseJSON {
-	j := CaseJSON{ID: c.ID, Advisory: c.AdvisoryID, Org: c.OrgID, State: c.State, RemindersSent: c.RemindersSent,
-		DueAt: c.DueAt, OpenedAt: c.OpenedAt, Escalated: c.Escalated, Answer: c.Answer, ClosedReason: c.ClosedReason,
-		Items: []CaseItemJSON{}}
-	if !c.NextReminderAt.IsZero() {
-		t := c.NextReminderAt
-		j.NextReminderAt = &t
-	}
-	for _, it := range items {
-		j.Items = append(j.Items, CaseItemJSON{Vendor: it.Vendor, Product: it.Product, Version: it.Version,
-			Asset: it.Asset, Certainty: it.Certainty, Reason: it.Reason})
-	}
-	return j
-}
-
-func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request) error {
-	var advs []store.AdvisorySummary
-	err := s.db.View(r.Context(), func(tx *store.Tx) (err error) { advs, err = tx.AdvisorySummaries(1000); return err })
+	limit, cursor, err := pageParams(q)
 	if err != nil {
 		return err
 	}
-	if advs == nil {
-		advs = []store.AdvisorySummary{}
+	page, err := s.records.CasePage(r.Context(), store.CaseQuery{CaseFilter: f, Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"advisories": advs})
+	out := make([]caseJSON, len(page.Cases))
+	for i, c := range page.Cases {
+		out[i] = toCaseJSON(c, page.Items[c.ID])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cases": out, "next": page.Next})
+	return nil
+}
+
+func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request) error {
+	advs, err := s.records.AdvisorySummaries(r.Context(), 1000)
+	if err != nil {
+		return err
+	}
+	out := make([]advisoryJSON, len(advs))
+	for i, a := range advs {
+		out[i] = advisoryJSON{ID: a.ID, Revision: a.Revision, Format: a.Format, Title: a.Title, Severity: a.Severity,
+			Withdrawn: a.Withdrawn, ReceivedAt: a.ReceivedAt, UpdatedAt: a.UpdatedAt, Cases: a.Cases}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"advisories": out})
 	return nil
 }
 
 func (s *Server) listRejected(w http.ResponseWriter, r *http.Request) error {
-	var rej []store.Rejected
-	err := s.db.View(r.Context(), func(tx *store.Tx) (err error) { rej, err = tx.RejectedDocs(500); return err })
+	rej, err := s.records.RejectedDocs(r.Context(), 500)
 	if err != nil {
 		return err
 	}
-	if rej == nil {
-		rej = []store.Rejected{}
+	out := make([]rejectedJSON, len(rej))
+	for i, d := range rej {
+		out[i] = rejectedJSON{ID: d.ID, Subject: d.Subject, StreamSeq: d.StreamSeq, ReceivedAt: d.ReceivedAt, Reason: d.Reason}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rejected": rej})
+	writeJSON(w, http.StatusOK, map[string]any{"rejected": out})
 	return nil
 }

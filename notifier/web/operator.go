@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -55,7 +56,7 @@ func (s *Server) validSession(r *http.Request) bool {
 // sessionSig signs a session's expiry together with the admin token's hash,
 // so that changing the token ends every session opened with the old one.
 func (s *Server) sessionSig(exp string) string {
-	return s.engine.Links.Sign("session", exp+"|"+hex.EncodeToString(s.tokenHash[:]))
+	return s.links.Sign("session", exp+"|"+hex.EncodeToString(s.tokenHash[:]))
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -94,45 +95,61 @@ func (s *Server) renderPage(w http.ResponseWriter, status int, render func(io.Wr
 }
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
-	var page templates.BoardPage
-	now := s.engine.Now()
-	err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		cases, err := tx.Cases(store.CaseFilter{State: r.URL.Query().Get("state"), Limit: 1000})
-		if err != nil {
-			return err
-		}
-		orgs, advs := map[string]string{}, map[string]store.Advisory{}
-		for _, c := range cases {
-			if _, ok := orgs[c.OrgID]; !ok {
-				o, err := tx.Org(c.OrgID)
-				if err != nil {
-					return err
-				}
-				orgs[c.OrgID] = o.Name
-			}
-			if _, ok := advs[c.AdvisoryID]; !ok {
-				a, err := tx.Advisory(c.AdvisoryID)
-				if err != nil {
-					return err
-				}
-				advs[c.AdvisoryID] = a
-			}
-			a := advs[c.AdvisoryID]
-			row := templates.CaseRow{ID: c.ID, AdvisoryID: c.AdvisoryID, AdvisoryTitle: a.Title, Severity: a.Severity,
-				OrgName: orgs[c.OrgID], State: c.State, Reminders: c.RemindersSent, NextReminder: c.NextReminderAt,
-				DueAt: c.DueAt, Overdue: c.State == store.CaseOpen && now.After(c.DueAt)}
-			if c.Answer != nil {
-				row.Answer = &templates.AnswerView{Status: c.Answer.Status, At: c.Answer.At, Note: c.Answer.Note, Until: c.Answer.Until}
-			}
-			page.Rows = append(page.Rows, row)
-		}
-		return nil
-	})
+	q := r.URL.Query()
+	f, err := caseFilter(q)
 	if err != nil {
 		return err
 	}
+	limit, cursor, err := pageParams(q)
+	if err != nil {
+		return err
+	}
+	totals, err := s.records.CaseTotals(r.Context(), store.CaseFilter{AdvisoryID: f.AdvisoryID, OrgID: f.OrgID})
+	if err != nil {
+		return err
+	}
+	cp, err := s.records.CasePage(r.Context(), store.CaseQuery{CaseFilter: f, Cursor: cursor, Limit: limit})
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	page := templates.BoardPage{State: f.State}
+	for _, st := range []string{store.CaseOpen, store.CaseScheduled, store.CaseAnswered, store.CaseClosed, store.CaseWatching} {
+		page.Totals = append(page.Totals, templates.StateTotal{State: st, Count: totals[st], Link: boardLink(f, st, "", limit)})
+	}
+	if cp.Next != "" {
+		page.Next = boardLink(f, f.State, cp.Next, limit)
+	}
+	for _, c := range cp.Cases {
+		a := cp.Advisories[c.AdvisoryID]
+		row := templates.CaseRow{ID: c.ID, AdvisoryID: c.AdvisoryID, AdvisoryTitle: a.Title, Severity: a.Severity,
+			OrgName: cp.OrgNames[c.OrgID], State: c.State, Reminders: c.RemindersSent, NextReminder: c.NextReminderAt,
+			DueAt: c.DueAt, Overdue: c.State == store.CaseOpen && now.After(c.DueAt)}
+		if c.Answer != nil {
+			row.Answer = &templates.AnswerView{Status: c.Answer.Status, At: c.Answer.At, Note: c.Answer.Note, Until: c.Answer.Until}
+		}
+		page.Rows = append(page.Rows, row)
+	}
 	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderBoardPage(w, page) })
 	return nil
+}
+
+// boardLink is the board's address for a state (empty: all), a cursor and
+// a page size.
+func boardLink(f store.CaseFilter, state, cursor string, limit int) string {
+	q := url.Values{}
+	if limit != defaultPage {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	for k, v := range map[string]string{"advisory": f.AdvisoryID, "org": f.OrgID, "state": state, "cursor": cursor} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) == 0 {
+		return "/board"
+	}
+	return "/board?" + q.Encode()
 }
 
 func outboxRow(m store.Mail) templates.OutboxRow {
@@ -142,15 +159,12 @@ func outboxRow(m store.Mail) templates.OutboxRow {
 
 func (s *Server) outbox(w http.ResponseWriter, r *http.Request) error {
 	var page templates.OutboxPage
-	err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		mails, err := tx.Mails(store.MailFilter{CaseID: r.URL.Query().Get("case"), State: r.URL.Query().Get("state")})
-		for _, m := range mails {
-			page.Rows = append(page.Rows, outboxRow(m))
-		}
-		return err
-	})
+	mails, err := s.records.Mails(r.Context(), store.MailFilter{CaseID: r.URL.Query().Get("case"), State: r.URL.Query().Get("state")})
 	if err != nil {
 		return err
+	}
+	for _, m := range mails {
+		page.Rows = append(page.Rows, outboxRow(m))
 	}
 	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderOutboxPage(w, page) })
 	return nil
@@ -163,8 +177,7 @@ func (s *Server) loadMail(r *http.Request) (store.Mail, parsedMessage, error) {
 	if err != nil {
 		return store.Mail{}, parsedMessage{}, &httpError{http.StatusNotFound, "no such message"}
 	}
-	var m store.Mail
-	err = s.db.View(r.Context(), func(tx *store.Tx) (err error) { m, err = tx.Mail(id); return err })
+	m, err := s.records.Mail(r.Context(), id)
 	if err != nil {
 		return m, parsedMessage{}, &httpError{http.StatusNotFound, "no such message"}
 	}

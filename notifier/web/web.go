@@ -18,12 +18,49 @@ import (
 
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
 )
+
+// Records is what the HTTP surface reads. Each call is one consistent
+// snapshot; lists come in pages read with a fixed number of statements.
+type Records interface {
+	CasePage(ctx context.Context, q store.CaseQuery) (store.CasePage, error)
+	CaseTotals(ctx context.Context, f store.CaseFilter) (map[string]int, error)
+	OrgPage(ctx context.Context, q store.OrgQuery) (store.OrgPage, error)
+	Org(ctx context.Context, id string) (store.Org, error)
+	Inventory(ctx context.Context, orgID string) ([]store.Item, error)
+	AdvisorySummaries(ctx context.Context, limit int) ([]store.AdvisorySummary, error)
+	RejectedDocs(ctx context.Context, limit int) ([]store.Rejected, error)
+	Mails(ctx context.Context, f store.MailFilter) ([]store.Mail, error)
+	Mail(ctx context.Context, id int64) (store.Mail, error)
+	Ping(ctx context.Context) error
+}
+
+// Orgs makes the operator's changes to organizations and inventories.
+type Orgs interface {
+	CreateOrg(ctx context.Context, spec subscribers.OrgSpec) (store.Org, error)
+	UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpec) (store.Org, error)
+	ReplaceInventory(ctx context.Context, orgID string, items []subscribers.Item) (notifier.InventoryResult, error)
+}
+
+// Answers shows the case behind a link and records what its reader answers.
+type Answers interface {
+	CaseForLink(ctx context.Context, token string) (notifier.CaseView, error)
+	RecordAnswer(ctx context.Context, token string, in notifier.AnswerInput) (notifier.CaseView, error)
+}
+
+// Signer returns a MAC of value for purpose; it signs operator sessions.
+type Signer interface {
+	Sign(purpose, value string) string
+}
 
 // Server serves Heed's HTTP endpoints.
 type Server struct {
-	engine     *notifier.Engine
-	db         *store.DB
+	records    Records
+	orgs       Orgs
+	answers    Answers
+	links      Signer
+	now        func() time.Time
 	tokenHash  [32]byte
 	secure     bool // public URL is https: cookies get the Secure flag
 	log        *slog.Logger
@@ -35,7 +72,11 @@ type Server struct {
 
 // Config wires a Server.
 type Config struct {
-	Engine *notifier.Engine
+	Records Records
+	Orgs    Orgs
+	Answers Answers
+	Links   Signer
+	Now     func() time.Time // the engine's clock
 	// AdminTokenHash is the SHA-256 of the admin token, which opens /api and,
 	// after a login, the board and outbox pages.
 	AdminTokenHash [32]byte
@@ -49,12 +90,15 @@ type Config struct {
 
 // New returns a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Engine == nil || cfg.AdminTokenHash == [32]byte{} {
-		return nil, errors.New("web: an engine and an admin token are required")
+	if cfg.Records == nil || cfg.Orgs == nil || cfg.Answers == nil || cfg.Links == nil || cfg.AdminTokenHash == [32]byte{} {
+		return nil, errors.New("web: records, orgs, answers, links and an admin token are required")
 	}
 	s := &Server{
-		engine:     cfg.Engine,
-		db:         cfg.Engine.DB(),
+		records:    cfg.Records,
+		orgs:       cfg.Orgs,
+		answers:    cfg.Answers,
+		links:      cfg.Links,
+		now:        cfg.Now,
 		tokenHash:  cfg.AdminTokenHash,
 		secure:     cfg.Secure,
 		log:        cfg.Logger,
@@ -65,6 +109,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	s.routes()
 	return s, nil
@@ -127,7 +174,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.db.View(ctx, func(tx *store.Tx) error { _, err := tx.NextReminderAt(); return err }); err != nil {
+	if err := s.records.Ping(ctx); err != nil {
 		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
@@ -176,6 +223,8 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": ie.Msg})
 	case errors.As(err, &mbe):
 		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large"})
+	case errors.Is(err, store.ErrBadCursor):
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
 	case errors.Is(err, store.ErrConflict):

@@ -45,7 +45,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Engine: e, AdminTokenHash: sha256.Sum256([]byte(token))})
+	s, err := New(Config{Records: db, Orgs: e.Orgs, Answers: e.Answers, Links: e.Links, Now: e.Now, AdminTokenHash: sha256.Sum256([]byte(token))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +282,7 @@ func TestUpdateOrgAndListAdvisories(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("update: %d %s", resp.StatusCode, body)
 	}
-	var org store.Org
+	var org orgJSON
 	json.Unmarshal([]byte(body), &org)
 	var emails []string
 	for _, c := range org.Contacts {
@@ -304,7 +304,7 @@ func TestUpdateOrgAndListAdvisories(t *testing.T) {
 		Affected: []subscribers.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: subscribers.StatusAffected}}})
 	v.engine.Cases.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA2", Revision: "1", Format: "heed", Title: "t2", Severity: "low",
 		Affected: []subscribers.Affected{{Vendor: "Nobody", Product: "Nothing", Status: subscribers.StatusAffected}}})
-	var list struct{ Advisories []store.AdvisorySummary }
+	var list struct{ Advisories []advisoryJSON }
 	_, body = v.do("GET", "/api/v1/advisories", token, "", "")
 	json.Unmarshal([]byte(body), &list)
 	got := map[string]map[string]int{}

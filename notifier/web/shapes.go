@@ -1,0 +1,123 @@
+package web
+
+import (
+	"time"
+
+	"github.com/heed-dev/heed/store"
+)
+
+// The API's JSON shapes. They live here, beside the handlers, so that a
+// change to a stored record does not silently change what clients read.
+
+type orgJSON struct {
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	Language  string        `json:"language"`
+	Timezone  string        `json:"timezone"`
+	CreatedAt time.Time     `json:"created_at"`
+	Contacts  []contactJSON `json:"contacts"`
+	Items     int           `json:"items"`
+}
+
+type contactJSON struct {
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	BouncedAt time.Time `json:"bounced_at,omitzero"`
+	Bounce    string    `json:"bounce,omitempty"` // the relay's permanent refusal
+}
+
+func toOrgJSON(o store.Org) orgJSON {
+	j := orgJSON{ID: o.ID, Name: o.Name, Language: o.Language, Timezone: o.Timezone, CreatedAt: o.CreatedAt,
+		Items: o.Items, Contacts: make([]contactJSON, len(o.Contacts))}
+	for i, c := range o.Contacts {
+		j.Contacts[i] = contactJSON{Email: c.Email, Name: c.Name, Role: c.Role, BouncedAt: c.Bounced, Bounce: c.Bounce}
+	}
+	return j
+}
+
+type itemJSON struct {
+	Vendor  string `json:"vendor"`
+	Product string `json:"product"`
+	Version string `json:"version"`
+	CPE     string `json:"cpe"`
+	PURL    string `json:"purl"`
+	Asset   string `json:"asset"`
+}
+
+type inventoryResultJSON struct {
+	Items   int `json:"items"`
+	Opened  int `json:"cases_opened"`
+	Updated int `json:"cases_updated"`
+}
+
+// caseJSON is a case as the API shows it.
+type caseJSON struct {
+	ID             string         `json:"id"`
+	Advisory       string         `json:"advisory"`
+	Org            string         `json:"org"`
+	State          string         `json:"state"`
+	RemindersSent  int            `json:"reminders_sent"`
+	NextReminderAt *time.Time     `json:"next_reminder_at"`
+	DueAt          time.Time      `json:"due_at"`
+	OpenedAt       time.Time      `json:"opened_at"`
+	Escalated      bool           `json:"escalated"`
+	Answer         *answerJSON    `json:"answer"`
+	ClosedReason   string         `json:"closed_reason,omitempty"`
+	Items          []caseItemJSON `json:"items"`
+}
+
+type answerJSON struct {
+	Status string    `json:"status"`
+	At     time.Time `json:"at"`
+	Note   string    `json:"note,omitempty"`
+	Until  time.Time `json:"until,omitzero"`
+}
+
+// caseItemJSON is an inventory item a case is about.
+type caseItemJSON struct {
+	Vendor    string `json:"vendor"`
+	Product   string `json:"product"`
+	Version   string `json:"version"`
+	Asset     string `json:"asset,omitempty"`
+	Certainty string `json:"certainty"`
+	Reason    string `json:"reason"`
+}
+
+func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
+	j := caseJSON{ID: c.ID, Advisory: c.AdvisoryID, Org: c.OrgID, State: c.State, RemindersSent: c.RemindersSent,
+		DueAt: c.DueAt, OpenedAt: c.OpenedAt, Escalated: c.Escalated, ClosedReason: c.ClosedReason,
+		Items: make([]caseItemJSON, len(items))}
+	if !c.NextReminderAt.IsZero() {
+		t := c.NextReminderAt
+		j.NextReminderAt = &t
+	}
+	if a := c.Answer; a != nil {
+		j.Answer = &answerJSON{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until}
+	}
+	for i, it := range items {
+		j.Items[i] = caseItemJSON{Vendor: it.Vendor, Product: it.Product, Version: it.Version,
+			Asset: it.Asset, Certainty: it.Certainty, Reason: it.Reason}
+	}
+	return j
+}
+
+type advisoryJSON struct {
+	ID         string         `json:"id"`
+	Revision   string         `json:"revision"`
+	Format     string         `json:"format"`
+	Title      string         `json:"title"`
+	Severity   string         `json:"severity"`
+	Withdrawn  bool           `json:"withdrawn"`
+	ReceivedAt time.Time      `json:"received_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+	Cases      map[string]int `json:"cases"` // by state; "open" is still silent
+}
+
+type rejectedJSON struct {
+	ID         int64     `json:"id"`
+	Subject    string    `json:"subject"`
+	StreamSeq  uint64    `json:"stream_seq"`
+	ReceivedAt time.Time `json:"received_at"`
+	Reason     string    `json:"reason"`
+}
