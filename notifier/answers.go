@@ -58,7 +58,7 @@ type CaseView struct {
 // CaseForLink verifies a link and loads its case. It changes nothing: mail
 // scanners open links.
 func (an *Answers) CaseForLink(ctx context.Context, token string) (CaseView, error) {
-	l, err := an.links.VerifyLink(token)
+	l, err := an.links.verify(token)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -115,7 +115,7 @@ const resumeHour = 9
 // Reminders stop; for "scheduled" they pause until the date given. Answering
 // again replaces the answer.
 func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInput) (CaseView, error) {
-	l, err := an.links.VerifyLink(token)
+	l, err := an.links.verify(token)
 	if err != nil {
 		return CaseView{}, err
 	}

@@ -54,14 +54,15 @@ type orgWork struct {
 func (cs *Cases) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Outcome, error) {
 	out := Outcome{AdvisoryID: adv.ID, Revision: adv.Revision}
 	var work []orgWork
+	var fresh bool
 	err := cs.db.Update(ctx, func(tx *store.Tx) (err error) {
-		work, err = cs.planApply(tx, adv)
+		work, fresh, err = cs.planApply(tx, adv)
 		return err
 	})
 	if err != nil {
 		return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
 	}
-	if work == nil {
+	if !fresh {
 		out.Unchanged = true
 		return out, nil
 	}
@@ -94,23 +95,23 @@ func (cs *Cases) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 // planApply stores the advisory as not yet applied and works out what it
 // means for each organization: open or update a case where items are hit,
 // close the cases of those no longer hit (or all of them, if withdrawn). It
-// returns nil work when the revision is not new.
-func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, error) {
+// reports fresh = false, and does nothing, when the revision is not new.
+func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) (work []orgWork, fresh bool, err error) {
 	now := cs.now()
 	old, err := tx.Advisory(adv.ID)
 	switch {
 	case err == nil:
 		cmp := advisory.CompareRevision(adv.Revision, old.Revision)
 		if cmp < 0 || cmp == 0 && old.Applied {
-			return nil, nil
+			return nil, false, nil
 		}
 	case errors.Is(err, store.ErrNotFound):
 	default:
-		return nil, err
+		return nil, false, err
 	}
 	doc, err := json.Marshal(adv)
 	if err != nil {
-		return nil, fmt.Errorf("encode advisory: %w", err)
+		return nil, false, fmt.Errorf("encode advisory: %w", err)
 	}
 	keys, scanAll := cs.matcher.AffectedKeys(adv.Affected)
 	rec := &store.Advisory{ID: adv.ID, Revision: adv.Revision, Format: adv.Format, Title: adv.Title,
@@ -120,24 +121,23 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, err
 		rec.ReceivedAt = old.ReceivedAt
 	}
 	if err := tx.PutAdvisory(rec); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	existing, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	work := []orgWork{}
 	if adv.Withdrawn {
 		for _, c := range existing {
 			if c.State != store.CaseClosed {
 				work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindWithdrawn})
 			}
 		}
-		return work, nil
+		return work, true, nil
 	}
 	items, err := tx.ItemsByKeys(keys, scanAll)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	hits := cs.matchByOrg(adv, items)
 	for _, orgID := range sortedKeys(hits) {
@@ -148,7 +148,7 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) ([]orgWork, err
 			work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindClosed})
 		}
 	}
-	return work, nil
+	return work, true, nil
 }
 
 // applyOrg carries out one organization's part of an advisory, reading its
@@ -311,7 +311,7 @@ func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) er
 	if c.DueAt.IsZero() {
 		c.DueAt = now.Add(p.Due)
 	}
-	c.NextReminderAt, _ = p.ReminderAt(now, 0)
+	c.NextReminderAt, _ = p.reminderAt(now, 0)
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func compose(env envelope, m templates.Mail) ([]byte, error) {
 	h := func(k, v string) { writeHeader(&buf, k, v) }
 	h("From", addressText(env.From))
 	h("To", addressText(env.To))
-	h("Subject", headerText(oneLine(m.Subject)))
+	h("Subject", headerText(templates.OneLine(m.Subject)))
 	h("Date", env.Date.Format(time.RFC1123Z))
 	h("Message-ID", env.MessageID)
 	if env.InReplyTo != "" {
@@ -74,16 +74,6 @@ func compose(env envelope, m templates.Mail) ([]byte, error) {
 	}
 	buf.Write(body.Bytes())
 	return buf.Bytes(), nil
-}
-
-// oneLine drops control characters, so a value stays on one header line.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // crlf normalizes line ends to CRLF, as SMTP wants.

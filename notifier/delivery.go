@@ -70,10 +70,10 @@ type delivery struct {
 	deferred bool // not attempted: the relay could not be reached for another mail of the batch
 }
 
-// DeliverDue sends the pending messages that are due, through the relay, and
+// deliverDue sends the pending messages that are due, through the relay, and
 // records each outcome. A message is marked sent only after the relay's 250 to
 // DATA; a crash in between can cause a duplicate, never a loss.
-func (dv *Delivery) DeliverDue(ctx context.Context) (int, error) {
+func (dv *Delivery) deliverDue(ctx context.Context) (int, error) {
 	if dv.relay == nil {
 		return 0, nil
 	}

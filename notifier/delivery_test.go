@@ -43,7 +43,7 @@ func TestRateCap(t *testing.T) {
 	}
 
 	done := make(chan error, 1)
-	go func() { _, err := e.Delivery.DeliverDue(ctx); done <- err }()
+	go func() { _, err := e.Delivery.deliverDue(ctx); done <- err }()
 	for want := int64(1); want <= 3; want++ {
 		// Wait (real time, bounded) until the sender is blocked on the fake
 		// clock or finished, then count what the relay has.
@@ -85,8 +85,8 @@ func TestRelayDownDefersTheBatch(t *testing.T) {
 	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := e.Delivery.DeliverDue(ctx); err != nil || n != 3 {
-		t.Fatalf("DeliverDue = %d, %v", n, err)
+	if n, err := e.Delivery.deliverDue(ctx); err != nil || n != 3 {
+		t.Fatalf("deliverDue = %d, %v", n, err)
 	}
 	var ms []store.Mail
 	e.db.View(ctx, func(tx *store.Tx) (err error) { ms, err = tx.Mails(store.MailFilter{}); return err })

@@ -165,10 +165,10 @@ func newID(prefix string) string {
 func (e *Engine) Run(ctx context.Context) error {
 	errc := make(chan error, 2)
 	go func() {
-		errc <- e.loop(ctx, "reminders", e.wakeReminders, e.Reminders.RemindDue, e.Reminders.next)
+		errc <- e.loop(ctx, "reminders", e.wakeReminders, e.Reminders.remindDue, e.Reminders.next)
 	}()
 	go func() {
-		errc <- e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.DeliverDue, e.Delivery.next)
+		errc <- e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.deliverDue, e.Delivery.next)
 	}()
 	err1, err2 := <-errc, <-errc
 	return errors.Join(err1, err2)

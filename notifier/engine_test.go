@@ -175,8 +175,8 @@ func TestLinksCannotBeForgedMovedOrKeptForever(t *testing.T) {
 	}
 	ca, cb := caseOf(t, e, a), caseOf(t, e, b)
 	good := e.Links.ackToken(ca.ID, 1, t0.Add(day))
-	if l, err := e.Links.VerifyLink(good); err != nil || l.CaseID != ca.ID {
-		t.Fatalf("VerifyLink(good) = %+v, %v", l, err)
+	if l, err := e.Links.verify(good); err != nil || l.CaseID != ca.ID {
+		t.Fatalf("verify(good) = %+v, %v", l, err)
 	}
 	enc, sig, _ := strings.Cut(good, ".")
 	other := e.Links.ackToken(cb.ID, 1, t0.Add(day))
@@ -188,12 +188,12 @@ func TestLinksCannotBeForgedMovedOrKeptForever(t *testing.T) {
 		"garbage":                                    "not-a-token",
 		"empty":                                      "",
 	} {
-		if _, err := e.Links.VerifyLink(tok); !errors.Is(err, ErrBadLink) {
+		if _, err := e.Links.verify(tok); !errors.Is(err, ErrBadLink) {
 			t.Errorf("%s: err = %v, want ErrBadLink", name, err)
 		}
 	}
 	clk.Set(t0.Add(2 * day))
-	if _, err := e.Links.VerifyLink(good); !errors.Is(err, ErrBadLink) {
+	if _, err := e.Links.verify(good); !errors.Is(err, ErrBadLink) {
 		t.Errorf("expired link: err = %v, want ErrBadLink", err)
 	}
 }
@@ -225,18 +225,18 @@ func TestAnswerStopsRemindersAndScheduledPauses(t *testing.T) {
 		t.Fatalf("scheduled case = %+v", v.Case)
 	}
 	clk.Set(t0.Add(5 * day))
-	if n, err := e.Reminders.RemindDue(ctx); err != nil || n != 0 {
+	if n, err := e.Reminders.remindDue(ctx); err != nil || n != 0 {
 		t.Fatalf("reminders while paused: %d, %v", n, err)
 	}
 	clk.Set(t0.Add(10*day + 9*time.Hour))
-	if n, err := e.Reminders.RemindDue(ctx); err != nil || n != 1 {
+	if n, err := e.Reminders.remindDue(ctx); err != nil || n != 1 {
 		t.Fatalf("reminders when the pause ends: %d, %v; want 1", n, err)
 	}
 	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerPatched}); err != nil {
 		t.Fatal(err)
 	}
 	clk.Set(t0.Add(60 * day))
-	if n, err := e.Reminders.RemindDue(ctx); err != nil || n != 0 {
+	if n, err := e.Reminders.remindDue(ctx); err != nil || n != 0 {
 		t.Fatalf("reminders after patched: %d, %v; want none", n, err)
 	}
 }
@@ -273,7 +273,7 @@ func TestApplyResumesAfterAStop(t *testing.T) {
 
 	// The first transaction and one organization's batch commit; then Heed stops.
 	var work []orgWork
-	if err := e.db.Update(ctx, func(tx *store.Tx) (err error) { work, err = e.Cases.planApply(tx, adv); return err }); err != nil {
+	if err := e.db.Update(ctx, func(tx *store.Tx) (err error) { work, _, err = e.Cases.planApply(tx, adv); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Outbox.update(ctx, func(tx *writeTx) error { return e.Cases.applyOrg(tx, adv, work[0], &Outcome{}) }); err != nil {

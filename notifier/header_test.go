@@ -87,7 +87,7 @@ func TestComposeFoldsEveryKindOfSubject(t *testing.T) {
 		"[Heed] " + strings.Repeat("a", 300),
 		"[Heed] =?utf-8?q?planted?= title",
 		"short",
-		"Reminder — 再通知 2: 重大 " + strings.Repeat("mixed 混在 ", 40),
+		strings.TrimSpace("Reminder — 再通知 2: 重大 " + strings.Repeat("mixed 混在 ", 40)),
 	} {
 		msg, err := compose(envelope{From: from, To: to, Date: t0, MessageID: "<a@heed.example>", CaseID: "case_x"},
 			templates.Mail{Subject: subject, Text: "x", HTML: "<p>x</p>"})

@@ -20,16 +20,16 @@ type Intake struct {
 	cases *Cases
 }
 
-// RejectedError is a document intake will never accept; it was recorded with
+// rejectedError is a document intake will never accept; it was recorded with
 // its reason.
-type RejectedError struct{ Reason string }
+type rejectedError struct{ Reason string }
 
-func (e *RejectedError) Error() string { return "rejected: " + e.Reason }
+func (e *rejectedError) Error() string { return "rejected: " + e.Reason }
 
-// Ingest parses one advisory document and applies it. A document that cannot
+// ingest parses one advisory document and applies it. A document that cannot
 // be used is recorded in the rejected list (once per stream sequence) and
-// reported as a *RejectedError.
-func (in *Intake) Ingest(ctx context.Context, subject string, seq uint64, data []byte) (Outcome, error) {
+// reported as a *rejectedError.
+func (in *Intake) ingest(ctx context.Context, subject string, seq uint64, data []byte) (Outcome, error) {
 	adv, err := parse(data)
 	if err != nil {
 		rej := &store.Rejected{Subject: subject, StreamSeq: seq, ReceivedAt: in.now(), Reason: err.Error(), Payload: data}
@@ -38,7 +38,7 @@ func (in *Intake) Ingest(ctx context.Context, subject string, seq uint64, data [
 		}
 		in.metrics.advisories.WithLabelValues("rejected").Inc()
 		in.log.Warn("advisory rejected", "subject", subject, "seq", seq, "reason", rej.Reason)
-		return Outcome{}, &RejectedError{Reason: rej.Reason}
+		return Outcome{}, &rejectedError{Reason: rej.Reason}
 	}
 	out, err := in.cases.ApplyAdvisory(ctx, adv)
 	if err == nil {
@@ -147,31 +147,44 @@ func (in *Intake) handle(ctx context.Context, msg jetstream.Msg, retryDelay time
 	if meta, err := msg.Metadata(); err == nil {
 		seq, delivered = meta.Sequence.Stream, meta.NumDelivered
 	}
-	_, err := in.Ingest(ctx, msg.Subject(), seq, msg.Data())
-	var rej *RejectedError
+	_, err := in.ingest(ctx, msg.Subject(), seq, msg.Data())
+	var rej *rejectedError
 	switch {
 	case errors.As(err, &rej):
-		if err := msg.TermWithReason(rej.Reason); err != nil {
-			in.log.Warn("intake: terminate message", "seq", seq, "err", err)
-		}
+		in.term(msg, seq, rej.Reason)
 	case err != nil && ctx.Err() == nil && delivered >= maxAttempts:
 		reason := fmt.Sprintf("could not be applied after %d attempts (republish it once the cause is fixed): %v", delivered, err)
 		rec := &store.Rejected{Subject: msg.Subject(), StreamSeq: seq, ReceivedAt: in.now(), Reason: reason, Payload: msg.Data()}
 		if err := in.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rec) }); err != nil {
 			in.log.Error("intake: will retry", "seq", seq, "err", err)
-			msg.NakWithDelay(retryDelay)
+			in.nak(msg, seq, retryDelay)
 			return
 		}
 		in.metrics.advisories.WithLabelValues("rejected").Inc()
 		in.log.Error("intake: document set aside", "seq", seq, "reason", reason)
-		msg.TermWithReason("could not be applied")
+		in.term(msg, seq, "could not be applied")
 	case err != nil:
 		in.log.Error("intake: will retry", "seq", seq, "attempt", delivered, "err", err)
-		msg.NakWithDelay(retryDelay)
+		in.nak(msg, seq, retryDelay)
 	default:
 		if err := msg.Ack(); err != nil {
 			in.log.Warn("intake: ack", "seq", seq, "err", err)
 		}
+	}
+}
+
+// term and nak tell JetStream what became of a message. When that fails
+// (the connection dropped), the message comes back after the ack wait,
+// which is harmless since applying is idempotent; the log says why.
+func (in *Intake) term(msg jetstream.Msg, seq uint64, reason string) {
+	if err := msg.TermWithReason(reason); err != nil {
+		in.log.Warn("intake: terminate message", "seq", seq, "err", err)
+	}
+}
+
+func (in *Intake) nak(msg jetstream.Msg, seq uint64, delay time.Duration) {
+	if err := msg.NakWithDelay(delay); err != nil {
+		in.log.Warn("intake: nak message", "seq", seq, "err", err)
 	}
 }
 

@@ -55,8 +55,8 @@ type Link struct {
 	Expires   time.Time
 }
 
-// VerifyLink checks a token's signature and expiry.
-func (lk *Links) VerifyLink(token string) (Link, error) {
+// verify checks a token's signature and expiry.
+func (lk *Links) verify(token string) (Link, error) {
 	enc, sig, ok := strings.Cut(token, ".")
 	if !ok || len(token) > 512 {
 		return Link{}, ErrBadLink

@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -66,7 +67,9 @@ func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c.db.View(ctx, func(tx *store.Tx) error {
+	// A failed read reaches the scraper as an error rather than as gauges
+	// that silently stop moving.
+	err := c.db.View(ctx, func(tx *store.Tx) error {
 		cases, err := tx.CaseCounts()
 		if err != nil {
 			return err
@@ -83,4 +86,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		return nil
 	})
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(casesDesc, fmt.Errorf("read counts: %w", err))
+	}
 }

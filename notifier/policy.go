@@ -54,10 +54,10 @@ func (p Policy) Validate() error {
 	return nil
 }
 
-// ReminderAt returns when reminder step (0 for the first reminder) is due for
+// reminderAt returns when reminder step (0 for the first reminder) is due for
 // a case whose first mail went out at opened, or false if the policy plans no
 // such reminder.
-func (p Policy) ReminderAt(opened time.Time, step int) (time.Time, bool) {
+func (p Policy) reminderAt(opened time.Time, step int) (time.Time, bool) {
 	if step < len(p.Reminders) {
 		return opened.Add(p.Reminders[step]), true
 	}
@@ -72,11 +72,11 @@ func (p Policy) ReminderAt(opened time.Time, step int) (time.Time, bool) {
 	return opened.Add(last + time.Duration(extra)*p.Repeat), true
 }
 
-// NextStep returns the first step after step whose time is after now, so that
+// nextStep returns the first step after step whose time is after now, so that
 // reminders missed while Heed was down collapse into the one being sent.
-func (p Policy) NextStep(opened time.Time, step int, now time.Time) (int, time.Time, bool) {
+func (p Policy) nextStep(opened time.Time, step int, now time.Time) (int, time.Time, bool) {
 	for s := step + 1; ; s++ {
-		at, ok := p.ReminderAt(opened, s)
+		at, ok := p.reminderAt(opened, s)
 		if !ok {
 			return s, time.Time{}, false
 		}

@@ -9,13 +9,13 @@ func TestPolicySchedule(t *testing.T) {
 	p := Policy{Reminders: []time.Duration{day, 3 * day}, Repeat: 3 * day, EscalateAfter: 2, Due: 14 * day}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for step, want := range []time.Duration{day, 3 * day, 6 * day, 9 * day, 12 * day} {
-		got, ok := p.ReminderAt(t0, step)
+		got, ok := p.reminderAt(t0, step)
 		if !ok || !got.Equal(t0.Add(want)) {
 			t.Errorf("ReminderAt(step %d) = %v, %v; want %v", step, got, ok, t0.Add(want))
 		}
 	}
 	once := Policy{Reminders: []time.Duration{day}, Due: day}
-	if _, ok := once.ReminderAt(t0, 1); ok {
+	if _, ok := once.reminderAt(t0, 1); ok {
 		t.Error("a policy without repeat must plan nothing after its last offset")
 	}
 }
@@ -37,7 +37,7 @@ func TestPolicyNextStepCollapsesMissedReminders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			step, at, ok := p.NextStep(t0, tt.step, t0.Add(tt.now))
+			step, at, ok := p.nextStep(t0, tt.step, t0.Add(tt.now))
 			if !ok || step != tt.wantStep || !at.Equal(t0.Add(tt.wantAt)) {
 				t.Errorf("NextStep = %d, %v, %v; want %d, %v", step, at.Sub(t0), ok, tt.wantStep, tt.wantAt)
 			}

@@ -20,10 +20,10 @@ type Reminders struct {
 // reminderBatch bounds one transaction of the scheduler.
 const reminderBatch = 200
 
-// RemindDue sends every reminder due now and plans the next one of each
+// remindDue sends every reminder due now and plans the next one of each
 // case. Reminders that came due more than once while Heed was down are
 // collapsed into one. It returns how many cases were reminded.
-func (rm *Reminders) RemindDue(ctx context.Context) (int, error) {
+func (rm *Reminders) remindDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
 		n, err := rm.remindBatch(ctx)
@@ -88,7 +88,7 @@ func (rm *Reminders) remind(tx *writeTx, adv *advisory.Advisory, c *store.Case, 
 	if err := rm.outbox.queueMail(tx, adv, c, templates.KindReminder, c.RemindersSent, escalate); err != nil {
 		return err
 	}
-	step, next, ok := p.NextStep(c.OpenedAt, c.ReminderStep, now)
+	step, next, ok := p.nextStep(c.OpenedAt, c.ReminderStep, now)
 	if !ok {
 		next = time.Time{}
 	}

@@ -87,6 +87,6 @@ func (ob *Outbox) render(j *mailJob) error {
 			return fmt.Errorf("mail for case %s: %w", j.rec.CaseID, err)
 		}
 	}
-	j.rec.Subject, j.rec.Message = oneLine(rendered.Subject), msg
+	j.rec.Subject, j.rec.Message = templates.OneLine(rendered.Subject), msg
 	return nil
 }

@@ -37,11 +37,11 @@ func cleanText(s string) string {
 	}, s)
 }
 
-// oneLine makes an untrusted string fit on one header line: everything
+// OneLine makes an untrusted string fit on one header line: everything
 // cleanText drops is dropped, and newlines, tabs and runs of spaces become a
-// single space. A subject built only from oneLine strings cannot start a new
+// single space. A subject built only from OneLine strings cannot start a new
 // header, whatever the advisory's title contains.
-func oneLine(s string) string {
+func OneLine(s string) string {
 	s = cleanText(s)
 	return strings.Join(strings.Fields(s), " ")
 }

@@ -110,8 +110,8 @@ func TestOneLine(t *testing.T) {
 		{"日本語の件名", "日本語の件名"},
 	}
 	for _, tt := range tests {
-		if got := oneLine(tt.in); got != tt.want {
-			t.Errorf("oneLine(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := OneLine(tt.in); got != tt.want {
+			t.Errorf("OneLine(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

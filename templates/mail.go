@@ -68,7 +68,7 @@ func subject(v mailView) string {
 		if v.M.Kind == KindReminder {
 			head = v.t("subj.reminder", max(v.M.Reminder, 1))
 		}
-		if sev := oneLine(v.Sev(a.Severity)); sev != "" {
+		if sev := OneLine(v.Sev(a.Severity)); sev != "" {
 			if v.lang == langEN {
 				sev = strings.ToUpper(sev)
 			}
@@ -83,10 +83,10 @@ func subject(v mailView) string {
 		}
 	}
 	head = strings.TrimSpace("[Heed] " + head)
-	middle := oneLine(strings.TrimSpace(a.ID + " " + a.Title))
+	middle := OneLine(strings.TrimSpace(a.ID + " " + a.Title))
 	room := maxSubjectRunes - len([]rune(head)) - len([]rune(tail)) - 2
 	parts := []string{head, truncateRunes(middle, room), tail}
-	return oneLine(strings.Join(parts, " "))
+	return OneLine(strings.Join(parts, " "))
 }
 
 // Greeting is the salutation, one or two lines.
@@ -186,10 +186,10 @@ func (v mailView) Footer() string {
 // cleanMailData returns a copy of d with every string cleaned, so that no
 // template can forget to. Slices are copied, never modified in place.
 func cleanMailData(d MailData) MailData {
-	d.Kind = oneLine(d.Kind)
-	d.Lang = oneLine(d.Lang)
-	d.OrgName = oneLine(d.OrgName)
-	d.RecipientName = oneLine(d.RecipientName)
+	d.Kind = OneLine(d.Kind)
+	d.Lang = OneLine(d.Lang)
+	d.OrgName = OneLine(d.OrgName)
+	d.RecipientName = OneLine(d.RecipientName)
 	d.AckURL = strings.TrimSpace(d.AckURL)
 	d.ClosedReason = cleanText(d.ClosedReason)
 	d.Advisory = cleanAdvisory(d.Advisory)
@@ -198,19 +198,19 @@ func cleanMailData(d MailData) MailData {
 }
 
 func cleanAdvisory(a AdvisoryView) AdvisoryView {
-	a.ID = oneLine(a.ID)
-	a.Revision = oneLine(a.Revision)
-	a.Publisher = oneLine(a.Publisher)
-	a.Title = oneLine(a.Title)
-	a.Severity = oneLine(a.Severity)
+	a.ID = OneLine(a.ID)
+	a.Revision = OneLine(a.Revision)
+	a.Publisher = OneLine(a.Publisher)
+	a.Title = OneLine(a.Title)
+	a.Severity = OneLine(a.Severity)
 	a.Summary = strings.TrimSpace(cleanText(a.Summary))
 	a.URL = linkURL(a.URL)
-	a.CVEs = cleanList(a.CVEs, oneLine)
+	a.CVEs = cleanList(a.CVEs, OneLine)
 	a.Notes = cleanList(a.Notes, cleanText)
 	rs := make([]RemediationView, len(a.Remediations))
 	for i, r := range a.Remediations {
 		rs[i] = RemediationView{
-			Category: oneLine(r.Category),
+			Category: OneLine(r.Category),
 			Details:  strings.TrimSpace(cleanText(r.Details)),
 			URL:      linkURL(r.URL),
 		}
@@ -223,12 +223,12 @@ func cleanItems(items []ItemView) []ItemView {
 	out := make([]ItemView, len(items))
 	for i, it := range items {
 		out[i] = ItemView{
-			Vendor:    oneLine(it.Vendor),
-			Product:   oneLine(it.Product),
-			Version:   oneLine(it.Version),
-			Asset:     oneLine(it.Asset),
-			Certainty: oneLine(it.Certainty),
-			Reason:    oneLine(it.Reason),
+			Vendor:    OneLine(it.Vendor),
+			Product:   OneLine(it.Product),
+			Version:   OneLine(it.Version),
+			Asset:     OneLine(it.Asset),
+			Certainty: OneLine(it.Certainty),
+			Reason:    OneLine(it.Reason),
 		}
 	}
 	return out

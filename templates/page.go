@@ -64,7 +64,7 @@ func (v ackView) Checked(status string) bool {
 func RenderAckPage(w io.Writer, p AckPage) error {
 	p.Advisory = cleanAdvisory(p.Advisory)
 	p.Items = localizeItems(p.Lang, cleanItems(p.Items))
-	p.OrgName = oneLine(p.OrgName)
+	p.OrgName = OneLine(p.OrgName)
 	p.Closed = cleanText(p.Closed)
 	p.Error = cleanText(p.Error)
 	if p.Answer != nil {
@@ -99,7 +99,7 @@ func (v errorView) LinkHint() bool {
 
 // RenderErrorPage writes an error page in the page's language.
 func RenderErrorPage(w io.Writer, p ErrorPage) error {
-	p.Title = oneLine(p.Title)
+	p.Title = OneLine(p.Title)
 	p.Message = cleanText(p.Message)
 	v := errorView{view: newView(p.Lang, nil), E: p}
 	v.Title = p.Title
@@ -194,8 +194,8 @@ func RenderBoardPage(w io.Writer, p BoardPage) error {
 		return 0
 	})
 	for i := range rows {
-		rows[i].AdvisoryTitle = oneLine(rows[i].AdvisoryTitle)
-		rows[i].Severity = oneLine(rows[i].Severity)
+		rows[i].AdvisoryTitle = OneLine(rows[i].AdvisoryTitle)
+		rows[i].Severity = OneLine(rows[i].Severity)
 	}
 	p.Rows = rows
 	v := boardView{view: newView(langEN, time.UTC), B: p}

@@ -47,10 +47,12 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 		db.Close()
 		return nil, err
 	}
-	dkim, err := loadDKIM(cfg.SMTP)
-	if err != nil {
-		db.Close()
-		return nil, err
+	var dkim *notifier.DKIM
+	if cfg.SMTP.DKIMKeyFile != "" {
+		if dkim, err = loadDKIM(cfg.SMTP); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	eng, err := notifier.New(notifier.Config{
 		DB: db, Matcher: matcher, Clock: clk, Policies: cfg.policies(), PublicURL: cfg.HTTP.PublicURL,
@@ -137,9 +139,6 @@ func randomHex(n int) string {
 // loadDKIM reads the DKIM signing key named in the config: PEM, PKCS#8
 // (RSA or Ed25519) or PKCS#1 (RSA).
 func loadDKIM(c SMTPConfig) (*notifier.DKIM, error) {
-	if c.DKIMKeyFile == "" {
-		return nil, nil
-	}
 	data, err := os.ReadFile(c.DKIMKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("smtp.dkim_key_file: %w", err)
