@@ -95,7 +95,8 @@ func loadConfig(path string) (Config, error) {
 		if err != nil {
 			var perr toml.ParseError
 			if errors.As(err, &perr) {
-				return cfg, fmt.Errorf("config %s: %s", path, perr.ErrorWithPosition())
+				// Only the position: the offending line may hold a password.
+				return cfg, fmt.Errorf("config %s: line %d, column %d: %s", path, perr.Position.Line, perr.Position.Col, perr.Message)
 			}
 			return cfg, fmt.Errorf("config %s: %w", path, err)
 		}

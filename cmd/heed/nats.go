@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -70,7 +71,7 @@ func connectNATS(cfg NATSConfig, name string, log *slog.Logger) (*nats.Conn, err
 				log.Warn("NATS disconnected", "err", err)
 			}
 		}),
-		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("NATS reconnected", "url", c.ConnectedUrlRedacted()) }),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("NATS reconnected", "url", redactURL(c.ConnectedUrl())) }),
 	}
 	if cfg.Credentials != "" {
 		opts = append(opts, nats.UserCredentials(cfg.Credentials))
@@ -78,9 +79,28 @@ func connectNATS(cfg NATSConfig, name string, log *slog.Logger) (*nats.Conn, err
 	nc, err := nats.Connect(natsURL(cfg), opts...)
 	if err != nil {
 		if errors.Is(err, nats.ErrNoServers) {
-			return nil, fmt.Errorf("connect to NATS at %s: no server answers (is heed serve running, or nats.url right?)", natsURL(cfg))
+			return nil, fmt.Errorf("connect to NATS at %s: no server answers (is heed serve running, or nats.url right?)", redactURL(natsURL(cfg)))
 		}
-		return nil, fmt.Errorf("connect to NATS at %s: %w", natsURL(cfg), err)
+		return nil, fmt.Errorf("connect to NATS at %s: %w", redactURL(natsURL(cfg)), err)
 	}
 	return nc, nil
+}
+
+// redactURL is a NATS URL, or a comma-separated list of them, fit for a log
+// line or an error: the user info is replaced whole, since it holds a
+// password or, alone, a token (which url.URL.Redacted would keep).
+func redactURL(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, u := range parts {
+		at := strings.LastIndex(u, "@")
+		if at < 0 {
+			continue
+		}
+		start := 0
+		if s := strings.Index(u, "://"); s >= 0 && s < at {
+			start = s + len("://")
+		}
+		parts[i] = u[:start] + "redacted" + u[at:]
+	}
+	return strings.Join(parts, ",")
 }

@@ -135,7 +135,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 		}
 	}()
 	log.Info("heed is running", "http", ln.Addr().String(), "public_url", cfg.HTTP.PublicURL,
-		"nats", natsURL(cfg.NATS), "store", cfg.Store.Path, "relay", relayName(cfg))
+		"nats", redactURL(natsURL(cfg.NATS)), "store", cfg.Store.Path, "relay", relayName(cfg))
 	if opt.Ready != nil {
 		opt.Ready(ln.Addr().String())
 	}
