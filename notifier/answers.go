@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heed-dev/heed/notifier/advisory"
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
 

@@ -8,9 +8,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/heed-dev/heed/notifier/advisory"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
 

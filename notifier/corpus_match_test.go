@@ -8,8 +8,9 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/heed-dev/heed/notifier/advisory"
+	"github.com/heed-dev/heed/notifier/formats"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/version"
 )
 
@@ -34,18 +35,19 @@ func TestCorpusMatchesItsOwnProducts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		adv, err := advisory.Parse(data)
+		adv, err := formats.Parse(data)
 		if err != nil {
 			return nil // refusals are the parser's tests' business
 		}
 		files++
-		keys, scanAll := m.AffectedKeys(adv.Affected)
+		prepared := m.Prepare(adv.Affected)
+		keys, scanAll := prepared.Keys()
 		keySet := map[string]bool{}
 		for _, k := range keys {
 			keySet[k] = true
 		}
 		for _, a := range adv.Affected {
-			if a.Status != subscribers.StatusAffected {
+			if a.Status != advisory.StatusAffected {
 				continue
 			}
 			// Exact versions, and the inclusive ends of the ranges.
@@ -68,7 +70,7 @@ func TestCorpusMatchesItsOwnProducts(t *testing.T) {
 				for _, k := range m.ItemKeys(it) {
 					shares = shares || keySet[k]
 				}
-				h, ok := m.Match(adv.Affected, it)
+				h, ok := prepared.Match(it)
 				if !ok || !shares || h.Certainty != subscribers.CertainAffected {
 					missed++
 					if missed <= 10 {
@@ -81,7 +83,7 @@ func TestCorpusMatchesItsOwnProducts(t *testing.T) {
 		// The fixed version of a range is not affected, unless something else
 		// in the advisory says it is: checked where the product has one entry.
 		for _, a := range adv.Affected {
-			if a.Status != subscribers.StatusAffected || entriesFor(adv.Affected, a) != 1 || a.CPE != "" {
+			if a.Status != advisory.StatusAffected || entriesFor(adv.Affected, a) != 1 || a.CPE != "" {
 				continue
 			}
 			for _, r := range a.Ranges {
@@ -97,7 +99,7 @@ func TestCorpusMatchesItsOwnProducts(t *testing.T) {
 					want = want || other.Contains(a.Scheme, r.Fixed)
 				}
 				fixedChecked++
-				if _, got := m.Match(adv.Affected, it); got != want {
+				if _, got := prepared.Match(it); got != want {
 					falseAlarms++
 					if falseAlarms <= 10 {
 						t.Errorf("%s: %s %s at the fixed version %s: matched=%v, want %v", filepath.Base(path), a.Vendor, a.Product, r.Fixed, got, want)
@@ -116,9 +118,9 @@ func TestCorpusMatchesItsOwnProducts(t *testing.T) {
 
 // listedUnaffected reports whether another entry of the same product lists v
 // as fixed or not affected, which rightly beats the affected listing.
-func listedUnaffected(all []subscribers.Affected, a subscribers.Affected, v string) bool {
+func listedUnaffected(all []advisory.Affected, a advisory.Affected, v string) bool {
 	for _, o := range all {
-		if o.Status != subscribers.StatusFixed && o.Status != subscribers.StatusNotAffected {
+		if o.Status != advisory.StatusFixed && o.Status != advisory.StatusNotAffected {
 			continue
 		}
 		if o.Vendor != a.Vendor || o.Product != a.Product {
@@ -136,7 +138,7 @@ func listedUnaffected(all []subscribers.Affected, a subscribers.Affected, v stri
 // entriesFor counts the entries whose vendor and product fold to a's: names
 // that differ only in case or punctuation ("family V4.x" and "family < V4.x")
 // are one product to the matcher.
-func entriesFor(all []subscribers.Affected, a subscribers.Affected) int {
+func entriesFor(all []advisory.Affected, a advisory.Affected) int {
 	n := 0
 	for _, o := range all {
 		if fold(o.Vendor) == fold(a.Vendor) && fold(o.Product) == fold(a.Product) && o.PURL == a.PURL {

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heed-dev/heed/notifier/advisory"
 	"github.com/heed-dev/heed/notifier/clock"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
 
@@ -46,8 +46,8 @@ func newTestEngineAt(t testing.TB, path string) (*Engine, *clock.Fake) {
 
 func sa44101(revision string, versions ...string) *advisory.Advisory {
 	return &advisory.Advisory{ID: "SA44101", Revision: revision, Format: "heed", Title: "Pulse Connect Secure file read",
-		Severity: "critical", Affected: []subscribers.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure",
-			Scheme: "generic", Versions: versions, Status: subscribers.StatusAffected}}}
+		Severity: "critical", Affected: []advisory.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure",
+			Scheme: "generic", Versions: versions, Status: advisory.StatusAffected}}}
 }
 
 // addOrg registers an organization with one primary contact and an inventory.

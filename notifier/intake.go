@@ -9,8 +9,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/heed-dev/heed/notifier/advisory"
+	"github.com/heed-dev/heed/notifier/formats"
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // Intake takes advisory documents in from JetStream: each is parsed, applied
@@ -196,5 +197,5 @@ func parse(data []byte) (adv *advisory.Advisory, err error) {
 			adv, err = nil, fmt.Errorf("parser failed on this document: %v", r)
 		}
 	}()
-	return advisory.Parse(data)
+	return formats.Parse(data)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // BenchmarkPreview1M matches one advisory against 1,000,000 inventory items
@@ -53,7 +54,7 @@ func BenchmarkPreview1M(b *testing.B) {
 	}
 	adv := sa44101("1")
 	adv.Affected[0].Versions = nil
-	adv.Affected[0].Ranges = []subscribers.Range{{Introduced: "9.0R1", Fixed: "9.0R3.4"}}
+	adv.Affected[0].Ranges = []advisory.Range{{Introduced: "9.0R1", Fixed: "9.0R3.4"}}
 	b.ResetTimer()
 	var hit int
 	for b.Loop() {

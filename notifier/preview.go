@@ -3,8 +3,8 @@ package notifier
 import (
 	"context"
 
-	"github.com/heed-dev/heed/notifier/advisory"
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // OrgHits is what an advisory would hit at one organization.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
 
@@ -13,11 +14,11 @@ import (
 // a Japanese mail, not left in English.
 func TestReasonsReadInJapanese(t *testing.T) {
 	m := subscribers.NewMatcher(subscribers.DefaultAliases())
-	affected := []subscribers.Affected{
+	affected := []advisory.Affected{
 		{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Scheme: "generic", Versions: []string{"9.0R1"},
-			Ranges: []subscribers.Range{{Introduced: "9.0R2", Fixed: "9.0R3.4"}}, Status: subscribers.StatusAffected},
-		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Product: "log4j-core", Scheme: "maven", Status: subscribers.StatusAffected},
-		{CPE: "cpe:2.3:a:fortinet:fortios:6.4.2:*:*:*:*:*:*:*", Status: subscribers.StatusAffected},
+			Ranges: []advisory.Range{{Introduced: "9.0R2", Fixed: "9.0R3.4"}}, Status: advisory.StatusAffected},
+		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Product: "log4j-core", Scheme: "maven", Status: advisory.StatusAffected},
+		{CPE: "cpe:2.3:a:fortinet:fortios:6.4.2:*:*:*:*:*:*:*", Status: advisory.StatusAffected},
 	}
 	items := []subscribers.Item{
 		{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"},
@@ -27,7 +28,7 @@ func TestReasonsReadInJapanese(t *testing.T) {
 		{CPE: "cpe:2.3:a:fortinet:fortios:6.4.2:*:*:*:*:*:*:*", Version: "6.4.2"},
 	}
 	for _, it := range items {
-		h, ok := m.Match(affected, it)
+		h, ok := m.Prepare(affected).Match(it)
 		if !ok {
 			t.Fatalf("%+v not matched", it)
 		}

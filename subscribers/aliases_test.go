@@ -3,6 +3,8 @@ package subscribers
 import (
 	"strings"
 	"testing"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 func TestAliases(t *testing.T) {
@@ -70,34 +72,7 @@ func TestAliasesAdd(t *testing.T) {
 	// NewMatcher copies: later additions do not change a running matcher.
 	m := NewMatcher(a)
 	_ = a.Add(AliasProduct, "A", "Z")
-	if _, ok := m.Match([]Affected{{Product: "A"}}, Item{Product: "Z"}); ok {
+	if _, ok := m.Prepare([]advisory.Affected{{Product: "A"}}).Match(Item{Product: "Z"}); ok {
 		t.Error("the matcher saw an alias added after it was built")
-	}
-}
-
-func TestRange(t *testing.T) {
-	tests := []struct {
-		r    Range
-		v    string
-		in   bool
-		text string
-	}{
-		{Range{Introduced: "9.0R1", Fixed: "9.0R3.4"}, "9.0R3.3", true, "[9.0R1, 9.0R3.4)"},
-		{Range{Introduced: "9.0R1", Fixed: "9.0R3.4"}, "9.0R3.4", false, "[9.0R1, 9.0R3.4)"},
-		{Range{Introduced: "9.0R1", Fixed: "9.0R3.4"}, "9.0R1", true, "[9.0R1, 9.0R3.4)"},
-		{Range{Introduced: "9.0R1", Fixed: "9.0R3.4"}, "9.0", false, "[9.0R1, 9.0R3.4)"},
-		{Range{Introduced: "8.2R1", LastAffected: "8.2R12"}, "8.2R12", true, "[8.2R1, 8.2R12]"},
-		{Range{Introduced: "1.0", IntroducedExclusive: true}, "1.0", false, "(1.0, *)"},
-		{Range{Introduced: "1.0", IntroducedExclusive: true}, "1.0.1", true, "(1.0, *)"},
-		{Range{Fixed: "2.0"}, "0.1", true, "[0, 2.0)"},
-		{Range{Introduced: "0", Limit: "3.0"}, "3.1", false, "[0, *) below 3.0"},
-	}
-	for _, tt := range tests {
-		if got := tt.r.Contains(SchemeGeneric, tt.v); got != tt.in {
-			t.Errorf("%v.Contains(%q) = %v", tt.r, tt.v, got)
-		}
-		if got := tt.r.String(); got != tt.text {
-			t.Errorf("String() = %q, want %q", got, tt.text)
-		}
 	}
 }

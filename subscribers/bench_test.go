@@ -68,7 +68,8 @@ func BenchmarkMatch1M(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		stamp++
 		candidates, hits = 0, 0
-		keys, scanAll := m.AffectedKeys(sa44101)
+		p := m.Prepare(sa44101)
+		keys, scanAll := p.Keys()
 		if scanAll {
 			b.Fatal("SA44101 must be keyed")
 		}
@@ -79,7 +80,7 @@ func BenchmarkMatch1M(b *testing.B) {
 				}
 				seen[id] = stamp
 				candidates++
-				if _, ok := m.Match(sa44101, items[id]); ok {
+				if _, ok := p.Match(items[id]); ok {
 					hits++
 				}
 			}

@@ -3,7 +3,9 @@ package subscribers
 import (
 	"strings"
 
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/cpe"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 // ident is one folded (vendor, product) identity; vendor may be empty.
@@ -50,9 +52,9 @@ func newSide(a *Aliases, vendor, product, cpeStr, purl string) side {
 	return s
 }
 
-// entry is an Affected prepared for matching.
+// entry is an advisory.Affected prepared for matching.
 type entry struct {
-	Affected
+	advisory.Affected
 	index  int
 	scheme string
 	side
@@ -60,10 +62,10 @@ type entry struct {
 	cpeWild    *cpe.Value // CPE version with wildcards, nil if none
 }
 
-func newEntry(a *Aliases, i int, af Affected) *entry {
+func newEntry(a *Aliases, i int, af advisory.Affected) *entry {
 	e := &entry{Affected: af, index: i, scheme: af.Scheme}
 	if e.scheme == "" {
-		e.scheme = SchemeGeneric
+		e.scheme = version.Generic
 	}
 	e.side = newSide(a, af.Vendor, af.Product, af.CPE, af.PURL)
 	if e.cpe != nil {
@@ -79,29 +81,29 @@ func newEntry(a *Aliases, i int, af Affected) *entry {
 // status folds the entry's status: anything not fixed, not affected or
 // under investigation, the empty status included, counts as affected, so
 // that an unknown word never hides an organization.
-func (e *entry) status() Status {
+func (e *entry) status() advisory.Status {
 	switch e.Status {
-	case StatusFixed, StatusNotAffected, StatusUnderInvestigation:
+	case advisory.StatusFixed, advisory.StatusNotAffected, advisory.StatusUnderInvestigation:
 		return e.Status
 	}
-	return StatusAffected
+	return advisory.StatusAffected
 }
 
 // lists reports whether the entry names version v exactly: in Versions,
 // or as its CPE version when it has no Versions and no Ranges.
 func (e *entry) lists(v string) bool {
 	for _, x := range e.Versions {
-		if cmp(e.scheme, v, x) == 0 {
+		if sameVersion(e.scheme, v, x) {
 			return true
 		}
 	}
-	return len(e.Versions) == 0 && len(e.Ranges) == 0 && e.cpeVersion != "" && cmp(e.scheme, v, e.cpeVersion) == 0
+	return len(e.Versions) == 0 && len(e.Ranges) == 0 && e.cpeVersion != "" && sameVersion(e.scheme, v, e.cpeVersion)
 }
 
 // covers reports whether the entry includes version v, and says why.
 func (e *entry) covers(v string) (bool, string) {
 	for _, x := range e.Versions {
-		if cmp(e.scheme, v, x) == 0 {
+		if sameVersion(e.scheme, v, x) {
 			return true, "version " + v + " listed as " + string(e.status())
 		}
 	}
@@ -115,7 +117,7 @@ func (e *entry) covers(v string) (bool, string) {
 	}
 	switch {
 	case e.cpeVersion != "":
-		if cmp(e.scheme, v, e.cpeVersion) == 0 {
+		if sameVersion(e.scheme, v, e.cpeVersion) {
 			return true, "version " + v + " is the CPE's version " + e.cpeVersion
 		}
 		return false, ""
@@ -144,10 +146,18 @@ func newItem(a *Aliases, it Item) *item {
 	p := &item{Item: it, side: newSide(a, it.Vendor, it.Product, it.CPE, it.PURL)}
 	p.version = strings.TrimSpace(it.Version)
 	if p.version == "" && p.purlRaw != "" {
-		p.version = purlVersion(p.purlRaw)
+		p.version = advisory.PurlVersion(p.purlRaw)
 	}
 	if p.version == "" && p.cpe != nil {
 		p.version = p.cpe.VersionString()
 	}
 	return p
+}
+
+// sameVersion reports whether a and b are one version under scheme. An
+// unknown scheme compares as generic (version.Compare's result with its
+// error), which is what matching wants: nothing is dropped.
+func sameVersion(scheme, a, b string) bool {
+	c, _ := version.Compare(scheme, a, b)
+	return c == 0
 }

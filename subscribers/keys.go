@@ -18,7 +18,11 @@ package subscribers
 // vendor on either side still meets, and an entry with a vendor loads only
 // that vendor's items and vendor-less ones.
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
+)
 
 // ItemKeys returns the lookup keys of an inventory item.
 func (m *Matcher) ItemKeys(it Item) []string {
@@ -34,15 +38,15 @@ func (m *Matcher) ItemKeys(it Item) []string {
 			keys = append(keys, "name:/"+n.product)
 		}
 	}
-	return dedupe(keys)
+	return sortedSet(keys)
 }
 
 // AffectedKeys returns the keys under which items concerned by affected
 // can be found. scanAll is true when some entry cannot be keyed (a CPE with
 // ANY or wildcard vendor or product and no names): then every item must be
 // tried.
-func (m *Matcher) AffectedKeys(affected []Affected) (keys []string, scanAll bool) {
-	return m.prepared(affected).Keys()
+func (m *Matcher) AffectedKeys(affected []advisory.Affected) (keys []string, scanAll bool) {
+	return m.Prepare(affected).Keys()
 }
 
 // Keys is AffectedKeys for a prepared advisory.
@@ -62,10 +66,12 @@ func (p *Prepared) Keys() (keys []string, scanAll bool) {
 			}
 		}
 	}
-	return dedupe(keys), scanAll
+	return sortedSet(keys), scanAll
 }
 
-func dedupe(keys []string) []string {
+// sortedSet sorts keys and drops repeats: keys are a set, and sorted ones
+// compare and log the same way every time.
+func sortedSet(keys []string) []string {
 	slices.Sort(keys)
 	return slices.Compact(keys)
 }

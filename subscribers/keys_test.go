@@ -3,6 +3,9 @@ package subscribers
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 var (
@@ -16,17 +19,17 @@ var (
 	poolPURLs = []string{"", "pkg:npm/lodash@4.17.20", "pkg:npm/Lodash", "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
 		"pkg:pypi/Django_x", "pkg:golang/github.com/Gorilla/mux@v1.8.0", "pkg:"}
 	poolVersions = []string{"", "9.0R3.3", "9.0R1", "7.0.1", "2.14.1", "4.17.20", "13.1", "1.0"}
-	poolStatuses = []Status{"", StatusAffected, StatusFixed, StatusNotAffected, StatusUnderInvestigation}
-	poolSchemes  = []string{"", SchemeGeneric, SchemeSemver, SchemeMaven}
+	poolStatuses = []advisory.Status{"", advisory.StatusAffected, advisory.StatusFixed, advisory.StatusNotAffected, advisory.StatusUnderInvestigation}
+	poolSchemes  = []string{"", version.Generic, version.Semver, version.Maven}
 )
 
 func pick[T any](pool []T, n uint8) T { return pool[int(n)%len(pool)] }
 
 // checkKeys fails when Match hits an item that shares no key with the
 // advisory while the advisory does not ask for a full scan.
-func checkKeys(t *testing.T, m *Matcher, affected []Affected, it Item) {
+func checkKeys(t *testing.T, m *Matcher, affected []advisory.Affected, it Item) {
 	t.Helper()
-	h, ok := m.Match(affected, it)
+	h, ok := m.Prepare(affected).Match(it)
 	if !ok {
 		return
 	}
@@ -44,21 +47,21 @@ func TestKeysCoverMatches(t *testing.T) {
 	b := func() uint8 { return uint8(r.IntN(256)) }
 	hits := 0
 	for i := 0; i < 20000; i++ {
-		var affected []Affected
+		var affected []advisory.Affected
 		for n := 1 + r.IntN(3); n > 0; n-- {
-			a := Affected{Vendor: pick(poolVendors, b()), Product: pick(poolProducts, b()), CPE: pick(poolCPEs, b()),
+			a := advisory.Affected{Vendor: pick(poolVendors, b()), Product: pick(poolProducts, b()), CPE: pick(poolCPEs, b()),
 				PURL: pick(poolPURLs, b()), Scheme: pick(poolSchemes, b()), Status: pick(poolStatuses, b())}
 			switch r.IntN(3) {
 			case 0:
 				a.Versions = []string{pick(poolVersions, b())}
 			case 1:
-				a.Ranges = []Range{{Introduced: pick(poolVersions, b()), Fixed: pick(poolVersions, b())}}
+				a.Ranges = []advisory.Range{{Introduced: pick(poolVersions, b()), Fixed: pick(poolVersions, b())}}
 			}
 			affected = append(affected, a)
 		}
 		it := Item{Vendor: pick(poolVendors, b()), Product: pick(poolProducts, b()), CPE: pick(poolCPEs, b()),
 			PURL: pick(poolPURLs, b()), Version: pick(poolVersions, b())}
-		if _, ok := m.Match(affected, it); ok {
+		if _, ok := m.Prepare(affected).Match(it); ok {
 			hits++
 		}
 		checkKeys(t, m, affected, it)
@@ -75,8 +78,8 @@ func FuzzMatchKeys(f *testing.F) {
 	f.Add("Ivanti", "", uint8(4), uint8(0), "", "", "", uint8(1), uint8(0), uint8(4))
 	f.Fuzz(func(t *testing.T, ev, ep string, ec, eu uint8, iv, ip, ver string, ic, iu, st uint8) {
 		m := NewMatcher(DefaultAliases())
-		affected := []Affected{{Vendor: ev, Product: ep, CPE: pick(poolCPEs, ec), PURL: pick(poolPURLs, eu), Status: pick(poolStatuses, st),
-			Ranges: []Range{{Introduced: ver, Fixed: ep}}}}
+		affected := []advisory.Affected{{Vendor: ev, Product: ep, CPE: pick(poolCPEs, ec), PURL: pick(poolPURLs, eu), Status: pick(poolStatuses, st),
+			Ranges: []advisory.Range{{Introduced: ver, Fixed: ep}}}}
 		it := Item{Vendor: iv, Product: ip, Version: ver, CPE: pick(poolCPEs, ic), PURL: pick(poolPURLs, iu)}
 		checkKeys(t, m, affected, it)
 		affected[0].Ranges = nil

@@ -2,8 +2,8 @@ package subscribers
 
 import (
 	"slices"
-	"sync/atomic"
 
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/cpe"
 )
 
@@ -19,7 +19,6 @@ type Hit struct {
 // affected entries. It is safe for concurrent use.
 type Matcher struct {
 	aliases *Aliases
-	last    atomic.Pointer[Prepared] // the last advisory Match prepared
 }
 
 // NewMatcher returns a Matcher using a copy of a (nil means no aliases).
@@ -34,42 +33,18 @@ func NewMatcher(a *Aliases) *Matcher {
 // items.
 type Prepared struct {
 	m       *Matcher
-	src     []Affected
 	entries []*entry
 }
 
 // Prepare parses affected once; matching 10,000 candidates of one advisory
 // should not parse its CPEs and purls 10,000 times. affected must not be
 // modified while the result is in use.
-func (m *Matcher) Prepare(affected []Affected) *Prepared {
-	p := &Prepared{m: m, src: affected}
+func (m *Matcher) Prepare(affected []advisory.Affected) *Prepared {
+	p := &Prepared{m: m}
 	for i, a := range affected {
 		p.entries = append(p.entries, newEntry(m.aliases, i, a))
 	}
 	return p
-}
-
-// prepared returns the cached preparation of affected if it is the same
-// advisory, else prepares and caches it. The cache compares contents, so a
-// caller that reuses a slice for another advisory still gets correct
-// results.
-func (m *Matcher) prepared(affected []Affected) *Prepared {
-	if p := m.last.Load(); p != nil && equalAffected(p.src, affected) {
-		return p
-	}
-	p := m.Prepare(slices.Clone(affected))
-	for i := range p.src {
-		p.src[i].Versions = slices.Clone(p.src[i].Versions)
-		p.src[i].Ranges = slices.Clone(p.src[i].Ranges)
-	}
-	m.last.Store(p)
-	return p
-}
-
-// Match reports whether item it is concerned by the affected entries of one
-// advisory. See Prepared.Match for the rules.
-func (m *Matcher) Match(affected []Affected, it Item) (Hit, bool) {
-	return m.prepared(affected).Match(it)
 }
 
 // Match applies the rules, in order:
@@ -101,25 +76,25 @@ func (p *Prepared) Match(it Item) (Hit, bool) {
 		st := e.status()
 		if x.version == "" {
 			switch {
-			case st == StatusAffected && certain == nil && e.allVersions():
+			case st == advisory.StatusAffected && certain == nil && e.allVersions():
 				certain = &Hit{CertainAffected, "all versions of " + e.display + " are affected" + how, e.index}
-			case st == StatusAffected && possible == nil:
+			case st == advisory.StatusAffected && possible == nil:
 				possible = &Hit{PossiblyAffected, "no version given; product " + e.display + " is affected" + how, e.index}
-			case st == StatusUnderInvestigation && investigating == nil:
+			case st == advisory.StatusUnderInvestigation && investigating == nil:
 				investigating = &Hit{UnderInvestigation, "no version given; product " + e.display + " is under investigation" + how, e.index}
 			}
 			continue
 		}
-		if st == StatusFixed || st == StatusNotAffected {
+		if st == advisory.StatusFixed || st == advisory.StatusNotAffected {
 			if e.lists(x.version) {
 				return Hit{}, false
 			}
 			continue
 		}
-		if (st == StatusAffected && certain == nil) || (st == StatusUnderInvestigation && investigating == nil) {
+		if (st == advisory.StatusAffected && certain == nil) || (st == advisory.StatusUnderInvestigation && investigating == nil) {
 			if in, why := e.covers(x.version); in {
 				h := &Hit{CertainAffected, why + how, e.index}
-				if st == StatusAffected {
+				if st == advisory.StatusAffected {
 					certain = h
 				} else {
 					h.Certainty = UnderInvestigation
@@ -184,21 +159,6 @@ func cpeIdentity(e *entry, x *item) bool {
 	}
 	for _, r := range []cpe.Relation{cpe.Compare(e.cpe.Vendor, x.cpe.Vendor), cpe.Compare(e.cpe.Product, x.cpe.Product)} {
 		if r != cpe.Equal && r != cpe.Superset {
-			return false
-		}
-	}
-	return true
-}
-
-// equalAffected reports whether two advisories' entries are the same.
-func equalAffected(a, b []Affected) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		x, y := &a[i], &b[i]
-		if x.Vendor != y.Vendor || x.Product != y.Product || x.CPE != y.CPE || x.PURL != y.PURL ||
-			x.Scheme != y.Scheme || x.Status != y.Status || !slices.Equal(x.Versions, y.Versions) || !slices.Equal(x.Ranges, y.Ranges) {
 			return false
 		}
 	}

@@ -3,20 +3,23 @@ package subscribers
 import (
 	"strings"
 	"testing"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 // sa44101 is Pulse Secure's advisory for CVE-2019-11510.
-var sa44101 = []Affected{{
+var sa44101 = []advisory.Affected{{
 	Vendor:   "Pulse Secure",
 	Product:  "Pulse Connect Secure",
-	Scheme:   SchemeGeneric,
+	Scheme:   version.Generic,
 	Versions: []string{"9.0R1"},
-	Ranges: []Range{
+	Ranges: []advisory.Range{
 		{Introduced: "9.0R1", Fixed: "9.0R3.4"},
 		{Introduced: "8.3R1", Fixed: "8.3R7.1"},
 		{Introduced: "8.2R1", LastAffected: "8.2R12"},
 	},
-	Status: StatusAffected,
+	Status: advisory.StatusAffected,
 }}
 
 type matchCase struct {
@@ -27,13 +30,13 @@ type matchCase struct {
 	reason    string // a substring of Hit.Reason
 }
 
-func runMatch(t *testing.T, affected []Affected, tests []matchCase) {
+func runMatch(t *testing.T, affected []advisory.Affected, tests []matchCase) {
 	t.Helper()
 	m := NewMatcher(DefaultAliases())
 	adv, scanAll := m.AffectedKeys(affected)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, ok := m.Match(affected, tt.item)
+			h, ok := m.Prepare(affected).Match(tt.item)
 			if ok != tt.hit {
 				t.Fatalf("Match = %+v, %v; want hit %v", h, ok, tt.hit)
 			}
@@ -82,11 +85,11 @@ func TestMatchSA44101(t *testing.T) {
 }
 
 func TestMatchStatusAndSchemes(t *testing.T) {
-	log4j := []Affected{
-		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Scheme: SchemeMaven,
-			Ranges: []Range{{Introduced: "2.0-beta9", Fixed: "2.15.0"}}, Status: StatusAffected},
-		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Scheme: SchemeMaven,
-			Versions: []string{"2.12.2"}, Status: StatusNotAffected},
+	log4j := []advisory.Affected{
+		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Scheme: version.Maven,
+			Ranges: []advisory.Range{{Introduced: "2.0-beta9", Fixed: "2.15.0"}}, Status: advisory.StatusAffected},
+		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Scheme: version.Maven,
+			Versions: []string{"2.12.2"}, Status: advisory.StatusNotAffected},
 	}
 	runMatch(t, log4j, []matchCase{
 		{"in range", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}, true, CertainAffected, "purl pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1 matches"},
@@ -97,16 +100,16 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{"purl without version", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core"}, true, PossiblyAffected, "no version given"},
 	})
 
-	lodash := []Affected{{PURL: "pkg:npm/lodash", Scheme: SchemeNPM, Ranges: []Range{{Introduced: "0", Fixed: "4.17.21"}}}}
+	lodash := []advisory.Affected{{PURL: "pkg:npm/lodash", Scheme: version.NPM, Ranges: []advisory.Range{{Introduced: "0", Fixed: "4.17.21"}}}}
 	runMatch(t, lodash, []matchCase{
 		{"npm purl", Item{PURL: "pkg:npm/lodash@4.17.20"}, true, CertainAffected, "version 4.17.20 is in range [0, 4.17.21); purl pkg:npm/lodash@4.17.20 matches"},
 		{"npm purl v prefix", Item{PURL: "pkg:npm/Lodash", Version: "v4.17.21"}, false, "", ""},
 	})
 
-	investigating := []Affected{
-		{Vendor: "Fortinet", Product: "FortiOS", Status: StatusUnderInvestigation},
-		{Vendor: "Fortinet", Product: "FortiOS", Scheme: SchemeSemver, Ranges: []Range{{Introduced: "7.0.0", Fixed: "7.0.14"}}, Status: StatusAffected},
-		{Vendor: "Fortinet", Product: "FortiProxy", Status: StatusUnderInvestigation},
+	investigating := []advisory.Affected{
+		{Vendor: "Fortinet", Product: "FortiOS", Status: advisory.StatusUnderInvestigation},
+		{Vendor: "Fortinet", Product: "FortiOS", Scheme: version.Semver, Ranges: []advisory.Range{{Introduced: "7.0.0", Fixed: "7.0.14"}}, Status: advisory.StatusAffected},
+		{Vendor: "Fortinet", Product: "FortiProxy", Status: advisory.StatusUnderInvestigation},
 	}
 	runMatch(t, investigating, []matchCase{
 		{"affected beats investigation", Item{Vendor: "Fortinet, Inc.", Product: "FortiOS", Version: "7.0.13"}, true, CertainAffected, "in range [7.0.0, 7.0.14)"},
@@ -115,10 +118,10 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{"vendor prefix in product", Item{Vendor: "Fortinet", Product: "Fortinet FortiOS", Version: "7.0.1"}, true, CertainAffected, "in range"},
 	})
 
-	cpeOnly := []Affected{
+	cpeOnly := []advisory.Affected{
 		{CPE: "cpe:2.3:a:citrix:netscaler_adc:13.1:*:*:*:*:*:*:*"},
-		{CPE: "cpe:2.3:a:citrix:netscaler_gateway:*:*:*:*:*:*:*:*", Scheme: SchemeGeneric, Ranges: []Range{{Introduced: "13.1", Fixed: "13.1-49.15"}}},
-		{CPE: "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*", Status: StatusFixed},
+		{CPE: "cpe:2.3:a:citrix:netscaler_gateway:*:*:*:*:*:*:*:*", Scheme: version.Generic, Ranges: []advisory.Range{{Introduced: "13.1", Fixed: "13.1-49.15"}}},
+		{CPE: "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*", Status: advisory.StatusFixed},
 	}
 	runMatch(t, cpeOnly, []matchCase{
 		{"concrete CPE version means that version", Item{Vendor: "Citrix", Product: "Citrix ADC", Version: "13.1"}, true, CertainAffected, "is the CPE's version 13.1"},
@@ -128,7 +131,7 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{"fixed entry is not a hit", Item{Vendor: "Fortinet", Product: "FortiOS", Version: "6.0.4"}, false, "", ""},
 	})
 
-	wild := []Affected{{CPE: "cpe:2.3:a:ivanti:*:*:*:*:*:*:*:*:*"}}
+	wild := []advisory.Affected{{CPE: "cpe:2.3:a:ivanti:*:*:*:*:*:*:*:*:*"}}
 	m := NewMatcher(DefaultAliases())
 	if _, scanAll := m.AffectedKeys(wild); !scanAll {
 		t.Error("a CPE with ANY product must ask for a scan of all items")
@@ -137,16 +140,4 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{"ANY product", Item{CPE: "cpe:2.3:a:ivanti:endpoint_manager:2022:*:*:*:*:*:*:*"}, true, CertainAffected, "all versions"},
 		{"other vendor", Item{CPE: "cpe:2.3:a:fortinet:fortios:7.0:*:*:*:*:*:*:*"}, false, "", ""},
 	})
-}
-
-func TestMatchReusedSlice(t *testing.T) {
-	m := NewMatcher(DefaultAliases())
-	aff := []Affected{{Vendor: "A", Product: "B"}}
-	if _, ok := m.Match(aff, Item{Vendor: "A", Product: "B"}); !ok {
-		t.Fatal("no hit")
-	}
-	aff[0].Product = "C" // same backing array, other advisory
-	if _, ok := m.Match(aff, Item{Vendor: "A", Product: "B"}); ok {
-		t.Fatal("stale preparation used")
-	}
 }

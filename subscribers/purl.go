@@ -29,23 +29,3 @@ func PackageIdentity(purl string) (string, error) {
 	}
 	return p.Type + "/" + ns + "/" + name, nil
 }
-
-// purlVersion returns the version of a package URL, or "".
-func purlVersion(purl string) string {
-	p, err := packageurl.FromString(strings.TrimSpace(purl))
-	if err != nil {
-		return ""
-	}
-	return p.Version
-}
-
-// SamePackage reports whether two package URLs name the same package,
-// whatever their versions. An invalid purl names nothing.
-func SamePackage(a, b string) bool {
-	ia, err := PackageIdentity(a)
-	if err != nil {
-		return false
-	}
-	ib, err := PackageIdentity(b)
-	return err == nil && ia == ib
-}

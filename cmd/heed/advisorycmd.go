@@ -8,7 +8,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/heed-dev/heed/notifier/advisory"
+	"github.com/heed-dev/heed/notifier/formats"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,7 +46,7 @@ func parseFile(path string) (*advisory.Advisory, error) {
 	if err != nil {
 		return nil, err
 	}
-	adv, err := advisory.Parse(data)
+	adv, err := formats.Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -11,7 +11,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/heed-dev/heed/notifier"
-	"github.com/heed-dev/heed/notifier/advisory"
+	"github.com/heed-dev/heed/notifier/formats"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 func cmdPublish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -42,7 +43,7 @@ func cmdPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		adv, err := advisory.Parse(data)
+		adv, err := formats.Parse(data)
 		if err != nil {
 			return fmt.Errorf("%s: not published: %w", path, err)
 		}

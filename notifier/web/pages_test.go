@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/heed-dev/heed/notifier/advisory"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // withCases creates n organizations running the same affected product and
@@ -29,7 +29,7 @@ func (v *env) withCases(n int) {
 		}
 	}
 	adv := &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: "VPN flaw", Severity: "critical",
-		Affected: []subscribers.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: subscribers.StatusAffected}}}
+		Affected: []advisory.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: advisory.StatusAffected}}}
 	if _, err := v.engine.Cases.ApplyAdvisory(ctx, adv); err != nil {
 		v.t.Fatal(err)
 	}

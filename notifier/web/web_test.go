@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/heed-dev/heed/notifier"
-	"github.com/heed-dev/heed/notifier/advisory"
 	"github.com/heed-dev/heed/notifier/clock"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 const token = "web-test-admin-token-0123"
@@ -153,7 +153,7 @@ func TestAckPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	adv := &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: `<script>alert("x")</script> flaw`, Severity: "high",
-		Affected: []subscribers.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: subscribers.StatusAffected}}}
+		Affected: []advisory.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: advisory.StatusAffected}}}
 	if _, err := v.engine.Cases.ApplyAdvisory(ctx, adv); err != nil {
 		t.Fatal(err)
 	}
@@ -301,9 +301,9 @@ func TestUpdateOrgAndListAdvisories(t *testing.T) {
 	ctx := context.Background()
 	v.engine.Orgs.ReplaceInventory(ctx, created.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}})
 	v.engine.Cases.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: "t", Severity: "high",
-		Affected: []subscribers.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: subscribers.StatusAffected}}})
+		Affected: []advisory.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: advisory.StatusAffected}}})
 	v.engine.Cases.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA2", Revision: "1", Format: "heed", Title: "t2", Severity: "low",
-		Affected: []subscribers.Affected{{Vendor: "Nobody", Product: "Nothing", Status: subscribers.StatusAffected}}})
+		Affected: []advisory.Affected{{Vendor: "Nobody", Product: "Nothing", Status: advisory.StatusAffected}}})
 	var list struct{ Advisories []advisoryJSON }
 	_, body = v.do("GET", "/api/v1/advisories", token, "", "")
 	json.Unmarshal([]byte(body), &list)

@@ -60,27 +60,6 @@ func matchWildcards(source Value, text string) bool {
 	return false
 }
 
-// CompareNames relates every attribute of source to target's.
-func CompareNames(source, target Name) [11]Relation {
-	var out [11]Relation
-	s, t := source.attrs(), target.attrs()
-	for i := range out {
-		out[i] = Compare(*s[i], *t[i])
-	}
-	return out
-}
-
-// IsSuperset reports whether source names at least every product target
-// names: every attribute EQUAL or SUPERSET (NISTIR 7696 CPE_Superset).
-func IsSuperset(source, target Name) bool {
-	for _, r := range CompareNames(source, target) {
-		if r != Equal && r != Superset {
-			return false
-		}
-	}
-	return true
-}
-
 // VersionString joins version and update the way vendors write them, so
 // that version "9.0" with update "r3.3" gives "9.0r3.3" (which the generic
 // ordering equals to "9.0R3.3"); an update starting with a digit is joined

@@ -14,8 +14,8 @@ import (
 	"strings"
 )
 
-// Scheme names. They mirror the Scheme* constants of package subscribers,
-// which cannot be imported here without a cycle.
+// Scheme names: the one list. An advisory's Affected.Scheme holds one of
+// them (package advisory maps vers schemes and purl types onto them).
 const (
 	Generic = "generic"
 	Semver  = "semver"

@@ -1,14 +1,16 @@
-package advisory
+package formats
 
 import (
 	"slices"
 	"testing"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 func TestOSV(t *testing.T) {
 	tests := []struct {
 		file     string
-		check    func(t *testing.T, a *Advisory)
+		check    func(t *testing.T, a *advisory.Advisory)
 		affected []af
 	}{
 		{
@@ -16,8 +18,8 @@ func TestOSV(t *testing.T) {
 			// an open-ended introduced, limit, SEMVER vs ECOSYSTEM schemes,
 			// purls built from ecosystem and name, and a GIT range left out.
 			file: "osv_ranges.json",
-			check: func(t *testing.T, a *Advisory) {
-				if a.Revision != "2023-09-20T19:19:30Z" || a.Severity != Medium || a.Publisher != "GitHub Advisory Database" {
+			check: func(t *testing.T, a *advisory.Advisory) {
+				if a.Revision != "2023-09-20T19:19:30Z" || a.Severity != advisory.Medium || a.Publisher != "GitHub Advisory Database" {
 					t.Errorf("header: %+v", a)
 				}
 				if !slices.Equal(a.CVEs, []string{"CVE-2023-0002"}) || !slices.Equal(a.Aliases, []string{"CVE-2023-0002", "PYSEC-2023-74"}) {
@@ -40,8 +42,8 @@ func TestOSV(t *testing.T) {
 		},
 		{
 			file: "osv_withdrawn.json",
-			check: func(t *testing.T, a *Advisory) {
-				if !a.Withdrawn || a.Severity != Medium || len(a.CVEs) != 0 {
+			check: func(t *testing.T, a *advisory.Advisory) {
+				if !a.Withdrawn || a.Severity != advisory.Medium || len(a.CVEs) != 0 {
 					t.Errorf("withdrawn %v severity %q cves %q", a.Withdrawn, a.Severity, a.CVEs)
 				}
 			},
@@ -90,7 +92,7 @@ func TestOSVRanges(t *testing.T) {
 func TestOSVSeverityFromVector(t *testing.T) {
 	a, err := Parse([]byte(`{"id": "OSV-2", "modified": "2024-01-01T00:00:00Z", "aliases": [],
 		"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}`))
-	if err != nil || a.Severity != Critical {
+	if err != nil || a.Severity != advisory.Critical {
 		t.Errorf("severity %v %v", a, err)
 	}
 }
@@ -121,11 +123,5 @@ func TestPurlFor(t *testing.T) {
 	}
 	if got := purlForCollection("https://example.com/repo", "left-pad"); got != "" {
 		t.Errorf("unknown registry gave %q", got)
-	}
-	if v := purlVersion("pkg:npm/@babel/core@7.1.0?x=y"); v != "7.1.0" {
-		t.Errorf("purlVersion = %q", v)
-	}
-	if v := purlVersion("pkg:npm/@babel/core"); v != "" {
-		t.Errorf("purlVersion without version = %q", v)
 	}
 }

@@ -1,8 +1,10 @@
-package advisory
+package formats
 
 import (
 	"math"
 	"strings"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // severityFromText maps the words publishers use (Red Hat's "Important",
@@ -11,13 +13,13 @@ import (
 func severityFromText(s string) string {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "critical":
-		return Critical
+		return advisory.Critical
 	case "high", "important", "severe":
-		return High
+		return advisory.High
 	case "medium", "moderate":
-		return Medium
+		return advisory.Medium
 	case "low", "none", "informational", "info", "minor":
-		return Low
+		return advisory.Low
 	}
 	return ""
 }
@@ -27,25 +29,25 @@ func severityFromText(s string) string {
 func severityFromScore(score float64) string {
 	switch {
 	case score >= 9:
-		return Critical
+		return advisory.Critical
 	case score >= 7:
-		return High
+		return advisory.High
 	case score >= 4:
-		return Medium
+		return advisory.Medium
 	}
-	return Low
+	return advisory.Low
 }
 
 // severityRank orders severities so the highest of several can be kept.
 func severityRank(s string) int {
 	switch s {
-	case Critical:
+	case advisory.Critical:
 		return 4
-	case High:
+	case advisory.High:
 		return 3
-	case Medium:
+	case advisory.Medium:
 		return 2
-	case Low:
+	case advisory.Low:
 		return 1
 	}
 	return 0

@@ -1,8 +1,10 @@
-package advisory
+package formats
 
 import (
 	"regexp"
 	"strings"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // csafProductTree is the part of CSAF 2.0's product_tree Heed reads.
@@ -154,8 +156,8 @@ func (p *csafProduct) setHelper(f *csafFullProductName) {
 	}
 	if u := strings.TrimSpace(f.Helper.PURL); u != "" {
 		p.purl = u
-		p.scheme = purlScheme(u)
-		if v := purlVersion(u); v != "" {
+		p.scheme = advisory.PurlScheme(u)
+		if v := advisory.PurlVersion(u); v != "" {
 			p.version = v
 			p.rangeText = ""
 		}

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"encoding/json"
@@ -41,24 +41,5 @@ func FuzzParse(f *testing.F) {
 		if _, err := json.Marshal(a); err != nil {
 			t.Fatalf("marshal: %v", err)
 		}
-	})
-}
-
-// FuzzReadVersionText checks the phrase reader on arbitrary text: no panic,
-// and an understood text always says something.
-func FuzzReadVersionText(f *testing.F) {
-	for _, s := range []string{
-		"<= 2.24", "All versions < V8.2 SP1", ">= 2.0 | <= 3.0", "v2.1 and prior",
-		"Versions 3.0 through 3.5", "All versions between V2.5 (including) and V2.7 (excluding)",
-		"vers:all/<V2.8", "vers:generic/>=2.9|<=4.1", "1.0 | 1.1, and 1.2", "*",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		spec, ok := readVersionText(s)
-		if ok && !spec.every && len(spec.versions)+len(spec.ranges) == 0 {
-			t.Fatalf("readVersionText(%q) understood nothing", s)
-		}
-		readVers(s)
 	})
 }

@@ -1,10 +1,12 @@
-package advisory
+package formats
 
 import (
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // cveRecord is the part of a CVE JSON 5.x record Heed reads.
@@ -68,7 +70,7 @@ const noProductData = "no structured product data"
 
 // parseCVE5 reads a CVE JSON 5.x record: the CNA container and every ADP
 // container (CISA's Vulnrichment adds CPEs, CVSS and KEV data there).
-func parseCVE5(data []byte) (*Advisory, error) {
+func parseCVE5(data []byte) (*advisory.Advisory, error) {
 	var r cveRecord
 	if err := decodeLenient(FormatCVE5, data, &r); err != nil {
 		return nil, err
@@ -77,7 +79,7 @@ func parseCVE5(data []byte) (*Advisory, error) {
 		return nil, refuse(FormatCVE5, "dataVersion %q is not supported; only 5.x", r.DataVersion)
 	}
 	m := r.Metadata
-	a := &Advisory{
+	a := &advisory.Advisory{
 		ID:        m.CVEID,
 		Revision:  firstNonEmpty(m.DateUpdated, m.DatePublished),
 		Format:    FormatCVE5,
@@ -117,10 +119,10 @@ func parseCVE5(data []byte) (*Advisory, error) {
 			}
 		}
 		for _, s := range c.Solutions {
-			a.Remediations = append(a.Remediations, Remediation{Category: "vendor_fix", Details: s.Value})
+			a.Remediations = append(a.Remediations, advisory.Remediation{Category: "vendor_fix", Details: s.Value})
 		}
 		for _, w := range c.Workarounds {
-			a.Remediations = append(a.Remediations, Remediation{Category: "workaround", Details: w.Value})
+			a.Remediations = append(a.Remediations, advisory.Remediation{Category: "workaround", Details: w.Value})
 		}
 		if a.Severity == "" {
 			a.Severity = cveSeverity(c.Metrics)

@@ -1,15 +1,17 @@
-package advisory
+package formats
 
 import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 func TestCVE5(t *testing.T) {
 	tests := []struct {
 		file     string
-		check    func(t *testing.T, a *Advisory)
+		check    func(t *testing.T, a *advisory.Advisory)
 		affected []af
 	}{
 		{
@@ -19,12 +21,12 @@ func TestCVE5(t *testing.T) {
 			// entry per CPE; a "patch" bound is a build of the release; git
 			// ranges and unknown statuses are left out.
 			file: "cve5_changes.json",
-			check: func(t *testing.T, a *Advisory) {
+			check: func(t *testing.T, a *advisory.Advisory) {
 				if a.Revision != "2024-02-01T08:30:00.000Z" || !a.Published.Equal(time.Date(2024, 1, 10, 10, 0, 0, 0, time.UTC)) {
 					t.Errorf("revision %q published %v", a.Revision, a.Published)
 				}
 				// The CNA's score decides; the ADP's higher one is not used.
-				if a.Severity != High || !a.KnownExploited {
+				if a.Severity != advisory.High || !a.KnownExploited {
 					t.Errorf("severity %q exploited %v", a.Severity, a.KnownExploited)
 				}
 				if a.Title != "Example library: deserialization of untrusted data" || a.Summary != "The example library deserializes untrusted data." {
@@ -58,8 +60,8 @@ func TestCVE5(t *testing.T) {
 		{
 			// Vendor, product and version all "n/a": accepted, no products.
 			file: "cve5_na.json",
-			check: func(t *testing.T, a *Advisory) {
-				if !slices.Equal(a.Notes, []string{noProductData}) || a.Severity != High {
+			check: func(t *testing.T, a *advisory.Advisory) {
+				if !slices.Equal(a.Notes, []string{noProductData}) || a.Severity != advisory.High {
 					t.Errorf("notes %q severity %q", a.Notes, a.Severity)
 				}
 				if a.Title == "" || len([]rune(a.Title)) > maxTitleLen+1 {
@@ -70,7 +72,7 @@ func TestCVE5(t *testing.T) {
 		},
 		{
 			file: "cve5_rejected.json",
-			check: func(t *testing.T, a *Advisory) {
+			check: func(t *testing.T, a *advisory.Advisory) {
 				if !a.Withdrawn || a.Title != "CVE-2023-9999 (rejected)" {
 					t.Errorf("withdrawn %v title %q", a.Withdrawn, a.Title)
 				}

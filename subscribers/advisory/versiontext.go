@@ -3,18 +3,7 @@ package advisory
 import (
 	"regexp"
 	"strings"
-
-	"github.com/heed-dev/heed/subscribers"
 )
-
-// versionSpec is what a version text says about which versions it covers.
-// An empty spec with every set covers all versions.
-type versionSpec struct {
-	scheme   string // from a vers: prefix; "" when the text has no scheme
-	versions []string
-	ranges   []subscribers.Range
-	every    bool
-}
 
 // readVersionText is the small phrase reader for the version names vendors
 // write in free text: CSAF product_version_range names that are not vers
@@ -36,29 +25,30 @@ type versionSpec struct {
 //     dropped; "*" and "All versions" alone mean every version.
 //
 // A version itself may contain spaces ("V14 SP1 Update 10", "2017 R2") but
-// must start like a version (see versionLike). It reports false when any part
+// must start like a version (see LooksLikeVersion); a parenthesis written
+// against it ("02.07.07(10)") is part of it. It reports false when any part
 // of the text is not understood; the caller then decides how to keep the
-// product (see csafEntries).
-func readVersionText(text string) (versionSpec, bool) {
-	s := oneLine(text)
+// product.
+func readVersionText(text string) (Versions, bool) {
+	s := strings.Join(strings.Fields(text), " ")
 	if s == "" {
-		return versionSpec{}, false
+		return Versions{}, false
 	}
-	var spec versionSpec
+	var spec Versions
 	var lower *constraint
 	flushLower := func() {
 		if lower != nil {
-			spec.ranges = append(spec.ranges, subscribers.Range{Introduced: lower.version, IntroducedExclusive: lower.op == ">"})
+			spec.Ranges = append(spec.Ranges, Range{Introduced: lower.version, IntroducedExclusive: lower.op == ">"})
 			lower = nil
 		}
 	}
 	for _, alt := range joinQualifiers(strings.Split(s, "|")) {
 		cs, every, ok := readAlternative(alt)
 		if !ok {
-			return versionSpec{}, false
+			return Versions{}, false
 		}
 		if every {
-			return versionSpec{every: true}, true
+			return Versions{Every: true}, true
 		}
 		for _, c := range cs {
 			switch c.op {
@@ -66,27 +56,27 @@ func readVersionText(text string) (versionSpec, bool) {
 				flushLower()
 				lower = &c
 			case "<", "<=":
-				r := subscribers.Range{Fixed: c.version}
+				r := Range{Fixed: c.version}
 				if c.op == "<=" {
-					r = subscribers.Range{LastAffected: c.version}
+					r = Range{LastAffected: c.version}
 				}
 				if lower != nil {
 					r.Introduced = lower.version
 					r.IntroducedExclusive = lower.op == ">"
 					lower = nil
 				}
-				spec.ranges = append(spec.ranges, r)
+				spec.Ranges = append(spec.Ranges, r)
 			case "between":
 				flushLower()
-				spec.ranges = append(spec.ranges, c.span)
+				spec.Ranges = append(spec.Ranges, c.span)
 			default:
 				flushLower()
-				spec.versions = append(spec.versions, c.version)
+				spec.Exact = append(spec.Exact, c.version)
 			}
 		}
 	}
 	flushLower()
-	return spec, len(spec.versions)+len(spec.ranges) > 0
+	return spec, len(spec.Exact)+len(spec.Ranges) > 0
 }
 
 // qualifierStart is an alternative that continues the one before it rather
@@ -113,7 +103,7 @@ func joinQualifiers(alts []string) []string {
 type constraint struct {
 	op      string // "=", "<", "<=", ">", ">=", "between"
 	version string
-	span    subscribers.Range
+	span    Range
 }
 
 var (
@@ -129,7 +119,7 @@ var (
 	xAndLater    = regexp.MustCompile(`(?i)^(.+?)\s+(?:and|or|&)\s+(?:later|newer|above|higher|after|greater)(?:\s+(?:versions?|releases?))?$`)
 	listSep      = regexp.MustCompile(`(?i)\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*`)
 	trailingJoin = regexp.MustCompile(`(?i)[\s,]*(?:and|or|&)?[\s,]*$`)
-	qualifier    = regexp.MustCompile(`(?i)\s*(?:\([^()]*\)|\bwith\b.*)$`)
+	qualifier    = regexp.MustCompile(`(?i)\s+(?:\([^()]*\)|\bwith\b.*)$`)
 )
 
 // readAlternative reads one "|"-separated part of a version text.
@@ -147,7 +137,7 @@ func readAlternative(alt string) (cs []constraint, every, ok bool) {
 	if m := spanInclExc.FindStringSubmatch(s); m != nil {
 		a, okA := cleanVersion(m[1])
 		b, okB := cleanVersion(m[2])
-		return []constraint{{op: "between", span: subscribers.Range{Introduced: a, Fixed: b}}}, false, okA && okB
+		return []constraint{{op: "between", span: Range{Introduced: a, Fixed: b}}}, false, okA && okB
 	}
 	// Split before every comparator: ">= V2.0 and < V2.6" is two constraints.
 	locs := comparator.FindAllStringIndex(s, -1)
@@ -207,7 +197,7 @@ func readPhrase(s string) ([]constraint, bool, bool) {
 	span := func(a, b string) ([]constraint, bool, bool) {
 		a, okA := cleanVersion(a)
 		b, okB := cleanVersion(b)
-		return []constraint{{op: "between", span: subscribers.Range{Introduced: a, LastAffected: b}}}, false, okA && okB
+		return []constraint{{op: "between", span: Range{Introduced: a, LastAffected: b}}}, false, okA && okB
 	}
 	if m := beforeX.FindStringSubmatch(s); m != nil {
 		return one("<", m[1])
@@ -245,16 +235,18 @@ func readPhrase(s string) ([]constraint, bool, bool) {
 }
 
 // cleanVersion trims an operand, drops a trailing qualifier ("(14.x
-// series)", "with WinCC V7.4") and wrapping parentheses, and checks that what
-// remains looks like a version.
+// series)", "with WinCC V7.4") and wrapping parentheses ("(R4.10)"), and
+// checks that what remains looks like a version.
 func cleanVersion(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if c := strings.TrimSpace(qualifier.ReplaceAllString(s, "")); c != "" {
 		s = c
 	}
-	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, "("), ")"))
+	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
 	s = strings.TrimRight(s, " ,;.")
-	return s, versionLike(s)
+	return s, LooksLikeVersion(s)
 }
 
 // versionQualifiers are the words that may follow the first word of a
@@ -266,11 +258,11 @@ var versionQualifiers = map[string]bool{
 	"fp": true, "cu": true,
 }
 
-// versionLike says whether s can be a version: its first word starts with at
-// most three letters and then a digit ("4.2", "V8.1", "R4.10", "BT02"), and
+// LooksLikeVersion says whether s can be a version: its first word starts
+// with at most three letters and then a digit ("4.2", "V8.1", "R4.10", "BT02"), and
 // every further word contains a digit or is a qualifier such as "SP" or
 // "Update". Sentences, dates written in words and product names fail.
-func versionLike(s string) bool {
+func LooksLikeVersion(s string) bool {
 	words := strings.Fields(s)
 	if len(words) == 0 || len(words) > 6 || len(s) > 64 {
 		return false

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // csafDoc is the part of a CSAF 2.0 document Heed reads. The types are
@@ -100,7 +102,7 @@ var (
 // categories (informational advisories, csaf_base documents such as Cisco's
 // "Cisco Security Advisory") are refused: they are not statements about
 // affected products Heed can act on.
-func parseCSAF(data []byte) (*Advisory, error) {
+func parseCSAF(data []byte) (*advisory.Advisory, error) {
 	var d csafDoc
 	if err := decodeLenient(FormatCSAF, data, &d); err != nil {
 		return nil, err
@@ -120,7 +122,7 @@ func parseCSAF(data []byte) (*Advisory, error) {
 	if strings.TrimSpace(string(doc.Tracking.Version)) == "" {
 		return nil, refuse(FormatCSAF, "document.tracking.version is missing")
 	}
-	a := &Advisory{
+	a := &advisory.Advisory{
 		ID:        string(doc.Tracking.ID),
 		Revision:  string(doc.Tracking.Version),
 		Format:    FormatCSAF,
@@ -149,7 +151,7 @@ func parseCSAF(data []byte) (*Advisory, error) {
 	for _, v := range d.Vulnerabilities {
 		a.CVEs = append(a.CVEs, v.CVE)
 		for _, r := range v.Remediations {
-			a.Remediations = append(a.Remediations, Remediation{Category: r.Category, Details: r.Details, URL: r.URL})
+			a.Remediations = append(a.Remediations, advisory.Remediation{Category: r.Category, Details: r.Details, URL: r.URL})
 		}
 		for _, s := range v.Scores {
 			for _, c := range []*csafCVSS{s.CVSSv3, s.CVSSv2} {

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"bytes"
@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
-// Format names, as stored in Advisory.Format and Error.Format.
+// Format names, as stored in advisory.Advisory.Format and Error.Format.
 const (
 	FormatHeed = "heed"
 	FormatCSAF = "csaf"
@@ -42,7 +44,7 @@ func refuse(format, reason string, args ...any) *Error {
 // format, "document" with "csaf_version" is CSAF, dataType "CVE_RECORD" is
 // CVE JSON 5, and "id" with "modified" plus any of "affected",
 // "schema_version" or "aliases" is OSV.
-func Parse(data []byte) (*Advisory, error) {
+func Parse(data []byte) (*advisory.Advisory, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 || data[0] != '{' {
 		return nil, refuse("", "not a JSON object")
@@ -52,7 +54,7 @@ func Parse(data []byte) (*Advisory, error) {
 		return nil, refuse("", "not a JSON object: %s", jsonReason(err))
 	}
 	var (
-		a   *Advisory
+		a   *advisory.Advisory
 		err error
 	)
 	switch format := detect(top); format {

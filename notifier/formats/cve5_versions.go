@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"fmt"
@@ -6,7 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 type cveProduct struct {
@@ -36,7 +37,7 @@ type cveVersion struct {
 type cveVersionSet struct {
 	scheme                 string
 	affected, unaffected   []string
-	affectedR, unaffectedR []subscribers.Range
+	affectedR, unaffectedR []advisory.Range
 	everyAffected          bool
 }
 
@@ -60,7 +61,7 @@ type cveVersionSet struct {
 //
 // It reports false when the object identifies no product at all (vendor and
 // product "n/a", no package, no CPE).
-func (p cveProduct) entries(where string) ([]subscribers.Affected, []string, bool) {
+func (p cveProduct) entries(where string) ([]advisory.Affected, []string, bool) {
 	vendor, product := naToEmpty(p.Vendor), naToEmpty(p.Product)
 	purl := purlForCollection(p.CollectionURL, p.PackageName)
 	if product == "" {
@@ -101,24 +102,24 @@ func (p cveProduct) entries(where string) ([]subscribers.Affected, []string, boo
 		notes = append(notes, s.add(v, at, label)...)
 	}
 	if p.DefaultStatus == "affected" {
-		set(subscribers.SchemeGeneric).everyAffected = true
+		set(version.Generic).everyAffected = true
 	}
 
-	var out []subscribers.Affected
+	var out []advisory.Affected
 	for _, s := range sets {
-		base := subscribers.Affected{Vendor: vendor, Product: product, PURL: purl, Scheme: s.scheme}
+		base := advisory.Affected{Vendor: vendor, Product: product, PURL: purl, Scheme: s.scheme}
 		if s.everyAffected {
 			e := base
-			e.Status = subscribers.StatusAffected
+			e.Status = advisory.StatusAffected
 			out = append(out, e)
 		} else if len(s.affected)+len(s.affectedR) > 0 {
 			e := base
-			e.Status, e.Versions, e.Ranges = subscribers.StatusAffected, s.affected, s.affectedR
+			e.Status, e.Versions, e.Ranges = advisory.StatusAffected, s.affected, s.affectedR
 			out = append(out, e)
 		}
 		if len(s.unaffected)+len(s.unaffectedR) > 0 {
 			e := base
-			e.Status, e.Versions, e.Ranges = subscribers.StatusNotAffected, s.unaffected, s.unaffectedR
+			e.Status, e.Versions, e.Ranges = advisory.StatusNotAffected, s.unaffected, s.unaffectedR
 			out = append(out, e)
 		}
 	}
@@ -128,7 +129,7 @@ func (p cveProduct) entries(where string) ([]subscribers.Affected, []string, boo
 	if len(cpes) == 0 {
 		return out, notes, true
 	}
-	var perCPE []subscribers.Affected
+	var perCPE []advisory.Affected
 	for _, cpe := range cpes {
 		for _, e := range out {
 			e.CPE = cpe
@@ -157,7 +158,7 @@ func (s *cveVersionSet) add(v cveVersion, at, label string) []string {
 		version = ""
 	}
 	var notes []string
-	upper := subscribers.Range{}
+	upper := advisory.Range{}
 	switch {
 	case v.LessThan != "":
 		bound, note := cveUpperBound(version, strings.TrimSpace(v.LessThan), v.VersionType)
@@ -177,7 +178,7 @@ func (s *cveVersionSet) add(v cveVersion, at, label string) []string {
 		if cut == "" {
 			continue
 		}
-		s.segment(status, subscribers.Range{Introduced: start, Fixed: cut})
+		s.segment(status, advisory.Range{Introduced: start, Fixed: cut})
 		status, start = c.Status, cut
 	}
 	last := upper
@@ -188,17 +189,17 @@ func (s *cveVersionSet) add(v cveVersion, at, label string) []string {
 
 func (s *cveVersionSet) addSingle(version, status, at, label string) []string {
 	versions := []string{version}
-	if !versionLike(version) {
-		spec, ok := readVersionText(version)
+	if !advisory.LooksLikeVersion(version) {
+		spec, ok := advisory.ReadVersions(version)
 		switch {
-		case ok && spec.every:
+		case ok && spec.Every:
 			if status == "affected" {
 				s.everyAffected = true
 			}
 			return nil
 		case ok:
-			versions = spec.versions
-			for _, r := range spec.ranges {
+			versions = spec.Exact
+			for _, r := range spec.Ranges {
 				s.segment(status, r)
 			}
 		case status == "affected":
@@ -217,7 +218,7 @@ func (s *cveVersionSet) addSingle(version, status, at, label string) []string {
 	return nil
 }
 
-func (s *cveVersionSet) segment(status string, r subscribers.Range) {
+func (s *cveVersionSet) segment(status string, r advisory.Range) {
 	switch status {
 	case "affected":
 		s.affectedR = append(s.affectedR, r)
@@ -267,11 +268,11 @@ func appendNote(notes []string, note, at, label string) []string {
 func cveScheme(versionType string) string {
 	switch strings.ToLower(strings.TrimSpace(versionType)) {
 	case "python":
-		return subscribers.SchemePyPI
+		return version.PyPI
 	case "go":
-		return subscribers.SchemeGo
+		return version.Go
 	}
-	return versScheme(versionType)
+	return advisory.SchemeFor(versionType)
 }
 
 func naToEmpty(s string) string {

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"net/url"
@@ -100,29 +100,4 @@ func purlPath(name string) string {
 
 func purlEscape(s string) string {
 	return strings.ReplaceAll(url.PathEscape(s), "%40", "@")
-}
-
-// purlVersion returns the version part of a purl, "" when it has none.
-func purlVersion(p string) string {
-	p, _, _ = strings.Cut(p, "#")
-	p, _, _ = strings.Cut(p, "?")
-	at := strings.LastIndexByte(p, '@')
-	if at < 0 || at < strings.LastIndexByte(p, '/') {
-		return ""
-	}
-	v, err := url.PathUnescape(p[at+1:])
-	if err != nil {
-		return p[at+1:]
-	}
-	return v
-}
-
-// purlScheme returns the version scheme implied by a purl's type.
-func purlScheme(p string) string {
-	rest, ok := strings.CutPrefix(strings.TrimSpace(p), "pkg:")
-	if !ok {
-		return ""
-	}
-	t, _, _ := strings.Cut(rest, "/")
-	return versScheme(t)
 }

@@ -1,4 +1,4 @@
-package subscribers
+package advisory
 
 import (
 	"strings"
@@ -10,18 +10,18 @@ import (
 // under scheme (see version.Compare; an empty scheme is generic).
 func (r Range) Contains(scheme, v string) bool {
 	if !fromStart(r.Introduced) || r.IntroducedExclusive {
-		c := cmp(scheme, v, r.Introduced)
+		c := order(scheme, v, r.Introduced)
 		if c < 0 || c == 0 && r.IntroducedExclusive {
 			return false
 		}
 	}
-	if r.Fixed != "" && cmp(scheme, v, r.Fixed) >= 0 {
+	if r.Fixed != "" && order(scheme, v, r.Fixed) >= 0 {
 		return false
 	}
-	if r.LastAffected != "" && cmp(scheme, v, r.LastAffected) > 0 {
+	if r.LastAffected != "" && order(scheme, v, r.LastAffected) > 0 {
 		return false
 	}
-	if r.Limit != "" && cmp(scheme, v, r.Limit) >= 0 {
+	if r.Limit != "" && order(scheme, v, r.Limit) >= 0 {
 		return false
 	}
 	return true
@@ -65,15 +65,9 @@ func fromStart(introduced string) bool {
 	return introduced == "" || introduced == "0"
 }
 
-// cmp is version.Compare with the unknown-scheme error dropped: the result
+// order is version.Compare with the unknown-scheme error dropped: the result
 // is then the generic ordering, which is what matching wants.
-func cmp(scheme, a, b string) int {
+func order(scheme, a, b string) int {
 	c, _ := version.Compare(scheme, a, b)
 	return c
-}
-
-// KnownScheme reports whether scheme is one of the Scheme* names, or empty
-// (meaning generic).
-func KnownScheme(scheme string) bool {
-	return scheme == "" || version.Known(scheme)
 }

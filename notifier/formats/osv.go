@@ -1,11 +1,12 @@
-package advisory
+package formats
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 // osvRecord is the part of an OSV record Heed reads.
@@ -51,7 +52,7 @@ type osvRange struct {
 
 // parseOSV reads an OSV record (GitHub, PyPI, Go and distribution databases
 // all publish them).
-func parseOSV(data []byte) (*Advisory, error) {
+func parseOSV(data []byte) (*advisory.Advisory, error) {
 	var r osvRecord
 	if err := decodeLenient(FormatOSV, data, &r); err != nil {
 		return nil, err
@@ -59,7 +60,7 @@ func parseOSV(data []byte) (*Advisory, error) {
 	if strings.TrimSpace(r.Modified) == "" {
 		return nil, refuse(FormatOSV, "modified is empty, so revisions cannot be ordered")
 	}
-	a := &Advisory{
+	a := &advisory.Advisory{
 		ID:        r.ID,
 		Revision:  r.Modified,
 		Format:    FormatOSV,
@@ -88,10 +89,10 @@ func parseOSV(data []byte) (*Advisory, error) {
 	}
 	for i, af := range r.Affected {
 		pkg := af.Package
-		base := subscribers.Affected{
+		base := advisory.Affected{
 			Product: strings.TrimSpace(pkg.Name),
 			PURL:    strings.TrimSpace(pkg.PURL),
-			Status:  subscribers.StatusAffected,
+			Status:  advisory.StatusAffected,
 		}
 		if base.PURL == "" {
 			base.PURL = purlFor(osvEcosystemName(pkg.Ecosystem), pkg.Name)
@@ -106,7 +107,7 @@ func parseOSV(data []byte) (*Advisory, error) {
 			scheme := ecoScheme
 			switch rg.Type {
 			case "SEMVER":
-				scheme = subscribers.SchemeSemver
+				scheme = version.Semver
 			case "ECOSYSTEM":
 			default:
 				a.Notes = append(a.Notes, fmt.Sprintf("osv: affected[%d].ranges[%d]: %s ranges are not used for matching", i, j, rg.Type))
@@ -129,9 +130,9 @@ func parseOSV(data []byte) (*Advisory, error) {
 // bounds every range of the list. A "fixed" with no introduced before it
 // counts from the first version, as the OSV specification's evaluation does
 // with introduced "0".
-func osvRanges(rg osvRange) []subscribers.Range {
-	var out []subscribers.Range
-	var open *subscribers.Range
+func osvRanges(rg osvRange) []advisory.Range {
+	var out []advisory.Range
+	var open *advisory.Range
 	limit := ""
 	for _, ev := range rg.Events {
 		switch {
@@ -139,9 +140,9 @@ func osvRanges(rg osvRange) []subscribers.Range {
 			if open != nil {
 				out = append(out, *open)
 			}
-			open = &subscribers.Range{Introduced: ev.Introduced}
+			open = &advisory.Range{Introduced: ev.Introduced}
 		case ev.Fixed != "" || ev.LastAffected != "":
-			r := subscribers.Range{}
+			r := advisory.Range{}
 			if open != nil {
 				r = *open
 				open = nil
@@ -200,17 +201,17 @@ func osvEcosystemName(ecosystem string) string {
 func osvScheme(ecosystem string) string {
 	switch name := osvEcosystemName(ecosystem); name {
 	case "npm":
-		return subscribers.SchemeNPM
+		return version.NPM
 	case "Go":
-		return subscribers.SchemeGo
+		return version.Go
 	case "PyPI":
-		return subscribers.SchemePyPI
+		return version.PyPI
 	case "Maven":
-		return subscribers.SchemeMaven
+		return version.Maven
 	case "Debian", "Ubuntu":
-		return subscribers.SchemeDebian
+		return version.Debian
 	case "Red Hat", "AlmaLinux", "Rocky Linux", "openSUSE", "SUSE", "Mageia", "openEuler":
-		return subscribers.SchemeRPM
+		return version.RPM
 	}
-	return subscribers.SchemeGeneric
+	return version.Generic
 }

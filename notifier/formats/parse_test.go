@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"encoding/json"
@@ -10,11 +10,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // mustParse parses a fixture from testdata.
-func mustParse(t *testing.T, name string) *Advisory {
+func mustParse(t *testing.T, name string) *advisory.Advisory {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -29,7 +29,7 @@ func mustParse(t *testing.T, name string) *Advisory {
 
 // wantAffected compares affected entries and prints both sides as JSON,
 // which is how intake stores and the inspect command shows them.
-func wantAffected(t *testing.T, got, want []subscribers.Affected) {
+func wantAffected(t *testing.T, got, want []advisory.Affected) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		g, _ := json.MarshalIndent(got, "", "  ")
@@ -38,7 +38,7 @@ func wantAffected(t *testing.T, got, want []subscribers.Affected) {
 	}
 }
 
-func wantNote(t *testing.T, a *Advisory, fragment string) {
+func wantNote(t *testing.T, a *advisory.Advisory, fragment string) {
 	t.Helper()
 	for _, n := range a.Notes {
 		if strings.Contains(n, fragment) {
@@ -110,14 +110,14 @@ func TestNormalize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Title != "two lines" || a.Severity != High || a.Revision != "2" {
+	if a.Title != "two lines" || a.Severity != advisory.High || a.Revision != "2" {
 		t.Errorf("title %q severity %q revision %q", a.Title, a.Severity, a.Revision)
 	}
 	if !slices.Equal(a.CVEs, []string{"CVE-2020-0001"}) || !slices.Equal(a.Aliases, []string{"Y-1"}) {
 		t.Errorf("cves %q aliases %q", a.CVEs, a.Aliases)
 	}
-	wantAffected(t, a.Affected, []subscribers.Affected{
-		{Vendor: "Acme", Product: "Widget", Scheme: "generic", Versions: []string{"1.0"}, Status: subscribers.StatusAffected},
+	wantAffected(t, a.Affected, []advisory.Affected{
+		{Vendor: "Acme", Product: "Widget", Scheme: "generic", Versions: []string{"1.0"}, Status: advisory.StatusAffected},
 	})
 }
 
@@ -126,33 +126,6 @@ func TestTitleFromLongDescription(t *testing.T) {
 	got := titleFrom(long)
 	if len([]rune(got)) > maxTitleLen+1 || !strings.HasSuffix(got, "…") || strings.Contains(got, "  ") {
 		t.Errorf("titleFrom = %q", got)
-	}
-}
-
-func TestCompareRevision(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"1", "2", -1},
-		{"10", "9", 1},
-		{"1.0.2", "1.0.10", -1},
-		{"2", "2.0.0", 0},
-		{"1.10", "1.9", 1},
-		{"2024-02-01T08:30:00.000Z", "2024-02-01T09:00:00+01:00", 1},
-		{"2023-09-20T19:19:30Z", "2023-09-20T19:19:30.000Z", 0},
-		{"2023-01-01T00:00:00Z", "2022-12-31T23:59:59Z", 1},
-		{"b", "a", 1},
-		{"1", "2023-01-01T00:00:00Z", -1},
-		{"99999999999999999999999", "99999999999999999999998", 1},
-	}
-	for _, tt := range tests {
-		if got := CompareRevision(tt.a, tt.b); got != tt.want {
-			t.Errorf("CompareRevision(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
-		}
-		if got := CompareRevision(tt.b, tt.a); got != -tt.want {
-			t.Errorf("CompareRevision(%q, %q) = %d, want %d", tt.b, tt.a, got, -tt.want)
-		}
 	}
 }
 
@@ -176,10 +149,10 @@ func TestSeverity(t *testing.T) {
 			t.Errorf("cvss3BaseScore(%q) accepted", bad)
 		}
 	}
-	if severityFromText("Important") != High || severityFromText("MODERATE") != Medium || severityFromText("weird") != "" {
+	if severityFromText("Important") != advisory.High || severityFromText("MODERATE") != advisory.Medium || severityFromText("weird") != "" {
 		t.Error("severityFromText")
 	}
-	if severityFromScore(9.0) != Critical || severityFromScore(6.9) != Medium || severityFromScore(0) != Low {
+	if severityFromScore(9.0) != advisory.Critical || severityFromScore(6.9) != advisory.Medium || severityFromScore(0) != advisory.Low {
 		t.Error("severityFromScore")
 	}
 }

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // corpusDir is the shared corpus of real advisories, next to the repository.
@@ -107,7 +109,7 @@ func TestCorpus(t *testing.T) {
 
 // parseRecovering turns a panic into an error so one bad document fails the
 // test with its name instead of stopping the run.
-func parseRecovering(data []byte) (a *Advisory, err error) {
+func parseRecovering(data []byte) (a *advisory.Advisory, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			a, err = nil, fmt.Errorf("panic: %v", r)

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"bytes"
@@ -10,30 +10,31 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 // heedDoc is Heed's own advisory format. It is the format publishers write by
 // hand, so it is read strictly: a misspelt field is an error, not a silently
 // missing fact.
 type heedDoc struct {
-	HeedAdvisory   json.RawMessage `json:"heed_advisory"`
-	ID             string          `json:"id"`
-	Revision       json.RawMessage `json:"revision"`
-	Publisher      string          `json:"publisher"`
-	Title          string          `json:"title"`
-	Severity       string          `json:"severity"`
-	CVEs           []string        `json:"cves"`
-	Aliases        []string        `json:"aliases"`
-	Summary        string          `json:"summary"`
-	URL            string          `json:"url"`
-	References     []string        `json:"references"`
-	Published      string          `json:"published"`
-	Due            string          `json:"due"`
-	KnownExploited bool            `json:"known_exploited"`
-	Withdrawn      bool            `json:"withdrawn"`
-	Remediations   []Remediation   `json:"remediations"`
-	Affected       []heedAffected  `json:"affected"`
+	HeedAdvisory   json.RawMessage        `json:"heed_advisory"`
+	ID             string                 `json:"id"`
+	Revision       json.RawMessage        `json:"revision"`
+	Publisher      string                 `json:"publisher"`
+	Title          string                 `json:"title"`
+	Severity       string                 `json:"severity"`
+	CVEs           []string               `json:"cves"`
+	Aliases        []string               `json:"aliases"`
+	Summary        string                 `json:"summary"`
+	URL            string                 `json:"url"`
+	References     []string               `json:"references"`
+	Published      string                 `json:"published"`
+	Due            string                 `json:"due"`
+	KnownExploited bool                   `json:"known_exploited"`
+	Withdrawn      bool                   `json:"withdrawn"`
+	Remediations   []advisory.Remediation `json:"remediations"`
+	Affected       []heedAffected         `json:"affected"`
 }
 
 type heedAffected struct {
@@ -55,16 +56,16 @@ type heedRange struct {
 }
 
 var heedSchemes = []string{
-	subscribers.SchemeGeneric, subscribers.SchemeSemver, subscribers.SchemeNPM, subscribers.SchemeGo,
-	subscribers.SchemePyPI, subscribers.SchemeMaven, subscribers.SchemeDebian, subscribers.SchemeRPM,
+	version.Generic, version.Semver, version.NPM, version.Go,
+	version.PyPI, version.Maven, version.Debian, version.RPM,
 }
 
-var heedStatuses = []subscribers.Status{
-	subscribers.StatusAffected, subscribers.StatusFixed,
-	subscribers.StatusNotAffected, subscribers.StatusUnderInvestigation,
+var heedStatuses = []advisory.Status{
+	advisory.StatusAffected, advisory.StatusFixed,
+	advisory.StatusNotAffected, advisory.StatusUnderInvestigation,
 }
 
-func parseHeed(data []byte) (*Advisory, error) {
+func parseHeed(data []byte) (*advisory.Advisory, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var d heedDoc
@@ -106,7 +107,7 @@ func parseHeed(data []byte) (*Advisory, error) {
 			return nil, refuse(FormatHeed, "remediations[%d]: category is empty", i)
 		}
 	}
-	a := &Advisory{
+	a := &advisory.Advisory{
 		ID:             d.ID,
 		Revision:       fmt.Sprint(rev),
 		Format:         FormatHeed,
@@ -134,15 +135,15 @@ func parseHeed(data []byte) (*Advisory, error) {
 	return a, nil
 }
 
-func (h heedAffected) affected(at string) (subscribers.Affected, error) {
-	e := subscribers.Affected{
+func (h heedAffected) affected(at string) (advisory.Affected, error) {
+	e := advisory.Affected{
 		Vendor:   h.Vendor,
 		Product:  h.Product,
 		CPE:      h.CPE,
 		PURL:     h.PURL,
 		Scheme:   strings.TrimSpace(h.Scheme),
 		Versions: h.Versions,
-		Status:   subscribers.Status(strings.TrimSpace(h.Status)),
+		Status:   advisory.Status(strings.TrimSpace(h.Status)),
 	}
 	named := strings.TrimSpace(h.Vendor) != "" && strings.TrimSpace(h.Product) != ""
 	if !named && strings.TrimSpace(h.CPE) == "" && strings.TrimSpace(h.PURL) == "" {
@@ -166,7 +167,7 @@ func (h heedAffected) affected(at string) (subscribers.Affected, error) {
 		if strings.TrimSpace(r.Fixed) != "" && strings.TrimSpace(r.LastAffected) != "" {
 			return e, refuse(FormatHeed, "%s.ranges[%d]: give fixed or last_affected, not both", at, j)
 		}
-		e.Ranges = append(e.Ranges, subscribers.Range{Introduced: r.Introduced, Fixed: r.Fixed, LastAffected: r.LastAffected, Limit: r.Limit})
+		e.Ranges = append(e.Ranges, advisory.Range{Introduced: r.Introduced, Fixed: r.Fixed, LastAffected: r.LastAffected, Limit: r.Limit})
 	}
 	return e, nil
 }

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"fmt"
@@ -8,7 +8,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 // maxIDLen bounds advisory IDs: they are database keys and appear in mail
@@ -25,7 +26,7 @@ var cvePattern = regexp.MustCompile(`^CVE-\d{4}-\d{4,}$`)
 // on them: ID and Revision present, a Title, one of the four severities,
 // trimmed strings, no duplicate CVEs, aliases, references or affected
 // entries. Order is kept everywhere: it carries the publisher's meaning.
-func finish(a *Advisory) error {
+func finish(a *advisory.Advisory) error {
 	a.ID = strings.TrimSpace(a.ID)
 	if err := checkID(a.Format, a.ID); err != nil {
 		return err
@@ -46,7 +47,7 @@ func finish(a *Advisory) error {
 	}
 	a.Severity = strings.ToLower(strings.TrimSpace(a.Severity))
 	if !validSeverity(a.Severity) {
-		a.Severity = High
+		a.Severity = advisory.High
 	}
 
 	var cves []string
@@ -62,9 +63,9 @@ func finish(a *Advisory) error {
 	a.Notes = dedupe(trimAll(a.Notes))
 
 	rems := a.Remediations[:0:0]
-	seenRem := map[Remediation]bool{}
+	seenRem := map[advisory.Remediation]bool{}
 	for _, r := range a.Remediations {
-		r = Remediation{Category: strings.TrimSpace(r.Category), Details: strings.TrimSpace(r.Details), URL: strings.TrimSpace(r.URL)}
+		r = advisory.Remediation{Category: strings.TrimSpace(r.Category), Details: strings.TrimSpace(r.Details), URL: strings.TrimSpace(r.URL)}
 		if r.Category == "" && r.Details == "" && r.URL == "" || seenRem[r] {
 			continue
 		}
@@ -92,15 +93,15 @@ func checkID(format, id string) error {
 }
 
 func validSeverity(s string) bool {
-	return s == Critical || s == High || s == Medium || s == Low
+	return s == advisory.Critical || s == advisory.High || s == advisory.Medium || s == advisory.Low
 }
 
 // normalizeAffected trims every field, drops empty versions and ranges,
 // defaults the status to affected and removes exact duplicates, keeping the
 // first occurrence. The result is never nil so the JSON output shows
 // "affected": [].
-func normalizeAffected(in []subscribers.Affected) []subscribers.Affected {
-	out := make([]subscribers.Affected, 0, len(in))
+func normalizeAffected(in []advisory.Affected) []advisory.Affected {
+	out := make([]advisory.Affected, 0, len(in))
 	seen := map[string]bool{}
 	for _, e := range in {
 		e.Vendor = oneLine(e.Vendor)
@@ -109,22 +110,22 @@ func normalizeAffected(in []subscribers.Affected) []subscribers.Affected {
 		e.PURL = strings.TrimSpace(e.PURL)
 		e.Scheme = strings.TrimSpace(e.Scheme)
 		if e.Scheme == "" {
-			e.Scheme = subscribers.SchemeGeneric
+			e.Scheme = version.Generic
 		}
 		if e.Status == "" {
-			e.Status = subscribers.StatusAffected
+			e.Status = advisory.StatusAffected
 		}
 		e.Versions = nilIfEmpty(dedupe(trimAll(e.Versions)))
-		var ranges []subscribers.Range
+		var ranges []advisory.Range
 		for _, orig := range e.Ranges {
-			r := subscribers.Range{
+			r := advisory.Range{
 				Introduced:   strings.TrimSpace(orig.Introduced),
 				Fixed:        strings.TrimSpace(orig.Fixed),
 				LastAffected: strings.TrimSpace(orig.LastAffected),
 				Limit:        strings.TrimSpace(orig.Limit),
 			}
 			r.IntroducedExclusive = orig.IntroducedExclusive && r.Introduced != ""
-			if r != (subscribers.Range{}) && !slices.Contains(ranges, r) {
+			if r != (advisory.Range{}) && !slices.Contains(ranges, r) {
 				ranges = append(ranges, r)
 			}
 		}
@@ -143,7 +144,7 @@ func normalizeAffected(in []subscribers.Affected) []subscribers.Affected {
 }
 
 // affectedKey identifies an entry by everything it says.
-func affectedKey(e subscribers.Affected) string {
+func affectedKey(e advisory.Affected) string {
 	var b strings.Builder
 	for _, s := range []string{e.Vendor, e.Product, e.CPE, e.PURL, e.Scheme, string(e.Status)} {
 		b.WriteString(s)

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"errors"
@@ -6,32 +6,32 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 type (
-	af = subscribers.Affected
-	rg = subscribers.Range
+	af = advisory.Affected
+	rg = advisory.Range
 )
 
 const (
-	affected    = subscribers.StatusAffected
-	fixed       = subscribers.StatusFixed
-	notAffected = subscribers.StatusNotAffected
+	affected    = advisory.StatusAffected
+	fixed       = advisory.StatusFixed
+	notAffected = advisory.StatusNotAffected
 )
 
 func TestCSAF(t *testing.T) {
 	tests := []struct {
 		file     string
-		check    func(t *testing.T, a *Advisory)
+		check    func(t *testing.T, a *advisory.Advisory)
 		affected []af
 	}{
 		{
 			// Versions live in service_pack branches below a release train;
 			// a service pack that does not repeat the train is joined to it.
 			file: "csaf_service_pack.json",
-			check: func(t *testing.T, a *Advisory) {
-				if a.Revision != "1.2.0" || a.Severity != Critical || !a.KnownExploited || a.URL != "https://psirt.example.net/advisories/exn-2018-0001" {
+			check: func(t *testing.T, a *advisory.Advisory) {
+				if a.Revision != "1.2.0" || a.Severity != advisory.Critical || !a.KnownExploited || a.URL != "https://psirt.example.net/advisories/exn-2018-0001" {
 					t.Errorf("header: %+v", a)
 				}
 				if a.Summary != "A flaw in the setup service allows remote code execution." || len(a.Remediations) != 1 {
@@ -45,8 +45,8 @@ func TestCSAF(t *testing.T) {
 			// Status lists name only relationship products; each resolves to
 			// its component package, split into name and epoch:version-release.
 			file: "csaf_relationships.json",
-			check: func(t *testing.T, a *Advisory) {
-				if a.Severity != High {
+			check: func(t *testing.T, a *advisory.Advisory) {
+				if a.Severity != advisory.High {
 					t.Errorf("severity %q from aggregate_severity Important", a.Severity)
 				}
 				wantNote(t, a, "components are listed per platform (Example Linux Server 7.6)")
@@ -60,8 +60,8 @@ func TestCSAF(t *testing.T) {
 			// Only fixed products: only fixed entries. A purl's version is the
 			// exact version; a versionless CPE product is fixed in every version.
 			file: "csaf_fixed_only.json",
-			check: func(t *testing.T, a *Advisory) {
-				if a.Severity != High || a.Format != FormatCSAF {
+			check: func(t *testing.T, a *advisory.Advisory) {
+				if a.Severity != advisory.High || a.Format != FormatCSAF {
 					t.Errorf("severity %q format %q", a.Severity, a.Format)
 				}
 			},
@@ -77,8 +77,8 @@ func TestCSAF(t *testing.T) {
 			// by another is affected; an unreadable range keeps the product
 			// as every version; an undefined product ID is noted.
 			file: "csaf_groups_vers.json",
-			check: func(t *testing.T, a *Advisory) {
-				if a.Revision != "1.0.1" || a.Severity != High || a.URL != "https://psirt.example.com/advisories/ex-2023-0042" {
+			check: func(t *testing.T, a *advisory.Advisory) {
+				if a.Revision != "1.0.1" || a.Severity != advisory.High || a.URL != "https://psirt.example.com/advisories/ex-2023-0042" {
 					t.Errorf("header: %+v", a)
 				}
 				if a.Summary != "Two flaws in the gateway's web interface." {
@@ -137,7 +137,7 @@ func TestCSAFProductStatuses(t *testing.T) {
 		{"fixed", af{Versions: []string{"4.2"}, Status: fixed}},
 		{"first_fixed", af{Versions: []string{"4.2"}, Status: fixed}},
 		{"known_not_affected", af{Versions: []string{"4.2"}, Status: notAffected}},
-		{"under_investigation", af{Versions: []string{"4.2"}, Status: subscribers.StatusUnderInvestigation}},
+		{"under_investigation", af{Versions: []string{"4.2"}, Status: advisory.StatusUnderInvestigation}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.status, func(t *testing.T) {
@@ -181,4 +181,16 @@ func TestCSAFVersionWithoutProductName(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantAffected(t, a.Affected, []af{{Vendor: "Acme", Product: "Acme Widget 4.2", Scheme: "generic", Versions: []string{"4.2"}, Status: affected}})
+}
+
+func TestJoinVersion(t *testing.T) {
+	for _, tt := range [][3]string{
+		{"12.2SE", "12.2(55)SE", "12.2(55)SE"},
+		{"2.0", "SP1", "2.0 SP1"},
+		{"", "SP2", "SP2"},
+	} {
+		if got := joinVersion(tt[0], tt[1]); got != tt[2] {
+			t.Errorf("joinVersion(%q, %q) = %q, want %q", tt[0], tt[1], got, tt[2])
+		}
+	}
 }

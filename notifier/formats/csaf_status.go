@@ -1,11 +1,12 @@
-package advisory
+package formats
 
 import (
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 // csafConverter turns the product_status lists of CSAF vulnerabilities into
@@ -51,7 +52,7 @@ func (c *csafConverter) vulnerability(v csafVulnerability) {
 //
 // Other categories ("recommended") say nothing about being affected.
 // Products the tree does not define are left out with a note.
-func (c *csafConverter) entries() (out []subscribers.Affected, platforms []string) {
+func (c *csafConverter) entries() (out []advisory.Affected, platforms []string) {
 	affectedNames := map[string]bool{}
 	type pending struct {
 		category string
@@ -65,7 +66,7 @@ func (c *csafConverter) entries() (out []subscribers.Affected, platforms []strin
 			c.notes = append(c.notes, fmt.Sprintf("csaf: product_status.%s names product %q, which the product_tree does not define", category, id))
 			continue
 		}
-		if csafStatus(category) == subscribers.StatusAffected {
+		if csafStatus(category) == advisory.StatusAffected {
 			affectedNames[p.vendor+"\x00"+p.product] = true
 		}
 		if p.platform != "" && !slices.Contains(platforms, p.platform) {
@@ -75,16 +76,16 @@ func (c *csafConverter) entries() (out []subscribers.Affected, platforms []strin
 	}
 	for _, t := range todo {
 		e, spec := c.entry(t.product, csafStatus(t.category))
-		single := len(spec.versions) == 1 && len(spec.ranges) == 0
+		single := len(spec.Exact) == 1 && len(spec.Ranges) == 0
 		switch {
 		case t.category == "first_affected" && single:
-			e.Versions, e.Ranges = nil, []subscribers.Range{{Introduced: spec.versions[0]}}
+			e.Versions, e.Ranges = nil, []advisory.Range{{Introduced: spec.Exact[0]}}
 		case t.category == "last_affected" && single:
-			e.Versions, e.Ranges = nil, []subscribers.Range{{LastAffected: spec.versions[0]}}
+			e.Versions, e.Ranges = nil, []advisory.Range{{LastAffected: spec.Exact[0]}}
 		case t.category == "first_fixed" && single && affectedNames[t.product.vendor+"\x00"+t.product.product]:
 			before := e
-			before.Status = subscribers.StatusAffected
-			before.Versions, before.Ranges = nil, []subscribers.Range{{Fixed: spec.versions[0]}}
+			before.Status = advisory.StatusAffected
+			before.Versions, before.Ranges = nil, []advisory.Range{{Fixed: spec.Exact[0]}}
 			out = append(out, before)
 		}
 		out = append(out, e)
@@ -95,11 +96,11 @@ func (c *csafConverter) entries() (out []subscribers.Affected, platforms []strin
 // csafRank orders product_status categories by seriousness.
 func csafRank(category string) int {
 	switch csafStatus(category) {
-	case subscribers.StatusAffected:
+	case advisory.StatusAffected:
 		return 3
-	case subscribers.StatusUnderInvestigation:
+	case advisory.StatusUnderInvestigation:
 		return 2
-	case subscribers.StatusFixed:
+	case advisory.StatusFixed:
 		return 1
 	}
 	return 0
@@ -121,16 +122,16 @@ func (c *csafConverter) resolve(ids []string) []string {
 	return out
 }
 
-func csafStatus(category string) subscribers.Status {
+func csafStatus(category string) advisory.Status {
 	switch category {
 	case "fixed", "first_fixed":
-		return subscribers.StatusFixed
+		return advisory.StatusFixed
 	case "known_not_affected":
-		return subscribers.StatusNotAffected
+		return advisory.StatusNotAffected
 	case "under_investigation":
-		return subscribers.StatusUnderInvestigation
+		return advisory.StatusUnderInvestigation
 	}
-	return subscribers.StatusAffected
+	return advisory.StatusAffected
 }
 
 // entry builds the affected entry of one product with one status.
@@ -140,8 +141,8 @@ func csafStatus(category string) subscribers.Status {
 // (a warning too many beats a missed one); for fixed and not_affected it
 // lists the raw text as the only version, which matches nothing, so a
 // misread can never hide an affected product. Both cases leave a note.
-func (c *csafConverter) entry(p *csafProduct, status subscribers.Status) (subscribers.Affected, versionSpec) {
-	e := subscribers.Affected{
+func (c *csafConverter) entry(p *csafProduct, status advisory.Status) (advisory.Affected, advisory.Versions) {
+	e := advisory.Affected{
 		Vendor:  p.vendor,
 		Product: p.product,
 		CPE:     p.cpe,
@@ -152,17 +153,17 @@ func (c *csafConverter) entry(p *csafProduct, status subscribers.Status) (subscr
 	spec, ok, text := p.versions()
 	if !ok {
 		kept := "every version"
-		spec = versionSpec{every: true}
-		if status == subscribers.StatusFixed || status == subscribers.StatusNotAffected {
+		spec = advisory.Versions{Every: true}
+		if status == advisory.StatusFixed || status == advisory.StatusNotAffected {
 			kept = "the literal version"
-			spec = versionSpec{versions: []string{text}}
+			spec = advisory.Versions{Exact: []string{text}}
 		}
 		c.notes = append(c.notes, fmt.Sprintf("csaf: version text %q of %q not understood; kept as %s", text, productLabel(p), kept))
 	}
-	if spec.scheme != "" {
-		e.Scheme = spec.scheme
+	if spec.Scheme != "" {
+		e.Scheme = spec.Scheme
 	}
-	e.Versions, e.Ranges = spec.versions, spec.ranges
+	e.Versions, e.Ranges = spec.Exact, spec.Ranges
 	return e, spec
 }
 
@@ -171,21 +172,21 @@ func (c *csafConverter) entry(p *csafProduct, status subscribers.Status) (subscr
 // wherever it stands (CISA puts "vers:all/*" in product_version); a plain
 // exact version is taken as is; anything else (lists, phrases, ranges) goes
 // through the phrase reader. It also returns the text it read, for notes.
-func (p *csafProduct) versions() (versionSpec, bool, string) {
+func (p *csafProduct) versions() (advisory.Versions, bool, string) {
 	text := p.rangeText
 	if text == "" {
 		text = p.version
 	}
 	switch {
 	case text == "":
-		return versionSpec{every: true}, true, ""
+		return advisory.Versions{Every: true}, true, ""
 	case strings.HasPrefix(text, "vers:"):
-		spec, ok := readVers(text)
+		spec, ok := advisory.ReadVersions(text)
 		return spec, ok, text
-	case p.rangeText == "" && (p.scheme == subscribers.SchemeRPM || p.purl != "" || versionLike(text) && !strings.Contains(text, "|")):
-		return versionSpec{versions: []string{text}}, true, text
+	case p.rangeText == "" && (p.scheme == version.RPM || p.purl != "" || advisory.LooksLikeVersion(text) && !strings.Contains(text, "|")):
+		return advisory.Versions{Exact: []string{text}}, true, text
 	}
-	spec, ok := readVersionText(text)
+	spec, ok := advisory.ReadVersions(text)
 	return spec, ok, text
 }
 
@@ -197,7 +198,7 @@ func productLabel(p *csafProduct) string {
 }
 
 // identity is an entry's product identity, without versions or status.
-func identity(e subscribers.Affected) string {
+func identity(e advisory.Affected) string {
 	return strings.Join([]string{e.Vendor, e.Product, e.CPE, e.PURL, e.Scheme}, "\x00")
 }
 
@@ -207,8 +208,8 @@ func identity(e subscribers.Affected) string {
 // only with others that do: adding versions to it would narrow it. The CPE
 // and purl are part of the identity, so products told apart by them (a CPE
 // per version) stay separate entries. First-seen order is kept.
-func mergeAffected(in []subscribers.Affected) []subscribers.Affected {
-	var out []subscribers.Affected
+func mergeAffected(in []advisory.Affected) []advisory.Affected {
+	var out []advisory.Affected
 	index := map[string]int{}
 	for _, e := range in {
 		every := len(e.Versions) == 0 && len(e.Ranges) == 0

@@ -1,4 +1,4 @@
-package advisory
+package formats
 
 import (
 	"errors"
@@ -6,20 +6,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 func TestHeedFixture(t *testing.T) {
 	a := mustParse(t, "sa44101.heed.json")
-	if a.ID != "SA44101" || a.Revision != "1" || a.Format != FormatHeed || a.Severity != Critical || !a.KnownExploited {
+	if a.ID != "SA44101" || a.Revision != "1" || a.Format != FormatHeed || a.Severity != advisory.Critical || !a.KnownExploited {
 		t.Errorf("header: %+v", a)
 	}
 	if !a.Published.Equal(time.Date(2019, 4, 24, 0, 0, 0, 0, time.UTC)) || !a.Due.Equal(time.Date(2019, 5, 8, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("dates %v %v", a.Published, a.Due)
 	}
-	wantAffected(t, a.Affected, []subscribers.Affected{{
-		Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Scheme: "generic", Status: subscribers.StatusAffected,
-		Ranges: []subscribers.Range{
+	wantAffected(t, a.Affected, []advisory.Affected{{
+		Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Scheme: "generic", Status: advisory.StatusAffected,
+		Ranges: []advisory.Range{
 			{Introduced: "9.0R1", Fixed: "9.0R3.4"},
 			{Introduced: "8.3R1", Fixed: "8.3R7.1"},
 			{Introduced: "8.2R1", Fixed: "8.2R12.1"},
@@ -69,11 +69,11 @@ func TestHeedDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Title != "SA2" || a.Severity != High || a.Revision != "7" {
+	if a.Title != "SA2" || a.Severity != advisory.High || a.Revision != "7" {
 		t.Errorf("defaults: title %q severity %q revision %q", a.Title, a.Severity, a.Revision)
 	}
-	wantAffected(t, a.Affected, []subscribers.Affected{{
-		PURL: "pkg:npm/left-pad", Scheme: "generic", Status: subscribers.StatusAffected,
-		Ranges: []subscribers.Range{{Fixed: "1.3.0"}},
+	wantAffected(t, a.Affected, []advisory.Affected{{
+		PURL: "pkg:npm/left-pad", Scheme: "generic", Status: advisory.StatusAffected,
+		Ranges: []advisory.Range{{Fixed: "1.3.0"}},
 	}})
 }

@@ -1,0 +1,27 @@
+package advisory
+
+import (
+	"strings"
+
+	packageurl "github.com/package-url/packageurl-go"
+)
+
+// PurlVersion returns the version of a package URL, "" when it has none or
+// does not parse.
+func PurlVersion(purl string) string {
+	p, err := packageurl.FromString(strings.TrimSpace(purl))
+	if err != nil {
+		return ""
+	}
+	return p.Version
+}
+
+// PurlScheme returns the version scheme a package URL's type implies (see
+// SchemeFor), "" when it does not parse.
+func PurlScheme(purl string) string {
+	p, err := packageurl.FromString(strings.TrimSpace(purl))
+	if err != nil {
+		return ""
+	}
+	return SchemeFor(p.Type)
+}
