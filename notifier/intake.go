@@ -189,7 +189,7 @@ func (in *Intake) nak(msg jetstream.Msg, seq uint64, delay time.Duration) {
 	}
 }
 
-// parse is advisory.Parse, with a panic turned into a rejection: one bad
+// parse is formats.Parse, with a panic turned into a rejection: one bad
 // document must not stop intake.
 func parse(data []byte) (adv *advisory.Advisory, err error) {
 	defer func() {
