@@ -17,6 +17,9 @@ const (
 	CaseWatching  = "watching"  // only under investigation: recorded, not mailed
 )
 
+// CaseStates lists every case state, in the order lists show them.
+var CaseStates = []string{CaseOpen, CaseScheduled, CaseAnswered, CaseClosed, CaseWatching}
+
 // Answer is what an organization said through its link.
 type Answer struct {
 	Status    string

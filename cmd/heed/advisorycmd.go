@@ -18,8 +18,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return errUsage
+		return usageError(fs, "give at least one advisory FILE")
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -36,7 +35,7 @@ func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d files could not be used", failed, fs.NArg())
+		return fmt.Errorf("%d of %s could not be used", failed, count(fs.NArg(), "file", "files"))
 	}
 	return nil
 }
@@ -60,8 +59,7 @@ func cmdMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+		return usageError(fs, fmt.Sprintf("give one advisory FILE (got %d)", fs.NArg()))
 	}
 	adv, err := parseFile(fs.Arg(0))
 	if err != nil {
@@ -76,7 +74,8 @@ func cmdMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s revision %s (%s, %s): %d affected entries\n", adv.ID, adv.Revision, adv.Format, adv.Severity, len(adv.Affected))
+	fmt.Fprintf(stdout, "%s revision %s (%s, %s): %s\n", adv.ID, adv.Revision, adv.Format, adv.Severity,
+		count(len(adv.Affected), "affected entry", "affected entries"))
 	for _, n := range adv.Notes {
 		fmt.Fprintf(stdout, "  note: %s\n", n)
 	}
@@ -94,7 +93,7 @@ func cmdMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "  %-9s %s %s %s%s: %s\n", it.Certainty, it.Vendor, it.Product, orDash(it.Version), asset, it.Reason)
 		}
 	}
-	fmt.Fprintf(stdout, "\n%d organizations would be notified (nothing was sent)\n", len(hits))
+	fmt.Fprintf(stdout, "\n%s would be notified (nothing was sent)\n", count(len(hits), "organization", "organizations"))
 	return nil
 }
 

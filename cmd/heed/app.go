@@ -54,8 +54,9 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 			return nil, err
 		}
 	}
+	publicURL, _ := cfg.HTTP.publicURL()
 	eng, err := notifier.New(notifier.Config{
-		DB: db, Matcher: matcher, Clock: clk, Policies: cfg.policies(), PublicURL: cfg.HTTP.PublicURL,
+		DB: db, Matcher: matcher, Clock: clk, Policies: cfg.policies(), PublicURL: publicURL,
 		From: cfg.SMTP.From, AckSecret: secret, Relay: relay, Hold: cfg.SMTP.Addr == "",
 		Senders: cfg.SMTP.MaxConns, RatePerSecond: cfg.SMTP.RatePerSecond, DKIM: dkim, Logger: log,
 	})

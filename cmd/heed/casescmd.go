@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -11,13 +13,16 @@ import (
 )
 
 func cmdCases(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("cases", "heed cases [-config FILE] [-advisory ID] [-org ID] [-state open|scheduled|answered|closed|watching]", stderr)
+	fs := newFlags("cases", "heed cases [-config FILE] [-advisory ID] [-org ID] [-state "+strings.Join(store.CaseStates, "|")+"]", stderr)
 	configPath := fs.String("config", "", "configuration file (TOML)")
 	adv := fs.String("advisory", "", "only this advisory")
 	org := fs.String("org", "", "only this organization")
 	state := fs.String("state", "", "only this state")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *state != "" && !slices.Contains(store.CaseStates, *state) {
+		return fmt.Errorf("-state %q: use one of %s", *state, strings.Join(store.CaseStates, ", "))
 	}
 	a, err := openForCommand(ctx, *configPath, stderr)
 	if err != nil {

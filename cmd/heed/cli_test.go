@@ -48,7 +48,10 @@ func TestExampleConfigIsTheDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := defaultConfig()
+	def, err := loadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
 	got, _ := json.Marshal(struct{ Store, NATS, SMTP, HTTP any }{cfg.Store, cfg.NATS, cfg.SMTP, cfg.HTTP})
 	want, _ := json.Marshal(struct{ Store, NATS, SMTP, HTTP any }{def.Store, def.NATS, def.SMTP, def.HTTP})
 	if string(got) != string(want) {

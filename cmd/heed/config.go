@@ -82,7 +82,7 @@ func defaultConfig() Config {
 		NATS: NATSConfig{EmbeddedListen: "127.0.0.1:4222", EmbeddedDir: "heed-data/nats",
 			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES"},
 		SMTP: SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4},
-		HTTP: HTTPConfig{Listen: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080"},
+		HTTP: HTTPConfig{Listen: "127.0.0.1:8080"},
 	}
 }
 
@@ -172,9 +172,11 @@ func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		return fmt.Errorf("http.listen: %q is not host:port", c.HTTP.Listen)
 	}
-	u, err := url.Parse(c.HTTP.PublicURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("http.public_url: %q must be an http or https URL", c.HTTP.PublicURL)
+	if c.HTTP.PublicURL != "" {
+		u, err := url.Parse(c.HTTP.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("http.public_url: %q must be an http or https URL", c.HTTP.PublicURL)
+		}
 	}
 	if c.HTTP.AdminToken != "" && len(c.HTTP.AdminToken) < 16 {
 		return errors.New("http.admin_token: must be at least 16 characters (or empty to generate one)")
@@ -201,6 +203,20 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// publicURL is the base of the links in mails: http.public_url, or when it
+// is not set, derived from http.listen, so that moving Heed to another port
+// does not leave its links pointing at the old one.
+func (c HTTPConfig) publicURL() (u string, derived bool) {
+	if c.PublicURL != "" {
+		return c.PublicURL, false
+	}
+	host, port, _ := net.SplitHostPort(c.Listen) // validated
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port), true
 }
 
 // policy converts a configured policy over the built-in one of its severity.

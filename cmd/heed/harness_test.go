@@ -211,6 +211,7 @@ type heed struct {
 	cfg   Config
 	clock *clock.Fake
 	base  string
+	log   *testLogWriter
 	http  *http.Client
 	stop  func()
 }
@@ -241,14 +242,15 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.HTTP.PublicURL = "http://" + ln.Addr().String()
+	// Links derive from where Heed listens (http.public_url is not set).
+	cfg.HTTP.Listen = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	logw := &testLogWriter{t: t}
 	go func() {
 		done <- serve(ctx, cfg, serveOptions{
-			Log:      slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+			Log:      slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo})),
 			Out:      io.Discard,
 			Clock:    clk,
 			Listener: ln,
@@ -263,7 +265,8 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 		t.Fatal("serve did not start within 30s")
 	}
 	jar, _ := cookiejar.New(nil)
-	h := &heed{t: t, cfg: cfg, clock: clk, base: cfg.HTTP.PublicURL, http: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	base, _ := cfg.HTTP.publicURL()
+	h := &heed{t: t, cfg: cfg, clock: clk, log: logw, base: base, http: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
 	var once sync.Once
 	h.stop = func() {
 		once.Do(func() {
@@ -282,17 +285,26 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 	return h
 }
 
-// testLogWriter sends Heed's log to the test log, to read when a test fails.
+// testLogWriter sends Heed's log to the test log, to read when a test
+// fails, and keeps it for tests that check what Heed says.
 type testLogWriter struct {
-	t  *testing.T
-	mu sync.Mutex
+	t    *testing.T
+	mu   sync.Mutex
+	text strings.Builder
 }
 
 func (w *testLogWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
+	w.text.Write(p)
 	return len(p), nil
+}
+
+func (w *testLogWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.text.String()
 }
 
 // api calls the admin API and decodes the JSON answer into out (if not nil).

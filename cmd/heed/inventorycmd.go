@@ -19,9 +19,13 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *orgID == "" || fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+	switch {
+	case *orgID == "" && fs.NArg() != 1:
+		return usageError(fs, "which organization, and which file? Give -org ID (see heed org list) and one FILE.csv or FILE.json")
+	case *orgID == "":
+		return usageError(fs, "which organization? Give -org ID (see heed org list)")
+	case fs.NArg() != 1:
+		return usageError(fs, fmt.Sprintf("give one FILE.csv or FILE.json (got %d)", fs.NArg()))
 	}
 	path := fs.Arg(0)
 	f, err := os.Open(path)
@@ -52,12 +56,13 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	defer a.Close()
-	fmt.Fprintf(stderr, "matching %d items against the known advisories...\n", len(items))
+	fmt.Fprintf(stderr, "matching %s against the known advisories...\n", count(len(items), "item", "items"))
 	res, err := a.engine.Orgs.ReplaceInventory(ctx, *orgID, items)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "imported %d items into %s; %d new cases opened, %d cases updated\n", res.Items, *orgID, res.Opened, res.Updated)
+	fmt.Fprintf(stdout, "imported %s into %s; %s opened, %s updated\n", count(res.Items, "item", "items"), *orgID,
+		count(res.Opened, "new case", "new cases"), count(res.Updated, "case", "cases"))
 	return nil
 }
 

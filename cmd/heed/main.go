@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -90,23 +92,42 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func sub(ctx context.Context, name string, args []string, stdout, stderr io.Writer, cmds map[string]command) error {
 	if len(args) == 0 || cmds[args[0]] == nil {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "help") {
-			fmt.Fprint(stdout, usage)
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+			fmt.Fprint(stdout, usageOf(name))
 			return nil
 		}
-		fmt.Fprintf(stderr, "heed %s: expected one of the subcommands below\n\n%s", name, usage)
+		fmt.Fprintf(stderr, "heed %s: expected one of the subcommands below\n\n%s", name, usageOf(name))
 		return errUsage
 	}
 	return cmds[args[0]](ctx, args[1:], stdout, stderr)
 }
 
-// newFlags returns a flag set whose -h prints a usage line and the flags.
+// usageOf returns the usage lines of one command's subcommands.
+func usageOf(name string) string {
+	var b strings.Builder
+	b.WriteString("Usage:\n")
+	for line := range strings.Lines(usage) {
+		if strings.HasPrefix(line, "  heed "+name+" ") {
+			b.WriteString(line)
+		}
+	}
+	b.WriteString("\nEach takes -h. Run \"heed help\" for every command.\n")
+	return b.String()
+}
+
+// newFlags returns a flag set whose -h prints a usage line and the flags,
+// if it has any.
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "Usage: %s\n", synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprint(stderr, "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }
@@ -130,4 +151,20 @@ func buildVersion() string {
 		return info.Main.Version
 	}
 	return "(devel)"
+}
+
+// usageError prints what is wrong, then the command's usage, and returns
+// errUsage (exit code 2).
+func usageError(fs *flag.FlagSet, msg string) error {
+	fmt.Fprintf(fs.Output(), "heed %s: %s\n\n", fs.Name(), msg)
+	fs.Usage()
+	return errUsage
+}
+
+// count writes n and the noun, singular when n is one: "1 case", "2 cases".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

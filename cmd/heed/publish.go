@@ -23,8 +23,7 @@ func cmdPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if fs.NArg() == 0 {
-		fs.Usage()
-		return errUsage
+		return usageError(fs, "give at least one advisory FILE to publish")
 	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
@@ -76,8 +75,9 @@ func cmdPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if ack.Duplicate {
 			note = " (duplicate: already in the stream)"
 		}
-		fmt.Fprintf(stdout, "published %s: %s revision %s (%s, %s, %d affected entries) on %s as stream %s #%d%s\n",
-			d.path, d.adv.ID, d.adv.Revision, d.adv.Format, d.adv.Severity, len(d.adv.Affected), *subject, ack.Stream, ack.Sequence, note)
+		fmt.Fprintf(stdout, "published %s: %s revision %s (%s, %s, %s) on %s as stream %s #%d%s\n",
+			d.path, d.adv.ID, d.adv.Revision, d.adv.Format, d.adv.Severity, count(len(d.adv.Affected), "affected entry", "affected entries"),
+			*subject, ack.Stream, ack.Sequence, note)
 	}
 	return nil
 }

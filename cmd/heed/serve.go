@@ -97,8 +97,12 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	if err := a.engine.Register(reg); err != nil {
 		return err
 	}
+	publicURL, derived := cfg.HTTP.publicURL()
+	if derived {
+		log.Info("http.public_url is not set: links in mails point at " + publicURL + ", derived from http.listen; set http.public_url to the address recipients reach")
+	}
 	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Now: a.engine.Now, AdminTokenHash: tokenHash,
-		Secure: strings.HasPrefix(cfg.HTTP.PublicURL, "https://"), Metrics: reg, Logger: log})
+		Secure: strings.HasPrefix(publicURL, "https://"), Metrics: reg, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -134,7 +138,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 			errc <- fmt.Errorf("http: %w", err)
 		}
 	}()
-	log.Info("heed is running", "http", ln.Addr().String(), "public_url", cfg.HTTP.PublicURL,
+	log.Info("heed is running", "http", ln.Addr().String(), "public_url", publicURL,
 		"nats", redactURL(natsURL(cfg.NATS)), "store", cfg.Store.Path, "relay", relayName(cfg))
 	if opt.Ready != nil {
 		opt.Ready(ln.Addr().String())

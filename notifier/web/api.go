@@ -6,7 +6,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
@@ -128,14 +130,11 @@ func (s *Server) getInventory(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-var caseStates = map[string]bool{store.CaseOpen: true, store.CaseScheduled: true, store.CaseAnswered: true,
-	store.CaseClosed: true, store.CaseWatching: true}
-
 // caseFilter reads the filters of a list of cases.
 func caseFilter(q url.Values) (store.CaseFilter, error) {
 	f := store.CaseFilter{AdvisoryID: q.Get("advisory"), OrgID: q.Get("org"), State: q.Get("state")}
-	if f.State != "" && !caseStates[f.State] {
-		return f, &httpError{http.StatusBadRequest, fmt.Sprintf("state %q: use open, scheduled, answered, closed or watching", f.State)}
+	if f.State != "" && !slices.Contains(store.CaseStates, f.State) {
+		return f, &httpError{http.StatusBadRequest, fmt.Sprintf("state %q: use one of %s", f.State, strings.Join(store.CaseStates, ", "))}
 	}
 	return f, nil
 }

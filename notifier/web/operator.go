@@ -114,7 +114,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.now()
 	page := templates.BoardPage{State: f.State}
-	for _, st := range []string{store.CaseOpen, store.CaseScheduled, store.CaseAnswered, store.CaseClosed, store.CaseWatching} {
+	for _, st := range store.CaseStates {
 		page.Totals = append(page.Totals, templates.StateTotal{State: st, Count: totals[st], Link: boardLink(f, st, "", limit)})
 	}
 	if cp.Next != "" {

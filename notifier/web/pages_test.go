@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -138,5 +139,19 @@ func TestBoardPagesAndTotals(t *testing.T) {
 	_, body = v.do("GET", link, token, "", "")
 	if n := strings.Count(body, `id="case-`); n != 1 || strings.Contains(body, `rel="next"`) {
 		t.Errorf("second page: %d cases; want the last one and no next link", n)
+	}
+}
+
+func TestOutboxExplainsItsStates(t *testing.T) {
+	v := newEnv(t)
+	v.withCases(1) // no relay: the notice is held
+	resp, body := v.do("GET", "/outbox", token, "", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<td>held</td>") {
+		t.Fatalf("outbox: %d\n%s", resp.StatusCode, body)
+	}
+	for _, state := range []string{"pending", "sent", "failed", "held", "cancelled"} {
+		if !regexp.MustCompile(`state=` + state + `">` + state + `</a></th><td>\w+`).MatchString(body) {
+			t.Errorf("the outbox page does not explain %q", state)
+		}
 	}
 }
