@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/heed-dev/heed/notifier/corpus"
 	"github.com/heed-dev/heed/notifier/formats"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -15,16 +16,13 @@ import (
 )
 
 // TestCorpusMatchesItsOwnProducts runs the matcher over the real advisories
-// in ../shared/corpus (when present): an inventory item that runs exactly a
+// of the shared corpus: an inventory item that runs exactly a
 // product and version an advisory lists as affected (an exact version, the
 // first version of a range or its last affected one) must be found, through
 // the lookup keys and the matcher, unless the advisory also lists that
 // version as fixed or not affected.
 func TestCorpusMatchesItsOwnProducts(t *testing.T) {
-	root := filepath.Join("..", "..", "shared", "corpus")
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("no corpus at %s", root)
-	}
+	root := corpus.Dir(t)
 	m := subscribers.NewMatcher(subscribers.DefaultAliases())
 	var files, checked, missed, fixedChecked, falseAlarms int
 	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {

@@ -20,6 +20,9 @@ import (
 
 var t0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 
+// testAckSecret signs the links of test engines.
+var testAckSecret = bytes.Repeat([]byte("k"), 32)
+
 // newTestEngine returns an engine on a real SQLite file, with mail held in
 // the outbox and a fake clock.
 func newTestEngine(t testing.TB) (*Engine, *clock.Fake) {
@@ -37,7 +40,7 @@ func newTestEngineAt(t testing.TB, path string) (*Engine, *clock.Fake) {
 	clk := clock.NewFake(t0)
 	e, err := New(Config{DB: db, Matcher: subscribers.NewMatcher(subscribers.DefaultAliases()), Clock: clk,
 		PublicURL: "https://heed.example", From: "Heed <heed@heed.example>",
-		AckSecret: bytes.Repeat([]byte("k"), 32), Hold: true})
+		AckSecret: testAckSecret, Hold: true})
 	if err != nil {
 		t.Fatal(err)
 	}

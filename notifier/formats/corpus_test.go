@@ -9,12 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heed-dev/heed/notifier/corpus"
 	"github.com/heed-dev/heed/subscribers/advisory"
 )
-
-// corpusDir is the shared corpus of real advisories, next to the repository.
-// The documents are not copied into the project; the test skips without them.
-const corpusDir = "../../../shared/corpus"
 
 // corpusRefusals are the corpus documents Parse is expected to refuse, with
 // the start of the reason. Anything else must parse.
@@ -31,9 +28,7 @@ var corpusRefusals = map[string]string{
 // one of the expected refusals. Counts per folder and outcome are logged;
 // run with -v to see them.
 func TestCorpus(t *testing.T) {
-	if _, err := os.Stat(corpusDir); err != nil {
-		t.Skipf("corpus not found at %s (it lives outside the repository): %v", corpusDir, err)
-	}
+	corpusDir := corpus.Dir(t)
 	for _, folder := range []string{"csaf/oasis-examples", "csaf/cisa-ics-2017-2020", "cve5", "osv"} {
 		t.Run(folder, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join(corpusDir, folder, "*.json"))

@@ -151,21 +151,37 @@ func TestStartTLSRequired(t *testing.T) {
 	}
 }
 
-func TestRcptRefused(t *testing.T) {
+// TestRefused: a refusal at RCPT or at DATA (the relay's answer to the
+// message) comes back as an *Error of that stage, never as a reply, and is
+// temporary for a 4xx, permanent for a 5xx.
+func TestRefused(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
+		stage     string
 		reply     *smtp.SMTPError
 		temporary bool
 	}{
-		{"451 is temporary", &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, true},
-		{"550 is permanent", &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, false},
+		{"451 to RCPT is temporary", StageRcpt, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, true},
+		{"550 to RCPT is permanent", StageRcpt, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, false},
+		{"451 to DATA is temporary", StageData, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "queue full"}, true},
+		{"554 to DATA is permanent", StageData, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "content refused"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tr := startRelay(t, &backend{rcpt: func(string) error { return tc.reply }}, TLSNone)
+			t.Parallel()
+			be := &backend{}
+			if tc.stage == StageRcpt {
+				be.rcpt = func(string) error { return tc.reply }
+			} else {
+				be.data = func(*smtp.Conn) error { return tc.reply }
+			}
+			tr := startRelay(t, be, TLSNone)
 			r := newRelay(t, tr, Config{})
 
-			_, err := r.Send(t.Context(), sender, recipient, message(1))
-			e := relayError(t, err, StageRcpt)
+			reply, err := r.Send(t.Context(), sender, recipient, message(1))
+			if reply != "" {
+				t.Errorf("a refused message has the reply %q, which reads as accepted", reply)
+			}
+			e := relayError(t, err, tc.stage)
 			want := fmt.Sprintf("%d.%d.%d", tc.reply.EnhancedCode[0], tc.reply.EnhancedCode[1], tc.reply.EnhancedCode[2])
 			if e.Code != tc.reply.Code || e.Enhanced != want || e.Message != tc.reply.Message {
 				t.Errorf("err = %+v, want %d %s %s", e, tc.reply.Code, want, tc.reply.Message)

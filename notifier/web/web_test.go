@@ -145,31 +145,7 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 func TestAckPage(t *testing.T) {
 	v := newEnv(t)
 	ctx := context.Background()
-	org, err := v.engine.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: "Acme", Contacts: []subscribers.ContactSpec{{Email: "sec@acme.test"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
-		t.Fatal(err)
-	}
-	adv := &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: `<script>alert("x")</script> flaw`, Severity: "high",
-		Affected: []advisory.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: advisory.StatusAffected}}}
-	if _, err := v.engine.Cases.ApplyAdvisory(ctx, adv); err != nil {
-		t.Fatal(err)
-	}
-	var mails []store.Mail
-	v.db.View(ctx, func(tx *store.Tx) (err error) { mails, err = tx.Mails(store.MailFilter{}); return err })
-	var full store.Mail
-	v.db.View(ctx, func(tx *store.Tx) (err error) { full, err = tx.Mail(mails[0].ID); return err })
-	msg, err := parseMessage(full.Message)
-	if err != nil {
-		t.Fatal(err)
-	}
-	link := regexp.MustCompile(`http://heed\.test(/ack/[A-Za-z0-9_.-]+)`).FindStringSubmatch(msg.text)
-	if link == nil {
-		t.Fatalf("no link in the mail")
-	}
-	path := link[1]
+	path := v.notifiedCase(`<script>alert("x")</script> flaw`)
 
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
