@@ -10,9 +10,9 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // notifiedCase opens a case of Acme for an advisory with this title and
