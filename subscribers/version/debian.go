@@ -100,13 +100,5 @@ func (v debVersion) compare(o debVersion) int {
 }
 
 func compareDebian(a, b string) (int, bool) {
-	va, ok := parseDebian(a)
-	if !ok {
-		return 0, false
-	}
-	vb, ok := parseDebian(b)
-	if !ok {
-		return 0, false
-	}
-	return va.compare(vb), true
+	return both(a, b, parseDebian, debVersion.compare)
 }

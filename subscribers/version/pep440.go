@@ -234,14 +234,7 @@ func compareLocal(a, b []string) int {
 	return sign(len(a) - len(b))
 }
 
-func comparePEP440(a, b string) (int, bool) {
-	va, ok := parsePEP440(a)
-	if !ok {
-		return 0, false
-	}
-	vb, ok := parsePEP440(b)
-	if !ok {
-		return 0, false
-	}
-	return va.compare(vb), true
+func validPEP440(v string) bool {
+	_, ok := parsePEP440(v)
+	return ok
 }

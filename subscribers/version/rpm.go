@@ -7,11 +7,12 @@ type rpmVersion struct {
 	epoch, version, release string
 }
 
-// parseRPM splits an RPM EVR. The epoch must be digits; the version must be
-// non-empty and contain no whitespace.
+// parseRPM splits an RPM EVR. The epoch must be digits and there must be
+// no whitespace. An empty version is accepted, as rpm orders it too
+// ("~" < "" < "^"): Valid refuses a blank one before this is asked.
 func parseRPM(s string) (rpmVersion, bool) {
 	s = trimSpace(s)
-	if s == "" || strings.ContainsAny(s, " \t\r\n") {
+	if strings.ContainsAny(s, " \t\r\n") {
 		return rpmVersion{}, false
 	}
 	var v rpmVersion
@@ -23,9 +24,6 @@ func parseRPM(s string) (rpmVersion, bool) {
 	}
 	if i := strings.LastIndexByte(s, '-'); i >= 0 {
 		v.release, s = s[i+1:], s[:i]
-	}
-	if s == "" {
-		return rpmVersion{}, false
 	}
 	v.version = s
 	return v, true
@@ -132,13 +130,5 @@ func (v rpmVersion) compare(o rpmVersion) int {
 }
 
 func compareRPM(a, b string) (int, bool) {
-	va, ok := parseRPM(a)
-	if !ok {
-		return 0, false
-	}
-	vb, ok := parseRPM(b)
-	if !ok {
-		return 0, false
-	}
-	return va.compare(vb), true
+	return both(a, b, parseRPM, rpmVersion.compare)
 }

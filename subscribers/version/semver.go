@@ -55,6 +55,20 @@ func parseSemver(s string) (semver, bool) {
 	return v, true
 }
 
+// cutIdents cuts s at the first sep into what precedes it and the
+// dot-separated identifiers that follow it (nil when there is no sep). ok
+// is false when the identifiers are not validIdents.
+func cutIdents(s string, sep byte) (rest string, ids []string, ok bool) {
+	i := strings.IndexByte(s, sep)
+	if i < 0 {
+		return s, nil, true
+	}
+	if !validIdents(s[i+1:]) {
+		return s, nil, false
+	}
+	return s[:i], strings.Split(s[i+1:], "."), true
+}
+
 // validIdents reports whether s is a non-empty dot-separated list of
 // non-empty [0-9A-Za-z-] identifiers.
 func validIdents(s string) bool {
@@ -132,15 +146,7 @@ func comparePrerelease(a, b string) int {
 }
 
 func compareSemver(a, b string) (int, bool) {
-	va, ok := parseSemver(a)
-	if !ok {
-		return 0, false
-	}
-	vb, ok := parseSemver(b)
-	if !ok {
-		return 0, false
-	}
-	return va.compare(vb), true
+	return both(a, b, parseSemver, semver.compare)
 }
 
 // compareGo orders Go module versions. They are semver with a "v" prefix;
