@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/heed-dev/heed/notifier/relay"
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 )
 
@@ -70,7 +71,7 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{
+			if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{
 				{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn"},
 				{Vendor: "Fortinet", Product: "FortiOS", Version: "6.4.2"}}); err != nil {
 				b.Fatal(err)

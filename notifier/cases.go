@@ -238,7 +238,7 @@ func (cs *Cases) matchByOrg(adv *advisory.Advisory, items []store.Item) map[stri
 	hits := map[string][]store.CaseItem{}
 	prepared := cs.matcher.Prepare(adv.Affected)
 	for _, it := range items {
-		h, ok := prepared.Match(subscribersItem(it))
+		h, ok := prepared.Match(it)
 		if !ok {
 			continue
 		}
@@ -247,11 +247,6 @@ func (cs *Cases) matchByOrg(adv *advisory.Advisory, items []store.Item) map[stri
 			Certainty: string(h.Certainty), Reason: h.Reason})
 	}
 	return hits
-}
-
-func subscribersItem(it store.Item) subscribers.Item {
-	return subscribers.Item{ID: it.ID, OrgID: it.OrgID, Vendor: it.Vendor, Product: it.Product,
-		Version: it.Version, CPE: it.CPE, PURL: it.PURL, Asset: it.Asset}
 }
 
 // mailable reports whether some hit asks for a mail (not only "under investigation").

@@ -10,6 +10,7 @@ import (
 
 	"github.com/heed-dev/heed/notifier/corpus"
 	"github.com/heed-dev/heed/notifier/formats"
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/version"
@@ -62,7 +63,7 @@ func TestCorpusMatchesItsOwnProducts(t *testing.T) {
 				if listedUnaffected(adv.Affected, a, v) {
 					continue
 				}
-				it := subscribers.Item{Vendor: a.Vendor, Product: a.Product, CPE: a.CPE, PURL: a.PURL, Version: v}
+				it := store.Item{Vendor: a.Vendor, Product: a.Product, CPE: a.CPE, PURL: a.PURL, Version: v}
 				checked++
 				shares := scanAll
 				for _, k := range m.ItemKeys(it) {
@@ -88,7 +89,7 @@ func TestCorpusMatchesItsOwnProducts(t *testing.T) {
 				if r.Fixed == "" {
 					continue
 				}
-				it := subscribers.Item{Vendor: a.Vendor, Product: a.Product, PURL: a.PURL, Version: r.Fixed}
+				it := store.Item{Vendor: a.Vendor, Product: a.Product, PURL: a.PURL, Version: r.Fixed}
 				want := slices.ContainsFunc(a.Versions, func(v string) bool {
 					c, _ := version.Compare(a.Scheme, v, r.Fixed)
 					return c == 0

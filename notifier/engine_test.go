@@ -62,9 +62,9 @@ func addOrg(t testing.TB, e *Engine, name string, versions ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var items []subscribers.Item
+	var items []store.Item
 	for _, v := range versions {
-		items = append(items, subscribers.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v})
+		items = append(items, store.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v})
 	}
 	if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, items); err != nil {
 		t.Fatal(err)
@@ -157,7 +157,7 @@ func TestInventoryChangeOpensCase(t *testing.T) {
 	if out, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil || out.Opened != 0 {
 		t.Fatalf("apply: %+v, %v", out, err)
 	}
-	res, err := e.Orgs.ReplaceInventory(ctx, org, []subscribers.Item{
+	res, err := e.Orgs.ReplaceInventory(ctx, org, []store.Item{
 		{Vendor: "pulse secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn2"}})
 	if err != nil || res.Opened != 1 {
 		t.Fatalf("inventory change: %+v, %v; want one case opened", res, err)

@@ -39,7 +39,7 @@ func TestLongTitlesFoldIntoValidSignedHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
+			if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
 				t.Fatal(err)
 			}
 			adv := sa44101("1", "9.0R3.3")

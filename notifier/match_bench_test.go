@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/heed-dev/heed/store"
-	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
@@ -35,12 +34,13 @@ func BenchmarkPreview1M(b *testing.B) {
 				}
 				items := make([]store.Item, perOrg)
 				for j := range items {
-					it := subscribers.Item{Vendor: products[(i+j)%len(products)].vendor,
+					it := store.Item{Vendor: products[(i+j)%len(products)].vendor,
 						Product: products[(i+j)%len(products)].product, Version: fmt.Sprintf("%d.%d.%d", j, i%10, i%7)}
 					if j == 0 && i%10 == 0 {
-						it = subscribers.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: fmt.Sprintf("9.0R%d.%d", (i/10)%5, (i/50)%4)}
+						it = store.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: fmt.Sprintf("9.0R%d.%d", (i/10)%5, (i/50)%4)}
 					}
-					items[j] = store.Item{Vendor: it.Vendor, Product: it.Product, Version: it.Version, Keys: e.matcher.ItemKeys(it)}
+					it.Keys = e.matcher.ItemKeys(it)
+					items[j] = it
 				}
 				if err := tx.ReplaceInventory(org.ID, items); err != nil {
 					return err

@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/heed-dev/heed/store"
@@ -42,14 +43,13 @@ type InventoryResult struct {
 // ReplaceInventory replaces an organization's inventory and matches it
 // against the advisories already known, in one transaction: a new exposure
 // opens a case (and mails it); an open case gains newly affected items.
-func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []subscribers.Item) (InventoryResult, error) {
+func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store.Item) (InventoryResult, error) {
 	res := InventoryResult{Items: len(items)}
-	recs := make([]store.Item, len(items))
+	recs := slices.Clone(items)
 	var keys []string
 	seen := map[string]bool{}
-	for i, it := range items {
-		recs[i] = store.Item{Vendor: it.Vendor, Product: it.Product, Version: it.Version, CPE: it.CPE,
-			PURL: it.PURL, Asset: it.Asset, Keys: o.matcher.ItemKeys(it)}
+	for i := range recs {
+		recs[i].Keys = o.matcher.ItemKeys(recs[i])
 		for _, k := range recs[i].Keys {
 			if !seen[k] {
 				seen[k] = true

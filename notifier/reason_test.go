@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
@@ -20,7 +21,7 @@ func TestReasonsReadInJapanese(t *testing.T) {
 		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Product: "log4j-core", Scheme: "maven", Status: advisory.StatusAffected},
 		{CPE: "cpe:2.3:a:fortinet:fortios:6.4.2:*:*:*:*:*:*:*", Status: advisory.StatusAffected},
 	}
-	items := []subscribers.Item{
+	items := []store.Item{
 		{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"},
 		{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R1"},
 		{Vendor: "Pulse Secure", Product: "Pulse Connect Secure"},

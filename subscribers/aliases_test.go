@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
@@ -72,7 +73,7 @@ func TestAliasesAdd(t *testing.T) {
 	// NewMatcher copies: later additions do not change a running matcher.
 	m := NewMatcher(a)
 	_ = a.Add(AliasProduct, "A", "Z")
-	if _, ok := m.Prepare([]advisory.Affected{{Product: "A"}}).Match(Item{Product: "Z"}); ok {
+	if _, ok := m.Prepare([]advisory.Affected{{Product: "A"}}).Match(store.Item{Product: "Z"}); ok {
 		t.Error("the matcher saw an alias added after it was built")
 	}
 }

@@ -4,21 +4,25 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/heed-dev/heed/store"
 )
 
 // benchInventory builds n items over orgs organizations: one in a hundred is
 // the advisory's product under one of its names (fields, alias, CPE, no
 // version), the rest spread over other vendors' products, some by CPE or
 // purl. It buckets them by ItemKeys as the store's index table would.
-func benchInventory(m *Matcher, n, orgs int) ([]Item, map[string][]int32) {
+func benchInventory(m *Matcher, n, orgs int) ([]store.Item, map[string][]int32) {
 	r := rand.New(rand.NewPCG(7, 11))
 	versions := []string{"9.0R1", "9.0R3.3", "9.0R3.4", "9.0R4", "8.3R7", "8.3R7.1", "8.2R12", "8.2R12.1", "9.1R1", ""}
-	affected := []func(v string) Item{
-		func(v string) Item { return Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v} },
-		func(v string) Item { return Item{Vendor: "Ivanti", Product: "Connect Secure", Version: v} },
-		func(v string) Item { return Item{Product: "Ivanti Connect Secure", Version: v} },
-		func(v string) Item {
-			return Item{CPE: "cpe:2.3:a:pulsesecure:pulse_connect_secure:*:*:*:*:*:*:*:*", Version: v}
+	affected := []func(v string) store.Item{
+		func(v string) store.Item {
+			return store.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v}
+		},
+		func(v string) store.Item { return store.Item{Vendor: "Ivanti", Product: "Connect Secure", Version: v} },
+		func(v string) store.Item { return store.Item{Product: "Ivanti Connect Secure", Version: v} },
+		func(v string) store.Item {
+			return store.Item{CPE: "cpe:2.3:a:pulsesecure:pulse_connect_secure:*:*:*:*:*:*:*:*", Version: v}
 		},
 	}
 	type vp struct{ vendor, product string }
@@ -28,21 +32,21 @@ func benchInventory(m *Matcher, n, orgs int) ([]Item, map[string][]int32) {
 			others = append(others, vp{fmt.Sprintf("Vendor %d", v), fmt.Sprintf("Product %d-%d", v, p)})
 		}
 	}
-	items := make([]Item, n)
+	items := make([]store.Item, n)
 	index := map[string][]int32{}
 	for i := range items {
-		var it Item
+		var it store.Item
 		switch x := r.IntN(100); {
 		case x == 0:
 			it = affected[r.IntN(len(affected))](versions[r.IntN(len(versions))])
 		case x < 10:
-			it = Item{PURL: fmt.Sprintf("pkg:npm/package-%d@1.%d.0", r.IntN(5000), r.IntN(20))}
+			it = store.Item{PURL: fmt.Sprintf("pkg:npm/package-%d@1.%d.0", r.IntN(5000), r.IntN(20))}
 		case x < 20:
 			o := others[r.IntN(len(others))]
-			it = Item{CPE: fmt.Sprintf("cpe:2.3:a:vendor_%s:product_%s:%d.0:*:*:*:*:*:*:*", o.vendor[7:], o.product[8:], r.IntN(10))}
+			it = store.Item{CPE: fmt.Sprintf("cpe:2.3:a:vendor_%s:product_%s:%d.0:*:*:*:*:*:*:*", o.vendor[7:], o.product[8:], r.IntN(10))}
 		default:
 			o := others[r.IntN(len(others))]
-			it = Item{Vendor: o.vendor, Product: o.product, Version: fmt.Sprintf("%d.%d.%d", r.IntN(10), r.IntN(10), r.IntN(30))}
+			it = store.Item{Vendor: o.vendor, Product: o.product, Version: fmt.Sprintf("%d.%d.%d", r.IntN(10), r.IntN(10), r.IntN(30))}
 		}
 		it.ID = int64(i)
 		it.OrgID = fmt.Sprintf("org-%d", i%orgs)

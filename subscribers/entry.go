@@ -3,6 +3,7 @@ package subscribers
 import (
 	"strings"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/cpe"
 	"github.com/heed-dev/heed/subscribers/version"
@@ -135,15 +136,14 @@ func (e *entry) allVersions() bool {
 	return len(e.Versions) == 0 && len(e.Ranges) == 0 && e.cpeVersion == "" && e.cpeWild == nil
 }
 
-// item is an Item prepared for matching.
+// item is an inventory item prepared for matching.
 type item struct {
-	Item
 	side
 	version string
 }
 
-func newItem(a *Aliases, it Item) *item {
-	p := &item{Item: it, side: newSide(a, it.Vendor, it.Product, it.CPE, it.PURL)}
+func newItem(a *Aliases, it store.Item) *item {
+	p := &item{side: newSide(a, it.Vendor, it.Product, it.CPE, it.PURL)}
 	p.version = strings.TrimSpace(it.Version)
 	if p.version == "" && p.purlRaw != "" {
 		p.version = advisory.PurlVersion(p.purlRaw)

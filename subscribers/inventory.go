@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/cpe"
 )
 
@@ -45,9 +46,9 @@ const maxField = 1024
 // among vendor, product, version, cpe, purl and asset, in any order and
 // case; an unknown or repeated column is an error that names it, and at
 // least one of product, cpe and purl must be present. A UTF-8 byte order
-// mark (as Excel writes) is ignored. Every row is validated (Item.Validate);
+// mark (as Excel writes) is ignored. Every row is validated (ValidateItem);
 // the first error stops the import and no item is returned.
-func ParseInventoryCSV(r io.Reader) ([]Item, error) {
+func ParseInventoryCSV(r io.Reader) ([]store.Item, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
@@ -74,7 +75,7 @@ func ParseInventoryCSV(r io.Reader) ([]Item, error) {
 	if !seen["product"] && !seen["cpe"] && !seen["purl"] {
 		return nil, &ImportError{Line: 1, Msg: "the header has none of the columns product, cpe and purl, so no row could be matched"}
 	}
-	items := []Item{}
+	items := []store.Item{}
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -87,11 +88,11 @@ func ParseInventoryCSV(r io.Reader) ([]Item, error) {
 		if len(rec) != len(cols) {
 			return nil, &ImportError{Line: line, Msg: fmt.Sprintf("has %d fields, the header has %d", len(rec), len(cols))}
 		}
-		var it Item
+		var it store.Item
 		for i, v := range rec {
 			setColumn(&it, cols[i], strings.TrimSpace(v))
 		}
-		if err := it.Validate(); err != nil {
+		if err := ValidateItem(it); err != nil {
 			return nil, &ImportError{Line: line, Msg: err.Error()}
 		}
 		items = append(items, it)
@@ -115,7 +116,7 @@ func isInventoryColumn(c string) bool {
 	return false
 }
 
-func setColumn(it *Item, col, v string) {
+func setColumn(it *store.Item, col, v string) {
 	switch col {
 	case "vendor":
 		it.Vendor = v
@@ -137,7 +138,7 @@ func setColumn(it *Item, col, v string) {
 // Unknown fields, at the top or in an item, are rejected; errors carry the
 // line and the item's position. Every item is validated; the first error
 // stops the import and no item is returned.
-func ParseInventoryJSON(r io.Reader) ([]Item, error) {
+func ParseInventoryJSON(r io.Reader) ([]store.Item, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, &ImportError{Msg: "read: " + err.Error()}
@@ -145,13 +146,13 @@ func ParseInventoryJSON(r io.Reader) ([]Item, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	fail := func(item int, msg string) ([]Item, error) {
+	fail := func(item int, msg string) ([]store.Item, error) {
 		return nil, &ImportError{Line: lineAt(data, dec.InputOffset()), Item: item, Msg: msg}
 	}
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return fail(0, `want an object {"items": [...]}`)
 	}
-	var items []Item
+	var items []store.Item
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -166,16 +167,16 @@ func ParseInventoryJSON(r io.Reader) ([]Item, error) {
 		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 			return fail(0, `"items" must be an array`)
 		}
-		items = []Item{}
+		items = []store.Item{}
 		for dec.More() {
 			n := len(items) + 1
 			start := skipSpace(data, dec.InputOffset())
-			var it Item
-			if err := dec.Decode(&it); err != nil {
+			var f itemFields
+			if err := dec.Decode(&f); err != nil {
 				return fail(n, strings.TrimPrefix(err.Error(), "json: "))
 			}
-			it = trimItem(it)
-			if err := it.Validate(); err != nil {
+			it := f.item()
+			if err := ValidateItem(it); err != nil {
 				return nil, &ImportError{Line: lineAt(data, start), Item: n, Msg: err.Error()}
 			}
 			items = append(items, it)
@@ -196,14 +197,20 @@ func ParseInventoryJSON(r io.Reader) ([]Item, error) {
 	return items, nil
 }
 
-func trimItem(it Item) Item {
-	it.Vendor = strings.TrimSpace(it.Vendor)
-	it.Product = strings.TrimSpace(it.Product)
-	it.Version = strings.TrimSpace(it.Version)
-	it.CPE = strings.TrimSpace(it.CPE)
-	it.PURL = strings.TrimSpace(it.PURL)
-	it.Asset = strings.TrimSpace(it.Asset)
-	return it
+// itemFields is one item of an inventory file in JSON.
+type itemFields struct {
+	Vendor  string `json:"vendor"`
+	Product string `json:"product"`
+	Version string `json:"version"`
+	CPE     string `json:"cpe"`
+	PURL    string `json:"purl"`
+	Asset   string `json:"asset"`
+}
+
+func (f itemFields) item() store.Item {
+	return store.Item{Vendor: strings.TrimSpace(f.Vendor), Product: strings.TrimSpace(f.Product),
+		Version: strings.TrimSpace(f.Version), CPE: strings.TrimSpace(f.CPE), PURL: strings.TrimSpace(f.PURL),
+		Asset: strings.TrimSpace(f.Asset)}
 }
 
 // lineAt returns the 1-based line of byte offset off in data.
@@ -226,11 +233,11 @@ func skipSpace(data []byte, off int64) int64 {
 	return off
 }
 
-// Validate checks that the item can be matched: it needs a product, a CPE
+// ValidateItem checks that an inventory item can be matched: it needs a product, a CPE
 // or a purl (a vendor alone names nothing to match), the CPE and purl must
 // parse, and no field may be longer than 1024 bytes, hold control
 // characters or invalid UTF-8.
-func (it Item) Validate() error {
+func ValidateItem(it store.Item) error {
 	fields := []struct{ name, v string }{{"vendor", it.Vendor}, {"product", it.Product}, {"version", it.Version},
 		{"cpe", it.CPE}, {"purl", it.PURL}, {"asset", it.Asset}}
 	for _, f := range fields {

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/heed-dev/heed/store"
 )
 
 func TestParseInventoryCSV(t *testing.T) {
@@ -18,7 +20,7 @@ func TestParseInventoryCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Item{
+	want := []store.Item{
 		{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R3.3", Asset: "vpn-1.example.jp"},
 		{CPE: "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*", Asset: "fw"},
 		{PURL: "pkg:npm/lodash@4.17.20", Asset: "web, app"},
@@ -80,7 +82,7 @@ func TestParseInventoryJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Item{{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R3.3", Asset: "vpn-1"}, {PURL: "pkg:npm/lodash@4.17.20"}}
+	want := []store.Item{{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R3.3", Asset: "vpn-1"}, {PURL: "pkg:npm/lodash@4.17.20"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v, want %+v", got, want)
 	}
@@ -137,7 +139,7 @@ func FuzzParseInventoryCSV(f *testing.F) {
 
 // checkImport fails unless parse either returns only valid items, or fails
 // with a located *ImportError and no items at all.
-func checkImport(t *testing.T, parse func(io.Reader) ([]Item, error), s string) {
+func checkImport(t *testing.T, parse func(io.Reader) ([]store.Item, error), s string) {
 	items, err := parse(strings.NewReader(s))
 	if err != nil {
 		var ie *ImportError
@@ -147,7 +149,7 @@ func checkImport(t *testing.T, parse func(io.Reader) ([]Item, error), s string) 
 		return
 	}
 	for i, it := range items {
-		if err := it.Validate(); err != nil {
+		if err := ValidateItem(it); err != nil {
 			t.Fatalf("item %d is invalid: %v", i, err)
 		}
 	}

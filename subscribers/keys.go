@@ -21,11 +21,12 @@ package subscribers
 import (
 	"slices"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // ItemKeys returns the lookup keys of an inventory item.
-func (m *Matcher) ItemKeys(it Item) []string {
+func (m *Matcher) ItemKeys(it store.Item) []string {
 	x := newItem(m.aliases, it)
 	var keys []string
 	if x.purl != "" {

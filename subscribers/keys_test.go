@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/version"
 )
@@ -27,7 +28,7 @@ func pick[T any](pool []T, n uint8) T { return pool[int(n)%len(pool)] }
 
 // checkKeys fails when Match hits an item that shares no key with the
 // advisory while the advisory does not ask for a full scan.
-func checkKeys(t *testing.T, m *Matcher, affected []advisory.Affected, it Item) {
+func checkKeys(t *testing.T, m *Matcher, affected []advisory.Affected, it store.Item) {
 	t.Helper()
 	h, ok := m.Prepare(affected).Match(it)
 	if !ok {
@@ -59,7 +60,7 @@ func TestKeysCoverMatches(t *testing.T) {
 			}
 			affected = append(affected, a)
 		}
-		it := Item{Vendor: pick(poolVendors, b()), Product: pick(poolProducts, b()), CPE: pick(poolCPEs, b()),
+		it := store.Item{Vendor: pick(poolVendors, b()), Product: pick(poolProducts, b()), CPE: pick(poolCPEs, b()),
 			PURL: pick(poolPURLs, b()), Version: pick(poolVersions, b())}
 		if _, ok := m.Prepare(affected).Match(it); ok {
 			hits++
@@ -80,7 +81,7 @@ func FuzzMatchKeys(f *testing.F) {
 		m := NewMatcher(DefaultAliases())
 		affected := []advisory.Affected{{Vendor: ev, Product: ep, CPE: pick(poolCPEs, ec), PURL: pick(poolPURLs, eu), Status: pick(poolStatuses, st),
 			Ranges: []advisory.Range{{Introduced: ver, Fixed: ep}}}}
-		it := Item{Vendor: iv, Product: ip, Version: ver, CPE: pick(poolCPEs, ic), PURL: pick(poolPURLs, iu)}
+		it := store.Item{Vendor: iv, Product: ip, Version: ver, CPE: pick(poolCPEs, ic), PURL: pick(poolPURLs, iu)}
 		checkKeys(t, m, affected, it)
 		affected[0].Ranges = nil
 		checkKeys(t, m, affected, it)

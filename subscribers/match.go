@@ -3,8 +3,21 @@ package subscribers
 import (
 	"slices"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/cpe"
+)
+
+// Certainty says how sure a match is.
+type Certainty string
+
+const (
+	// CertainAffected: the item's version is covered by the advisory.
+	CertainAffected Certainty = "affected"
+	// PossiblyAffected: the product matches but the item has no version to compare.
+	PossiblyAffected Certainty = "possible"
+	// UnderInvestigation: the product is only under investigation; recorded, not mailed.
+	UnderInvestigation Certainty = "under_investigation"
 )
 
 // Hit says that an inventory item is concerned by an advisory, how surely,
@@ -65,7 +78,7 @@ func (m *Matcher) Prepare(affected []advisory.Affected) *Prepared {
 //     covers every version).
 //   - an under_investigation entry gives UnderInvestigation, only when no
 //     entry says affected.
-func (p *Prepared) Match(it Item) (Hit, bool) {
+func (p *Prepared) Match(it store.Item) (Hit, bool) {
 	x := newItem(p.m.aliases, it)
 	var certain, possible, investigating *Hit
 	for _, e := range p.entries {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/version"
 )
@@ -24,7 +25,7 @@ var sa44101 = []advisory.Affected{{
 
 type matchCase struct {
 	name      string
-	item      Item
+	item      store.Item
 	hit       bool
 	certainty Certainty
 	reason    string // a substring of Hit.Reason
@@ -62,7 +63,9 @@ func shareKey(a, b []string) bool {
 }
 
 func TestMatchSA44101(t *testing.T) {
-	pcs := func(v string) Item { return Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v} }
+	pcs := func(v string) store.Item {
+		return store.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v}
+	}
 	runMatch(t, sa44101, []matchCase{
 		{"9.0R3.3", pcs("9.0R3.3"), true, CertainAffected, "version 9.0R3.3 is in range [9.0R1, 9.0R3.4)"},
 		{"8.3R7", pcs("8.3R7"), true, CertainAffected, "version 8.3R7 is in range [8.3R1, 8.3R7.1)"},
@@ -73,14 +76,14 @@ func TestMatchSA44101(t *testing.T) {
 		{"8.3R7.1", pcs("8.3R7.1"), false, "", ""},
 		{"9.1R1", pcs("9.1R1"), false, "", ""},
 		{"8.2R12.1", pcs("8.2R12.1"), false, "", ""},
-		{"Ivanti Connect Secure alias", Item{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "9.0R3.3 is in range"},
-		{"case and spaces", Item{Vendor: "pulse secure, inc.", Product: "PULSE  connect-secure", Version: "9.0r3.3"}, true, CertainAffected, "in range"},
-		{"product only under its alias", Item{Product: "Ivanti Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "in range"},
-		{"no version", Item{Vendor: "Ivanti", Product: "Connect Secure"}, true, PossiblyAffected, "no version given; product Pulse Connect Secure is affected"},
-		{"different product", Item{Vendor: "Pulse Secure", Product: "Pulse Policy Secure", Version: "9.0R3.3"}, false, "", ""},
-		{"different vendor", Item{Vendor: "Fortinet", Product: "Pulse Connect Secure", Version: "9.0R3.3"}, false, "", ""},
-		{"item CPE only", Item{CPE: "cpe:2.3:a:ivanti:connect_secure:9.0:r3.3:*:*:*:*:*:*"}, true, CertainAffected, "version 9.0r3.3 is in range"},
-		{"item CPE 2.2 fixed", Item{CPE: "cpe:/a:pulsesecure:pulse_connect_secure:9.0:r3.4"}, false, "", ""},
+		{"Ivanti Connect Secure alias", store.Item{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "9.0R3.3 is in range"},
+		{"case and spaces", store.Item{Vendor: "pulse secure, inc.", Product: "PULSE  connect-secure", Version: "9.0r3.3"}, true, CertainAffected, "in range"},
+		{"product only under its alias", store.Item{Product: "Ivanti Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "in range"},
+		{"no version", store.Item{Vendor: "Ivanti", Product: "Connect Secure"}, true, PossiblyAffected, "no version given; product Pulse Connect Secure is affected"},
+		{"different product", store.Item{Vendor: "Pulse Secure", Product: "Pulse Policy Secure", Version: "9.0R3.3"}, false, "", ""},
+		{"different vendor", store.Item{Vendor: "Fortinet", Product: "Pulse Connect Secure", Version: "9.0R3.3"}, false, "", ""},
+		{"item CPE only", store.Item{CPE: "cpe:2.3:a:ivanti:connect_secure:9.0:r3.3:*:*:*:*:*:*"}, true, CertainAffected, "version 9.0r3.3 is in range"},
+		{"item CPE 2.2 fixed", store.Item{CPE: "cpe:/a:pulsesecure:pulse_connect_secure:9.0:r3.4"}, false, "", ""},
 	})
 }
 
@@ -92,18 +95,18 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 			Versions: []string{"2.12.2"}, Status: advisory.StatusNotAffected},
 	}
 	runMatch(t, log4j, []matchCase{
-		{"in range", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}, true, CertainAffected, "purl pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1 matches"},
-		{"explicit not affected beats range", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.12.2"}, false, "", ""},
-		{"fixed", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0"}, false, "", ""},
-		{"maven qualifier order", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0-rc1"}, true, CertainAffected, "in range"},
-		{"other purl, same names", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-api@2.14.1", Product: "log4j-core"}, false, "", ""},
-		{"purl without version", Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core"}, true, PossiblyAffected, "no version given"},
+		{"in range", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}, true, CertainAffected, "purl pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1 matches"},
+		{"explicit not affected beats range", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.12.2"}, false, "", ""},
+		{"fixed", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0"}, false, "", ""},
+		{"maven qualifier order", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0-rc1"}, true, CertainAffected, "in range"},
+		{"other purl, same names", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-api@2.14.1", Product: "log4j-core"}, false, "", ""},
+		{"purl without version", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core"}, true, PossiblyAffected, "no version given"},
 	})
 
 	lodash := []advisory.Affected{{PURL: "pkg:npm/lodash", Scheme: version.NPM, Ranges: []advisory.Range{{Introduced: "0", Fixed: "4.17.21"}}}}
 	runMatch(t, lodash, []matchCase{
-		{"npm purl", Item{PURL: "pkg:npm/lodash@4.17.20"}, true, CertainAffected, "version 4.17.20 is in range [0, 4.17.21); purl pkg:npm/lodash@4.17.20 matches"},
-		{"npm purl v prefix", Item{PURL: "pkg:npm/Lodash", Version: "v4.17.21"}, false, "", ""},
+		{"npm purl", store.Item{PURL: "pkg:npm/lodash@4.17.20"}, true, CertainAffected, "version 4.17.20 is in range [0, 4.17.21); purl pkg:npm/lodash@4.17.20 matches"},
+		{"npm purl v prefix", store.Item{PURL: "pkg:npm/Lodash", Version: "v4.17.21"}, false, "", ""},
 	})
 
 	investigating := []advisory.Affected{
@@ -112,10 +115,10 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{Vendor: "Fortinet", Product: "FortiProxy", Status: advisory.StatusUnderInvestigation},
 	}
 	runMatch(t, investigating, []matchCase{
-		{"affected beats investigation", Item{Vendor: "Fortinet, Inc.", Product: "FortiOS", Version: "7.0.13"}, true, CertainAffected, "in range [7.0.0, 7.0.14)"},
-		{"only investigation", Item{Vendor: "Fortinet", Product: "FortiOS", Version: "7.2.1"}, true, UnderInvestigation, "all versions of FortiOS are under_investigation"},
-		{"investigation no version", Item{Vendor: "Fortinet", Product: "FortiProxy"}, true, UnderInvestigation, "no version given"},
-		{"vendor prefix in product", Item{Vendor: "Fortinet", Product: "Fortinet FortiOS", Version: "7.0.1"}, true, CertainAffected, "in range"},
+		{"affected beats investigation", store.Item{Vendor: "Fortinet, Inc.", Product: "FortiOS", Version: "7.0.13"}, true, CertainAffected, "in range [7.0.0, 7.0.14)"},
+		{"only investigation", store.Item{Vendor: "Fortinet", Product: "FortiOS", Version: "7.2.1"}, true, UnderInvestigation, "all versions of FortiOS are under_investigation"},
+		{"investigation no version", store.Item{Vendor: "Fortinet", Product: "FortiProxy"}, true, UnderInvestigation, "no version given"},
+		{"vendor prefix in product", store.Item{Vendor: "Fortinet", Product: "Fortinet FortiOS", Version: "7.0.1"}, true, CertainAffected, "in range"},
 	})
 
 	cpeOnly := []advisory.Affected{
@@ -124,11 +127,11 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{CPE: "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*", Status: advisory.StatusFixed},
 	}
 	runMatch(t, cpeOnly, []matchCase{
-		{"concrete CPE version means that version", Item{Vendor: "Citrix", Product: "Citrix ADC", Version: "13.1"}, true, CertainAffected, "is the CPE's version 13.1"},
-		{"concrete CPE version, other version", Item{Vendor: "Citrix", Product: "NetScaler ADC", Version: "13.0"}, false, "", ""},
-		{"CPE ranges", Item{CPE: "cpe:2.3:a:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, true, CertainAffected, "CPE cpe:2.3:a:citrix:netscaler_gateway"},
-		{"CPE part differs", Item{CPE: "cpe:2.3:h:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, false, "", ""},
-		{"fixed entry is not a hit", Item{Vendor: "Fortinet", Product: "FortiOS", Version: "6.0.4"}, false, "", ""},
+		{"concrete CPE version means that version", store.Item{Vendor: "Citrix", Product: "Citrix ADC", Version: "13.1"}, true, CertainAffected, "is the CPE's version 13.1"},
+		{"concrete CPE version, other version", store.Item{Vendor: "Citrix", Product: "NetScaler ADC", Version: "13.0"}, false, "", ""},
+		{"CPE ranges", store.Item{CPE: "cpe:2.3:a:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, true, CertainAffected, "CPE cpe:2.3:a:citrix:netscaler_gateway"},
+		{"CPE part differs", store.Item{CPE: "cpe:2.3:h:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, false, "", ""},
+		{"fixed entry is not a hit", store.Item{Vendor: "Fortinet", Product: "FortiOS", Version: "6.0.4"}, false, "", ""},
 	})
 
 	wild := []advisory.Affected{{CPE: "cpe:2.3:a:ivanti:*:*:*:*:*:*:*:*:*"}}
@@ -137,7 +140,7 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		t.Error("a CPE with ANY product must ask for a scan of all items")
 	}
 	runMatch(t, wild, []matchCase{
-		{"ANY product", Item{CPE: "cpe:2.3:a:ivanti:endpoint_manager:2022:*:*:*:*:*:*:*"}, true, CertainAffected, "all versions"},
-		{"other vendor", Item{CPE: "cpe:2.3:a:fortinet:fortios:7.0:*:*:*:*:*:*:*"}, false, "", ""},
+		{"ANY product", store.Item{CPE: "cpe:2.3:a:ivanti:endpoint_manager:2022:*:*:*:*:*:*:*"}, true, CertainAffected, "all versions"},
+		{"other vendor", store.Item{CPE: "cpe:2.3:a:fortinet:fortios:7.0:*:*:*:*:*:*:*"}, false, "", ""},
 	})
 }

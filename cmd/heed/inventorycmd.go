@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 )
 
@@ -38,7 +39,7 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	pr := &progressReader{r: f, total: st.Size(), name: filepath.Base(path), out: stderr, every: 250 * time.Millisecond}
-	var items []subscribers.Item
+	var items []store.Item
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		items, err = subscribers.ParseInventoryCSV(pr)

@@ -96,7 +96,7 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) error {
 	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var items []subscribers.Item
+	var items []store.Item
 	var err error
 	switch ctype {
 	case "text/csv":

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
 )
@@ -25,7 +26,7 @@ func (v *env) withCases(n int) {
 		if err != nil {
 			v.t.Fatal(err)
 		}
-		if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: fmt.Sprintf("vpn%d", i)}}); err != nil {
+		if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: fmt.Sprintf("vpn%d", i)}}); err != nil {
 			v.t.Fatal(err)
 		}
 	}

@@ -25,7 +25,7 @@ func (v *env) notifiedCase(title string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
+	if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.engine.Cases.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: title, Severity: "high",

@@ -40,7 +40,7 @@ type Records interface {
 type Orgs interface {
 	CreateOrg(ctx context.Context, spec subscribers.OrgSpec) (store.Org, error)
 	UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpec) (store.Org, error)
-	ReplaceInventory(ctx context.Context, orgID string, items []subscribers.Item) (notifier.InventoryResult, error)
+	ReplaceInventory(ctx context.Context, orgID string, items []store.Item) (notifier.InventoryResult, error)
 }
 
 // Answers shows the case behind a link and records what its reader answers.

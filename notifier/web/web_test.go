@@ -275,7 +275,7 @@ func TestUpdateOrgAndListAdvisories(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	v.engine.Orgs.ReplaceInventory(ctx, created.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}})
+	v.engine.Orgs.ReplaceInventory(ctx, created.ID, []store.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}})
 	v.engine.Cases.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: "t", Severity: "high",
 		Affected: []advisory.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: advisory.StatusAffected}}})
 	v.engine.Cases.ApplyAdvisory(ctx, &advisory.Advisory{ID: "SA2", Revision: "1", Format: "heed", Title: "t2", Severity: "low",
