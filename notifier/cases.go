@@ -165,9 +165,9 @@ func (cs *Cases) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *O
 		if c == nil || c.State == store.CaseClosed {
 			return nil
 		}
-		reason := "the new revision of the advisory no longer lists your products"
+		reason := store.ClosedNotListed
 		if w.kind == templates.KindWithdrawn {
-			reason = "withdrawn by the publisher"
+			reason = store.ClosedWithdrawn
 		}
 		out.Closed++
 		return cs.closeCase(tx, adv, c, w.kind, reason)

@@ -17,6 +17,12 @@ const (
 	CaseWatching  = "watching"  // only under investigation: recorded, not mailed
 )
 
+// Why a case was closed (Case.ClosedReason); pages word them per language.
+const (
+	ClosedWithdrawn = "withdrawn"        // the publisher withdrew the advisory
+	ClosedNotListed = "no_longer_listed" // a new revision no longer lists the organization's products
+)
+
 // CaseStates lists every case state, in the order lists show them.
 var CaseStates = []string{CaseOpen, CaseScheduled, CaseAnswered, CaseClosed, CaseWatching}
 

@@ -203,6 +203,19 @@ func RenderBoardPage(w io.Writer, p BoardPage) error {
 	return render(w, boardPage, v)
 }
 
+// ClosedReason words why a case was closed (store.ClosedWithdrawn,
+// store.ClosedNotListed) in lang; a reason without wording (written by an
+// older Heed) is given as it is.
+func ClosedReason(lang, reason string) string {
+	if reason == "" {
+		reason = "none"
+	}
+	if msg, err := newView(lang, nil).T("ack.closed_" + reason); err == nil && msg != "" {
+		return msg
+	}
+	return reason
+}
+
 // AckError is the message, in lang, for a problem with the answer form;
 // code is the part after "ack.err." (status, note, note_long, until,
 // until_far, date, form, csrf). An unknown code gives the form message.

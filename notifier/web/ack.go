@@ -25,7 +25,7 @@ func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
 		s.linkError(w, err)
 		return
 	}
-	s.renderAck(w, r, v, false, "")
+	s.renderAck(w, r, http.StatusOK, v, false, "")
 }
 
 // ackPost records the answer sent by the form.
@@ -36,15 +36,17 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 		s.linkError(w, err)
 		return
 	}
+	lang := v.Org.Language
 	if err := r.ParseForm(); err != nil {
-		s.renderAck(w, r, v, false, templates.AckError(v.Org.Language, "form"))
+		s.renderAck(w, r, http.StatusBadRequest, v, false, templates.AckError(lang, "form"))
 		return
 	}
 	c, err := r.Cookie(csrfCookie)
 	field := r.PostFormValue("csrf")
 	if err != nil || field == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1 {
-		w.WriteHeader(http.StatusForbidden)
-		s.renderAck(w, r, v, false, templates.AckError(v.Org.Language, "csrf"))
+		// The page sent back sets the cookie its form needs, so that
+		// the person's next press of the button goes through.
+		s.renderAck(w, r, http.StatusForbidden, v, false, templates.AckError(lang, "csrf"))
 		return
 	}
 	in := notifier.AnswerInput{
@@ -56,30 +58,34 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 	if u := r.PostFormValue("until"); u != "" {
 		t, err := time.Parse("2006-01-02", u)
 		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			s.renderAck(w, r, v, false, templates.AckError(v.Org.Language, "date"))
+			s.renderAck(w, r, http.StatusBadRequest, v, false, templates.AckError(lang, "date"))
 			return
 		}
 		in.Until = t
 	}
-	v, err = s.answers.RecordAnswer(r.Context(), token, in)
+	recorded, err := s.answers.RecordAnswer(r.Context(), token, in)
 	var ae *notifier.AnswerError
 	switch {
+	case err == nil:
+		s.renderAck(w, r, http.StatusOK, recorded, true, "")
 	case errors.As(err, &ae):
-		cv, _ := s.answers.CaseForLink(r.Context(), token)
-		w.WriteHeader(http.StatusBadRequest)
-		s.renderAck(w, r, cv, false, templates.AckError(cv.Org.Language, ae.Code))
+		s.renderAck(w, r, http.StatusBadRequest, v, false, templates.AckError(lang, ae.Code))
 	case errors.Is(err, notifier.ErrCaseClosed):
-		w.WriteHeader(http.StatusConflict)
-		s.renderAck(w, r, v, false, "")
-	case err != nil:
-		s.linkError(w, err)
+		// Closed since the page was read: show it closed, read afresh.
+		if v, err = s.answers.CaseForLink(r.Context(), token); err != nil {
+			s.linkError(w, err)
+			return
+		}
+		s.renderAck(w, r, http.StatusConflict, v, false, "")
 	default:
-		s.renderAck(w, r, v, true, "")
+		s.linkError(w, err)
 	}
 }
 
-func (s *Server) renderAck(w http.ResponseWriter, r *http.Request, v notifier.CaseView, recorded bool, formErr string) {
+// renderAck writes the page of a case with status. The CSRF cookie, when the
+// browser has none, is set before the status is written: a header added
+// after it never reaches the browser.
+func (s *Server) renderAck(w http.ResponseWriter, r *http.Request, status int, v notifier.CaseView, recorded bool, formErr string) {
 	page := templates.AckPage{
 		Lang: v.Org.Language, Location: v.Location, OrgName: v.Org.Name, Items: v.Items,
 		DueAt: v.Case.DueAt, CSRFToken: s.csrfToken(w, r), Recorded: recorded, Error: formErr,
@@ -91,7 +97,7 @@ func (s *Server) renderAck(w http.ResponseWriter, r *http.Request, v notifier.Ca
 		page.Answer = &templates.AnswerView{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until}
 	}
 	if v.Case.State == store.CaseClosed {
-		page.Closed = v.Case.ClosedReason
+		page.Closed = templates.ClosedReason(page.Lang, v.Case.ClosedReason)
 	}
 	var buf bytes.Buffer
 	if err := templates.RenderAckPage(&buf, page); err != nil {
@@ -100,6 +106,7 @@ func (s *Server) renderAck(w http.ResponseWriter, r *http.Request, v notifier.Ca
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }
 

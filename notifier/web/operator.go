@@ -185,7 +185,20 @@ func (s *Server) loadMail(r *http.Request) (store.Mail, parsedMessage, error) {
 	return m, msg, err
 }
 
-var ackLink = regexp.MustCompile(`https?://[^\s"<>]+/ack/[A-Za-z0-9_.-]+`)
+var ackLink = regexp.MustCompile(`https?://[^\s"<>]+/ack/([A-Za-z0-9_.-]+)`)
+
+// madeLink returns the link Heed made for the mail m: of the ack links in
+// its text, the one whose signature verifies for m's case and recipient. A
+// link that an advisory's text planted in the mail does not verify.
+func (s *Server) madeLink(m store.Mail, text string) string {
+	for _, match := range ackLink.FindAllStringSubmatch(text, -1) {
+		l, err := s.links.Verify(match[1])
+		if err == nil && l.CaseID == m.CaseID && l.ContactID == m.ContactID {
+			return match[0]
+		}
+	}
+	return ""
+}
 
 func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) error {
 	m, msg, err := s.loadMail(r)
@@ -193,7 +206,7 @@ func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := templates.OutboxMessagePage{Row: outboxRow(m), Headers: msg.headers, Text: msg.text,
-		AckURL: ackLink.FindString(msg.text)}
+		AckURL: s.madeLink(m, msg.text)}
 	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderOutboxMessagePage(w, page) })
 	return nil
 }

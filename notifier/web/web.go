@@ -49,9 +49,10 @@ type Answers interface {
 	RecordAnswer(ctx context.Context, token string, in notifier.AnswerInput) (notifier.CaseView, error)
 }
 
-// Signer returns a MAC of value for purpose; it signs operator sessions.
-type Signer interface {
+// Links signs operator sessions and verifies the links in mails.
+type Links interface {
 	Sign(purpose, value string) string
+	Verify(token string) (notifier.Link, error)
 }
 
 // Server serves Heed's HTTP endpoints.
@@ -59,7 +60,7 @@ type Server struct {
 	records    Records
 	orgs       Orgs
 	answers    Answers
-	links      Signer
+	links      Links
 	now        func() time.Time
 	tokenHash  [32]byte
 	secure     bool // public URL is https: cookies get the Secure flag
@@ -75,7 +76,7 @@ type Config struct {
 	Records Records
 	Orgs    Orgs
 	Answers Answers
-	Links   Signer
+	Links   Links
 	Now     func() time.Time // the engine's clock
 	// AdminTokenHash is the SHA-256 of the admin token, which opens /api and,
 	// after a login, the board and outbox pages.
