@@ -26,7 +26,7 @@ func (v *env) ackCase(lang string) (path string, mail store.Mail, adv *advisory.
 	if err != nil {
 		v.t.Fatal(err)
 	}
-	if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []subscribers.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
+	if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
 		v.t.Fatal(err)
 	}
 	adv = &advisory.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: "VPN flaw", Severity: "high",
