@@ -90,26 +90,37 @@ func (e *entry) status() advisory.Status {
 	return advisory.StatusAffected
 }
 
-// lists reports whether the entry names version v exactly: in Versions,
-// or as its CPE version when it has no Versions and no Ranges.
-func (e *entry) lists(v string) bool {
+// schemeFor is the scheme that orders item x's version against the entry:
+// the entry's, unless that is generic and x's purl type has an ordering of
+// its own (an advisory that names a product, matched to pkg:gem/rails).
+func (e *entry) schemeFor(x *item) string {
+	if e.scheme == version.Generic && x.scheme != "" {
+		return x.scheme
+	}
+	return e.scheme
+}
+
+// lists reports whether the entry names version v exactly under scheme: in
+// Versions, or as its CPE version when it has no Versions and no Ranges.
+func (e *entry) lists(scheme, v string) bool {
 	for _, x := range e.Versions {
-		if sameVersion(e.scheme, v, x) {
+		if sameVersion(scheme, v, x) {
 			return true
 		}
 	}
-	return len(e.Versions) == 0 && len(e.Ranges) == 0 && e.cpeVersion != "" && sameVersion(e.scheme, v, e.cpeVersion)
+	return len(e.Versions) == 0 && len(e.Ranges) == 0 && e.cpeVersion != "" && sameVersion(scheme, v, e.cpeVersion)
 }
 
-// covers reports whether the entry includes version v, and says why.
-func (e *entry) covers(v string) (bool, string) {
+// covers reports whether the entry includes version v under scheme, and
+// says why.
+func (e *entry) covers(scheme, v string) (bool, string) {
 	for _, x := range e.Versions {
-		if sameVersion(e.scheme, v, x) {
+		if sameVersion(scheme, v, x) {
 			return true, "version " + v + " listed as " + string(e.status())
 		}
 	}
 	for _, r := range e.Ranges {
-		if r.Contains(e.scheme, v) {
+		if r.Contains(scheme, v) {
 			return true, "version " + v + " is in range " + r.String()
 		}
 	}
@@ -118,7 +129,7 @@ func (e *entry) covers(v string) (bool, string) {
 	}
 	switch {
 	case e.cpeVersion != "":
-		if sameVersion(e.scheme, v, e.cpeVersion) {
+		if sameVersion(scheme, v, e.cpeVersion) {
 			return true, "version " + v + " is the CPE's version " + e.cpeVersion
 		}
 		return false, ""
@@ -140,11 +151,15 @@ func (e *entry) allVersions() bool {
 type item struct {
 	side
 	version string
+	scheme  string // the scheme of its purl type, "" without a purl
 }
 
 func newItem(a *Aliases, it store.Item) *item {
 	p := &item{side: newSide(a, it.Vendor, it.Product, it.CPE, it.PURL)}
 	p.version = strings.TrimSpace(it.Version)
+	if p.purlRaw != "" {
+		p.scheme = advisory.PurlScheme(p.purlRaw)
+	}
 	if p.version == "" && p.purlRaw != "" {
 		p.version = advisory.PurlVersion(p.purlRaw)
 	}

@@ -99,13 +99,13 @@ func (p *Prepared) Match(it store.Item) (Hit, bool) {
 			continue
 		}
 		if st == advisory.StatusFixed || st == advisory.StatusNotAffected {
-			if e.lists(x.version) {
+			if e.lists(e.schemeFor(x), x.version) {
 				return Hit{}, false
 			}
 			continue
 		}
 		if (st == advisory.StatusAffected && certain == nil) || (st == advisory.StatusUnderInvestigation && investigating == nil) {
-			if in, why := e.covers(x.version); in {
+			if in, why := e.covers(e.schemeFor(x), x.version); in {
 				h := &Hit{CertainAffected, why + how, e.index}
 				if st == advisory.StatusAffected {
 					certain = h

@@ -144,3 +144,22 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{"other vendor", store.Item{CPE: "cpe:2.3:a:fortinet:fortios:7.0:*:*:*:*:*:*:*"}, false, "", ""},
 	})
 }
+
+// TestMatchEcosystemOrder: a pre-release below its release is inside a
+// range that the release fixes, under the scheme the advisory declares or,
+// when it declares none, the one the item's purl type implies. Generic
+// ordering would put 3.0.0.rc2 above 3.0.0 and miss the organization.
+func TestMatchEcosystemOrder(t *testing.T) {
+	declared := []advisory.Affected{{PURL: "pkg:gem/rails", Scheme: version.Gem,
+		Ranges: []advisory.Range{{Introduced: "0", Fixed: "3.0.0"}}, Status: advisory.StatusAffected}}
+	runMatch(t, declared, []matchCase{
+		{"gem pre-release", Item{PURL: "pkg:gem/rails@3.0.0.rc2"}, true, CertainAffected, "in range [0, 3.0.0)"},
+		{"gem release fixed", Item{PURL: "pkg:gem/rails@3.0.0"}, false, "", ""},
+	})
+	byName := []advisory.Affected{{Vendor: "Rails", Product: "Rails", Scheme: version.Generic,
+		Ranges: []advisory.Range{{Introduced: "0", Fixed: "3.0.0"}}, Status: advisory.StatusAffected}}
+	runMatch(t, byName, []matchCase{
+		{"item purl type orders a generic range", Item{Vendor: "Rails", Product: "Rails", PURL: "pkg:gem/rails@3.0.0.rc2"}, true, CertainAffected, "in range"},
+		{"without a purl the order is generic", Item{Vendor: "Rails", Product: "Rails", Version: "3.0.0.rc2"}, false, "", ""},
+	})
+}

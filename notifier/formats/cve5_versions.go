@@ -272,7 +272,7 @@ func cveScheme(versionType string) string {
 	case "go":
 		return version.Go
 	}
-	return advisory.SchemeFor(versionType)
+	return version.ForType(versionType)
 }
 
 func naToEmpty(s string) string {

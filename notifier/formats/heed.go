@@ -55,11 +55,6 @@ type heedRange struct {
 	Limit        string `json:"limit"`
 }
 
-var heedSchemes = []string{
-	version.Generic, version.Semver, version.NPM, version.Go,
-	version.PyPI, version.Maven, version.Debian, version.RPM,
-}
-
 var heedStatuses = []advisory.Status{
 	advisory.StatusAffected, advisory.StatusFixed,
 	advisory.StatusNotAffected, advisory.StatusUnderInvestigation,
@@ -149,8 +144,8 @@ func (h heedAffected) affected(at string) (advisory.Affected, error) {
 	if !named && strings.TrimSpace(h.CPE) == "" && strings.TrimSpace(h.PURL) == "" {
 		return e, refuse(FormatHeed, "%s: needs vendor and product, or cpe, or purl", at)
 	}
-	if e.Scheme != "" && !slices.Contains(heedSchemes, e.Scheme) {
-		return e, refuse(FormatHeed, "%s: scheme %q is not one of %s", at, h.Scheme, strings.Join(heedSchemes, ", "))
+	if e.Scheme != "" && !version.Known(e.Scheme) {
+		return e, refuse(FormatHeed, "%s: scheme %q is not one of %s", at, h.Scheme, strings.Join(version.Schemes, ", "))
 	}
 	if e.Status != "" && !slices.Contains(heedStatuses, e.Status) {
 		return e, refuse(FormatHeed, "%s: status %q is not one of affected, fixed, not_affected, under_investigation", at, h.Status)

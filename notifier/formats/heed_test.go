@@ -46,7 +46,7 @@ func TestHeedStrict(t *testing.T) {
 		{"published", `{"heed_advisory": 1, "id": "SA1", "revision": 1, "published": "24 April 2019"}`, "published \"24 April 2019\" is not an RFC 3339 time"},
 		{"remediation", `{"heed_advisory": 1, "id": "SA1", "revision": 1, "remediations": [{"details": "x"}]}`, "remediations[0]: category is empty"},
 		{"identity", base(`{"vendor": "Acme"}`), "affected[0]: needs vendor and product, or cpe, or purl"},
-		{"scheme", base(`{"purl": "pkg:npm/x", "scheme": "cargo"}`), `affected[0]: scheme "cargo" is not one of`},
+		{"scheme", base(`{"purl": "pkg:npm/x", "scheme": "conan"}`), `affected[0]: scheme "conan" is not one of`},
 		{"status", base(`{"purl": "pkg:npm/x", "status": "vulnerable"}`), `affected[0]: status "vulnerable"`},
 		{"empty range", base(`{"purl": "pkg:npm/x"}, {"purl": "pkg:npm/y"}, {"cpe": "cpe:2.3:a:x:y", "ranges": [{"limit": "2"}]}`), "affected[2].ranges[0]: introduced is empty"},
 		{"fixed and last", base(`{"purl": "pkg:npm/x", "ranges": [{"introduced": "1", "fixed": "2", "last_affected": "3"}]}`), "give fixed or last_affected, not both"},
@@ -72,8 +72,9 @@ func TestHeedDefaults(t *testing.T) {
 	if a.Title != "SA2" || a.Severity != advisory.High || a.Revision != "7" {
 		t.Errorf("defaults: title %q severity %q revision %q", a.Title, a.Severity, a.Revision)
 	}
+	// No scheme given: the purl type orders the versions.
 	wantAffected(t, a.Affected, []advisory.Affected{{
-		PURL: "pkg:npm/left-pad", Scheme: "generic", Status: advisory.StatusAffected,
+		PURL: "pkg:npm/left-pad", Scheme: "npm", Status: advisory.StatusAffected,
 		Ranges: []advisory.Range{{Fixed: "1.3.0"}},
 	}})
 }

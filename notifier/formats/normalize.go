@@ -109,6 +109,10 @@ func normalizeAffected(in []advisory.Affected) []advisory.Affected {
 		e.CPE = strings.TrimSpace(e.CPE)
 		e.PURL = strings.TrimSpace(e.PURL)
 		e.Scheme = strings.TrimSpace(e.Scheme)
+		if e.Scheme == "" && e.PURL != "" {
+			// No scheme declared: the package's own ecosystem orders it.
+			e.Scheme = advisory.PurlScheme(e.PURL)
+		}
 		if e.Scheme == "" {
 			e.Scheme = version.Generic
 		}

@@ -97,7 +97,7 @@ func parseOSV(data []byte) (*advisory.Advisory, error) {
 		if base.PURL == "" {
 			base.PURL = purlFor(osvEcosystemName(pkg.Ecosystem), pkg.Name)
 		}
-		ecoScheme := osvScheme(pkg.Ecosystem)
+		ecoScheme := version.ForEcosystem(pkg.Ecosystem)
 		if len(af.Versions) > 0 {
 			e := base
 			e.Scheme, e.Versions = ecoScheme, af.Versions
@@ -195,23 +195,4 @@ var osvPublishers = map[string]string{
 func osvEcosystemName(ecosystem string) string {
 	name, _, _ := strings.Cut(strings.TrimSpace(ecosystem), ":")
 	return name
-}
-
-// osvScheme maps an OSV ecosystem to the version scheme its versions follow.
-func osvScheme(ecosystem string) string {
-	switch name := osvEcosystemName(ecosystem); name {
-	case "npm":
-		return version.NPM
-	case "Go":
-		return version.Go
-	case "PyPI":
-		return version.PyPI
-	case "Maven":
-		return version.Maven
-	case "Debian", "Ubuntu":
-		return version.Debian
-	case "Red Hat", "AlmaLinux", "Rocky Linux", "openSUSE", "SUSE", "Mageia", "openEuler":
-		return version.RPM
-	}
-	return version.Generic
 }

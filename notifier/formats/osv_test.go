@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 func TestOSV(t *testing.T) {
@@ -99,19 +100,23 @@ func TestOSVSeverityFromVector(t *testing.T) {
 
 func TestPurlFor(t *testing.T) {
 	tests := map[[2]string]string{
-		{"npm", "lodash"}:                                "pkg:npm/lodash",
-		{"npm", "@babel/core"}:                           "pkg:npm/@babel/core",
-		{"PyPI", "Django_Rest"}:                          "pkg:pypi/django-rest",
-		{"Maven", "org.apache.logging.log4j:log4j-core"}: "pkg:maven/org.apache.logging.log4j/log4j-core",
-		{"Go", "golang.org/x/net"}:                       "pkg:golang/golang.org/x/net",
-		{"crates.io", "hyper"}:                           "pkg:cargo/hyper",
-		{"RubyGems", "rails"}:                            "pkg:gem/rails",
-		{"NuGet", "Newtonsoft.Json"}:                     "pkg:nuget/Newtonsoft.Json",
-		{"Packagist", "Symfony/Console"}:                 "pkg:composer/symfony/console",
-		{"Hex", "plug"}:                                  "pkg:hex/plug",
-		{"Pub", "http"}:                                  "pkg:pub/http",
-		{"Alpine", "openssl"}:                            "",
-		{"Maven", "no-colon"}:                            "",
+		{"npm", "lodash"}:                                      "pkg:npm/lodash",
+		{"npm", "@babel/core"}:                                 "pkg:npm/@babel/core",
+		{"PyPI", "Django_Rest"}:                                "pkg:pypi/django-rest",
+		{"Maven", "org.apache.logging.log4j:log4j-core"}:       "pkg:maven/org.apache.logging.log4j/log4j-core",
+		{"Go", "golang.org/x/net"}:                             "pkg:golang/golang.org/x/net",
+		{"crates.io", "hyper"}:                                 "pkg:cargo/hyper",
+		{"RubyGems", "rails"}:                                  "pkg:gem/rails",
+		{"NuGet", "Newtonsoft.Json"}:                           "pkg:nuget/Newtonsoft.Json",
+		{"Packagist", "Symfony/Console"}:                       "pkg:composer/symfony/console",
+		{"Hex", "plug"}:                                        "pkg:hex/plug",
+		{"Pub", "http"}:                                        "pkg:pub/http",
+		{"Alpine", "openssl"}:                                  "pkg:apk/alpine/openssl",
+		{"CRAN", "commonmark"}:                                 "pkg:cran/commonmark",
+		{"Hackage", "aeson"}:                                   "pkg:hackage/aeson",
+		{"SwiftURL", "https://github.com/apple/swift-nio.git"}: "pkg:swift/github.com/apple/swift-nio",
+		{"ConanCenter", "zlib"}:                                "",
+		{"Maven", "no-colon"}:                                  "",
 	}
 	for in, want := range tests {
 		if got := purlFor(in[0], in[1]); got != want {
@@ -123,5 +128,27 @@ func TestPurlFor(t *testing.T) {
 	}
 	if got := purlForCollection("https://example.com/repo", "left-pad"); got != "" {
 		t.Errorf("unknown registry gave %q", got)
+	}
+}
+
+// TestOSVEcosystemSchemes: an OSV ecosystem chooses the ordering of its
+// ECOSYSTEM ranges and versions.
+func TestOSVEcosystemSchemes(t *testing.T) {
+	for eco, want := range map[string]string{
+		"RubyGems": version.Gem, "Packagist": version.Composer, "crates.io": version.Cargo, "Hex": version.Hex,
+		"Pub": version.Pub, "Alpine:v3.18": version.Alpine, "CRAN": version.CRAN, "Hackage": version.Hackage,
+		"NuGet": version.NuGet, "SwiftURL": version.Swift, "Debian:12": version.Debian, "ConanCenter": version.Generic,
+	} {
+		doc := `{"id": "X-1", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "` + eco +
+			`", "name": "p"}, "versions": ["1.0.0"], "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.0"}]}]}]}`
+		a, err := Parse([]byte(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", eco, err)
+		}
+		for _, e := range a.Affected {
+			if e.Scheme != want {
+				t.Errorf("%s: scheme %q, want %q", eco, e.Scheme, want)
+			}
+		}
 	}
 }

@@ -46,6 +46,15 @@ func purlFor(ecosystem, name string) string {
 		return "pkg:deb/debian/" + purlEscape(name)
 	case "ubuntu":
 		return "pkg:deb/ubuntu/" + purlEscape(name)
+	case "alpine":
+		return "pkg:apk/alpine/" + purlEscape(strings.ToLower(name))
+	case "cran":
+		return "pkg:cran/" + purlEscape(name)
+	case "hackage":
+		return "pkg:hackage/" + purlEscape(name)
+	case "swifturl":
+		// The name is the repository URL: pkg:swift/github.com/apple/swift-nio.
+		return "pkg:swift/" + purlPath(strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "https://"), "http://"), ".git"))
 	}
 	return ""
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	packageurl "github.com/package-url/packageurl-go"
+
+	"github.com/heed-dev/heed/subscribers/version"
 )
 
 // PurlVersion returns the version of a package URL, "" when it has none or
@@ -17,11 +19,11 @@ func PurlVersion(purl string) string {
 }
 
 // PurlScheme returns the version scheme a package URL's type implies (see
-// SchemeFor), "" when it does not parse.
+// version.ForType), "" when it does not parse.
 func PurlScheme(purl string) string {
 	p, err := packageurl.FromString(strings.TrimSpace(purl))
 	if err != nil {
 		return ""
 	}
-	return SchemeFor(p.Type)
+	return version.ForType(p.Type)
 }

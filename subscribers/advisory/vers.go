@@ -12,7 +12,7 @@ import (
 
 // Versions is what a version text says about which versions it covers.
 type Versions struct {
-	Scheme string   // the scheme a "vers:" text declares (see SchemeFor); "" when the text declares none
+	Scheme string   // the scheme a "vers:" text declares (see version.ForType); "" when the text declares none
 	Exact  []string // versions named one by one
 	Ranges []Range
 	Every  bool // the text says "every version" in words ("All versions", "*")
@@ -46,12 +46,12 @@ func ReadVersions(text string) (Versions, bool) {
 		}
 	}
 	v, ok := readVersionText(constraints)
-	v.Scheme = SchemeFor(rawScheme)
+	v.Scheme = version.ForType(rawScheme)
 	return v, ok
 }
 
 // parseVers reads a vers string strictly. The scheme becomes a scheme of
-// package version (see SchemeFor). Constraints are ordered by version under
+// package version (see version.ForType). Constraints are ordered by version under
 // the scheme before they are paired, as the vers specification prescribes,
 // so ">=1.0|<2.0" and "<2.0|>=1.0" mean the same. "*" alone means every
 // version and yields one range from "0". "!=" removes a version: ranges
@@ -85,7 +85,7 @@ func parseVersBody(s string) (Versions, error) {
 			return Versions{}, fmt.Errorf("versioning scheme %q has the invalid character %q", raw, c)
 		}
 	}
-	scheme := SchemeFor(raw)
+	scheme := version.ForType(raw)
 	if body == "" {
 		return Versions{}, errors.New("no constraints after the versioning scheme")
 	}
@@ -94,26 +94,6 @@ func parseVersBody(s string) (Versions, error) {
 		return Versions{}, err
 	}
 	return Versions{Scheme: scheme, Exact: exact, Ranges: ranges}, nil
-}
-
-// SchemeFor returns the scheme of package version that a vers versioning
-// scheme or a purl type names. The scheme names are purl types; "go" and
-// "debian" are read as "golang" and "deb", and any name version does not
-// know ("generic" and "all" included) is version.Generic.
-func SchemeFor(name string) string {
-	n := strings.ToLower(strings.TrimSpace(name))
-	switch n {
-	case "go":
-		return version.Go
-	case "debian":
-		return version.Debian
-	case "":
-		return version.Generic
-	}
-	if version.Known(n) {
-		return n
-	}
-	return version.Generic
 }
 
 // versConstraint is one constraint of a vers string.

@@ -134,19 +134,6 @@ func TestReadVersions(t *testing.T) {
 	}
 }
 
-// TestSchemeFor: vers schemes and purl types name the schemes of package
-// version; the two spellings vers allows for Go and Debian are one scheme.
-func TestSchemeFor(t *testing.T) {
-	for in, want := range map[string]string{
-		"npm": version.NPM, "golang": version.Go, "go": version.Go, "deb": version.Debian, "debian": version.Debian,
-		"RPM": version.RPM, "maven": version.Maven, "all": version.Generic, "": version.Generic, "acme": version.Generic,
-	} {
-		if got := SchemeFor(in); got != want {
-			t.Errorf("SchemeFor(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // FuzzParseVers checks that any input either fails with an error or yields
 // ranges whose bounds each contain the versions they claim to include.
 func FuzzParseVers(f *testing.F) {
