@@ -1,0 +1,324 @@
+// Mutants breaks, one at a time, each promise listed in docs/PROMISES.md, in
+// a copy of the tree, and checks that the tests of the package that keeps
+// the promise fail within a minute. It is the mutation check of issue 13:
+//
+//	go run .ci/mutants.go            # every break
+//	go run .ci/mutants.go -list      # the breaks, without running them
+//	go run .ci/mutants.go NAME...    # only these
+//
+// It prints one Markdown table row per break (docs/PROMISES.md keeps the last
+// run) and exits non-zero if a break survives, no longer applies to the
+// code, or does not compile. The working tree is never touched: the tracked
+// and untracked files are copied to a temporary directory, beside a link to
+// ../shared, and each break is applied to the copy and undone after its run.
+// It lives under .ci so that "go test ./..." does not build it.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// edit replaces the one occurrence of old, in the package's non-test Go
+// files, with new.
+type edit struct{ old, new string }
+
+// breakage is one deliberate break of a promise, and where it must be caught.
+type breakage struct {
+	name  string
+	pkg   string // the package whose tests must fail, relative to the module
+	what  string // the break, in words
+	edits []edit
+	// run, when set, replaces applying edits: it prepares the copy at dir
+	// and returns the extra environment of the test run and an undo.
+	run func(dir string) (env []string, undo func() error, err error)
+}
+
+var breaks = []breakage{
+	{name: "ack-get-records", pkg: "notifier/web", what: "a GET of /ack/{token}?status=… records the answer",
+		edits: []edit{{"\ts.renderAck(w, r, v, false, \"\")\n}\n\n// ackPost",
+			"\tif st := r.URL.Query().Get(\"status\"); st != \"\" {\n\t\ts.answers.RecordAnswer(r.Context(), r.PathValue(\"token\"), notifier.AnswerInput{Status: st, Note: r.URL.Query().Get(\"note\")})\n\t}\n\ts.renderAck(w, r, v, false, \"\")\n}\n\n// ackPost"}}},
+	{name: "ack-post-without-csrf", pkg: "notifier/web", what: "the answer form's CSRF check removed",
+		edits: []edit{{"if err != nil || field == \"\" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1 {",
+			"if false && (err != nil || field == \"\" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1) {"}}},
+	{name: "link-empty-key", pkg: "notifier", what: "links signed with an empty key instead of the secret",
+		edits: []edit{{"hmac.New(sha256.New, lk.secret)", "hmac.New(sha256.New, nil)"}}},
+	{name: "link-signs-only-expiry", pkg: "notifier", what: "the signature covers the expiry only, so a link can be moved to another case or contact",
+		edits: []edit{
+			{"\".\" + lk.sign(\"ack\", payload)", "\".\" + lk.sign(\"ack\", payload[strings.LastIndex(payload, \".\")+1:])"},
+			{"[]byte(lk.sign(\"ack\", payload))", "[]byte(lk.sign(\"ack\", payload[strings.LastIndex(payload, \".\")+1:]))"}}},
+	{name: "link-never-expires", pkg: "notifier", what: "the expiry of a link is not checked",
+		edits: []edit{{"if lk.now().After(l.Expires) {", "if false {"}}},
+	{name: "refusal-recorded-sent", pkg: "notifier", what: "a 4xx/5xx reply recorded as sent",
+		edits: []edit{{"if d.err == nil && !d.deferred {", "if !d.deferred {"}}},
+	{name: "relay-data-refusal-accepted", pkg: "notifier/relay", what: "the relay's refusal at the end of DATA read as acceptance",
+		edits: []edit{{"\tresp, err := w.CloseWithResponse()\n\tif err != nil {\n\t\treturn \"\", false, classify(ctx, StageData, err)\n\t}",
+			"\tresp, err := w.CloseWithResponse()\n\tif err != nil {\n\t\treturn \"250 accepted\", true, nil\n\t}"}}},
+	{name: "mailbox-fault-retried", pkg: "notifier", what: "a 5xx mailbox fault retried instead of failing and moving to the next contact",
+		edits: []edit{{"if se != nil && se.MailboxFault() {", "if false {"}}},
+	{name: "no-escalation-after-escalate-after", pkg: "notifier", what: "escalation after escalate_after reminders removed",
+		edits: []edit{{"c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)", "now.After(c.DueAt)"}}},
+	{name: "no-escalation-when-overdue", pkg: "notifier", what: "escalation of overdue cases removed",
+		edits: []edit{{"c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)", "c.RemindersSent > p.EscalateAfter"}}},
+	{name: "no-threading", pkg: "notifier", what: "later mails no longer reply to the first (no In-Reply-To, References)",
+		edits: []edit{{"env.MessageID, env.InReplyTo = ob.messageID(c.ID), thread", "env.MessageID = ob.messageID(c.ID)"}}},
+	{name: "duplicate-publish-mails", pkg: "notifier", what: "the same revision applied again, and an open case mailed its notice again",
+		edits: []edit{
+			{"if cmp < 0 || cmp == 0 && old.Applied {", "if cmp < 0 {"},
+			{"if c.State == store.CaseWatching && mailable(items) {", "if mailable(items) {"}}},
+	{name: "answer-keeps-reminding", pkg: "notifier", what: "a \"patched\" answer leaves the case open and its reminders running",
+		edits: []edit{{"case AnswerPatched, AnswerMitigated:\n\t\t\tc.State, c.NextReminderAt = store.CaseAnswered, time.Time{}",
+			"case AnswerPatched, AnswerMitigated:"}}},
+	{name: "missed-reminders-repeat", pkg: "notifier", what: "reminders missed while Heed was down sent one by one instead of collapsing",
+		edits: []edit{{"if at.After(now) {", "if true {"}}},
+	{name: "withdrawal-ignored", pkg: "notifier", what: "a withdrawn advisory leaves its cases open and tells nobody",
+		edits: []edit{{"if adv.Withdrawn {", "if false {"}}},
+	{name: "subject-header-injection", pkg: "notifier", what: "the advisory title written raw into the Subject header",
+		edits: []edit{{"h(\"Subject\", headerText(templates.OneLine(m.Subject)))", "h(\"Subject\", m.Subject)"}}},
+	{name: "api-any-token", pkg: "notifier/web", what: "the admin API opens to any bearer token",
+		edits: []edit{{"return tok != \"\" && subtle.ConstantTimeCompare(h[:], s.tokenHash[:]) == 1",
+			"return tok != \"\" || subtle.ConstantTimeCompare(h[:], s.tokenHash[:]) == 1"}}},
+	{name: "config-unknown-key-accepted", pkg: "cmd/heed", what: "unknown configuration keys accepted silently",
+		edits: []edit{{"if undecoded := md.Undecoded(); len(undecoded) > 0 {", "if undecoded := md.Undecoded(); false && len(undecoded) > 0 {"}}},
+	{name: "newer-schema-opened", pkg: "store", what: "a database of a newer schema opened instead of refused",
+		edits: []edit{{"if current > len(ms) {", "if current > len(ms) && false {"}}},
+	{name: "corpus-missing", pkg: "notifier/formats", what: "../shared/corpus missing while CI requires it (HEED_REQUIRE_CORPUS=1)",
+		run: func(dir string) ([]string, func() error, error) {
+			shared := filepath.Join(filepath.Dir(dir), "shared")
+			target, err := os.Readlink(shared)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := os.Remove(shared); err != nil {
+				return nil, nil, err
+			}
+			return []string{"HEED_REQUIRE_CORPUS=1"}, func() error { return os.Symlink(target, shared) }, nil
+		}},
+}
+
+func main() {
+	list := flag.Bool("list", false, "list the breaks and exit")
+	flag.Parse()
+	if *list {
+		for _, b := range breaks {
+			fmt.Printf("%-36s %-16s %s\n", b.name, b.pkg, b.what)
+		}
+		return
+	}
+	chosen := breaks
+	if flag.NArg() > 0 {
+		chosen = nil
+		for _, name := range flag.Args() {
+			i := slices.IndexFunc(breaks, func(b breakage) bool { return b.name == name })
+			if i < 0 {
+				fmt.Fprintf(os.Stderr, "mutants: no break named %q (see -list)\n", name)
+				os.Exit(2)
+			}
+			chosen = append(chosen, breaks[i])
+		}
+	}
+	if err := run(chosen); err != nil {
+		fmt.Fprintln(os.Stderr, "mutants:", err)
+		os.Exit(1)
+	}
+}
+
+func run(chosen []breakage) error {
+	root, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "heed-mutants-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "heed")
+	if err := copyTree(root, dir); err != nil {
+		return fmt.Errorf("copy the tree: %w", err)
+	}
+	if err := os.Symlink(filepath.Join(filepath.Dir(root), "shared"), filepath.Join(tmp, "shared")); err != nil {
+		return err
+	}
+
+	// The unbroken copy must pass, or a failure below would prove nothing.
+	var pkgs []string
+	for _, b := range chosen {
+		if p := "./" + b.pkg; !slices.Contains(pkgs, p) {
+			pkgs = append(pkgs, p)
+		}
+	}
+	if out, _, err := goTest(dir, nil, 5*time.Minute, pkgs...); err != nil {
+		return fmt.Errorf("the unbroken copy fails its tests:\n%s", out)
+	}
+
+	fmt.Println("| break | package | result | failing tests | seconds |")
+	fmt.Println("|---|---|---|---|---|")
+	survived := 0
+	for _, b := range chosen {
+		result, tests, secs := try(dir, b)
+		if result != "killed" {
+			survived++
+		}
+		fmt.Printf("| `%s` | `%s` | %s | %s | %.0f |\n", b.name, b.pkg, result, tests, secs)
+	}
+	if survived > 0 {
+		return fmt.Errorf("%d of %d breaks not killed", survived, len(chosen))
+	}
+	return nil
+}
+
+var failLine = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)
+
+// try applies one break to the copy at dir, runs its package's tests, and
+// undoes the break.
+func try(dir string, b breakage) (result, tests string, secs float64) {
+	var env []string
+	var undo func() error
+	var err error
+	if b.run != nil {
+		env, undo, err = b.run(dir)
+	} else {
+		undo, err = apply(filepath.Join(dir, b.pkg), b.edits)
+	}
+	if err != nil {
+		return "does not apply: " + err.Error(), "", 0
+	}
+	defer func() {
+		if err := undo(); err != nil {
+			panic(fmt.Sprintf("undo %s: %v", b.name, err))
+		}
+	}()
+	out, took, err := goTest(dir, env, time.Minute, "./"+b.pkg)
+	secs = took.Seconds()
+	var names []string
+	for _, m := range failLine.FindAllStringSubmatch(out, -1) {
+		top, _, _ := strings.Cut(m[1], "/") // a subtest is named by its test
+		if !slices.Contains(names, top) {
+			names = append(names, top)
+		}
+	}
+	switch {
+	case err == nil:
+		return "**survived**", "", secs
+	case strings.Contains(out, "[build failed]") || strings.Contains(out, "[setup failed]"):
+		return "does not compile", firstLines(out, 5), secs
+	case len(names) == 0:
+		return "failed without a failing test", firstLines(out, 5), secs
+	case took > time.Minute:
+		return "killed, but after a minute", "`" + strings.Join(names, "`, `") + "`", secs
+	}
+	return "killed", "`" + strings.Join(names, "`, `") + "`", secs
+}
+
+// apply makes each edit in the one non-test Go file of pkgDir that holds its
+// text, and returns how to restore the files.
+func apply(pkgDir string, edits []edit) (func() error, error) {
+	saved := map[string][]byte{}
+	undo := func() error {
+		for path, b := range saved {
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	files, err := filepath.Glob(filepath.Join(pkgDir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range edits {
+		var found []string
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			for range bytes.Count(b, []byte(e.old)) {
+				found = append(found, f)
+			}
+		}
+		if len(found) != 1 {
+			undo()
+			return nil, fmt.Errorf("%q occurs %d times in %s, want once", firstLines(e.old, 1), len(found), pkgDir)
+		}
+		b, _ := os.ReadFile(found[0])
+		if _, ok := saved[found[0]]; !ok {
+			saved[found[0]] = b
+		}
+		if err := os.WriteFile(found[0], bytes.Replace(b, []byte(e.old), []byte(e.new), 1), 0o644); err != nil {
+			undo()
+			return nil, err
+		}
+	}
+	return undo, nil
+}
+
+// goTest runs the packages' tests in dir, uncached, each test bounded by
+// limit; the command is killed at twice that.
+func goTest(dir string, env []string, limit time.Duration, pkgs ...string) (string, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*limit)
+	defer cancel()
+	args := append([]string{"test", "-count=1", "-timeout", limit.String()}, pkgs...)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "HEED_REQUIRE_CORPUS=1", "HEED_REQUIRE_BROWSER="), env...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	return string(out), time.Since(start), err
+}
+
+func repoRoot() (string, error) {
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", fmt.Errorf("find the repository: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// copyTree copies the files git knows of (tracked, or untracked and not
+// ignored) from root to dst.
+func copyTree(root, dst string) error {
+	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return err
+	}
+	for _, rel := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		b, err := os.ReadFile(filepath.Join(root, rel))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted in the working tree
+		}
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[:min(n, len(lines))], " ")
+}
