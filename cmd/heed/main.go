@@ -31,6 +31,7 @@ Usage:
   heed cases [-config FILE] [-advisory ID] [-org ID] [-state STATE]
   heed advisory inspect FILE...                  show the normalized advisory as JSON
   heed advisory match [-config FILE] FILE        show who an advisory would hit, sending nothing
+  heed compare [-scheme S] A B                   order two versions: <, = or > and the scheme used (- reads "A B" lines)
   heed version
 
 Every command takes -h. Without -config, built-in defaults are used (see config.example.toml).
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdCases(ctx, rest, stdout, stderr)
 	case "advisory":
 		err = sub(ctx, "advisory", rest, stdout, stderr, map[string]command{"inspect": cmdInspect, "match": cmdMatch})
+	case "compare":
+		err = cmdCompare(rest, os.Stdin, stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "heed", buildVersion())
 	case "help", "-h", "-help", "--help":
