@@ -30,6 +30,12 @@ func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
 
 // ackPost records the answer sent by the form.
 func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
+	if over, _ := limited(w, s.answerLimits, clientIP(r)); over {
+		s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusTooManyRequests, Title: "Too many answers / 回答が多すぎます",
+			Message: "Too many answers came from your address. Please wait a minute and press the button again.\n" +
+				"お使いのアドレスからの回答が多すぎます。1分ほど待ってから、もう一度ボタンを押してください。"})
+		return
+	}
 	token := r.PathValue("token")
 	v, err := s.answers.CaseForLink(r.Context(), token)
 	if err != nil {
@@ -38,7 +44,11 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := v.Org.Language
 	if err := r.ParseForm(); err != nil {
-		s.renderAck(w, r, http.StatusBadRequest, v, false, templates.AckError(lang, "form"))
+		status := http.StatusBadRequest
+		if tooLarge(err) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.renderAck(w, r, status, v, false, templates.AckError(lang, "form"))
 		return
 	}
 	c, err := r.Cookie(csrfCookie)

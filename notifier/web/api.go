@@ -18,6 +18,9 @@ func decodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if tooLarge(err) {
+			return err
+		}
 		return &httpError{http.StatusBadRequest, "invalid JSON body: " + err.Error()}
 	}
 	return nil
@@ -105,6 +108,9 @@ func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) error {
 		items, err = subscribers.ParseInventoryJSON(r.Body)
 	default:
 		return &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send application/json or text/csv", ctype)}
+	}
+	if tooLarge(err) {
+		return err
 	}
 	if err != nil {
 		return &httpError{http.StatusBadRequest, "inventory not imported: " + err.Error()}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"crypto/subtle"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -64,6 +66,23 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
+	if over, wait := limited(w, s.loginLimits, clientIP(r)); over {
+		s.log.Warn("operator login refused: too many tries", "ip", clientIP(r))
+		s.renderPage(w, http.StatusTooManyRequests, func(w io.Writer) error {
+			return templates.RenderLoginPage(w, templates.LoginPage{Error: fmt.Sprintf("Too many tries from your address. Try again in %d seconds.", int(math.Ceil(wait.Seconds())))})
+		})
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		status := http.StatusBadRequest
+		if tooLarge(err) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.renderPage(w, status, func(w io.Writer) error {
+			return templates.RenderLoginPage(w, templates.LoginPage{Error: "The form could not be read."})
+		})
+		return
+	}
 	if !s.validToken(r.PostFormValue("token")) {
 		s.log.Warn("operator login refused", "ip", clientIP(r))
 		s.renderPage(w, http.StatusUnauthorized, func(w io.Writer) error {

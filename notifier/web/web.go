@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -66,7 +67,8 @@ type Server struct {
 	secure     bool // public URL is https: cookies get the Secure flag
 	log        *slog.Logger
 	mux        *http.ServeMux
-	maxBody    int64
+	loginLimits  *clientLimits // POST /login, per client address
+	answerLimits *clientLimits // POST /ack/{token}, per client address
 	sessionTTL time.Duration
 	metrics    prometheus.Gatherer
 }
@@ -104,7 +106,6 @@ func New(cfg Config) (*Server, error) {
 		secure:     cfg.Secure,
 		log:        cfg.Logger,
 		mux:        http.NewServeMux(),
-		maxBody:    32 << 20,
 		sessionTTL: 12 * time.Hour,
 		metrics:    cfg.Metrics,
 	}
@@ -114,6 +115,11 @@ func New(cfg Config) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	// A person mistyping the token a few times goes on; a script trying
+	// tokens gets ten a minute. Answers: a person answers a few times at
+	// most; a whole office behind one address still gets through.
+	s.loginLimits = newClientLimits(6*time.Second, 10, s.now)
+	s.answerLimits = newClientLimits(time.Second, 60, s.now)
 	s.routes()
 	return s, nil
 }
@@ -121,10 +127,10 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 
-	s.mux.Handle("POST /api/v1/orgs", s.api(s.createOrg))
+	s.mux.Handle("POST /api/v1/orgs", limitBody(maxJSON, s.api(s.createOrg)))
 	s.mux.Handle("GET /api/v1/orgs", s.api(s.listOrgs))
 	s.mux.Handle("GET /api/v1/orgs/{id}", s.api(s.getOrg))
-	s.mux.Handle("PUT /api/v1/orgs/{id}", s.api(s.updateOrg))
+	s.mux.Handle("PUT /api/v1/orgs/{id}", limitBody(maxJSON, s.api(s.updateOrg)))
 	s.mux.Handle("PUT /api/v1/orgs/{id}/inventory", s.api(s.putInventory))
 	s.mux.Handle("GET /api/v1/orgs/{id}/inventory", s.api(s.getInventory))
 	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
@@ -139,11 +145,11 @@ func (s *Server) routes() {
 	}
 
 	s.mux.HandleFunc("GET /ack/{token}", s.ackPage)
-	s.mux.HandleFunc("POST /ack/{token}", s.ackPost)
+	s.mux.Handle("POST /ack/{token}", limitBody(maxForm, http.HandlerFunc(s.ackPost)))
 
 	s.mux.HandleFunc("GET /login", s.loginPage)
-	s.mux.HandleFunc("POST /login", s.loginPost)
-	s.mux.HandleFunc("POST /logout", s.logout)
+	s.mux.Handle("POST /login", limitBody(maxForm, http.HandlerFunc(s.loginPost)))
+	s.mux.Handle("POST /logout", limitBody(maxForm, http.HandlerFunc(s.logout)))
 	s.mux.Handle("GET /board", s.operator(s.board))
 	s.mux.Handle("GET /board.csv", s.operator(func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
@@ -168,7 +174,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
+	r.Body = http.MaxBytesReader(w, r.Body, maxInventory) // routes narrow it (limits.go)
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -223,7 +229,7 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 	case errors.As(err, &ie):
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": ie.Msg})
 	case errors.As(err, &mbe):
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large"})
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("request body too large: this takes at most %d bytes", mbe.Limit)})
 	case errors.Is(err, store.ErrBadCursor):
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 	case errors.Is(err, store.ErrNotFound):

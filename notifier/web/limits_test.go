@@ -1,0 +1,69 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestBodiesAreBoundedByRoute(t *testing.T) {
+	v := newEnv(t)
+	path, _, _ := v.ackCase("en")
+	big := strings.Repeat("x", 17<<10)
+	if resp, _ := v.do("POST", "/login", "", "application/x-www-form-urlencoded", "token="+big); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("17 KiB login form: %d, want 413", resp.StatusCode)
+	}
+	if resp, _ := v.do("POST", path, "", "application/x-www-form-urlencoded", "status=patched&note="+big); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("17 KiB answer form: %d, want 413", resp.StatusCode)
+	}
+	org := `{"name":"` + strings.Repeat("A", 1<<20) + `","contacts":[{"email":"a@b.test"}]}`
+	if resp, body := v.do("POST", "/api/v1/orgs", token, "application/json", org); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "1048576") {
+		t.Errorf("1 MiB org: %d %s; want 413 naming the bound", resp.StatusCode, body)
+	}
+
+	// An inventory may be far bigger than an API call.
+	_, body := v.do("POST", "/api/v1/orgs", token, "application/json", `{"name":"Big","contacts":[{"email":"a@big.test"}]}`)
+	var created struct{ ID string }
+	json.Unmarshal([]byte(body), &created)
+	var csv strings.Builder
+	csv.WriteString("vendor,product,version,cpe,purl,asset\n")
+	for i := 0; csv.Len() < 3<<20; i++ {
+		fmt.Fprintf(&csv, "Example,Product %d,1.%d,,,%s\n", i%50, i, strings.Repeat("h", 200))
+	}
+	resp, body := v.do("PUT", "/api/v1/orgs/"+created.ID+"/inventory", token, "text/csv", csv.String())
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("3 MiB inventory: %d %s; want it taken", resp.StatusCode, body)
+	}
+}
+
+func TestLoginAndAnswersAreRateLimited(t *testing.T) {
+	v := newEnv(t)
+	codes := map[int]int{}
+	var retry string
+	for range 11 {
+		resp, _ := v.do("POST", "/login", "", "application/x-www-form-urlencoded", "token=guess")
+		codes[resp.StatusCode]++
+		retry = resp.Header.Get("Retry-After")
+	}
+	if codes[http.StatusUnauthorized] != 10 || codes[http.StatusTooManyRequests] != 1 || retry == "" {
+		t.Errorf("11 wrong logins: %v, Retry-After %q; want 10 refused, then 429 with Retry-After", codes, retry)
+	}
+	// The right token waits too: the limit is on the client, not the guess.
+	if resp, _ := v.do("POST", "/login", "", "application/x-www-form-urlencoded", "token="+url.QueryEscape(token)); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("login over the limit: %d, want 429", resp.StatusCode)
+	}
+
+	path, _, _ := v.ackCase("en")
+	codes = map[int]int{}
+	for range 61 {
+		resp, _ := v.do("POST", path, "", "application/x-www-form-urlencoded", "status=patched&csrf=none")
+		codes[resp.StatusCode]++
+		retry = resp.Header.Get("Retry-After")
+	}
+	if codes[http.StatusForbidden] != 60 || codes[http.StatusTooManyRequests] != 1 || retry == "" {
+		t.Errorf("61 answers from one address: %v, Retry-After %q; want 60 handled, then 429", codes, retry)
+	}
+}
