@@ -58,6 +58,12 @@ func (db *DB) RejectedDocs(ctx context.Context, limit int) (r []Rejected, err er
 	return r, err
 }
 
+// RejectedDoc reads one rejected document with its kept payload.
+func (db *DB) RejectedDoc(ctx context.Context, id int64) (r Rejected, err error) {
+	err = db.View(ctx, func(tx *Tx) error { r, err = tx.RejectedDoc(id); return err })
+	return r, err
+}
+
 // Mails lists outbox messages without their bodies.
 func (db *DB) Mails(ctx context.Context, f MailFilter) (m []Mail, err error) {
 	err = db.View(ctx, func(tx *Tx) error { m, err = tx.Mails(f); return err })

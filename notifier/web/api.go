@@ -191,8 +191,24 @@ func (s *Server) listRejected(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]rejectedJSON, len(rej))
 	for i, d := range rej {
-		out[i] = rejectedJSON{ID: d.ID, Subject: d.Subject, StreamSeq: d.StreamSeq, ReceivedAt: d.ReceivedAt, Reason: d.Reason}
+		out[i] = toRejectedJSON(d)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rejected": out})
+	return nil
+}
+
+func (s *Server) getRejected(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return &httpError{http.StatusNotFound, fmt.Sprintf("rejected document %q: not found", r.PathValue("id"))}
+	}
+	d, err := s.records.RejectedDoc(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	j := toRejectedJSON(d)
+	j.Payload = d.Payload
+	j.Truncated = int64(len(d.Payload)) < d.Size
+	writeJSON(w, http.StatusOK, j)
 	return nil
 }

@@ -1,12 +1,19 @@
 package web
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/heed-dev/heed/store"
 )
 
 func TestBodiesAreBoundedByRoute(t *testing.T) {
@@ -65,5 +72,42 @@ func TestLoginAndAnswersAreRateLimited(t *testing.T) {
 	}
 	if codes[http.StatusForbidden] != 60 || codes[http.StatusTooManyRequests] != 1 || retry == "" {
 		t.Errorf("61 answers from one address: %v, Retry-After %q; want 60 handled, then 429", codes, retry)
+	}
+}
+
+func TestRejectedListedWithoutPayloads(t *testing.T) {
+	v := newEnv(t)
+	junk := bytes.Repeat([]byte("junk "), 20000) // 100,000 bytes
+	err := v.db.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.AddRejected(&store.Rejected{Subject: "advisories.x", StreamSeq: 7, ReceivedAt: time.Now(), Reason: "not an advisory", Payload: junk})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body := v.do("GET", "/api/v1/rejected", token, "", "")
+	var list struct {
+		Rejected []map[string]any
+	}
+	json.Unmarshal([]byte(body), &list)
+	if len(list.Rejected) != 1 || list.Rejected[0]["payload"] != nil || list.Rejected[0]["size"] != float64(100000) {
+		t.Fatalf("list = %s; want one entry with its size and no payload", body)
+	}
+	id := fmt.Sprint(list.Rejected[0]["id"])
+	resp, body := v.do("GET", "/api/v1/rejected/"+id, token, "", "")
+	var one struct {
+		Payload   []byte
+		Size      int64
+		SHA256    string
+		Truncated bool
+	}
+	json.Unmarshal([]byte(body), &one)
+	sum := sha256.Sum256(junk)
+	if resp.StatusCode != 200 || len(one.Payload) != 64<<10 || !bytes.Equal(one.Payload, junk[:64<<10]) || !one.Truncated ||
+		one.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("GET rejected/%s: %d, payload %d bytes, truncated %v, sha256 %s; want the first 64 KiB and the digest of the whole",
+			id, resp.StatusCode, len(one.Payload), one.Truncated, one.SHA256)
+	}
+	if resp, _ := v.do("GET", "/api/v1/rejected/999", token, "", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown rejected document: %d", resp.StatusCode)
 	}
 }

@@ -114,10 +114,21 @@ type advisoryJSON struct {
 	Cases      map[string]int `json:"cases"` // by state; "open" is still silent
 }
 
+// rejectedJSON is a document intake could not use. Lists leave its payload
+// out; GET /api/v1/rejected/{id} gives the part kept (base64).
 type rejectedJSON struct {
 	ID         int64     `json:"id"`
 	Subject    string    `json:"subject"`
 	StreamSeq  uint64    `json:"stream_seq"`
 	ReceivedAt time.Time `json:"received_at"`
 	Reason     string    `json:"reason"`
+	Size       int64     `json:"size"`             // bytes of the whole document
+	SHA256     string    `json:"sha256,omitempty"` // of the whole document
+	Payload    []byte    `json:"payload,omitempty"`
+	Truncated  bool      `json:"truncated,omitempty"` // the payload is its first 64 KiB only
+}
+
+func toRejectedJSON(d store.Rejected) rejectedJSON {
+	return rejectedJSON{ID: d.ID, Subject: d.Subject, StreamSeq: d.StreamSeq, ReceivedAt: d.ReceivedAt,
+		Reason: d.Reason, Size: d.Size, SHA256: d.SHA256}
 }

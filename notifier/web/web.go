@@ -32,6 +32,7 @@ type Records interface {
 	Inventory(ctx context.Context, orgID string) ([]store.Item, error)
 	AdvisorySummaries(ctx context.Context, limit int) ([]store.AdvisorySummary, error)
 	RejectedDocs(ctx context.Context, limit int) ([]store.Rejected, error)
+	RejectedDoc(ctx context.Context, id int64) (store.Rejected, error)
 	Mails(ctx context.Context, f store.MailFilter) ([]store.Mail, error)
 	Mail(ctx context.Context, id int64) (store.Mail, error)
 	Ping(ctx context.Context) error
@@ -136,6 +137,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
 	s.mux.Handle("GET /api/v1/advisories", s.api(s.listAdvisories))
 	s.mux.Handle("GET /api/v1/rejected", s.api(s.listRejected))
+	s.mux.Handle("GET /api/v1/rejected/{id}", s.api(s.getRejected))
 	if s.metrics != nil {
 		metrics := promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})
 		s.mux.Handle("GET /metrics", s.api(func(w http.ResponseWriter, r *http.Request) error {
