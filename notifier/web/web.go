@@ -59,19 +59,19 @@ type Links interface {
 
 // Server serves Heed's HTTP endpoints.
 type Server struct {
-	records    Records
-	orgs       Orgs
-	answers    Answers
-	links      Links
-	now        func() time.Time
-	tokenHash  [32]byte
-	secure     bool // public URL is https: cookies get the Secure flag
-	log        *slog.Logger
-	mux        *http.ServeMux
+	records      Records
+	orgs         Orgs
+	answers      Answers
+	links        Links
+	now          func() time.Time
+	tokenHash    [32]byte
+	secure       bool // public URL is https: cookies get the Secure flag
+	log          *slog.Logger
+	mux          *http.ServeMux
 	loginLimits  *clientLimits // POST /login, per client address
 	answerLimits *clientLimits // POST /ack/{token}, per client address
-	sessionTTL time.Duration
-	metrics    prometheus.Gatherer
+	sessionTTL   time.Duration
+	metrics      prometheus.Gatherer
 }
 
 // Config wires a Server.
