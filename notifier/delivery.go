@@ -3,7 +3,6 @@ package notifier
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,14 +38,25 @@ type SendError interface {
 
 // Delivery hands due mails to the relay and records each outcome. What a
 // refused address means for its case is the cases stage's to decide.
+//
+// Each mail is claimed (state sending, with the claim's time) in a commit of
+// its own before the SMTP exchange, and its outcome is committed right after
+// it. A claim whose outcome never got recorded (Heed was killed during the
+// exchange) is taken up again only once it is claimTimeout old. An outcome
+// whose commit fails is kept and recorded before anything else is sent, so
+// a failing store stops delivery instead of sending the same mails again.
 type Delivery struct {
 	*deps
-	outbox   *Outbox
-	refusals refusals
-	relay    Relay
-	from     string // the envelope sender
-	senders  int
-	limiter  *rate.Limiter
+	outbox       *Outbox
+	refusals     refusals
+	relay        Relay
+	from         string // the envelope sender
+	senders      int
+	limiter      *rate.Limiter
+	claimTimeout time.Duration
+
+	mu         sync.Mutex
+	unrecorded []delivery // outcomes whose commit failed
 }
 
 // refusals is told, in the transaction that records the refusal, that a
@@ -60,93 +70,165 @@ const (
 	// giveUpAfter is how long a message is retried after a temporary failure.
 	giveUpAfter = 72 * time.Hour
 	maxBackoff  = time.Hour
+	// defaultClaimTimeout is how old a claim must be before its mail is
+	// tried again: well beyond the longest SMTP exchange the relay client
+	// allows (connection setup, each command and the body, 30 s each).
+	defaultClaimTimeout = 10 * time.Minute
 )
 
+// delivery is the outcome of one SMTP exchange.
 type delivery struct {
-	mail     store.Mail
-	reply    string
-	err      error
-	skipped  bool // not attempted: shutting down
-	deferred bool // not attempted: the relay could not be reached for another mail of the batch
+	mail  store.Mail // as claimed
+	reply string
+	err   error
 }
 
-// deliverDue sends the pending messages that are due, through the relay, and
-// records each outcome. A message is marked sent only after the relay's 250 to
-// DATA; a crash in between can cause a duplicate, never a loss.
+// deliverDue sends the mails that are due, through the relay, and records
+// each outcome. It returns how many mails it claimed or put off.
 func (dv *Delivery) deliverDue(ctx context.Context) (int, error) {
 	if dv.relay == nil {
 		return 0, nil
 	}
+	if err := dv.recordLeftovers(ctx); err != nil {
+		return 0, err
+	}
 	now := dv.now()
 	var due []store.Mail
 	err := dv.db.View(ctx, func(tx *store.Tx) (err error) {
-		due, err = tx.DueMails(now, deliveryBatch)
+		due, err = tx.DueMails(now, now.Add(-dv.claimTimeout), deliveryBatch)
 		return err
 	})
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
-	results := make([]delivery, len(due))
-	// Once the relay cannot be reached, the rest of the batch waits for the
-	// next round instead of each mail waiting out its own timeout.
-	var unreachable atomic.Bool
-	work := make(chan int)
+	r := &round{dv: dv, steps: make(chan step)}
+	committed := make(chan struct{})
+	go func() {
+		// The commits finish even when shutting down: a mail the relay
+		// took and Heed forgot would be sent again.
+		r.commitLoop(context.WithoutCancel(ctx))
+		close(committed)
+	}()
+	work := make(chan store.Mail)
 	var wg sync.WaitGroup
 	for range min(dv.senders, len(due)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range work {
-				m := due[i]
-				if ctx.Err() != nil || dv.waitTurn(ctx) != nil {
-					results[i] = delivery{mail: m, skipped: true}
-					continue
-				}
-				if unreachable.Load() {
-					results[i] = delivery{mail: m, deferred: true}
-					continue
-				}
-				// A message already handed to the relay is finished even
-				// when shutting down: cut off before the relay's 250, it
-				// would be sent again after the restart.
-				start := time.Now()
-				reply, err := dv.relay.Send(context.WithoutCancel(ctx), dv.from, m.Recipient, m.Message)
-				dv.metrics.sendTime.Observe(time.Since(start).Seconds())
-				results[i] = delivery{mail: m, reply: reply, err: err}
-				if se, ok := asSendError(err); ok && se.Unreachable() {
-					unreachable.Store(true)
-				}
-			}
+			r.sender(ctx, work)
 		}()
 	}
-	for i := range due {
-		work <- i
+	for _, m := range due {
+		work <- m
 	}
 	close(work)
 	wg.Wait()
-	// Record what the relay answered even when shutting down: a mail it
-	// accepted and we forgot would be sent twice.
-	var outcomes map[string]int
-	if err := dv.outbox.update(context.WithoutCancel(ctx), func(tx *writeTx) error {
-		outcomes = map[string]int{}
-		for _, d := range results {
-			if d.skipped {
-				continue
-			}
-			outcome, err := dv.record(tx, d)
-			if err != nil {
+	close(r.steps)
+	<-committed
+	if len(r.deferred) > 0 {
+		if err := dv.putOff(context.WithoutCancel(ctx), r.deferred); err != nil {
+			r.errs = append(r.errs, err)
+		}
+	}
+	return int(r.handled.Load()), errors.Join(r.errs...)
+}
+
+// round is one pass of deliverDue over the mails that were due.
+type round struct {
+	dv    *Delivery
+	steps chan step
+	// Once the relay cannot be reached, the rest of the batch waits for the
+	// next round instead of each mail waiting out its own timeout.
+	unreachable atomic.Bool
+	// Once the store fails, nothing more is claimed this round.
+	failed  atomic.Bool
+	handled atomic.Int64
+
+	mu       sync.Mutex
+	deferred []store.Mail
+	errs     []error
+}
+
+// sender delivers mails one after the other. Each step commits, together,
+// the outcome of its previous exchange and the claim of its next mail, so
+// that a sender never has more than the mail of its exchange unrecorded.
+func (r *round) sender(ctx context.Context, work <-chan store.Mail) {
+	var last *delivery
+	for m := range work {
+		if ctx.Err() != nil || r.failed.Load() || r.dv.waitTurn(ctx) != nil {
+			continue // not claimed: the mail stays as it is
+		}
+		if r.unreachable.Load() {
+			r.mu.Lock()
+			r.deferred = append(r.deferred, m)
+			r.mu.Unlock()
+			r.handled.Add(1)
+			continue
+		}
+		res := r.step(last, &m)
+		last = nil
+		if res.err != nil || !res.claimed { // not claimed: answered, cancelled or taken meanwhile
+			continue
+		}
+		r.handled.Add(1)
+		m.State, m.ClaimedAt = store.MailSending, res.claimedAt
+		last = r.send(ctx, m)
+	}
+	if last != nil {
+		r.step(last, nil)
+	}
+}
+
+// send hands one claimed mail to the relay. A mail handed to the relay is
+// finished even when shutting down: cut off before the relay's 250, it would
+// be sent again after the restart.
+func (r *round) send(ctx context.Context, m store.Mail) *delivery {
+	start := time.Now()
+	reply, err := r.dv.relay.Send(context.WithoutCancel(ctx), r.dv.from, m.Recipient, m.Message)
+	r.dv.metrics.sendTime.Observe(time.Since(start).Seconds())
+	if se, ok := asSendError(err); ok && se.Unreachable() {
+		r.unreachable.Store(true)
+	}
+	return &delivery{mail: m, reply: reply, err: err}
+}
+
+// step commits an outcome and a claim (either may be nil) and waits for the
+// commit. An outcome that could not be committed is kept, to be recorded
+// before anything else is sent.
+func (r *round) step(record *delivery, claim *store.Mail) stepResult {
+	s := step{record: record, claim: claim, done: make(chan stepResult, 1)}
+	r.steps <- s
+	res := <-s.done
+	if res.err == nil {
+		return res
+	}
+	r.failed.Store(true)
+	r.mu.Lock()
+	r.errs = append(r.errs, res.err)
+	r.mu.Unlock()
+	if record != nil {
+		r.dv.keepUnrecorded(*record, res.err)
+	}
+	return res
+}
+
+// putOff moves the mails not attempted because the relay could not be
+// reached to the next round, without spending an attempt.
+func (dv *Delivery) putOff(ctx context.Context, mails []store.Mail) error {
+	next := dv.now().Add(backoff(1))
+	err := dv.db.Update(ctx, func(tx *store.Tx) error {
+		for _, m := range mails {
+			if err := tx.DeferMail(m.ID, next, "not attempted: the relay could not be reached"); err != nil {
 				return err
 			}
-			outcomes[outcome]++
 		}
 		return nil
-	}); err != nil {
-		return 0, err
+	})
+	if err != nil {
+		return err
 	}
-	for outcome, n := range outcomes {
-		dv.metrics.mails.WithLabelValues(outcome).Add(float64(n))
-	}
-	return len(due), nil
+	dv.metrics.mails.WithLabelValues("retry").Add(float64(len(mails)))
+	return nil
 }
 
 func asSendError(err error) (SendError, bool) {
@@ -155,12 +237,12 @@ func asSendError(err error) (SendError, bool) {
 	return se, ok
 }
 
-// next returns when the next pending mail is due, or the zero time.
+// next returns when the next mail is due, or the zero time.
 func (dv *Delivery) next(ctx context.Context) (at time.Time, err error) {
 	if dv.relay == nil {
 		return time.Time{}, nil
 	}
-	err = dv.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextMailAt(); return err })
+	err = dv.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextMailAt(dv.claimTimeout); return err })
 	return at, err
 }
 
@@ -183,51 +265,4 @@ func (dv *Delivery) waitTurn(ctx context.Context) error {
 	case <-dv.clock.After(d):
 		return nil
 	}
-}
-
-// record writes the outcome of one attempt and names it: sent, retry or
-// failed. An address refused for good is reported to the cases stage.
-func (dv *Delivery) record(tx *writeTx, d delivery) (string, error) {
-	now := dv.now()
-	m := d.mail
-	attempts := m.Attempts + 1
-	if d.err == nil && !d.deferred {
-		_, err := tx.MarkMail(m.ID, store.MailSent, attempts, now, d.reply, now)
-		return "sent", err
-	}
-	if d.deferred {
-		_, err := tx.MarkMail(m.ID, store.MailPending, m.Attempts, now.Add(backoff(1)), "not attempted: the relay could not be reached", time.Time{})
-		return "retry", err
-	}
-	reply := d.err.Error()
-	se, _ := asSendError(d.err)
-	if se != nil && se.MailboxFault() {
-		dv.log.Warn("relay refused address permanently", "to", m.Recipient, "case", m.CaseID, "err", d.err)
-		if _, err := tx.MarkMail(m.ID, store.MailFailed, attempts, now, reply, time.Time{}); err != nil {
-			return "", err
-		}
-		return "failed", dv.refusals.addressRefused(tx, m, reply)
-	}
-	if now.Sub(m.CreatedAt) > giveUpAfter {
-		dv.log.Error("giving up on mail after retries", "to", m.Recipient, "case", m.CaseID, "attempts", attempts, "err", d.err)
-		_, err := tx.MarkMail(m.ID, store.MailFailed, attempts, now, reply, time.Time{})
-		return "failed", err
-	}
-	if se != nil && se.RelayRefusal() {
-		dv.log.Error("relay refuses Heed itself; check the [smtp] settings", "attempt", attempts, "err", d.err)
-	} else {
-		dv.log.Warn("delivery failed; will retry", "to", m.Recipient, "attempt", attempts, "err", d.err)
-	}
-	_, err := tx.MarkMail(m.ID, store.MailPending, attempts, now.Add(backoff(attempts)), reply, time.Time{})
-	return "retry", err
-}
-
-// backoff is the wait before attempt n+1: doubling from 30s, capped, with
-// jitter so that a relay coming back is not hit by every message at once.
-func backoff(attempts int) time.Duration {
-	d := 30 * time.Second << min(attempts-1, 10)
-	if d > maxBackoff {
-		d = maxBackoff
-	}
-	return d/2 + rand.N(d/2+1)
 }

@@ -41,6 +41,10 @@ type Config struct {
 	// RatePerSecond caps how many mails a second go to the relay, for relays
 	// that throttle; 0 means no cap.
 	RatePerSecond float64
+	// ClaimTimeout is how long a mail claimed for an SMTP exchange whose
+	// outcome was never recorded waits before it is tried again (default
+	// 10 minutes); it must exceed the longest exchange.
+	ClaimTimeout time.Duration
 	// DKIM, when set, signs every mail as it is written to the outbox.
 	DKIM   *DKIM
 	Logger *slog.Logger
@@ -112,9 +116,12 @@ func New(cfg Config) (*Engine, error) {
 		from: from, domain: domain, hold: cfg.Hold, dkim: cfg.DKIM}
 	cases := &Cases{deps: d, outbox: outbox}
 	delivery := &Delivery{deps: d, outbox: outbox, refusals: cases, relay: cfg.Relay,
-		from: from.Address, senders: cfg.Senders, limiter: rate.NewLimiter(rate.Inf, 0)}
+		from: from.Address, senders: cfg.Senders, limiter: rate.NewLimiter(rate.Inf, 0), claimTimeout: cfg.ClaimTimeout}
 	if delivery.senders <= 0 {
 		delivery.senders = 4
+	}
+	if delivery.claimTimeout <= 0 {
+		delivery.claimTimeout = defaultClaimTimeout
 	}
 	if cfg.RatePerSecond > 0 {
 		delivery.limiter = rate.NewLimiter(rate.Limit(cfg.RatePerSecond), max(1, int(cfg.RatePerSecond)))

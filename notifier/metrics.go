@@ -81,7 +81,7 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		if err != nil {
 			return err
 		}
-		for _, state := range []string{store.MailPending, store.MailSent, store.MailFailed, store.MailHeld, store.MailCancelled} {
+		for _, state := range []string{store.MailPending, store.MailSending, store.MailSent, store.MailFailed, store.MailHeld, store.MailCancelled} {
 			ch <- prometheus.MustNewConstMetric(mailsDesc, prometheus.GaugeValue, float64(mails[state]), state)
 		}
 		return nil

@@ -10,6 +10,7 @@ import (
 // Outbox states.
 const (
 	MailPending   = "pending"   // to be delivered at NextAttemptAt
+	MailSending   = "sending"   // claimed at ClaimedAt for an SMTP exchange
 	MailSent      = "sent"      // the relay accepted it (250 to DATA)
 	MailFailed    = "failed"    // refused permanently, or retried too long
 	MailHeld      = "held"      // no relay configured: kept for the web view
@@ -34,6 +35,7 @@ type Mail struct {
 	LastReply     string
 	SentAt        time.Time
 	CreatedAt     time.Time
+	ClaimedAt     time.Time // the last claim for an SMTP exchange; zero: never claimed
 }
 
 // AddMail writes a message to the outbox.
@@ -54,19 +56,19 @@ func (tx *Tx) AddMail(m *Mail) error {
 }
 
 const mailColumns = `id, coalesce(case_id, ''), coalesce(contact_id, 0), kind, seq, recipient, subject, message_id,
-	message, state, attempts, next_attempt_at, last_reply, sent_at, created_at`
+	message, state, attempts, next_attempt_at, last_reply, sent_at, created_at, claimed_at`
 
 func scanMail(row interface{ Scan(...any) error }, withBody bool) (Mail, error) {
 	var m Mail
 	var next, created int64
-	var sent sql.NullInt64
+	var sent, claimed sql.NullInt64
 	var body []byte
 	err := row.Scan(&m.ID, &m.CaseID, &m.ContactID, &m.Kind, &m.Seq, &m.Recipient, &m.Subject, &m.MessageID,
-		&body, &m.State, &m.Attempts, &next, &m.LastReply, &sent, &created)
+		&body, &m.State, &m.Attempts, &next, &m.LastReply, &sent, &created, &claimed)
 	if withBody {
 		m.Message = body
 	}
-	m.NextAttemptAt, m.CreatedAt, m.SentAt = fromMS(next), fromMS(created), fromNullMS(sent)
+	m.NextAttemptAt, m.CreatedAt, m.SentAt, m.ClaimedAt = fromMS(next), fromMS(created), fromNullMS(sent), fromNullMS(claimed)
 	return m, err
 }
 
@@ -116,29 +118,60 @@ func (tx *Tx) Mails(f MailFilter) ([]Mail, error) {
 		f.CaseID, f.CaseID, f.State, f.State, f.Limit)
 }
 
-// DueMails lists up to limit pending messages due at now, oldest first, with bodies.
-func (tx *Tx) DueMails(now time.Time, limit int) ([]Mail, error) {
-	return tx.queryMails(true, `SELECT `+mailColumns+` FROM outbox
-		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, ms(now), limit)
+// DueMails lists up to limit messages to deliver at now, with bodies: first
+// the claims made before staleBefore whose outcome was never recorded, then
+// the pending messages that are due, oldest first.
+func (tx *Tx) DueMails(now, staleBefore time.Time, limit int) ([]Mail, error) {
+	stale, err := tx.queryMails(true, `SELECT `+mailColumns+` FROM outbox
+		WHERE state = 'sending' AND claimed_at <= ? ORDER BY claimed_at, id LIMIT ?`, ms(staleBefore), limit)
+	if err != nil || len(stale) == limit {
+		return stale, err
+	}
+	due, err := tx.queryMails(true, `SELECT `+mailColumns+` FROM outbox
+		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, ms(now), limit-len(stale))
+	return append(stale, due...), err
 }
 
-// NextMailAt returns when the next pending message is due, or the zero time.
-func (tx *Tx) NextMailAt() (time.Time, error) {
-	var next sql.NullInt64
-	if err := tx.queryRow(
-		`SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'`).Scan(&next); err != nil {
+// NextMailAt returns when the next message is due, or the zero time: a
+// pending message at its next attempt, a claim once it is claimTimeout old.
+func (tx *Tx) NextMailAt(claimTimeout time.Duration) (time.Time, error) {
+	var next, claimed sql.NullInt64
+	if err := tx.queryRow(`SELECT (SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'),
+		(SELECT min(claimed_at) FROM outbox WHERE state = 'sending')`).Scan(&next, &claimed); err != nil {
 		return time.Time{}, fmt.Errorf("read next mail: %w", err)
 	}
-	return fromNullMS(next), nil
+	at := fromNullMS(next)
+	if claimed.Valid {
+		if stale := fromMS(claimed.Int64).Add(claimTimeout); at.IsZero() || stale.Before(at) {
+			at = stale
+		}
+	}
+	return at, nil
 }
 
-// MarkMail records the outcome of a delivery attempt. It changes a message
-// that is still pending, or one cancelled while it was being sent if the
-// relay took it (the record must say it went out), and reports whether it did.
-func (tx *Tx) MarkMail(id int64, state string, attempts int, next time.Time, reply string, sentAt time.Time) (bool, error) {
+// ClaimMail marks a message as being sent, from now, if it is still due: a
+// pending message whose attempt has come, or a claim made before
+// staleBefore. It reports whether it did; the claim is committed before the
+// SMTP exchange, so that a crash can repeat only the exchanges in flight.
+func (tx *Tx) ClaimMail(id int64, now, staleBefore time.Time) (bool, error) {
+	res, err := tx.exec(`UPDATE outbox SET state = 'sending', claimed_at = ? WHERE id = ? AND
+		((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND claimed_at <= ?))`,
+		ms(now), id, ms(now), ms(staleBefore))
+	if err != nil {
+		return false, fmt.Errorf("claim mail %d: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// MarkMail records the outcome of the delivery attempt that claimed a
+// message at claimedAt. It changes the message if that claim still holds,
+// or if the message was cancelled during the exchange and the relay took
+// it (the record must say it went out), and reports whether it did.
+func (tx *Tx) MarkMail(id int64, claimedAt time.Time, state string, attempts int, next time.Time, reply string, sentAt time.Time) (bool, error) {
 	res, err := tx.exec(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?,
-		last_reply = ?, sent_at = ? WHERE id = ? AND (state = 'pending' OR (state = 'cancelled' AND ? = 'sent'))`,
-		state, attempts, ms(next), reply, nullMS(sentAt), id, state)
+		last_reply = ?, sent_at = ? WHERE id = ? AND claimed_at = ? AND (state = 'sending' OR (state = 'cancelled' AND ? = 'sent'))`,
+		state, attempts, ms(next), reply, nullMS(sentAt), id, ms(claimedAt), state)
 	if err != nil {
 		return false, fmt.Errorf("mark mail %d %s: %w", id, state, err)
 	}
@@ -146,7 +179,19 @@ func (tx *Tx) MarkMail(id int64, state string, attempts int, next time.Time, rep
 	return n > 0, nil
 }
 
-// CancelMails cancels a case's undelivered messages of the given kinds.
+// DeferMail puts off a pending message that was not attempted, without
+// spending an attempt.
+func (tx *Tx) DeferMail(id int64, next time.Time, reply string) error {
+	if _, err := tx.exec(`UPDATE outbox SET next_attempt_at = ?, last_reply = ? WHERE id = ? AND state = 'pending'`,
+		ms(next), reply, id); err != nil {
+		return fmt.Errorf("defer mail %d: %w", id, err)
+	}
+	return nil
+}
+
+// CancelMails cancels a case's undelivered messages of the given kinds. A
+// message in an SMTP exchange is cancelled too: if the relay takes it all the
+// same, MarkMail records that it was sent.
 func (tx *Tx) CancelMails(caseID string, kinds ...string) error {
 	in := "NULL"
 	if len(kinds) > 0 {
@@ -154,7 +199,7 @@ func (tx *Tx) CancelMails(caseID string, kinds ...string) error {
 	}
 	args := append([]any{caseID}, anys(kinds)...)
 	_, err := tx.exec(`UPDATE outbox SET state = 'cancelled'
-		WHERE case_id = ? AND state IN ('pending', 'held') AND kind IN (`+in+`)`, args...)
+		WHERE case_id = ? AND state IN ('pending', 'sending', 'held') AND kind IN (`+in+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("cancel mails of case %s: %w", caseID, err)
 	}

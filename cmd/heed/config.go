@@ -49,6 +49,9 @@ type SMTPConfig struct {
 	MaxConns int    `toml:"max_conns"`
 	// RatePerSecond caps mails per second to the relay; 0: no cap.
 	RatePerSecond float64 `toml:"rate_per_second"`
+	// ClaimTimeout: how long a mail whose SMTP exchange was cut off (Heed
+	// killed) waits before it is sent again; a notifier duration.
+	ClaimTimeout string `toml:"claim_timeout"`
 	// DKIM signing: all three or none.
 	DKIMDomain   string `toml:"dkim_domain"`
 	DKIMSelector string `toml:"dkim_selector"`
@@ -81,7 +84,7 @@ func defaultConfig() Config {
 		Store: StoreConfig{Path: "heed-data/heed.db"},
 		NATS: NATSConfig{EmbeddedListen: "127.0.0.1:4222", EmbeddedDir: "heed-data/nats",
 			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES"},
-		SMTP: SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4},
+		SMTP: SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4, ClaimTimeout: "10m"},
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080"},
 	}
 }
@@ -165,6 +168,9 @@ func (c *Config) validate() error {
 	}
 	if set := btoi(c.SMTP.DKIMDomain != "") + btoi(c.SMTP.DKIMSelector != "") + btoi(c.SMTP.DKIMKeyFile != ""); set != 0 && set != 3 {
 		return errors.New("smtp.dkim_domain, smtp.dkim_selector, smtp.dkim_key_file: set all three to sign mail, or none")
+	}
+	if d, err := notifier.ParseDuration(c.SMTP.ClaimTimeout); err != nil || d < time.Minute {
+		return fmt.Errorf("smtp.claim_timeout: %q must be a duration of at least 1m, longer than any SMTP exchange", c.SMTP.ClaimTimeout)
 	}
 	if c.SMTP.RatePerSecond < 0 {
 		return fmt.Errorf("smtp.rate_per_second: %g must not be negative (0: no cap)", c.SMTP.RatePerSecond)
@@ -253,6 +259,12 @@ func (p PolicyConfig) policy() (notifier.Policy, error) {
 		base.EscalateAfter = *p.EscalateAfter
 	}
 	return base, base.Validate()
+}
+
+// claimTimeout is smtp.claim_timeout, validated at load.
+func (c *Config) claimTimeout() time.Duration {
+	d, _ := notifier.ParseDuration(c.SMTP.ClaimTimeout)
+	return d
 }
 
 // policies returns the built-in policies with the configured ones over them.

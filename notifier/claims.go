@@ -1,0 +1,119 @@
+package notifier
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/heed-dev/heed/store"
+)
+
+// step is what one sender asks to commit before its next SMTP exchange: the
+// outcome of its previous one, and the claim of its next mail.
+type step struct {
+	record *delivery   // nil: nothing to record
+	claim  *store.Mail // nil: nothing more to send
+	done   chan stepResult
+}
+
+type stepResult struct {
+	claimed   bool
+	claimedAt time.Time
+	err       error
+}
+
+// maxGroup bounds the steps committed in one transaction.
+const maxGroup = 64
+
+// commitLoop commits the senders' steps, those that arrive together in one
+// small transaction: a commit per mail would cost more than the SMTP
+// exchange it guards.
+func (r *round) commitLoop(ctx context.Context) {
+	for first := range r.steps {
+		group := []step{first}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case s, ok := <-r.steps:
+				if !ok {
+					break gather
+				}
+				group = append(group, s)
+			default:
+				break gather
+			}
+		}
+		r.dv.commitSteps(ctx, group)
+	}
+}
+
+// commitSteps commits a group of steps and tells each sender the result. If
+// the group fails, each step is tried alone, so that one mail whose outcome
+// cannot be written does not hold back the others.
+func (dv *Delivery) commitSteps(ctx context.Context, group []step) {
+	now := dv.now().Truncate(time.Millisecond) // as the store keeps it
+	results := make([]stepResult, len(group))
+	var outcomes []string
+	err := dv.outbox.update(ctx, func(tx *writeTx) error {
+		outcomes = outcomes[:0]
+		for i, s := range group {
+			results[i] = stepResult{}
+			if s.record != nil {
+				outcome, err := dv.record(tx, *s.record)
+				if err != nil {
+					return fmt.Errorf("record delivery of mail %d: %w", s.record.mail.ID, err)
+				}
+				outcomes = append(outcomes, outcome)
+			}
+			if s.claim != nil {
+				claimed, err := tx.ClaimMail(s.claim.ID, now, now.Add(-dv.claimTimeout))
+				if err != nil {
+					return err
+				}
+				results[i].claimed, results[i].claimedAt = claimed, now
+			}
+		}
+		return nil
+	})
+	if err != nil && len(group) > 1 {
+		for _, s := range group {
+			dv.commitSteps(ctx, []step{s})
+		}
+		return
+	}
+	if err == nil {
+		for _, outcome := range outcomes {
+			dv.metrics.mails.WithLabelValues(outcome).Inc()
+		}
+	}
+	for i, s := range group {
+		results[i].err = err
+		s.done <- results[i]
+	}
+}
+
+// keepUnrecorded keeps an outcome whose commit failed.
+func (dv *Delivery) keepUnrecorded(d delivery, err error) {
+	dv.mu.Lock()
+	dv.unrecorded = append(dv.unrecorded, d)
+	dv.mu.Unlock()
+	dv.log.Error("delivery: could not record what the relay answered; nothing more is sent until it is",
+		"mail", d.mail.ID, "to", d.mail.Recipient, "err", err)
+}
+
+// recordLeftovers records the outcomes whose commit failed earlier. Until
+// it succeeds, nothing else is sent: the store is failing, and a claim would
+// fail too, or succeed and add to what a crash would send again.
+func (dv *Delivery) recordLeftovers(ctx context.Context) error {
+	dv.mu.Lock()
+	defer dv.mu.Unlock()
+	for len(dv.unrecorded) > 0 {
+		done := make(chan stepResult, 1)
+		dv.commitSteps(context.WithoutCancel(ctx), []step{{record: &dv.unrecorded[0], done: done}})
+		if res := <-done; res.err != nil {
+			return fmt.Errorf("record earlier deliveries: %w", res.err)
+		}
+		dv.unrecorded = dv.unrecorded[1:]
+	}
+	return nil
+}

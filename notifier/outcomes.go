@@ -1,0 +1,51 @@
+package notifier
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/heed-dev/heed/store"
+)
+
+// record writes the outcome of one attempt and names it: sent, retry or
+// failed. An address refused for good is reported to the cases stage.
+func (dv *Delivery) record(tx *writeTx, d delivery) (string, error) {
+	now := dv.now()
+	m := d.mail
+	attempts := m.Attempts + 1
+	if d.err == nil {
+		_, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailSent, attempts, now, d.reply, now)
+		return "sent", err
+	}
+	reply := d.err.Error()
+	se, _ := asSendError(d.err)
+	if se != nil && se.MailboxFault() {
+		dv.log.Warn("relay refused address permanently", "to", m.Recipient, "case", m.CaseID, "err", d.err)
+		if _, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailFailed, attempts, now, reply, time.Time{}); err != nil {
+			return "", err
+		}
+		return "failed", dv.refusals.addressRefused(tx, m, reply)
+	}
+	if now.Sub(m.CreatedAt) > giveUpAfter {
+		dv.log.Error("giving up on mail after retries", "to", m.Recipient, "case", m.CaseID, "attempts", attempts, "err", d.err)
+		_, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailFailed, attempts, now, reply, time.Time{})
+		return "failed", err
+	}
+	if se != nil && se.RelayRefusal() {
+		dv.log.Error("relay refuses Heed itself; check the [smtp] settings", "attempt", attempts, "err", d.err)
+	} else {
+		dv.log.Warn("delivery failed; will retry", "to", m.Recipient, "attempt", attempts, "err", d.err)
+	}
+	_, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailPending, attempts, now.Add(backoff(attempts)), reply, time.Time{})
+	return "retry", err
+}
+
+// backoff is the wait before attempt n+1: doubling from 30s, capped, with
+// jitter so that a relay coming back is not hit by every message at once.
+func backoff(attempts int) time.Duration {
+	d := 30 * time.Second << min(attempts-1, 10)
+	if d > maxBackoff {
+		d = maxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
+}
