@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"golang.org/x/time/rate"
 
+	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/notifier/relay"
 	"github.com/heed-dev/heed/store"
 )
@@ -47,10 +48,9 @@ func TestRateCap(t *testing.T) {
 	for want := int64(1); want <= 3; want++ {
 		// Wait (real time, bounded) until the sender is blocked on the fake
 		// clock or finished, then count what the relay has.
-		deadline := time.Now().Add(10 * time.Second)
-		for clk.Waiters() == 0 && len(done) == 0 && time.Now().Before(deadline) {
-			time.Sleep(time.Millisecond)
-		}
+		eventually.True(t, 10*time.Second, "sender waiting on the clock or done", func() bool {
+			return clk.Waiters() > 0 || len(done) > 0
+		})
 		if got := be.accepted.Load(); got != want {
 			t.Fatalf("after %d s the relay has %d mails, want %d", want-1, got, want)
 		}

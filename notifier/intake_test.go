@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/store"
 )
 
@@ -67,25 +69,21 @@ func TestIntakeSetsAsideADocumentThatNeverApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		var rej []store.Rejected
+	var rej []store.Rejected
+	eventually.Check(t, 20*time.Second, func() error {
 		var advErr error
 		e.db.View(ctx, func(tx *store.Tx) error {
 			rej, _ = tx.RejectedDocs(10)
 			_, advErr = tx.Advisory("SA44101")
 			return nil
 		})
-		if len(rej) == 1 && advErr == nil {
-			if !strings.Contains(rej[0].Reason, "after 5 attempts") || !strings.Contains(rej[0].Reason, "disk on fire") {
-				t.Errorf("reason = %q", rej[0].Reason)
-			}
-			break
+		if len(rej) != 1 || advErr != nil {
+			return fmt.Errorf("rejected %+v, SA44101: %v; want POISON set aside and SA44101 applied", rej, advErr)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 20s: rejected %+v, SA44101: %v", rej, advErr)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return nil
+	})
+	if !strings.Contains(rej[0].Reason, "after 5 attempts") || !strings.Contains(rej[0].Reason, "disk on fire") {
+		t.Errorf("reason = %q", rej[0].Reason)
 	}
 	cancel()
 	if err := <-done; err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/store"
 )
 
@@ -26,17 +28,14 @@ func (s *sink) setRefusal(addr string, e *smtp.SMTPError) {
 // database Heed writes; it returns the last rows read.
 func waitOutbox(t *testing.T, cfg Config, caseID string, ok func([]store.Mail) bool) []store.Mail {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		ms := outbox(t, cfg, caseID)
-		if ok(ms) {
-			return ms
+	var ms []store.Mail
+	eventually.Check(t, 20*time.Second, func() error {
+		if ms = outbox(t, cfg, caseID); !ok(ms) {
+			return fmt.Errorf("outbox of %s never reached the expected state: %+v", caseID, ms)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("outbox of %s never reached the expected state: %+v", caseID, ms)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return nil
+	})
+	return ms
 }
 
 // TestRelayRefusals: a 4xx is retried after a backoff and then delivered; a

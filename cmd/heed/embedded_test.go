@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -15,15 +14,8 @@ import (
 	"time"
 
 	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/notifier/eventually"
 )
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 // TestEmbeddedDefaults runs Heed the way the README's first command does:
 // embedded NATS with JetStream, no relay. The CLI publishes to the embedded
@@ -34,14 +26,14 @@ func TestEmbeddedDefaults(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.Store.Path = filepath.Join(dir, "heed-data", "heed.db")
 	cfg.NATS.EmbeddedDir = filepath.Join(dir, "heed-data", "nats")
-	cfg.NATS.EmbeddedListen = freePort(t)
+	cfg.NATS.EmbeddedListen = "127.0.0.1:0" // a port from the kernel
 	cfg.HTTP.AdminToken = testToken
 	must(t, cfg.validate())
 	h := startHeed(t, cfg, clock.NewFake(time.Now()))
 
 	conf := filepath.Join(dir, "heed.toml")
 	must(t, os.WriteFile(conf, []byte(fmt.Sprintf("[store]\npath = %q\n[nats]\nembedded_listen = %q\n[http]\npublic_url = %q\n",
-		cfg.Store.Path, cfg.NATS.EmbeddedListen, h.base)), 0o600))
+		cfg.Store.Path, h.embeddedNATS, h.base)), 0o600))
 	code, out, errOut := heedCLI(t, "org", "add", "-config", conf, "-name", "Example KK", "-language", "ja", "-timezone", "Asia/Tokyo", "-contact", "security@example.co.jp")
 	if code != 0 {
 		t.Fatalf("org add: %s", errOut)
@@ -77,14 +69,12 @@ func TestEmbeddedDefaults(t *testing.T) {
 	must(t, err)
 	resp.Body.Close()
 	var outboxPage string
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(outboxPage, "/outbox/1") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the notice never appeared in the outbox:\n%s", outboxPage)
+	eventually.Check(t, 20*time.Second, func() error {
+		if outboxPage = fetch(t, browser, h.base+"/outbox"); !strings.Contains(outboxPage, "/outbox/1") {
+			return fmt.Errorf("the notice is not in the outbox:\n%s", outboxPage)
 		}
-		time.Sleep(50 * time.Millisecond)
-		outboxPage = fetch(t, browser, h.base+"/outbox")
-	}
+		return nil
+	})
 	if !strings.Contains(outboxPage, "held") {
 		t.Errorf("without a relay the mail should be held:\n%s", outboxPage)
 	}
@@ -100,16 +90,13 @@ func TestEmbeddedDefaults(t *testing.T) {
 	if !strings.Contains(ack, "9.0R3.3") || !strings.Contains(ack, `lang="ja"`) {
 		t.Errorf("ack page of a Japanese org does not show the item in Japanese:\n%s", ack)
 	}
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	eventually.Check(t, 20*time.Second, func() error {
 		var list struct{ Advisories []struct{ ID string } }
-		h.api("GET", "/api/v1/advisories", "", nil, &list)
-		if len(list.Advisories) == 2 {
-			break
+		if h.api("GET", "/api/v1/advisories", "", nil, &list); len(list.Advisories) != 2 {
+			return fmt.Errorf("the large advisory was not taken in: %+v", list)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the large advisory was not taken in: %+v", list)
-		}
-	}
+		return nil
+	})
 	if got := fetch(t, http.DefaultClient, h.base+"/healthz"); strings.TrimSpace(got) != "ok" {
 		t.Errorf("healthz: %q", got)
 	}

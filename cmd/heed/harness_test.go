@@ -214,6 +214,9 @@ type heed struct {
 	log   *testLogWriter
 	http  *http.Client
 	stop  func()
+	// embeddedNATS is the address of the embedded NATS server, when Heed
+	// runs one.
+	embeddedNATS string
 }
 
 // testConfig returns a config for a Heed on the given NATS and relay, with
@@ -248,6 +251,7 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	logw := &testLogWriter{t: t}
+	var embeddedNATS string
 	go func() {
 		done <- serve(ctx, cfg, serveOptions{
 			Log:      slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo})),
@@ -255,6 +259,8 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 			Clock:    clk,
 			Listener: ln,
 			Ready:    func(string) { close(ready) },
+			// Called before Ready, on the same goroutine.
+			EmbeddedNATS: func(addr string) { embeddedNATS = addr },
 		})
 	}()
 	select {
@@ -266,7 +272,8 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 	}
 	jar, _ := cookiejar.New(nil)
 	base, _ := cfg.HTTP.publicURL()
-	h := &heed{t: t, cfg: cfg, clock: clk, log: logw, base: base, http: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+	h := &heed{t: t, cfg: cfg, clock: clk, log: logw, base: base, http: &http.Client{Jar: jar, Timeout: 20 * time.Second},
+		embeddedNATS: embeddedNATS}
 	var once sync.Once
 	h.stop = func() {
 		once.Do(func() {

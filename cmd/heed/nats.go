@@ -17,6 +17,7 @@ const embeddedMaxPayload = 8 << 20
 
 // startEmbeddedNATS runs a NATS server with JetStream inside the process,
 // listening on cfg.EmbeddedListen and storing its streams in cfg.EmbeddedDir.
+// Port 0 takes a free port from the kernel (for tests); ns.Addr() says which.
 func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger) (*server.Server, error) {
 	host, portStr, err := net.SplitHostPort(cfg.EmbeddedListen)
 	if err != nil {
@@ -25,6 +26,9 @@ func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger) (*server.Server, error)
 	port, err := strconv.Atoi(portStr)
 	if err != nil {
 		return nil, fmt.Errorf("nats.embedded_listen: port %q: %w", portStr, err)
+	}
+	if port == 0 {
+		port = server.RANDOM_PORT // nats-server reads 0 as its default, 4222
 	}
 	ns, err := server.NewServer(&server.Options{
 		ServerName: "heed-embedded",
@@ -46,7 +50,7 @@ func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger) (*server.Server, error)
 		ns.Shutdown()
 		return nil, fmt.Errorf("embedded NATS did not start on %s (is the port in use? set nats.embedded_listen or nats.url)", cfg.EmbeddedListen)
 	}
-	log.Info("embedded NATS with JetStream started", "listen", cfg.EmbeddedListen, "store", cfg.EmbeddedDir)
+	log.Info("embedded NATS with JetStream started", "listen", ns.Addr().String(), "store", cfg.EmbeddedDir)
 	return ns, nil
 }
 

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heed-dev/heed/notifier/eventually"
 )
 
 // TestNoSecretInLogs runs the built heed binary with a distinctive value in
@@ -76,7 +78,7 @@ func checkNoSecretLogged(t *testing.T, fromEnv bool) {
 		[]byte("vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,9.0R3.3,,,vpn\n"), nil)
 	must(t, err)
 	publish(t, ns.url, "advisories.heed", readFile(t, sa44101Path))
-	waitFor(t, 30*time.Second, "the notice at the relay", func() bool { return relay.received() == 1 })
+	eventually.True(t, 30*time.Second, "the notice at the relay", func() bool { return relay.received() == 1 })
 
 	// A refused and an accepted operator login.
 	for _, token := range []string{"wrong-token-0123456789", secrets["admin token"]} {
@@ -84,12 +86,12 @@ func checkNoSecretLogged(t *testing.T, fromEnv bool) {
 		must(t, err)
 		resp.Body.Close()
 	}
-	waitFor(t, 10*time.Second, "the refused login in the log", func() bool { return len(h.log.lines("operator login refused")) > 0 })
+	eventually.True(t, 10*time.Second, "the refused login in the log", func() bool { return len(h.log.lines("operator login refused")) > 0 })
 
 	// NATS goes away and comes back: Heed logs the disconnection and the
 	// reconnection, with the server's URL.
 	ns.restart()
-	waitFor(t, 30*time.Second, "the reconnection in the log", func() bool { return len(h.log.lines("NATS reconnected")) > 0 })
+	eventually.True(t, 30*time.Second, "the reconnection in the log", func() bool { return len(h.log.lines("NATS reconnected")) > 0 })
 	h.stop()
 
 	// The CLI, and a start that fails because NATS is down: both name the
@@ -138,16 +140,4 @@ func lineWith(s, sub string) string {
 		}
 	}
 	return ""
-}
-
-// waitFor polls cond until it holds, failing the test after d.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within %v", what, d)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

@@ -46,6 +46,9 @@ type serveOptions struct {
 	Clock    clock.Clock // default: real time
 	Listener net.Listener
 	Ready    func(addr string) // called once HTTP is listening
+	// EmbeddedNATS, when set, is told the embedded NATS server's address
+	// once it listens (with nats.embedded_listen's port 0, the kernel's pick).
+	EmbeddedNATS func(addr string)
 }
 
 // serve runs Heed until ctx ends, then drains: intake stops taking messages,
@@ -81,6 +84,10 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 			ns.Shutdown()
 			ns.WaitForShutdown()
 		}()
+		cfg.NATS.EmbeddedListen = ns.Addr().String()
+		if opt.EmbeddedNATS != nil {
+			opt.EmbeddedNATS(cfg.NATS.EmbeddedListen)
+		}
 	}
 	nc, err := connectNATS(cfg.NATS, "heed serve", log)
 	if err != nil {

@@ -4,6 +4,7 @@
 package eventually
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -20,6 +21,22 @@ func Check(t testing.TB, within time.Duration, check func() error) {
 		t.Fatalf("after %s: %v", within, err)
 	}
 }
+
+// True calls cond until it returns true. If that has not happened within
+// the given time, the test fails saying that what never came.
+func True(t testing.TB, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	if Wait(within, func() error {
+		if !cond() {
+			return errNotYet
+		}
+		return nil
+	}) != nil {
+		t.Fatalf("no %s within %s", what, within)
+	}
+}
+
+var errNotYet = errors.New("not yet")
 
 // Wait calls check until it returns nil and returns nil, or returns check's
 // last error once the given time has passed. Check is the usual entry; Wait

@@ -13,6 +13,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/heed-dev/heed/notifier/eventually"
 )
 
 const (
@@ -312,16 +314,10 @@ func TestIdleTimeout(t *testing.T) {
 	r := newRelay(t, tr, Config{IdleTimeout: 20 * time.Millisecond})
 
 	send(t, r, message(1))
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, active, _ := tr.ln.counts(); active == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("idle connection still open")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually.True(t, 5*time.Second, "close of the idle connection", func() bool {
+		_, active, _ := tr.ln.counts()
+		return active == 0
+	})
 	send(t, r, message(2))
 	if total, _, _ := tr.ln.counts(); total != 2 {
 		t.Errorf("relay accepted %d connections, want 2", total)
@@ -339,9 +335,7 @@ func TestContextWhileWaiting(t *testing.T) {
 		_, err := r.Send(context.Background(), sender, recipient, message(1))
 		first <- err
 	}()
-	for len(r.slots) == 0 { // wait until the first Send holds the only slot
-		time.Sleep(time.Millisecond)
-	}
+	eventually.True(t, 5*time.Second, "first Send holding the only slot", func() bool { return len(r.slots) == 1 })
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	_, err := r.Send(ctx, sender, recipient, message(2))
