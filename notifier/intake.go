@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,6 +59,10 @@ func (in *Intake) ingest(ctx context.Context, subject string, seq uint64, data [
 type IntakeConfig struct {
 	Stream   string   // created if missing
 	Subjects []string // subjects of a created stream
+	// MaxAge and MaxBytes bound a created stream: older messages, or the
+	// oldest past the size, are dropped. Zero: no bound.
+	MaxAge   time.Duration
+	MaxBytes int64
 	Durable  string   // durable consumer name; default "heed-intake"
 	// RetryDelay is the wait before a document that failed to apply is
 	// tried again; default 5s.
@@ -75,6 +80,8 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, cfg IntakeConfig)
 			Storage:  jetstream.FileStorage,
 			// Deduplicate republished documents by their Nats-Msg-Id.
 			Duplicates: 24 * time.Hour,
+			MaxAge:     cfg.MaxAge,
+			MaxBytes:   cmp.Or(cfg.MaxBytes, -1),
 		})
 	}
 	if err != nil {

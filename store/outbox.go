@@ -220,3 +220,18 @@ func (tx *Tx) MailExists(messageID string) (bool, error) {
 	}
 	return n > 0, nil
 }
+
+// PruneMailBodies removes the bodies of up to limit mails in a final state
+// (sent, failed, cancelled) written before before, keeping their rows: who
+// was mailed, when, and the relay's reply stay as evidence. It returns how
+// many it pruned.
+func (tx *Tx) PruneMailBodies(before time.Time, limit int) (int, error) {
+	res, err := tx.exec(`UPDATE outbox SET message = x'' WHERE id IN (SELECT id FROM outbox
+		WHERE state IN ('sent', 'failed', 'cancelled') AND length(message) > 0 AND created_at < ?
+		ORDER BY created_at LIMIT ?)`, ms(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune mail bodies: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -41,8 +41,9 @@ type OutboxRow struct {
 	To        string
 	Subject   string
 	Kind      string
-	State     string // pending, sent, failed, held (no relay configured)
-	Reply     string // the relay's last answer
+	State     string    // pending, sent, failed, held (no relay configured)
+	Reply     string    // the relay's last answer
+	SentAt    time.Time // when the relay took it; zero if it did not
 }
 
 // OutboxPage lists the newest messages (GET /outbox).
@@ -58,6 +59,9 @@ type OutboxMessagePage struct {
 	Headers [][2]string
 	Text    string
 	AckURL  string
+	// BodyRemoved: the message's body was removed after the retention
+	// (store.mail_body_retention); only its record is left.
+	BodyRemoved bool
 }
 
 // CaseRow is one case in the status board.

@@ -29,6 +29,9 @@ type Config struct {
 
 type StoreConfig struct {
 	Path string `toml:"path"`
+	// MailBodyRetention is how long the body of a mail in a final state
+	// (sent, failed, cancelled) is kept; its record stays. "0s": forever.
+	MailBodyRetention string `toml:"mail_body_retention"`
 }
 
 type NATSConfig struct {
@@ -38,6 +41,15 @@ type NATSConfig struct {
 	Subjects       []string `toml:"subjects"`
 	Stream         string   `toml:"stream"`
 	Credentials    string   `toml:"credentials"`
+	// MaxAge and MaxBytes bound the stream Heed creates ("0s", 0: no bound).
+	MaxAge   string `toml:"max_age"`
+	MaxBytes int64  `toml:"max_bytes"`
+}
+
+// intake is what intake and publish need to know of the stream.
+func (c NATSConfig) intake() notifier.IntakeConfig {
+	age, _ := notifier.ParseDuration(c.MaxAge) // validated
+	return notifier.IntakeConfig{Stream: c.Stream, Subjects: c.Subjects, MaxAge: age, MaxBytes: c.MaxBytes}
 }
 
 type SMTPConfig struct {
@@ -81,9 +93,9 @@ type AliasConfig struct {
 
 func defaultConfig() Config {
 	return Config{
-		Store: StoreConfig{Path: "heed-data/heed.db"},
+		Store: StoreConfig{Path: "heed-data/heed.db", MailBodyRetention: "400d"},
 		NATS: NATSConfig{EmbeddedListen: "127.0.0.1:4222", EmbeddedDir: "heed-data/nats",
-			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES"},
+			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES", MaxAge: "90d", MaxBytes: 1 << 30},
 		SMTP: SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4, ClaimTimeout: "10m"},
 		HTTP: HTTPConfig{Listen: "127.0.0.1:8080"},
 	}
@@ -134,6 +146,9 @@ func (c *Config) validate() error {
 	if c.Store.Path == "" {
 		return errors.New("store.path: must not be empty")
 	}
+	if d, err := notifier.ParseDuration(c.Store.MailBodyRetention); err != nil || d < 0 {
+		return fmt.Errorf("store.mail_body_retention: %q is not a duration such as \"400d\" (\"0s\": keep forever)", c.Store.MailBodyRetention)
+	}
 	if c.NATS.URL == "" {
 		if _, _, err := net.SplitHostPort(c.NATS.EmbeddedListen); err != nil {
 			return fmt.Errorf("nats.embedded_listen: %q is not host:port", c.NATS.EmbeddedListen)
@@ -149,6 +164,12 @@ func (c *Config) validate() error {
 	}
 	if c.NATS.Stream == "" || strings.ContainsAny(c.NATS.Stream, " .*>") {
 		return fmt.Errorf("nats.stream: %q is not a valid stream name", c.NATS.Stream)
+	}
+	if d, err := notifier.ParseDuration(c.NATS.MaxAge); err != nil || d < 0 {
+		return fmt.Errorf("nats.max_age: %q is not a duration such as \"90d\" (\"0s\": no bound)", c.NATS.MaxAge)
+	}
+	if c.NATS.MaxBytes < 0 {
+		return fmt.Errorf("nats.max_bytes: %d must not be negative (0: no bound)", c.NATS.MaxBytes)
 	}
 	if c.SMTP.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.SMTP.Addr); err != nil {

@@ -58,7 +58,7 @@ func cmdPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if _, err := notifier.EnsureStream(ctx, js, notifier.IntakeConfig{Stream: cfg.NATS.Stream, Subjects: cfg.NATS.Subjects}); err != nil {
+	if _, err := notifier.EnsureStream(ctx, js, cfg.NATS.intake()); err != nil {
 		return err
 	}
 	for _, d := range docs {

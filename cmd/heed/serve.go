@@ -129,7 +129,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		if err := a.engine.Intake.Run(ctx, js, notifier.IntakeConfig{Stream: cfg.NATS.Stream, Subjects: cfg.NATS.Subjects}); err != nil {
+		if err := a.engine.Intake.Run(ctx, js, cfg.NATS.intake()); err != nil {
 			errc <- fmt.Errorf("intake: %w", err)
 		}
 	}()
@@ -138,6 +138,16 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 		if err := a.engine.Run(ctx); err != nil {
 			errc <- err
 		}
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		clk := opt.Clock
+		if clk == nil {
+			clk = clock.Real{}
+		}
+		retention, _ := notifier.ParseDuration(cfg.Store.MailBodyRetention) // validated
+		pruneMailBodies(ctx, a.db, clk, retention, log)
 	}()
 	go func() {
 		defer wg.Done()

@@ -173,7 +173,7 @@ func boardLink(f store.CaseFilter, state, cursor string, limit int) string {
 
 func outboxRow(m store.Mail) templates.OutboxRow {
 	return templates.OutboxRow{ID: m.ID, CreatedAt: m.CreatedAt, To: m.Recipient, Subject: m.Subject,
-		Kind: m.Kind, State: m.State, Reply: m.LastReply}
+		Kind: m.Kind, State: m.State, Reply: m.LastReply, SentAt: m.SentAt}
 }
 
 func (s *Server) outbox(w http.ResponseWriter, r *http.Request) error {
@@ -200,6 +200,9 @@ func (s *Server) loadMail(r *http.Request) (store.Mail, parsedMessage, error) {
 	if err != nil {
 		return m, parsedMessage{}, &httpError{http.StatusNotFound, "no such message"}
 	}
+	if len(m.Message) == 0 {
+		return m, parsedMessage{}, nil // its body was removed after the retention
+	}
 	msg, err := parseMessage(m.Message)
 	return m, msg, err
 }
@@ -225,7 +228,7 @@ func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := templates.OutboxMessagePage{Row: outboxRow(m), Headers: msg.headers, Text: msg.text,
-		AckURL: s.madeLink(m, msg.text)}
+		AckURL: s.madeLink(m, msg.text), BodyRemoved: len(m.Message) == 0}
 	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderOutboxMessagePage(w, page) })
 	return nil
 }
