@@ -150,7 +150,7 @@ func TestOutboxExplainsItsStates(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "<td>held</td>") {
 		t.Fatalf("outbox: %d\n%s", resp.StatusCode, body)
 	}
-	for _, state := range []string{"pending", "sent", "failed", "held", "cancelled"} {
+	for _, state := range []string{"pending", "sending", "sent", "failed", "held", "cancelled"} {
 		if !regexp.MustCompile(`state=` + state + `">` + state + `</a></th><td>\w+`).MatchString(body) {
 			t.Errorf("the outbox page does not explain %q", state)
 		}
