@@ -63,7 +63,7 @@ type IntakeConfig struct {
 	// oldest past the size, are dropped. Zero: no bound.
 	MaxAge   time.Duration
 	MaxBytes int64
-	Durable  string   // durable consumer name; default "heed-intake"
+	Durable  string // durable consumer name; default "heed-intake"
 	// RetryDelay is the wait before a document that failed to apply is
 	// tried again; default 5s.
 	RetryDelay time.Duration
