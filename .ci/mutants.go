@@ -31,13 +31,14 @@ import (
 )
 
 // edit replaces the one occurrence of old, in the package's non-test Go
-// files, with new.
+// files (or the break's files), with new.
 type edit struct{ old, new string }
 
 // breakage is one deliberate break of a promise, and where it must be caught.
 type breakage struct {
 	name  string
 	pkg   string // the package whose tests must fail, relative to the module
+	files string // the files edited, a glob relative to pkg; default *.go
 	what  string // the break, in words
 	edits []edit
 	// run, when set, replaces applying edits: it prepares the copy at dir
@@ -93,6 +94,9 @@ var breaks = []breakage{
 		edits: []edit{{"if undecoded := md.Undecoded(); len(undecoded) > 0 {", "if undecoded := md.Undecoded(); false && len(undecoded) > 0 {"}}},
 	{name: "newer-schema-opened", pkg: "store", what: "a database of a newer schema opened instead of refused",
 		edits: []edit{{"if current > len(ms) {", "if current > len(ms) && false {"}}},
+	{name: "migration-1-edited", pkg: "store", what: "the first migration edited, which databases already made by it never run again",
+		edits: []edit{{"\tname       TEXT NOT NULL,\n\tlanguage", "\tname       TEXT NOT NULL,\n\tsector     TEXT NOT NULL DEFAULT '',\n\tlanguage"}},
+		files: "migrations/0001_init.sql"},
 	{name: "corpus-missing", pkg: "notifier/formats", what: "../shared/corpus missing while CI requires it (HEED_REQUIRE_CORPUS=1)",
 		run: func(dir string) ([]string, func() error, error) {
 			shared := filepath.Join(filepath.Dir(dir), "shared")
@@ -190,7 +194,7 @@ func try(dir string, b breakage) (result, tests string, secs float64) {
 	if b.run != nil {
 		env, undo, err = b.run(dir)
 	} else {
-		undo, err = apply(filepath.Join(dir, b.pkg), b.edits)
+		undo, err = apply(filepath.Join(dir, b.pkg), b.files, b.edits)
 	}
 	if err != nil {
 		return "does not apply: " + err.Error(), "", 0
@@ -222,9 +226,9 @@ func try(dir string, b breakage) (result, tests string, secs float64) {
 	return "killed", "`" + strings.Join(names, "`, `") + "`", secs
 }
 
-// apply makes each edit in the one non-test Go file of pkgDir that holds its
-// text, and returns how to restore the files.
-func apply(pkgDir string, edits []edit) (func() error, error) {
+// apply makes each edit in the one file of pkgDir matching glob (test files
+// excepted) that holds its text, and returns how to restore the files.
+func apply(pkgDir, glob string, edits []edit) (func() error, error) {
 	saved := map[string][]byte{}
 	undo := func() error {
 		for path, b := range saved {
@@ -234,11 +238,14 @@ func apply(pkgDir string, edits []edit) (func() error, error) {
 		}
 		return nil
 	}
-	files, err := filepath.Glob(filepath.Join(pkgDir, "*.go"))
-	if err != nil {
-		return nil, err
+	if glob == "" {
+		glob = "*.go"
 	}
 	for _, e := range edits {
+		files, err := filepath.Glob(filepath.Join(pkgDir, glob))
+		if err != nil {
+			return nil, err
+		}
 		var found []string
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -101,53 +100,6 @@ func TestCaseRoundTripAndUniqueness(t *testing.T) {
 		advs, err := tx.AdvisoriesForKeys([]string{"k1", "other"})
 		if err != nil || len(advs) != 1 {
 			t.Errorf("AdvisoriesForKeys = %v, %v", advs, err)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// TestUpgradeFromSchema1 opens a database written by the first schema, with
-// data in it, and checks the upgrade keeps the data and fills the new column.
-func TestUpgradeFromSchema1(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite3", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, stmt := range []string{ms[0].sql, "PRAGMA user_version = 1",
-		`INSERT INTO advisories (id, revision, format, title, severity, doc, received_at, updated_at)
-		 VALUES ('SA1', '3', 'heed', 'old', 'high', '{}', 1, 1)`} {
-		if _, err := old.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old.Close()
-
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var v int
-	db.sql.QueryRow("PRAGMA user_version").Scan(&v)
-	if v != SchemaVersion() {
-		t.Errorf("schema version after upgrade = %d, want %d", v, SchemaVersion())
-	}
-	err = db.View(ctx, func(tx *Tx) error {
-		a, err := tx.Advisory("SA1")
-		if err != nil {
-			return err
-		}
-		if a.Revision != "3" || !a.Applied {
-			t.Errorf("advisory after upgrade = %+v; want revision 3, applied", a)
 		}
 		return nil
 	})
