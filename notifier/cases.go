@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/heed-dev/heed/store"
@@ -334,16 +335,23 @@ func sameItems(a, b []store.CaseItem) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	seen := map[store.CaseItem]bool{}
+	seen := map[string]bool{}
 	for _, it := range a {
-		seen[it] = true
+		seen[caseItemKey(it)] = true
 	}
 	for _, it := range b {
-		if !seen[it] {
+		if !seen[caseItemKey(it)] {
 			return false
 		}
 	}
 	return true
+}
+
+// caseItemKey is everything a case item says, as one comparable string.
+func caseItemKey(it store.CaseItem) string {
+	r := it.Reason
+	return strings.Join(append([]string{it.Vendor, it.Product, it.Version, it.CPE, it.PURL, it.Asset, it.Certainty,
+		r.Code, r.Via, r.Key}, r.Args...), "\x00")
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -144,7 +144,7 @@ func itemViews(items []store.CaseItem) []templates.ItemView {
 			continue
 		}
 		out = append(out, templates.ItemView{Vendor: it.Vendor, Product: it.Product, Version: it.Version,
-			Asset: it.Asset, Certainty: it.Certainty, Reason: it.Reason})
+			Asset: it.Asset, Certainty: it.Certainty, Reason: templates.Reason(it.Reason)})
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,7 +59,39 @@ type Case struct {
 type CaseItem struct {
 	Vendor, Product, Version, CPE, PURL, Asset string
 	Certainty                                  string
-	Reason                                     string
+	Reason                                     Reason
+}
+
+// Reason says why an item matched, as data rather than a sentence, so that
+// each language renders it (package templates): Code names the sentence,
+// Args fill it in order, and Via ("purl" or "cpe", "" for a match by name)
+// says how the product was recognized, with the purl or CPE in Key. The
+// codes are the matcher's (package subscribers); rows written before codes
+// existed carry code "text" with their English sentence as the argument.
+type Reason struct {
+	Code string
+	Args []string
+	Via  string
+	Key  string
+}
+
+// caseItemColumns are the columns scanCaseItem reads, after any the query
+// puts first.
+const caseItemColumns = `vendor, product, version, cpe, purl, asset, certainty, reason_code, reason_args, reason_via, reason_key`
+
+// scanCaseItem reads caseItemColumns after the destinations in first.
+func scanCaseItem(rows *sql.Rows, first ...any) (CaseItem, error) {
+	var it CaseItem
+	var args string
+	dest := append(first, &it.Vendor, &it.Product, &it.Version, &it.CPE, &it.PURL, &it.Asset, &it.Certainty,
+		&it.Reason.Code, &args, &it.Reason.Via, &it.Reason.Key)
+	if err := rows.Scan(dest...); err != nil {
+		return it, err
+	}
+	if err := json.Unmarshal([]byte(args), &it.Reason.Args); err != nil {
+		return it, fmt.Errorf("reason arguments %q: %w", args, err)
+	}
+	return it, nil
 }
 
 const caseColumns = `id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
@@ -227,9 +260,14 @@ func (tx *Tx) ReplaceCaseItems(caseID string, items []CaseItem) error {
 func (tx *Tx) AddCaseItems(caseID string, items []CaseItem) (int, error) {
 	added := 0
 	for _, it := range items {
-		res, err := tx.exec(`INSERT OR IGNORE INTO case_items
-			(case_id, vendor, product, version, cpe, purl, asset, certainty, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			caseID, it.Vendor, it.Product, it.Version, it.CPE, it.PURL, it.Asset, it.Certainty, it.Reason)
+		args, err := json.Marshal(nonNil(it.Reason.Args))
+		if err != nil {
+			return added, fmt.Errorf("add case item: %w", err)
+		}
+		res, err := tx.exec(`INSERT OR IGNORE INTO case_items (case_id, `+caseItemColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			caseID, it.Vendor, it.Product, it.Version, it.CPE, it.PURL, it.Asset, it.Certainty,
+			it.Reason.Code, string(args), it.Reason.Via, it.Reason.Key)
 		if err != nil {
 			return added, fmt.Errorf("add case item: %w", err)
 		}
@@ -242,16 +280,15 @@ func (tx *Tx) AddCaseItems(caseID string, items []CaseItem) (int, error) {
 
 // CaseItems lists the items of a case.
 func (tx *Tx) CaseItems(caseID string) ([]CaseItem, error) {
-	rows, err := tx.query(`SELECT vendor, product, version, cpe, purl, asset, certainty, reason
-		FROM case_items WHERE case_id = ? ORDER BY id`, caseID)
+	rows, err := tx.query(`SELECT `+caseItemColumns+` FROM case_items WHERE case_id = ? ORDER BY id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("list case items: %w", err)
 	}
 	defer rows.Close()
 	var out []CaseItem
 	for rows.Next() {
-		var it CaseItem
-		if err := rows.Scan(&it.Vendor, &it.Product, &it.Version, &it.CPE, &it.PURL, &it.Asset, &it.Certainty, &it.Reason); err != nil {
+		it, err := scanCaseItem(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list case items: %w", err)
 		}
 		out = append(out, it)
@@ -281,4 +318,12 @@ func (tx *Tx) countByState(query string, args ...any) (map[string]int, error) {
 		out[s] = n
 	}
 	return out, rows.Err()
+}
+
+// nonNil makes a nil list an empty one, which JSON writes as [].
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -95,7 +95,7 @@ func idList(ids []string) string {
 }
 
 func (tx *Tx) caseItemsOf(caseIDs []string) (map[string][]CaseItem, error) {
-	rows, err := tx.query(`SELECT case_id, vendor, product, version, cpe, purl, asset, certainty, reason
+	rows, err := tx.query(`SELECT case_id, `+caseItemColumns+`
 		FROM case_items WHERE case_id IN (SELECT value FROM json_each(?)) ORDER BY id`, idList(caseIDs))
 	if err != nil {
 		return nil, fmt.Errorf("list case items: %w", err)
@@ -104,8 +104,8 @@ func (tx *Tx) caseItemsOf(caseIDs []string) (map[string][]CaseItem, error) {
 	out := make(map[string][]CaseItem, len(caseIDs))
 	for rows.Next() {
 		var id string
-		var it CaseItem
-		if err := rows.Scan(&id, &it.Vendor, &it.Product, &it.Version, &it.CPE, &it.PURL, &it.Asset, &it.Certainty, &it.Reason); err != nil {
+		it, err := scanCaseItem(rows, &id)
+		if err != nil {
 			return nil, fmt.Errorf("list case items: %w", err)
 		}
 		out[id] = append(out[id], it)

@@ -113,33 +113,40 @@ func (e *entry) lists(scheme, v string) bool {
 
 // covers reports whether the entry includes version v under scheme, and
 // says why.
-func (e *entry) covers(scheme, v string) (bool, string) {
+func (e *entry) covers(scheme, v string) (bool, store.Reason) {
+	investigating := e.status() == advisory.StatusUnderInvestigation
 	for _, x := range e.Versions {
 		if sameVersion(scheme, v, x) {
-			return true, "version " + v + " listed as " + string(e.status())
+			if investigating {
+				return true, reason(ReasonListedInvestigating, v)
+			}
+			return true, reason(ReasonListed, v)
 		}
 	}
 	for _, r := range e.Ranges {
 		if r.Contains(scheme, v) {
-			return true, "version " + v + " is in range " + r.String()
+			return true, reason(ReasonInRange, v, r.String())
 		}
 	}
 	if len(e.Versions) > 0 || len(e.Ranges) > 0 {
-		return false, ""
+		return false, store.Reason{}
 	}
 	switch {
 	case e.cpeVersion != "":
 		if sameVersion(scheme, v, e.cpeVersion) {
-			return true, "version " + v + " is the CPE's version " + e.cpeVersion
+			return true, reason(ReasonCPEVersion, v, e.cpeVersion)
 		}
-		return false, ""
+		return false, store.Reason{}
 	case e.cpeWild != nil:
 		if cpe.Compare(*e.cpeWild, cpe.Value{Kind: cpe.Literal, Text: strings.ToLower(v)}) == cpe.Superset {
-			return true, "version " + v + " matches the CPE's version " + e.cpeWild.String()
+			return true, reason(ReasonCPEPattern, v, e.cpeWild.String())
 		}
-		return false, ""
+		return false, store.Reason{}
 	}
-	return true, "all versions of " + e.display + " are " + string(e.status())
+	if investigating {
+		return true, reason(ReasonAllVersionsInvestigating, e.display)
+	}
+	return true, reason(ReasonAllVersions, e.display)
 }
 
 // allVersions reports whether the entry says nothing that limits versions.

@@ -21,10 +21,10 @@ const (
 )
 
 // Hit says that an inventory item is concerned by an advisory, how surely,
-// and why, in a sentence a person reads in the mail.
+// and why (as data that templates render in the reader's language).
 type Hit struct {
 	Certainty Certainty
-	Reason    string
+	Reason    store.Reason
 	Entry     int // index into the advisory's affected entries
 }
 
@@ -82,19 +82,23 @@ func (p *Prepared) Match(it store.Item) (Hit, bool) {
 	x := newItem(p.m.aliases, it)
 	var certain, possible, investigating *Hit
 	for _, e := range p.entries {
-		how, ok := identify(e, x)
+		via, key, ok := identify(e, x)
 		if !ok {
 			continue
+		}
+		hit := func(c Certainty, r store.Reason) *Hit {
+			r.Via, r.Key = via, key
+			return &Hit{c, r, e.index}
 		}
 		st := e.status()
 		if x.version == "" {
 			switch {
 			case st == advisory.StatusAffected && certain == nil && e.allVersions():
-				certain = &Hit{CertainAffected, "all versions of " + e.display + " are affected" + how, e.index}
+				certain = hit(CertainAffected, reason(ReasonAllVersions, e.display))
 			case st == advisory.StatusAffected && possible == nil:
-				possible = &Hit{PossiblyAffected, "no version given; product " + e.display + " is affected" + how, e.index}
+				possible = hit(PossiblyAffected, reason(ReasonNoVersion, e.display))
 			case st == advisory.StatusUnderInvestigation && investigating == nil:
-				investigating = &Hit{UnderInvestigation, "no version given; product " + e.display + " is under investigation" + how, e.index}
+				investigating = hit(UnderInvestigation, reason(ReasonNoVersionInvestigating, e.display))
 			}
 			continue
 		}
@@ -106,12 +110,10 @@ func (p *Prepared) Match(it store.Item) (Hit, bool) {
 		}
 		if (st == advisory.StatusAffected && certain == nil) || (st == advisory.StatusUnderInvestigation && investigating == nil) {
 			if in, why := e.covers(e.schemeFor(x), x.version); in {
-				h := &Hit{CertainAffected, why + how, e.index}
 				if st == advisory.StatusAffected {
-					certain = h
+					certain = hit(CertainAffected, why)
 				} else {
-					h.Certainty = UnderInvestigation
-					investigating = h
+					investigating = hit(UnderInvestigation, why)
 				}
 			}
 		}
@@ -124,27 +126,28 @@ func (p *Prepared) Match(it store.Item) (Hit, bool) {
 	return Hit{}, false
 }
 
-// identify decides whether entry e and item x name the same product. how
-// is "" for a plain name match, else a clause saying how they met.
-func identify(e *entry, x *item) (how string, ok bool) {
+// identify decides whether entry e and item x name the same product, and
+// how: via ViaPURL or ViaCPE with the purl or CPE that matched as key, or
+// via "" for a match by name.
+func identify(e *entry, x *item) (via, key string, ok bool) {
 	if e.purl != "" && x.purlRaw != "" {
 		if e.purl == x.purl {
-			return "; purl " + x.purlRaw + " matches", true
+			return ViaPURL, x.purlRaw, true
 		}
-		return "", false
+		return "", "", false
 	}
 	bothCPE := e.cpe != nil && x.cpe != nil
 	if bothCPE && cpeIdentity(e, x) {
-		return "; CPE " + e.CPE + " matches", true
+		return ViaCPE, e.CPE, true
 	}
 	for _, en := range e.allNames(!bothCPE) {
 		for _, xn := range x.allNames(!bothCPE) {
 			if en.product == xn.product && (en.vendor == xn.vendor || en.vendor == "" || xn.vendor == "") {
-				return "", true
+				return "", "", true
 			}
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // allNames returns the name identities, with the CPE's when withCPE.

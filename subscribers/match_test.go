@@ -28,7 +28,7 @@ type matchCase struct {
 	item      store.Item
 	hit       bool
 	certainty Certainty
-	reason    string // a substring of Hit.Reason
+	reason    string // a substring of reasonString(Hit.Reason)
 }
 
 func runMatch(t *testing.T, affected []advisory.Affected, tests []matchCase) {
@@ -41,7 +41,7 @@ func runMatch(t *testing.T, affected []advisory.Affected, tests []matchCase) {
 			if ok != tt.hit {
 				t.Fatalf("Match = %+v, %v; want hit %v", h, ok, tt.hit)
 			}
-			if ok && (h.Certainty != tt.certainty || !strings.Contains(h.Reason, tt.reason)) {
+			if ok && (h.Certainty != tt.certainty || !strings.Contains(reasonString(h.Reason), tt.reason)) {
 				t.Errorf("Match = %+v, want certainty %q and a reason containing %q", h, tt.certainty, tt.reason)
 			}
 			if ok && !scanAll && !shareKey(adv, m.ItemKeys(tt.item)) {
@@ -49,6 +49,16 @@ func runMatch(t *testing.T, affected []advisory.Affected, tests []matchCase) {
 			}
 		})
 	}
+}
+
+// reasonString writes a reason compactly for the tests: code(args) and how
+// the product was recognized.
+func reasonString(r store.Reason) string {
+	s := r.Code + "(" + strings.Join(r.Args, ", ") + ")"
+	if r.Via != "" {
+		s += " via " + r.Via + " " + r.Key
+	}
+	return s
 }
 
 func shareKey(a, b []string) bool {
@@ -67,22 +77,22 @@ func TestMatchSA44101(t *testing.T) {
 		return store.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v}
 	}
 	runMatch(t, sa44101, []matchCase{
-		{"9.0R3.3", pcs("9.0R3.3"), true, CertainAffected, "version 9.0R3.3 is in range [9.0R1, 9.0R3.4)"},
-		{"8.3R7", pcs("8.3R7"), true, CertainAffected, "version 8.3R7 is in range [8.3R1, 8.3R7.1)"},
-		{"8.2R12", pcs("8.2R12"), true, CertainAffected, "version 8.2R12 is in range [8.2R1, 8.2R12]"},
-		{"9.0R1 listed", pcs("9.0R1"), true, CertainAffected, "version 9.0R1 listed as affected"},
+		{"9.0R3.3", pcs("9.0R3.3"), true, CertainAffected, "in_range(9.0R3.3, [9.0R1, 9.0R3.4))"},
+		{"8.3R7", pcs("8.3R7"), true, CertainAffected, "in_range(8.3R7, [8.3R1, 8.3R7.1))"},
+		{"8.2R12", pcs("8.2R12"), true, CertainAffected, "in_range(8.2R12, [8.2R1, 8.2R12])"},
+		{"9.0R1 listed", pcs("9.0R1"), true, CertainAffected, "listed(9.0R1)"},
 		{"9.0R3.4", pcs("9.0R3.4"), false, "", ""},
 		{"9.0R4", pcs("9.0R4"), false, "", ""},
 		{"8.3R7.1", pcs("8.3R7.1"), false, "", ""},
 		{"9.1R1", pcs("9.1R1"), false, "", ""},
 		{"8.2R12.1", pcs("8.2R12.1"), false, "", ""},
-		{"Ivanti Connect Secure alias", store.Item{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "9.0R3.3 is in range"},
-		{"case and spaces", store.Item{Vendor: "pulse secure, inc.", Product: "PULSE  connect-secure", Version: "9.0r3.3"}, true, CertainAffected, "in range"},
-		{"product only under its alias", store.Item{Product: "Ivanti Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "in range"},
-		{"no version", store.Item{Vendor: "Ivanti", Product: "Connect Secure"}, true, PossiblyAffected, "no version given; product Pulse Connect Secure is affected"},
+		{"Ivanti Connect Secure alias", store.Item{Vendor: "Ivanti", Product: "Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "in_range(9.0R3.3, "},
+		{"case and spaces", store.Item{Vendor: "pulse secure, inc.", Product: "PULSE  connect-secure", Version: "9.0r3.3"}, true, CertainAffected, "in_range("},
+		{"product only under its alias", store.Item{Product: "Ivanti Connect Secure", Version: "9.0R3.3"}, true, CertainAffected, "in_range("},
+		{"no version", store.Item{Vendor: "Ivanti", Product: "Connect Secure"}, true, PossiblyAffected, "no_version(Pulse Connect Secure)"},
 		{"different product", store.Item{Vendor: "Pulse Secure", Product: "Pulse Policy Secure", Version: "9.0R3.3"}, false, "", ""},
 		{"different vendor", store.Item{Vendor: "Fortinet", Product: "Pulse Connect Secure", Version: "9.0R3.3"}, false, "", ""},
-		{"item CPE only", store.Item{CPE: "cpe:2.3:a:ivanti:connect_secure:9.0:r3.3:*:*:*:*:*:*"}, true, CertainAffected, "version 9.0r3.3 is in range"},
+		{"item CPE only", store.Item{CPE: "cpe:2.3:a:ivanti:connect_secure:9.0:r3.3:*:*:*:*:*:*"}, true, CertainAffected, "in_range(9.0r3.3, "},
 		{"item CPE 2.2 fixed", store.Item{CPE: "cpe:/a:pulsesecure:pulse_connect_secure:9.0:r3.4"}, false, "", ""},
 	})
 }
@@ -95,17 +105,17 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 			Versions: []string{"2.12.2"}, Status: advisory.StatusNotAffected},
 	}
 	runMatch(t, log4j, []matchCase{
-		{"in range", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}, true, CertainAffected, "purl pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1 matches"},
+		{"in_range(", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}, true, CertainAffected, "via purl pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"},
 		{"explicit not affected beats range", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core@2.12.2"}, false, "", ""},
 		{"fixed", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0"}, false, "", ""},
-		{"maven qualifier order", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0-rc1"}, true, CertainAffected, "in range"},
+		{"maven qualifier order", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Version: "2.15.0-rc1"}, true, CertainAffected, "in_range("},
 		{"other purl, same names", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-api@2.14.1", Product: "log4j-core"}, false, "", ""},
-		{"purl without version", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core"}, true, PossiblyAffected, "no version given"},
+		{"purl without version", store.Item{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core"}, true, PossiblyAffected, "no_version("},
 	})
 
 	lodash := []advisory.Affected{{PURL: "pkg:npm/lodash", Scheme: version.NPM, Ranges: []advisory.Range{{Introduced: "0", Fixed: "4.17.21"}}}}
 	runMatch(t, lodash, []matchCase{
-		{"npm purl", store.Item{PURL: "pkg:npm/lodash@4.17.20"}, true, CertainAffected, "version 4.17.20 is in range [0, 4.17.21); purl pkg:npm/lodash@4.17.20 matches"},
+		{"npm purl", store.Item{PURL: "pkg:npm/lodash@4.17.20"}, true, CertainAffected, "in_range(4.17.20, [0, 4.17.21)) via purl pkg:npm/lodash@4.17.20"},
 		{"npm purl v prefix", store.Item{PURL: "pkg:npm/Lodash", Version: "v4.17.21"}, false, "", ""},
 	})
 
@@ -115,10 +125,10 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{Vendor: "Fortinet", Product: "FortiProxy", Status: advisory.StatusUnderInvestigation},
 	}
 	runMatch(t, investigating, []matchCase{
-		{"affected beats investigation", store.Item{Vendor: "Fortinet, Inc.", Product: "FortiOS", Version: "7.0.13"}, true, CertainAffected, "in range [7.0.0, 7.0.14)"},
-		{"only investigation", store.Item{Vendor: "Fortinet", Product: "FortiOS", Version: "7.2.1"}, true, UnderInvestigation, "all versions of FortiOS are under_investigation"},
-		{"investigation no version", store.Item{Vendor: "Fortinet", Product: "FortiProxy"}, true, UnderInvestigation, "no version given"},
-		{"vendor prefix in product", store.Item{Vendor: "Fortinet", Product: "Fortinet FortiOS", Version: "7.0.1"}, true, CertainAffected, "in range"},
+		{"affected beats investigation", store.Item{Vendor: "Fortinet, Inc.", Product: "FortiOS", Version: "7.0.13"}, true, CertainAffected, ", [7.0.0, 7.0.14))"},
+		{"only investigation", store.Item{Vendor: "Fortinet", Product: "FortiOS", Version: "7.2.1"}, true, UnderInvestigation, "all_versions_investigating(FortiOS)"},
+		{"investigation no version", store.Item{Vendor: "Fortinet", Product: "FortiProxy"}, true, UnderInvestigation, "no_version_investigating(FortiProxy)"},
+		{"vendor prefix in product", store.Item{Vendor: "Fortinet", Product: "Fortinet FortiOS", Version: "7.0.1"}, true, CertainAffected, "in_range("},
 	})
 
 	cpeOnly := []advisory.Affected{
@@ -127,9 +137,9 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		{CPE: "cpe:2.3:o:fortinet:fortios:6.0.4:*:*:*:*:*:*:*", Status: advisory.StatusFixed},
 	}
 	runMatch(t, cpeOnly, []matchCase{
-		{"concrete CPE version means that version", store.Item{Vendor: "Citrix", Product: "Citrix ADC", Version: "13.1"}, true, CertainAffected, "is the CPE's version 13.1"},
+		{"concrete CPE version means that version", store.Item{Vendor: "Citrix", Product: "Citrix ADC", Version: "13.1"}, true, CertainAffected, "cpe_version(13.1, 13.1)"},
 		{"concrete CPE version, other version", store.Item{Vendor: "Citrix", Product: "NetScaler ADC", Version: "13.0"}, false, "", ""},
-		{"CPE ranges", store.Item{CPE: "cpe:2.3:a:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, true, CertainAffected, "CPE cpe:2.3:a:citrix:netscaler_gateway"},
+		{"CPE ranges", store.Item{CPE: "cpe:2.3:a:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, true, CertainAffected, "via cpe cpe:2.3:a:citrix:netscaler_gateway"},
 		{"CPE part differs", store.Item{CPE: "cpe:2.3:h:citrix:netscaler_gateway:13.1:*:*:*:*:*:*:*", Version: "13.1-49.13"}, false, "", ""},
 		{"fixed entry is not a hit", store.Item{Vendor: "Fortinet", Product: "FortiOS", Version: "6.0.4"}, false, "", ""},
 	})
@@ -140,7 +150,7 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 		t.Error("a CPE with ANY product must ask for a scan of all items")
 	}
 	runMatch(t, wild, []matchCase{
-		{"ANY product", store.Item{CPE: "cpe:2.3:a:ivanti:endpoint_manager:2022:*:*:*:*:*:*:*"}, true, CertainAffected, "all versions"},
+		{"ANY product", store.Item{CPE: "cpe:2.3:a:ivanti:endpoint_manager:2022:*:*:*:*:*:*:*"}, true, CertainAffected, "all_versions("},
 		{"other vendor", store.Item{CPE: "cpe:2.3:a:fortinet:fortios:7.0:*:*:*:*:*:*:*"}, false, "", ""},
 	})
 }

@@ -44,7 +44,7 @@ type ItemView struct {
 	Version   string
 	Asset     string
 	Certainty string // "affected" or "possible" (the item has no version)
-	Reason    string // why it matched, e.g. "version 9.0R3.3 in [9.0R1, 9.0R3.4)"
+	Reason    Reason // why it matched
 }
 
 // MailData is everything a mail template needs.

@@ -40,8 +40,8 @@ func sampleMail(kind, lang string) MailData {
 			Notes: []string{"Credentials stolen before patching remain valid until reset."},
 		},
 		Items: []ItemView{
-			{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn-gw-01", Certainty: "affected", Reason: "version 9.0R3.3 is in range [9.0R1, 9.0R3.4)"},
-			{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Asset: "vpn-gw-02", Certainty: "possible", Reason: "no version given; product Pulse Connect Secure is affected"},
+			{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn-gw-01", Certainty: "affected", Reason: Reason{Code: "in_range", Args: []string{"9.0R3.3", "[9.0R1, 9.0R3.4)"}}},
+			{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Asset: "vpn-gw-02", Certainty: "possible", Reason: Reason{Code: "no_version", Args: []string{"Pulse Connect Secure"}}},
 		},
 		DueAt:  time.Date(2019, 5, 1, 9, 0, 0, 0, time.UTC),
 		AckURL: "https://heed.example.org/ack/3q2-7N_abcdEFGH",

@@ -21,7 +21,8 @@ func hostileMail(kind, lang string) MailData {
 	d.Advisory.CVEs = []string{"CVE-1<script>"}
 	d.Advisory.Remediations = []RemediationView{{Category: "<i>x</i>", Details: "</div><script>alert(3)</script>", URL: "JaVaScRiPt:alert(4)"}}
 	d.Advisory.Notes = []string{"\x1b[31mterminal escape\x00"}
-	d.Items = []ItemView{{Vendor: "<v>", Product: `p" onmouseover="x`, Version: "1\x07", Asset: "a'b", Certainty: "possible", Reason: "<script>r</script>"}}
+	d.Items = []ItemView{{Vendor: "<v>", Product: `p" onmouseover="x`, Version: "1\x07", Asset: "a'b", Certainty: "possible",
+		Reason: Reason{Code: "text", Args: []string{"<script>r</script>"}, Via: "purl", Key: "<b>k\r\nBcc: x</b>"}}}
 	d.ClosedReason = "<script>alert(5)</script>"
 	return d
 }

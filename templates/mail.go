@@ -193,7 +193,7 @@ func cleanMailData(d MailData) MailData {
 	d.AckURL = strings.TrimSpace(d.AckURL)
 	d.ClosedReason = cleanText(d.ClosedReason)
 	d.Advisory = cleanAdvisory(d.Advisory)
-	d.Items = localizeItems(d.Lang, cleanItems(d.Items))
+	d.Items = cleanItems(d.Items)
 	return d
 }
 
@@ -228,7 +228,7 @@ func cleanItems(items []ItemView) []ItemView {
 			Version:   OneLine(it.Version),
 			Asset:     OneLine(it.Asset),
 			Certainty: OneLine(it.Certainty),
-			Reason:    OneLine(it.Reason),
+			Reason:    cleanReason(it.Reason),
 		}
 	}
 	return out

@@ -63,7 +63,7 @@ func (v ackView) Checked(status string) bool {
 // posts to the same URL with the CSRF token.
 func RenderAckPage(w io.Writer, p AckPage) error {
 	p.Advisory = cleanAdvisory(p.Advisory)
-	p.Items = localizeItems(p.Lang, cleanItems(p.Items))
+	p.Items = cleanItems(p.Items)
 	p.OrgName = OneLine(p.OrgName)
 	p.Closed = cleanText(p.Closed)
 	p.Error = cleanText(p.Error)

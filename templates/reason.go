@@ -1,52 +1,60 @@
 package templates
 
 import (
-	"regexp"
 	"strings"
 )
 
-// The matcher (package subscribers) explains each hit in one English
-// sentence, stored with the case as evidence. For Japanese mail and pages the
-// sentence is rewritten here from its known shapes; a sentence of an unknown
-// shape is shown as it is rather than lost.
-var (
-	reasonVia      = regexp.MustCompile(`^(.*); (purl|CPE) (\S+) matches$`)
-	reasonShapesJA = []struct {
-		re  *regexp.Regexp
-		out string
-	}{
-		{regexp.MustCompile(`^version (.+) is in range (.+)$`), "バージョン $1 は影響範囲 $2 に含まれます"},
-		{regexp.MustCompile(`^version (.+) listed as affected$`), "バージョン $1 は影響を受けるバージョンとして記載されています"},
-		{regexp.MustCompile(`^version (.+) listed as under_investigation$`), "バージョン $1 は調査中のバージョンとして記載されています"},
-		{regexp.MustCompile(`^version (.+) (?:is|matches) the CPE's version (.+)$`), "バージョン $1 は CPE のバージョン $2 に該当します"},
-		{regexp.MustCompile(`^all versions of (.+) are affected$`), "$1 の全バージョンが影響を受けます"},
-		{regexp.MustCompile(`^all versions of (.+) are under_investigation$`), "$1 の全バージョンが調査中です"},
-		{regexp.MustCompile(`^no version given; product (.+) is affected$`), "バージョンが登録されていません。製品 $1 は影響を受けます"},
-		{regexp.MustCompile(`^no version given; product (.+) is under investigation$`), "バージョンが登録されていません。製品 $1 は調査中です"},
-	}
-)
-
-// localizeReason renders a matcher's reason in lang.
-func localizeReason(lang, reason string) string {
-	if newView(lang, nil).lang != "ja" {
-		return reason
-	}
-	main, via := reason, ""
-	if m := reasonVia.FindStringSubmatch(reason); m != nil {
-		main, via = m[1], "（"+m[2]+" "+m[3]+" で一致）"
-	}
-	for _, s := range reasonShapesJA {
-		if s.re.MatchString(main) {
-			return s.re.ReplaceAllString(main, s.out) + via
-		}
-	}
-	return reason
+// Reason says why an inventory item matched, as the matcher gives it and
+// the store keeps it (store.Reason has the same fields): Code names the
+// sentence, Args fill it in order, and Via ("purl" or "cpe", "" for a match
+// by name) says how the product was recognized, with the purl or CPE in Key.
+type Reason struct {
+	Code string
+	Args []string
+	Via  string
+	Key  string
 }
 
-// localizeItems rewrites the reasons of items in lang.
-func localizeItems(lang string, items []ItemView) []ItemView {
-	for i := range items {
-		items[i].Reason = strings.TrimSpace(localizeReason(lang, items[i].Reason))
+// ReasonText renders r as a sentence in lang (English when lang has no
+// catalog); "" when r has no code.
+func ReasonText(lang string, r Reason) string {
+	return newView(lang, nil).Why(r)
+}
+
+// Why renders a match reason in the view's language. A code without a
+// sentence here, or with the wrong number of arguments, is shown as its
+// code and arguments rather than lost or garbled.
+func (v view) Why(r Reason) string {
+	if r.Code == "" {
+		return ""
 	}
-	return items
+	s, ok := catalogs[v.lang]["reason."+r.Code]
+	if !ok || strings.Count(s, "%s") != len(r.Args) {
+		s = r.Code + "(" + strings.Join(r.Args, ", ") + ")"
+	} else {
+		s = v.t("reason."+r.Code, toAny(r.Args)...)
+	}
+	if r.Via != "" {
+		if via, err := v.T("reason.via."+r.Via, s, r.Key); err == nil {
+			return via
+		}
+		return s + " (" + r.Via + " " + r.Key + ")"
+	}
+	return s
+}
+
+func toAny(args []string) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a
+	}
+	return out
+}
+
+func cleanReason(r Reason) Reason {
+	args := make([]string, len(r.Args))
+	for i, a := range r.Args {
+		args[i] = OneLine(a)
+	}
+	return Reason{Code: OneLine(r.Code), Args: args, Via: OneLine(r.Via), Key: OneLine(r.Key)}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/heed-dev/heed/notifier/formats"
 	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/templates"
 )
 
 func cmdInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -90,7 +91,7 @@ func cmdMatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if it.Asset != "" {
 				asset = " [" + it.Asset + "]"
 			}
-			fmt.Fprintf(stdout, "  %-9s %s %s %s%s: %s\n", it.Certainty, it.Vendor, it.Product, orDash(it.Version), asset, it.Reason)
+			fmt.Fprintf(stdout, "  %-9s %s %s %s%s: %s\n", it.Certainty, it.Vendor, it.Product, orDash(it.Version), asset, templates.ReasonText("en", templates.Reason(it.Reason)))
 		}
 	}
 	fmt.Fprintf(stdout, "\n%s would be notified (nothing was sent)\n", count(len(hits), "organization", "organizations"))

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
 )
 
 // The API's JSON shapes. They live here, beside the handlers, so that a
@@ -81,7 +82,14 @@ type caseItemJSON struct {
 	Version   string `json:"version"`
 	Asset     string `json:"asset,omitempty"`
 	Certainty string `json:"certainty"`
-	Reason    string `json:"reason"`
+	// Why it matched: an English sentence, and the same as data (a code of
+	// the matcher and its arguments, see docs/MATCHING.md) for a client that
+	// words it in its own language.
+	Reason     string   `json:"reason"`
+	ReasonCode string   `json:"reason_code"`
+	ReasonArgs []string `json:"reason_args"`
+	ReasonVia  string   `json:"reason_via,omitempty"` // "purl" or "cpe"; absent for a match by name
+	ReasonKey  string   `json:"reason_key,omitempty"` // the purl or CPE that matched
 }
 
 func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
@@ -96,8 +104,10 @@ func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
 		j.Answer = &answerJSON{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until}
 	}
 	for i, it := range items {
+		r := it.Reason
 		j.Items[i] = caseItemJSON{Vendor: it.Vendor, Product: it.Product, Version: it.Version,
-			Asset: it.Asset, Certainty: it.Certainty, Reason: it.Reason}
+			Asset: it.Asset, Certainty: it.Certainty, Reason: templates.ReasonText("en", templates.Reason(r)),
+			ReasonCode: r.Code, ReasonArgs: r.Args, ReasonVia: r.Via, ReasonKey: r.Key}
 	}
 	return j
 }
