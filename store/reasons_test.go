@@ -13,10 +13,10 @@ import (
 )
 
 // TestUpgradeReadsOldReasons opens a database of the schema before reasons
-// had codes, whose case items whose case items
-// carry the matcher's English sentences and checks that migration 3 turns
-// every known shape into its code and arguments, the purl or CPE clause into
-// Via and Key, and keeps any other sentence whole as code "text".
+// had codes, whose case items carry the matcher's English sentences, and
+// checks that the reason_codes migration turns every known shape into its
+// code and arguments, the purl or CPE clause into Via and Key, and keeps any
+// other sentence whole as code "text".
 func TestUpgradeReadsOldReasons(t *testing.T) {
 	tests := []struct {
 		old  string

@@ -163,13 +163,13 @@ func TestMatchEcosystemOrder(t *testing.T) {
 	declared := []advisory.Affected{{PURL: "pkg:gem/rails", Scheme: version.Gem,
 		Ranges: []advisory.Range{{Introduced: "0", Fixed: "3.0.0"}}, Status: advisory.StatusAffected}}
 	runMatch(t, declared, []matchCase{
-		{"gem pre-release", store.Item{PURL: "pkg:gem/rails@3.0.0.rc2"}, true, CertainAffected, "in range [0, 3.0.0)"},
+		{"gem pre-release", store.Item{PURL: "pkg:gem/rails@3.0.0.rc2"}, true, CertainAffected, ", [0, 3.0.0))"},
 		{"gem release fixed", store.Item{PURL: "pkg:gem/rails@3.0.0"}, false, "", ""},
 	})
 	byName := []advisory.Affected{{Vendor: "Rails", Product: "Rails", Scheme: version.Generic,
 		Ranges: []advisory.Range{{Introduced: "0", Fixed: "3.0.0"}}, Status: advisory.StatusAffected}}
 	runMatch(t, byName, []matchCase{
-		{"item purl type orders a generic range", store.Item{Vendor: "Rails", Product: "Rails", PURL: "pkg:gem/rails@3.0.0.rc2"}, true, CertainAffected, "in range"},
+		{"item purl type orders a generic range", store.Item{Vendor: "Rails", Product: "Rails", PURL: "pkg:gem/rails@3.0.0.rc2"}, true, CertainAffected, "in_range("},
 		{"without a purl the order is generic", store.Item{Vendor: "Rails", Product: "Rails", Version: "3.0.0.rc2"}, false, "", ""},
 	})
 }
