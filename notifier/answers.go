@@ -30,6 +30,10 @@ const (
 // ErrCaseClosed is returned when answering a case that was closed.
 var ErrCaseClosed = errors.New("this case is closed")
 
+// ErrContactRemoved is returned for the link of a contact no longer listed
+// for the organization: it stays signed, but no longer speaks for it.
+var ErrContactRemoved = errors.New("this link was sent to a contact no longer listed for the organization")
+
 // AnswerError is an answer that cannot be recorded as given. Code names the
 // problem (status, note, note_long, until, until_far) for a page to word in
 // the reader's language; Msg says it in English.
@@ -64,10 +68,27 @@ func (an *Answers) CaseForLink(ctx context.Context, token string) (CaseView, err
 	}
 	var v CaseView
 	err = an.db.View(ctx, func(tx *store.Tx) error {
+		c, err := tx.Case(l.CaseID)
+		if err != nil {
+			return err
+		}
+		if _, err := linkContact(tx, l, c); err != nil {
+			return err
+		}
 		v, err = an.caseView(tx, l.CaseID)
 		return err
 	})
 	return v, err
+}
+
+// linkContact returns the contact a link was sent to, or ErrContactRemoved
+// if it is no longer one of the case's organization.
+func linkContact(tx *store.Tx, l Link, c store.Case) (store.Contact, error) {
+	k, err := tx.Contact(l.ContactID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && k.OrgID != c.OrgID) {
+		return k, ErrContactRemoved
+	}
+	return k, err
 }
 
 func (an *Answers) caseView(tx *store.Tx, caseID string) (CaseView, error) {
@@ -112,8 +133,8 @@ func decodeAdvisory(rec store.Advisory) (*advisory.Advisory, error) {
 const resumeHour = 9
 
 // RecordAnswer verifies a link and records the answer given through it.
-// Reminders stop; for "scheduled" they pause until the date given. Answering
-// again replaces the answer.
+// Reminders stop; for "scheduled" they pause until the date given. Every
+// answer is kept; the case shows the latest.
 func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInput) (CaseView, error) {
 	l, err := an.links.verify(token)
 	if err != nil {
@@ -134,11 +155,16 @@ func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInpu
 		if c.State == store.CaseClosed {
 			return ErrCaseClosed
 		}
+		contact, err := linkContact(tx, l, c)
+		if err != nil {
+			return err
+		}
 		org, err := tx.Org(c.OrgID)
 		if err != nil {
 			return err
 		}
-		a := &store.Answer{Status: in.Status, At: now, Note: in.Note, IP: in.IP, UserAgent: in.UserAgent, ContactID: l.ContactID}
+		a := &store.Answer{Status: in.Status, At: now, Note: in.Note, IP: in.IP, UserAgent: in.UserAgent,
+			ContactID: l.ContactID, ContactEmail: contact.Email}
 		switch in.Status {
 		case AnswerPatched, AnswerMitigated:
 			c.State, c.NextReminderAt = store.CaseAnswered, time.Time{}
@@ -164,6 +190,9 @@ func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInpu
 		}
 		c.Answer, c.UpdatedAt = a, now
 		if err := tx.UpdateCase(&c); err != nil {
+			return err
+		}
+		if err := tx.AddAnswer(c.ID, *a); err != nil {
 			return err
 		}
 		if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder); err != nil {

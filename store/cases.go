@@ -36,6 +36,9 @@ type Answer struct {
 	IP        string
 	UserAgent string
 	ContactID int64
+	// ContactEmail is the address of the contact whose link was used, as it
+	// was then; kept in the history of answers (Tx.Answers) only.
+	ContactEmail string
 }
 
 // Case is one advisory at one organization.

@@ -15,6 +15,12 @@ func (db *DB) CasePage(ctx context.Context, q CaseQuery) (p CasePage, err error)
 	return p, err
 }
 
+// CaseDetail reads one case with its items and every answer given to it.
+func (db *DB) CaseDetail(ctx context.Context, id string) (d CaseDetail, err error) {
+	err = db.View(ctx, func(tx *Tx) error { d, err = tx.CaseDetail(id); return err })
+	return d, err
+}
+
 // CaseTotals counts the cases matching f by state.
 func (db *DB) CaseTotals(ctx context.Context, f CaseFilter) (n map[string]int, err error) {
 	err = db.View(ctx, func(tx *Tx) error { n, err = tx.CaseTotals(f); return err })

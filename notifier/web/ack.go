@@ -135,6 +135,12 @@ func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (s *Server) linkError(w http.ResponseWriter, err error) {
+	if errors.Is(err, notifier.ErrContactRemoved) {
+		s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusGone, Title: "Link no longer valid / リンクは無効になりました",
+			Message: "This link was sent to an address that is no longer a contact of the organization, so it cannot answer for it any more. Nothing was recorded. The organization's current contacts have links of their own.\n" +
+				"このリンクの送信先は、現在この組織の連絡先として登録されていないため、組織を代表して回答することはできません。何も記録されていません。現在の連絡先には、それぞれ専用のリンクが届いています。"})
+		return
+	}
 	// A link that does not verify says nothing about its reader's language:
 	// the page speaks both.
 	page := templates.ErrorPage{Lang: "en", Status: http.StatusNotFound, Title: "Link not valid / リンクが無効です",

@@ -170,6 +170,20 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.records.CaseDetail(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	j := caseDetailJSON{caseJSON: toCaseJSON(d.Case, d.Items), Answers: make([]answerRecordJSON, len(d.Answers))}
+	for i, a := range d.Answers {
+		j.Answers[i] = answerRecordJSON{answerJSON: answerJSON{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until},
+			Contact: a.ContactEmail, IP: a.IP, UserAgent: a.UserAgent}
+	}
+	writeJSON(w, http.StatusOK, j)
+	return nil
+}
+
 func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request) error {
 	advs, err := s.records.AdvisorySummaries(r.Context(), 1000)
 	if err != nil {

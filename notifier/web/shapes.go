@@ -75,6 +75,22 @@ type answerJSON struct {
 	Until  time.Time `json:"until,omitzero"`
 }
 
+// caseDetailJSON is one case with every answer given to it
+// (GET /api/v1/cases/{id}); "answer" is the latest of them.
+type caseDetailJSON struct {
+	caseJSON
+	Answers []answerRecordJSON `json:"answers"`
+}
+
+// answerRecordJSON is one answer in a case's history: what was said, through
+// whose link, from where.
+type answerRecordJSON struct {
+	answerJSON
+	Contact   string `json:"contact"` // the address the link was sent to
+	IP        string `json:"ip"`
+	UserAgent string `json:"user_agent"`
+}
+
 // caseItemJSON is an inventory item a case is about.
 type caseItemJSON struct {
 	Vendor    string `json:"vendor"`

@@ -27,6 +27,7 @@ import (
 type Records interface {
 	CasePage(ctx context.Context, q store.CaseQuery) (store.CasePage, error)
 	CaseTotals(ctx context.Context, f store.CaseFilter) (map[string]int, error)
+	CaseDetail(ctx context.Context, id string) (store.CaseDetail, error)
 	OrgPage(ctx context.Context, q store.OrgQuery) (store.OrgPage, error)
 	Org(ctx context.Context, id string) (store.Org, error)
 	Inventory(ctx context.Context, orgID string) ([]store.Item, error)
@@ -135,6 +136,7 @@ func (s *Server) routes() {
 	s.mux.Handle("PUT /api/v1/orgs/{id}/inventory", s.api(s.putInventory))
 	s.mux.Handle("GET /api/v1/orgs/{id}/inventory", s.api(s.getInventory))
 	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
+	s.mux.Handle("GET /api/v1/cases/{id}", s.api(s.getCase))
 	s.mux.Handle("GET /api/v1/advisories", s.api(s.listAdvisories))
 	s.mux.Handle("GET /api/v1/rejected", s.api(s.listRejected))
 	s.mux.Handle("GET /api/v1/rejected/{id}", s.api(s.getRejected))
