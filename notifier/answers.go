@@ -195,6 +195,10 @@ func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInpu
 		if err := tx.AddAnswer(c.ID, *a); err != nil {
 			return err
 		}
+		// An answer through the contact's link shows that its mail arrives.
+		if err := tx.ClearBounce(l.ContactID); err != nil {
+			return err
+		}
 		if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder); err != nil {
 			return err
 		}

@@ -57,6 +57,7 @@ type Delivery struct {
 
 	mu         sync.Mutex
 	unrecorded []delivery // outcomes whose commit failed
+	alert      relayAlert
 }
 
 // refusals is told, in the transaction that records the refusal, that a

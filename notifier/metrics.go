@@ -16,7 +16,8 @@ type metrics struct {
 	advisories *prometheus.CounterVec // by outcome: applied, unchanged, rejected
 	cases      *prometheus.CounterVec // by event: opened, closed
 	reminders  prometheus.Counter
-	mails      *prometheus.CounterVec // by result: sent, retry, failed
+	mails      *prometheus.CounterVec // by result: sent, retry, refused, failed
+	refusals   prometheus.Counter     // refusals by the relay that bounce nobody
 	answers    *prometheus.CounterVec // by status
 	sendTime   prometheus.Histogram
 }
@@ -30,7 +31,9 @@ func newMetrics() *metrics {
 		reminders: prometheus.NewCounter(prometheus.CounterOpts{Name: "heed_reminders_total",
 			Help: "Reminders queued (one per case and reminder, whatever the number of recipients)."}),
 		mails: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "heed_mail_deliveries_total",
-			Help: "Delivery attempts, by result (sent, retry, failed)."}, []string{"result"}),
+			Help: "Delivery attempts, by result (sent, retry, refused, failed)."}, []string{"result"}),
+		refusals: prometheus.NewCounter(prometheus.CounterOpts{Name: "heed_relay_refusals_total",
+			Help: "Mails the relay refused for a reason that is not the recipient's (relay access, policy, content): retried, nobody bounced. Alert when it grows."}),
 		answers: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "heed_answers_total",
 			Help: "Answers recorded through links, by status."}, []string{"status"}),
 		sendTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "heed_mail_send_seconds",
@@ -42,7 +45,7 @@ func newMetrics() *metrics {
 // by state, to reg.
 func (e *Engine) Register(reg prometheus.Registerer) error {
 	m := e.metrics
-	for _, c := range []prometheus.Collector{m.advisories, m.cases, m.reminders, m.mails, m.answers, m.sendTime,
+	for _, c := range []prometheus.Collector{m.advisories, m.cases, m.reminders, m.mails, m.refusals, m.answers, m.sendTime,
 		&stateCollector{db: e.db}} {
 		if err := reg.Register(c); err != nil {
 			return err

@@ -7,35 +7,43 @@ import (
 	"github.com/heed-dev/heed/store"
 )
 
-// record writes the outcome of one attempt and names it: sent, retry or
-// failed. An address refused for good is reported to the cases stage.
+// record writes the outcome of one attempt and names it: sent, retry,
+// refused (the relay's refusal: retried) or failed. An address refused for
+// good is reported to the cases stage; a refusal by the relay alerts the
+// operator and bounces nobody.
 func (dv *Delivery) record(tx *writeTx, d delivery) (string, error) {
 	now := dv.now()
 	m := d.mail
 	attempts := m.Attempts + 1
 	if d.err == nil {
+		dv.alert.clear(dv.log, m)
 		_, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailSent, attempts, now, d.reply, now)
 		return "sent", err
 	}
 	reply := d.err.Error()
 	se, _ := asSendError(d.err)
-	if se != nil && se.MailboxFault() {
-		dv.log.Warn("relay refused address permanently", "to", m.Recipient, "case", m.CaseID, "err", d.err)
+	switch {
+	case se != nil && se.MailboxFault():
+		dv.log.Warn("relay refused address permanently", "mail", m.ID, "to", m.Recipient, "case", m.CaseID, "err", d.err)
 		if _, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailFailed, attempts, now, reply, time.Time{}); err != nil {
 			return "", err
 		}
 		return "failed", dv.refusals.addressRefused(tx, m, reply)
-	}
-	if now.Sub(m.CreatedAt) > giveUpAfter {
-		dv.log.Error("giving up on mail after retries", "to", m.Recipient, "case", m.CaseID, "attempts", attempts, "err", d.err)
+	case se != nil && se.RelayRefusal():
+		// The relay's or Heed's problem, never the recipient's: the mail
+		// waits for the operator, however long that takes.
+		dv.alert.raise(now, reply)
+		dv.metrics.refusals.Inc()
+		dv.log.Error("the relay refuses mail for a reason that is not the recipient's; nobody is marked bounced, the mail is retried: check the relay and the [smtp] settings",
+			"mail", m.ID, "to", m.Recipient, "case", m.CaseID, "attempt", attempts, "err", d.err)
+		_, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailPending, attempts, now.Add(backoff(attempts)), reply, time.Time{})
+		return "refused", err
+	case now.Sub(m.CreatedAt) > giveUpAfter:
+		dv.log.Error("giving up on mail after retries", "mail", m.ID, "to", m.Recipient, "case", m.CaseID, "attempts", attempts, "err", d.err)
 		_, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailFailed, attempts, now, reply, time.Time{})
 		return "failed", err
 	}
-	if se != nil && se.RelayRefusal() {
-		dv.log.Error("relay refuses Heed itself; check the [smtp] settings", "attempt", attempts, "err", d.err)
-	} else {
-		dv.log.Warn("delivery failed; will retry", "to", m.Recipient, "attempt", attempts, "err", d.err)
-	}
+	dv.log.Warn("delivery failed; will retry", "mail", m.ID, "to", m.Recipient, "attempt", attempts, "err", d.err)
 	_, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailPending, attempts, now.Add(backoff(attempts)), reply, time.Time{})
 	return "retry", err
 }

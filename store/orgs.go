@@ -140,14 +140,23 @@ func (tx *Tx) MarkBounced(contactID int64, at time.Time, reply string) error {
 	return nil
 }
 
+// ClearBounce forgets that a contact's address was refused: someone
+// answered through its link, so it works.
+func (tx *Tx) ClearBounce(contactID int64) error {
+	if _, err := tx.exec(`UPDATE contacts SET bounced_at = NULL, bounce = '' WHERE id = ?`, contactID); err != nil {
+		return fmt.Errorf("clear bounce of contact %d: %w", contactID, err)
+	}
+	return nil
+}
+
 func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
 // UpdateOrg rewrites an organization's name, language, time zone and
-// contacts. A contact whose address stays keeps its record, and so its links
-// and its bounce state; a contact no longer listed is removed; new ones are
-// added.
+// contacts. A contact whose address stays keeps its record, and so its
+// links; its bounce is forgotten, since the operator has just confirmed the
+// address. A contact no longer listed is removed; new ones are added.
 func (tx *Tx) UpdateOrg(o *Org) error {
 	res, err := tx.exec(`UPDATE orgs SET name = ?, language = ?, timezone = ? WHERE id = ?`,
 		o.Name, o.Language, o.Timezone, o.ID)
@@ -167,7 +176,8 @@ func (tx *Tx) UpdateOrg(o *Org) error {
 		c.OrgID = o.ID
 		keep[c.Email] = true
 		_, err := tx.exec(`INSERT INTO contacts (org_id, email, name, role) VALUES (?, ?, ?, ?)
-			ON CONFLICT (org_id, email) DO UPDATE SET name = excluded.name, role = excluded.role`,
+			ON CONFLICT (org_id, email) DO UPDATE SET name = excluded.name, role = excluded.role,
+				bounced_at = NULL, bounce = ''`,
 			o.ID, c.Email, c.Name, c.Role)
 		if err != nil {
 			return fmt.Errorf("update contact %s: %w", c.Email, err)

@@ -198,6 +198,11 @@ func RenderBoardPage(w io.Writer, p BoardPage) error {
 		rows[i].Severity = OneLine(rows[i].Severity)
 	}
 	p.Rows = rows
+	if a := p.RelayAlert; a != nil {
+		v := *a
+		v.Reply = OneLine(v.Reply)
+		p.RelayAlert = &v
+	}
 	v := boardView{view: newView(langEN, time.UTC), B: p}
 	v.Title = "Cases — Heed"
 	return render(w, boardPage, v)

@@ -86,6 +86,16 @@ type BoardPage struct {
 	State  string       // the state the board is filtered on; empty: all
 	Totals []StateTotal // every case (not only this page), by state
 	Next   string       // address of the following page; empty on the last
+	// RelayAlert, when set, is a banner: the relay refuses mail for a reason
+	// that is not the recipients'.
+	RelayAlert *RelayAlertView
+}
+
+// RelayAlertView is the relay's refusals since it last took a mail.
+type RelayAlertView struct {
+	Since, Last time.Time
+	Reply       string // the relay's latest refusal
+	Refused     int
 }
 
 // StateTotal is how many cases are in a state, and the board filtered on it.

@@ -72,17 +72,38 @@ func (e *Error) Error() string {
 // context error), so errors.Is(err, context.Canceled) works on Send's result.
 func (e *Error) Unwrap() error { return e.err }
 
-// MailboxFault reports whether the relay refused the recipient's address for
-// good: a 5xx to RCPT or DATA. The outbox bounces that contact.
+// MailboxFault reports whether the relay refused the recipient's address
+// for good, so that the contact is bounced. By RFC 3463, only a mailbox
+// fault says that: 5.1.x (bad address, no such mailbox or domain) and 5.2.1
+// (mailbox disabled), to RCPT or, from relays that check late, to DATA.
+// Without an enhanced code, only 550, 551 and 553 to RCPT say it. Every
+// other 5xx (5.7.x relay access or policy, DMARC; 5.3.x, 5.4.x, 5.5.x
+// system, network and protocol; 5.6.x content; 5.2.2 and 5.2.3 full or too
+// big) is about the relay or the message, never a reason to stop mailing
+// the person.
 func (e *Error) MailboxFault() bool {
-	return (e.Stage == StageRcpt || e.Stage == StageData) && e.Code >= 500 && e.Code < 600
+	if e.Code < 500 || e.Code > 599 || (e.Stage != StageRcpt && e.Stage != StageData) {
+		return false
+	}
+	if e.Enhanced == "" {
+		return e.Stage == StageRcpt && (e.Code == 550 || e.Code == 551 || e.Code == 553)
+	}
+	return strings.HasPrefix(e.Enhanced, "5.1.") || e.Enhanced == "5.2.1"
 }
 
-// RelayRefusal reports a lasting refusal of Heed itself rather than of the
-// recipient: a configuration error (see IsConfigError) or a 5xx to MAIL FROM.
-// Only the operator can end it; nobody's address is at fault.
+// RelayRefusal reports a lasting refusal that is not the recipient's fault:
+// a 5xx to MAIL, RCPT or DATA that is not a mailbox fault, or a lasting
+// failure to get in (a 535 to AUTH, no STARTTLS, an untrusted certificate,
+// a 5xx greeting). Retrying will not help until an operator or the relay's
+// owner acts, and no address may be marked bad because of it.
 func (e *Error) RelayRefusal() bool {
-	return IsConfigError(e) || e.Stage == StageMail && e.Code >= 500 && e.Code < 600
+	switch e.Stage {
+	case StageDial, StageTLS, StageAuth:
+		return !e.Temporary
+	case StageMail, StageRcpt, StageData:
+		return e.Code >= 500 && e.Code < 600 && !e.MailboxFault()
+	}
+	return false
 }
 
 // Unreachable reports whether the relay could not be reached or would not
@@ -90,45 +111,6 @@ func (e *Error) RelayRefusal() bool {
 // same way now.
 func (e *Error) Unreachable() bool {
 	return e.Stage == StageDial || e.Stage == StageTLS || e.Stage == StageAuth
-}
-
-// IsPermanent reports whether err is a 5xx reply to MAIL, RCPT or DATA: the
-// relay will never take this message for this address, so the case moves to
-// the organization's next contact instead of retrying.
-func IsPermanent(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	switch e.Stage {
-	case StageMail, StageRcpt, StageData:
-		return e.Code >= 500 && e.Code < 600
-	}
-	return false
-}
-
-// IsConfigError reports whether err is a lasting failure between Heed and its
-// relay: a 535 to AUTH, a relay that offers no STARTTLS or an untrusted
-// certificate, a 5xx greeting. No retry and no other recipient will fix it
-// until an operator acts, and it says nothing about the recipient's address,
-// which must not be marked bad.
-func IsConfigError(err error) bool {
-	var e *Error
-	if !errors.As(err, &e) {
-		return false
-	}
-	switch e.Stage {
-	case StageDial, StageTLS, StageAuth:
-		return !e.Temporary
-	}
-	return false
-}
-
-// IsTemporary reports whether err is worth retrying later with the same
-// message and recipient.
-func IsTemporary(err error) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Temporary
 }
 
 // classify turns whatever go-smtp, net or crypto/tls returned at stage into an

@@ -154,7 +154,7 @@ func defaultHelloName() string {
 //
 // reply is the relay's final answer to DATA ("250 2.0.0 Ok: queued as
 // 4BC1"); only then is the message sent. Failures are *Error values: see
-// IsTemporary, IsPermanent and IsConfigError. A temporary failure at
+// Error.Temporary, MailboxFault, RelayRefusal and Unreachable. A temporary failure at
 // StageData after the body was written may hide a message the relay kept;
 // retrying then risks a duplicate, never a loss, as the outbox intends.
 //

@@ -83,7 +83,7 @@ func TestSendStartTLSWithAuth(t *testing.T) {
 		r := newRelay(t, tr, Config{TLS: TLSStartTLS, Username: "heed", Password: "wrong"})
 		_, err := r.Send(t.Context(), sender, recipient, message(2))
 		e := relayError(t, err, StageAuth)
-		if e.Code != 535 || e.Temporary || !IsConfigError(err) || IsPermanent(err) {
+		if e.Code != 535 || e.Temporary || !e.RelayRefusal() || !e.Unreachable() || e.MailboxFault() {
 			t.Fatalf("err = %+v: want 535, config error, not permanent for the address", e)
 		}
 		if strings.Contains(err.Error(), "wrong") {
@@ -94,7 +94,7 @@ func TestSendStartTLSWithAuth(t *testing.T) {
 		r := newRelay(t, tr, Config{TLS: TLSStartTLS, TLSConfig: &tls.Config{}})
 		_, err := r.Send(t.Context(), sender, recipient, message(3))
 		e := relayError(t, err, StageTLS)
-		if e.Temporary || !IsConfigError(err) {
+		if e.Temporary || !e.RelayRefusal() || !e.Unreachable() {
 			t.Fatalf("err = %+v: want a lasting config error", e)
 		}
 	})
@@ -121,8 +121,7 @@ func TestAuthVariants(t *testing.T) {
 		tr := startRelay(t, be, TLSStartTLS)
 		r := newRelay(t, tr, Config{TLS: TLSStartTLS, Username: "heed", Password: "s3cret"})
 		_, err := r.Send(t.Context(), sender, recipient, message(1))
-		relayError(t, err, StageAuth)
-		if !IsConfigError(err) {
+		if e := relayError(t, err, StageAuth); !e.RelayRefusal() || !e.Unreachable() {
 			t.Fatalf("err = %v, want a config error", err)
 		}
 	})
@@ -145,7 +144,7 @@ func TestStartTLSRequired(t *testing.T) {
 
 	_, err := r.Send(t.Context(), sender, recipient, message(1))
 	e := relayError(t, err, StageTLS)
-	if e.Temporary || !IsConfigError(err) || IsPermanent(err) {
+	if e.Temporary || !e.RelayRefusal() || !e.Unreachable() || e.MailboxFault() {
 		t.Fatalf("err = %+v: want a lasting config error", e)
 	}
 	if len(tr.be.messages()) != 0 {
@@ -154,19 +153,25 @@ func TestStartTLSRequired(t *testing.T) {
 }
 
 // TestRefused: a refusal at RCPT or at DATA (the relay's answer to the
-// message) comes back as an *Error of that stage, never as a reply, and is
-// temporary for a 4xx, permanent for a 5xx.
+// message) comes back as an *Error of that stage, never as a reply: a 4xx is
+// temporary, a mailbox fault bounces the address, any other 5xx is the
+// relay's refusal and bounces nobody.
 func TestRefused(t *testing.T) {
 	for _, tc := range []struct {
-		name      string
-		stage     string
-		reply     *smtp.SMTPError
-		temporary bool
+		name  string
+		stage string
+		reply *smtp.SMTPError
+		want  string // temporary, mailbox or relay
 	}{
-		{"451 to RCPT is temporary", StageRcpt, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, true},
-		{"550 to RCPT is permanent", StageRcpt, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, false},
-		{"451 to DATA is temporary", StageData, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "queue full"}, true},
-		{"554 to DATA is permanent", StageData, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "content refused"}, false},
+		{"451 to RCPT", StageRcpt, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}, "temporary"},
+		{"550 5.1.1 to RCPT", StageRcpt, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}, "mailbox"},
+		{"554 5.7.1 to RCPT", StageRcpt, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Relay access denied"}, "relay"},
+		{"550 without enhanced code to RCPT", StageRcpt, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode, Message: "no such user"}, "mailbox"},
+		{"554 without enhanced code to RCPT", StageRcpt, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.NoEnhancedCode, Message: "go away"}, "relay"},
+		{"451 to DATA", StageData, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "queue full"}, "temporary"},
+		{"554 5.6.0 to DATA", StageData, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "content refused"}, "relay"},
+		{"550 5.2.1 to DATA", StageData, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 1}, Message: "mailbox disabled"}, "mailbox"},
+		{"550 without enhanced code to DATA", StageData, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode, Message: "rejected"}, "relay"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -184,14 +189,59 @@ func TestRefused(t *testing.T) {
 				t.Errorf("a refused message has the reply %q, which reads as accepted", reply)
 			}
 			e := relayError(t, err, tc.stage)
-			want := fmt.Sprintf("%d.%d.%d", tc.reply.EnhancedCode[0], tc.reply.EnhancedCode[1], tc.reply.EnhancedCode[2])
-			if e.Code != tc.reply.Code || e.Enhanced != want || e.Message != tc.reply.Message {
-				t.Errorf("err = %+v, want %d %s %s", e, tc.reply.Code, want, tc.reply.Message)
+			want := ""
+			if c := tc.reply.EnhancedCode; c != smtp.NoEnhancedCode {
+				want = fmt.Sprintf("%d.%d.%d", c[0], c[1], c[2])
 			}
-			if IsTemporary(err) != tc.temporary || IsPermanent(err) == tc.temporary || IsConfigError(err) {
-				t.Errorf("temporary=%v permanent=%v config=%v", IsTemporary(err), IsPermanent(err), IsConfigError(err))
+			if e.Code != tc.reply.Code || e.Enhanced != want || e.Message != tc.reply.Message {
+				t.Errorf("err = %+v, want %d %q %s", e, tc.reply.Code, want, tc.reply.Message)
+			}
+			got := map[bool]string{true: "temporary"}[e.Temporary]
+			if e.MailboxFault() {
+				got += "mailbox"
+			}
+			if e.RelayRefusal() {
+				got += "relay"
+			}
+			if got != tc.want || e.Unreachable() {
+				t.Errorf("classified as %q (unreachable %v), want %q", got, e.Unreachable(), tc.want)
 			}
 		})
+	}
+}
+
+// TestEnhancedCodes: RFC 3463 classes, one by one.
+func TestEnhancedCodes(t *testing.T) {
+	for _, tc := range []struct {
+		stage    string
+		code     int
+		enhanced string
+		mailbox  bool
+	}{
+		{StageRcpt, 550, "5.1.1", true},  // bad destination mailbox address
+		{StageRcpt, 550, "5.1.2", true},  // bad destination system address
+		{StageRcpt, 551, "5.1.6", true},  // mailbox has moved
+		{StageRcpt, 550, "5.2.1", true},  // mailbox disabled
+		{StageData, 550, "5.1.1", true},  // a relay that checks recipients at DATA
+		{StageRcpt, 552, "5.2.2", false}, // mailbox full
+		{StageData, 552, "5.3.4", false}, // message too big for the system
+		{StageRcpt, 554, "5.4.4", false}, // unable to route
+		{StageRcpt, 501, "5.5.2", false}, // syntax error
+		{StageData, 550, "5.6.0", false}, // content refused
+		{StageRcpt, 550, "5.7.1", false}, // relay access denied, policy
+		{StageData, 550, "5.7.26", false},
+		{StageMail, 550, "5.1.8", false}, // bad sender: the operator's to fix
+		{StageRcpt, 553, "", true},
+		{StageRcpt, 551, "", true},
+		{StageRcpt, 552, "", false},
+		{StageRcpt, 554, "", false},
+		{StageData, 553, "", false},
+	} {
+		e := &Error{Stage: tc.stage, Code: tc.code, Enhanced: tc.enhanced}
+		if e.MailboxFault() != tc.mailbox || e.RelayRefusal() == tc.mailbox {
+			t.Errorf("%s %d %q: mailbox fault %v, relay refusal %v; want mailbox fault %v",
+				tc.stage, tc.code, tc.enhanced, e.MailboxFault(), e.RelayRefusal(), tc.mailbox)
+		}
 	}
 }
 
@@ -212,7 +262,7 @@ func TestDroppedConnection(t *testing.T) {
 
 	_, err := r.Send(t.Context(), sender, recipient, message(1))
 	e := relayError(t, err, StageData)
-	if !e.Temporary || IsPermanent(err) {
+	if !e.Temporary || e.MailboxFault() || e.RelayRefusal() {
 		t.Fatalf("err = %+v, want temporary", e)
 	}
 	send(t, r, message(2))
@@ -339,7 +389,7 @@ func TestContextWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	_, err := r.Send(ctx, sender, recipient, message(2))
-	if !errors.Is(err, context.DeadlineExceeded) || !IsTemporary(err) {
+	if !errors.Is(err, context.DeadlineExceeded) || !relayError(t, err, StageDial).Temporary {
 		t.Errorf("err = %v, want a temporary deadline error", err)
 	}
 	close(release)

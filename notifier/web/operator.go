@@ -133,6 +133,11 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.now()
 	page := templates.BoardPage{State: f.State}
+	if s.alerts != nil {
+		if a, on := s.alerts.RelayAlert(); on {
+			page.RelayAlert = &templates.RelayAlertView{Since: a.Since, Last: a.Last, Reply: a.Reply, Refused: a.Refused}
+		}
+	}
 	for _, st := range store.CaseStates {
 		page.Totals = append(page.Totals, templates.StateTotal{State: st, Count: totals[st], Link: boardLink(f, st, "", limit)})
 	}

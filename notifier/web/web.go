@@ -58,12 +58,18 @@ type Links interface {
 	Verify(token string) (notifier.Link, error)
 }
 
+// Alerts is what needs the operator's attention now; the board shows it.
+type Alerts interface {
+	RelayAlert() (notifier.RelayAlert, bool)
+}
+
 // Server serves Heed's HTTP endpoints.
 type Server struct {
 	records      Records
 	orgs         Orgs
 	answers      Answers
 	links        Links
+	alerts       Alerts // may be nil
 	now          func() time.Time
 	tokenHash    [32]byte
 	secure       bool // public URL is https: cookies get the Secure flag
@@ -81,6 +87,7 @@ type Config struct {
 	Orgs    Orgs
 	Answers Answers
 	Links   Links
+	Alerts  Alerts           // optional: what the board warns about
 	Now     func() time.Time // the engine's clock
 	// AdminTokenHash is the SHA-256 of the admin token, which opens /api and,
 	// after a login, the board and outbox pages.
@@ -103,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 		orgs:       cfg.Orgs,
 		answers:    cfg.Answers,
 		links:      cfg.Links,
+		alerts:     cfg.Alerts,
 		now:        cfg.Now,
 		tokenHash:  cfg.AdminTokenHash,
 		secure:     cfg.Secure,
