@@ -17,7 +17,7 @@ type ident struct {
 // side is what identifies one affected entry or one inventory item, parsed
 // once: its package identity, its CPE and its name identities.
 type side struct {
-	purl     string    // PackageIdentity, "" when there is no valid purl
+	purl     string    // packageIdentity, "" when there is no valid purl
 	purlRaw  string    // the purl as written, for reasons
 	cpe      *cpe.Name // nil when there is no valid CPE
 	names    []ident   // from the vendor and product fields
@@ -28,7 +28,7 @@ type side struct {
 func newSide(a *Aliases, vendor, product, cpeStr, purl string) side {
 	var s side
 	if purl = strings.TrimSpace(purl); purl != "" {
-		if id, err := PackageIdentity(purl); err == nil {
+		if id, err := packageIdentity(purl); err == nil {
 			s.purl, s.purlRaw = id, purl
 		}
 	}
@@ -56,15 +56,14 @@ func newSide(a *Aliases, vendor, product, cpeStr, purl string) side {
 // entry is an advisory.Affected prepared for matching.
 type entry struct {
 	advisory.Affected
-	index  int
 	scheme string
 	side
 	cpeVersion string     // concrete CPE version(+update), "" if none
 	cpeWild    *cpe.Value // CPE version with wildcards, nil if none
 }
 
-func newEntry(a *Aliases, i int, af advisory.Affected) *entry {
-	e := &entry{Affected: af, index: i, scheme: af.Scheme}
+func newEntry(a *Aliases, af advisory.Affected) *entry {
+	e := &entry{Affected: af, scheme: af.Scheme}
 	if e.scheme == "" {
 		e.scheme = version.Generic
 	}

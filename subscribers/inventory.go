@@ -46,7 +46,7 @@ const maxField = 1024
 // among vendor, product, version, cpe, purl and asset, in any order and
 // case; an unknown or repeated column is an error that names it, and at
 // least one of product, cpe and purl must be present. A UTF-8 byte order
-// mark (as Excel writes) is ignored. Every row is validated (ValidateItem);
+// mark (as Excel writes) is ignored. Every row is validated (validateItem);
 // the first error stops the import and no item is returned.
 func ParseInventoryCSV(r io.Reader) ([]store.Item, error) {
 	cr := csv.NewReader(r)
@@ -92,7 +92,7 @@ func ParseInventoryCSV(r io.Reader) ([]store.Item, error) {
 		for i, v := range rec {
 			setColumn(&it, cols[i], strings.TrimSpace(v))
 		}
-		if err := ValidateItem(it); err != nil {
+		if err := validateItem(it); err != nil {
 			return nil, &ImportError{Line: line, Msg: err.Error()}
 		}
 		items = append(items, it)
@@ -176,7 +176,7 @@ func ParseInventoryJSON(r io.Reader) ([]store.Item, error) {
 				return fail(n, strings.TrimPrefix(err.Error(), "json: "))
 			}
 			it := f.item()
-			if err := ValidateItem(it); err != nil {
+			if err := validateItem(it); err != nil {
 				return nil, &ImportError{Line: lineAt(data, start), Item: n, Msg: err.Error()}
 			}
 			items = append(items, it)
@@ -233,11 +233,11 @@ func skipSpace(data []byte, off int64) int64 {
 	return off
 }
 
-// ValidateItem checks that an inventory item can be matched: it needs a product, a CPE
+// validateItem checks that an inventory item can be matched: it needs a product, a CPE
 // or a purl (a vendor alone names nothing to match), the CPE and purl must
 // parse, and no field may be longer than 1024 bytes, hold control
 // characters or invalid UTF-8.
-func ValidateItem(it store.Item) error {
+func validateItem(it store.Item) error {
 	fields := []struct{ name, v string }{{"vendor", it.Vendor}, {"product", it.Product}, {"version", it.Version},
 		{"cpe", it.CPE}, {"purl", it.PURL}, {"asset", it.Asset}}
 	for _, f := range fields {
@@ -264,7 +264,7 @@ func ValidateItem(it store.Item) error {
 		}
 	}
 	if !blank(it.PURL) {
-		if _, err := PackageIdentity(it.PURL); err != nil {
+		if _, err := packageIdentity(it.PURL); err != nil {
 			return fmt.Errorf("purl %q: %v", it.PURL, err)
 		}
 	}

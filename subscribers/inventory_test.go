@@ -149,7 +149,7 @@ func checkImport(t *testing.T, parse func(io.Reader) ([]store.Item, error), s st
 		return
 	}
 	for i, it := range items {
-		if err := ValidateItem(it); err != nil {
+		if err := validateItem(it); err != nil {
 			t.Fatalf("item %d is invalid: %v", i, err)
 		}
 	}

@@ -25,7 +25,6 @@ const (
 type Hit struct {
 	Certainty Certainty
 	Reason    store.Reason
-	Entry     int // index into the advisory's affected entries
 }
 
 // Matcher decides whether inventory items are concerned by an advisory's
@@ -54,8 +53,8 @@ type Prepared struct {
 // modified while the result is in use.
 func (m *Matcher) Prepare(affected []advisory.Affected) *Prepared {
 	p := &Prepared{m: m}
-	for i, a := range affected {
-		p.entries = append(p.entries, newEntry(m.aliases, i, a))
+	for _, a := range affected {
+		p.entries = append(p.entries, newEntry(m.aliases, a))
 	}
 	return p
 }
@@ -88,7 +87,7 @@ func (p *Prepared) Match(it store.Item) (Hit, bool) {
 		}
 		hit := func(c Certainty, r store.Reason) *Hit {
 			r.Via, r.Key = via, key
-			return &Hit{c, r, e.index}
+			return &Hit{Certainty: c, Reason: r}
 		}
 		st := e.status()
 		if x.version == "" {

@@ -6,7 +6,7 @@ import (
 	packageurl "github.com/package-url/packageurl-go"
 )
 
-// PackageIdentity returns the part of a package URL that names the
+// packageIdentity returns the part of a package URL that names the
 // package, "type/namespace/name" ("npm/lodash", "maven/org.apache.logging.
 // log4j/log4j-core"), normalized by the purl type rules so that two
 // spellings of one package are equal: the library already lowercases
@@ -14,7 +14,7 @@ import (
 // "_" to "-"); npm, nuget, hex and pub names are case-insensitive in their
 // registries and are lowercased here. Version, qualifiers and subpath do
 // not identify the package and are dropped.
-func PackageIdentity(purl string) (string, error) {
+func packageIdentity(purl string) (string, error) {
 	p, err := packageurl.FromString(strings.TrimSpace(purl))
 	if err != nil {
 		return "", err

@@ -16,18 +16,18 @@ func TestPackageIdentity(t *testing.T) {
 		{"PKG:NPM/lodash#sub/path", "npm/lodash"},
 	}
 	for _, tt := range tests {
-		got, err := PackageIdentity(tt.in)
+		got, err := packageIdentity(tt.in)
 		if err != nil {
 			t.Errorf("%s: %v", tt.in, err)
 			continue
 		}
 		if got != tt.want {
-			t.Errorf("PackageIdentity(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("packageIdentity(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 	for _, bad := range []string{"", "npm/lodash", "pkg:npm", "pkg:/lodash"} {
-		if _, err := PackageIdentity(bad); err == nil {
-			t.Errorf("PackageIdentity(%q): no error", bad)
+		if _, err := packageIdentity(bad); err == nil {
+			t.Errorf("packageIdentity(%q): no error", bad)
 		}
 	}
 }
@@ -36,8 +36,8 @@ func TestPackageIdentity(t *testing.T) {
 // identity, whatever their versions; an invalid purl names nothing.
 func TestPackageIdentityEquality(t *testing.T) {
 	same := func(a, b string) bool {
-		ia, errA := PackageIdentity(a)
-		ib, errB := PackageIdentity(b)
+		ia, errA := packageIdentity(a)
+		ib, errB := packageIdentity(b)
 		return errA == nil && errB == nil && ia == ib
 	}
 	tests := []struct {

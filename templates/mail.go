@@ -50,6 +50,9 @@ func RenderMail(d MailData) (Mail, error) {
 	if err := mailHTML.Execute(&html, v); err != nil {
 		return Mail{}, fmt.Errorf("render mail html: %w", err)
 	}
+	if err := v.missingErr(); err != nil {
+		return Mail{}, fmt.Errorf("render mail: %w", err)
+	}
 	return Mail{Subject: v.Title, Text: text.String(), HTML: html.String()}, nil
 }
 

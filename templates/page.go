@@ -27,9 +27,12 @@ func parsePage(name string) *htmltemplate.Template {
 
 // render executes a page into a buffer first, so that a template error
 // leaves w untouched and the caller can still send an error page.
-func render(w io.Writer, t *htmltemplate.Template, data any) error {
+func render(w io.Writer, t *htmltemplate.Template, data interface{ missingErr() error }) error {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, data); err != nil {
+		return fmt.Errorf("render %s: %w", t.Name(), err)
+	}
+	if err := data.missingErr(); err != nil {
 		return fmt.Errorf("render %s: %w", t.Name(), err)
 	}
 	_, err := buf.WriteTo(w)

@@ -1,6 +1,10 @@
 package templates
 
-import "testing"
+import (
+	"io"
+	"strings"
+	"testing"
+)
 
 // TestReasonText renders each kind of match reason in both languages, with
 // and without the clause saying how the product was recognized, and shows a
@@ -48,5 +52,21 @@ func TestAckError(t *testing.T) {
 	}
 	if got := AckError("ja", "no-such-code"); got != AckError("ja", "form") {
 		t.Errorf("unknown code gives %q, want the form message", got)
+	}
+}
+
+// TestMissingSentenceIsAnError: a key the catalogs lack makes the render
+// fail with an error naming it, on the rendering worker, without a panic.
+func TestMissingSentenceIsAnError(t *testing.T) {
+	v := newView("ja", nil)
+	if err := v.missingErr(); err != nil {
+		t.Fatalf("fresh view: %v", err)
+	}
+	if got := v.t("no.such.key"); got != "no.such.key" {
+		t.Errorf("t = %q", got)
+	}
+	err := render(io.Discard, errorPage, errorView{view: v, E: ErrorPage{Lang: "ja", Status: 404, Message: "x"}})
+	if err == nil || !strings.Contains(err.Error(), "no.such.key") {
+		t.Errorf("render after a missing key: %v, want an error naming it", err)
 	}
 }

@@ -10,10 +10,15 @@ import (
 // language-bound helpers as methods, so that one template serves both
 // languages and the helpers need no global state.
 type view struct {
-	Title string
-	lang  string
-	loc   *time.Location
+	Title   string
+	lang    string
+	loc     *time.Location
+	missing *missingKeys
 }
+
+// missingKeys collects the catalog keys a render asked for and did not
+// find, so that the render returns an error naming them (see missingErr).
+type missingKeys struct{ keys []string }
 
 // newView binds a view to a language and a location. A language tag such as
 // "ja-JP" or "JA" counts as its primary language; one without a catalog is
@@ -29,7 +34,7 @@ func newView(lang string, loc *time.Location) view {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return view{lang: lang, loc: loc}
+	return view{lang: lang, loc: loc, missing: &missingKeys{}}
 }
 
 // Lang is the language the view renders, always one with a catalog.
@@ -49,14 +54,24 @@ func (v view) T(key string, args ...any) (string, error) {
 }
 
 // t is T for Go code, where the keys are constants. It runs on rendering
-// workers, which must not panic: a key missing from the catalogs shows as
-// itself, where the golden-file tests see it.
+// workers, which must not panic: a key missing from the catalogs is noted,
+// and the render that asked for it returns an error (missingErr) rather
+// than a mail with a hole in it.
 func (v view) t(key string, args ...any) string {
 	s, err := v.T(key, args...)
 	if err != nil {
+		v.missing.keys = append(v.missing.keys, key)
 		return key
 	}
 	return s
+}
+
+// missingErr names the keys t did not find, or is nil.
+func (v view) missingErr() error {
+	if len(v.missing.keys) == 0 {
+		return nil
+	}
+	return fmt.Errorf("no %q sentence for %s", v.lang, strings.Join(v.missing.keys, ", "))
 }
 
 // Time formats an instant in the view's location, "" for the zero time.
