@@ -118,7 +118,7 @@ func TestRelayPolicyRefusalAlertsAndBouncesNobody(t *testing.T) {
 	mails.setRefusal("boss@acme.test", denied)
 
 	publish(t, ns.ClientURL(), "advisories.heed", readFile(t, sa44101Path))
-	waitFor(t, 20*time.Second, "the case", func() bool { return len(h.cases("org="+org)) == 1 })
+	eventually.True(t, 20*time.Second, "the case", func() bool { return len(h.cases("org="+org)) == 1 })
 	caseID := h.cases("org=" + org)[0].ID
 	waitOutbox(t, cfg, caseID, func(ms []store.Mail) bool {
 		return len(ms) == 1 && ms[0].State == store.MailPending && strings.Contains(ms[0].LastReply, "554 5.7.1")
