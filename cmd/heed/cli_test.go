@@ -14,6 +14,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/heed-dev/heed/notifier/clock"
 )
 
 // heedCLI runs one command in-process, as the binary would, and returns its
@@ -75,9 +77,10 @@ func TestSecretsFromEnvironment(t *testing.T) {
 }
 
 func TestCLIOperatorFlow(t *testing.T) {
+	ns := startNATS(t)
+	h := startHeed(t, testConfig(t, t.TempDir(), ns.ClientURL(), ""), clock.NewFake(testStart))
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "heed.toml")
-	must(t, os.WriteFile(conf, []byte("[store]\npath = \""+filepath.Join(dir, "heed.db")+"\"\n"), 0o600))
+	conf := h.cliConfig()
 
 	code, out, errOut := heedCLI(t, "org", "add", "-config", conf, "-name", "Example KK", "-language", "ja",
 		"-timezone", "Asia/Tokyo", "-contact", "security@example.co.jp,Security Team", "-escalation", "ciso@example.co.jp")

@@ -31,9 +31,7 @@ func TestEmbeddedDefaults(t *testing.T) {
 	must(t, cfg.validate())
 	h := startHeed(t, cfg, clock.NewFake(time.Now()))
 
-	conf := filepath.Join(dir, "heed.toml")
-	must(t, os.WriteFile(conf, []byte(fmt.Sprintf("[store]\npath = %q\n[nats]\nembedded_listen = %q\n[http]\npublic_url = %q\n",
-		cfg.Store.Path, h.embeddedNATS, h.base)), 0o600))
+	conf := h.cliConfig()
 	code, out, errOut := heedCLI(t, "org", "add", "-config", conf, "-name", "Example KK", "-language", "ja", "-timezone", "Asia/Tokyo", "-contact", "security@example.co.jp")
 	if code != 0 {
 		t.Fatalf("org add: %s", errOut)

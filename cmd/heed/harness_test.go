@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"log/slog"
@@ -445,4 +446,19 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// cliConfig writes a config file with which the CLI finds this server: its
+// database, its NATS, its HTTP address and admin token.
+func (h *heed) cliConfig() string {
+	h.t.Helper()
+	conf := filepath.Join(h.t.TempDir(), "heed.toml")
+	nats := fmt.Sprintf("url = %q", h.cfg.NATS.URL)
+	if h.cfg.NATS.URL == "" {
+		nats = fmt.Sprintf("embedded_listen = %q", h.embeddedNATS)
+	}
+	text := fmt.Sprintf("[store]\npath = %q\n[nats]\n%s\n[http]\nlisten = %q\nadmin_token = %q\n",
+		h.cfg.Store.Path, nats, h.cfg.HTTP.Listen, h.cfg.HTTP.AdminToken)
+	must(h.t, os.WriteFile(conf, []byte(text), 0o600))
+	return conf
 }

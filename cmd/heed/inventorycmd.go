@@ -4,18 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/heed-dev/heed/store"
-	"github.com/heed-dev/heed/subscribers"
 )
 
 func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("inventory import", "heed inventory import [-config FILE] -org ID FILE.csv|FILE.json", stderr)
-	configPath := fs.String("config", "", "configuration file (TOML)")
+	fs := newFlags("inventory import", "heed inventory import [-config FILE] [-server URL] -org ID FILE.csv|FILE.json", stderr)
+	configPath := fs.String("config", "", "configuration file (TOML) of the running server")
+	server := fs.String("server", "", "the running heed serve, e.g. http://127.0.0.1:8080 (default: from http.listen)")
 	orgID := fs.String("org", "", "organization id (required; see heed org list)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -29,6 +28,23 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 		return usageError(fs, fmt.Sprintf("give one FILE.csv or FILE.json (got %d)", fs.NArg()))
 	}
 	path := fs.Arg(0)
+	var ctype string
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		ctype = "text/csv"
+	case ".json":
+		ctype = "application/json"
+	default:
+		return fmt.Errorf("%s: the file name must end in .csv or .json", path)
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	c, err := newServerClient(cfg, *server)
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -38,29 +54,18 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	// The server parses the file as it streams in, refuses it whole on a
+	// bad line, and matches it against the known advisories.
 	pr := &progressReader{r: f, total: st.Size(), name: filepath.Base(path), out: stderr, every: 250 * time.Millisecond}
-	var items []store.Item
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		items, err = subscribers.ParseInventoryCSV(pr)
-	case ".json":
-		items, err = subscribers.ParseInventoryJSON(pr)
-	default:
-		return fmt.Errorf("%s: the file name must end in .csv or .json", path)
+	var res struct {
+		Items   int `json:"items"`
+		Opened  int `json:"cases_opened"`
+		Updated int `json:"cases_updated"`
 	}
+	err = c.call(ctx, "PUT", "/api/v1/orgs/"+url.PathEscape(*orgID)+"/inventory", ctype, pr, &res)
 	pr.finish()
 	if err != nil {
-		return fmt.Errorf("%s: nothing imported: %w", path, err)
-	}
-	a, err := openForCommand(ctx, *configPath, stderr)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	fmt.Fprintf(stderr, "matching %s against the known advisories...\n", count(len(items), "item", "items"))
-	res, err := a.engine.Orgs.ReplaceInventory(ctx, *orgID, items)
-	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	fmt.Fprintf(stdout, "imported %s into %s; %s opened, %s updated\n", count(res.Items, "item", "items"), *orgID,
 		count(res.Opened, "new case", "new cases"), count(res.Updated, "case", "cases"))

@@ -49,7 +49,9 @@ func TestInventoryImportSaysWhatIsMissing(t *testing.T) {
 }
 
 func TestCountsInTheSingular(t *testing.T) {
-	conf := tempConfig(t)
+	ns := startNATS(t)
+	h := startHeed(t, testConfig(t, t.TempDir(), ns.ClientURL(), ""), clock.NewFake(testStart))
+	conf := h.cliConfig()
 	code, orgID, errOut := heedCLI(t, "org", "add", "-config", conf, "-name", "Solo KK", "-contact", "sec@solo.test")
 	if code != 0 {
 		t.Fatalf("org add: %s", errOut)

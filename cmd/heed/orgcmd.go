@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -19,19 +25,26 @@ func (l *listFlag) String() string     { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // openForCommand loads the config and opens the store and engine for a
-// one-shot command.
+// one-shot command that reads. It never creates a database: run from
+// another folder, a command would otherwise read (and start) an empty one
+// that the server never sees.
 func openForCommand(ctx context.Context, configPath string, stderr io.Writer) (*app, error) {
 	cfg, err := loadConfig(configPath)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := os.Stat(cfg.Store.Path); errors.Is(err, fs.ErrNotExist) {
+		abs, _ := filepath.Abs(cfg.Store.Path)
+		return nil, fmt.Errorf("no database at %s (store.path): heed serve has not run with it; run this from the folder where heed serve runs, or give the server's -config", abs)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return openApp(ctx, cfg, nil, log, nil)
 }
 
 func cmdOrgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("org add", "heed org add [-config FILE] -name NAME -contact EMAIL[,Name] [-escalation EMAIL[,Name]] [-language en|ja] [-timezone Asia/Tokyo]", stderr)
-	configPath := fs.String("config", "", "configuration file (TOML)")
+	fs := newFlags("org add", "heed org add [-config FILE] [-server URL] -name NAME -contact EMAIL[,Name] [-escalation EMAIL[,Name]] [-language en|ja] [-timezone Asia/Tokyo]", stderr)
+	configPath := fs.String("config", "", "configuration file (TOML) of the running server")
+	server := fs.String("server", "", "the running heed serve, e.g. http://127.0.0.1:8080 (default: from http.listen)")
 	name := fs.String("name", "", "organization name (required)")
 	lang := fs.String("language", "en", "language of its mail: en or ja")
 	tz := fs.String("timezone", "UTC", "IANA time zone for dates in its mail")
@@ -51,16 +64,23 @@ func cmdOrgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			spec.Contacts = append(spec.Contacts, subscribers.ContactSpec{Email: email, Name: cname, Role: group.role})
 		}
 	}
-	a, err := openForCommand(ctx, *configPath, stderr)
+	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	org, err := a.engine.Orgs.CreateOrg(ctx, spec)
+	c, err := newServerClient(cfg, *server)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, org.ID)
+	body, err := json.Marshal(spec)
+	if err != nil {
+		return fmt.Errorf("org add: %w", err)
+	}
+	var created struct{ ID string }
+	if err := c.call(ctx, "POST", "/api/v1/orgs", "application/json", bytes.NewReader(body), &created); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, created.ID)
 	return nil
 }
 
