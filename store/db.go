@@ -17,11 +17,18 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
 )
 
 // ErrNotFound is returned when a record does not exist.
 var ErrNotFound = errors.New("not found")
+
+// IsFull reports whether err is SQLite finding no room on the disk: the
+// operator's to fix, and the caller's to say so rather than "internal error".
+func IsFull(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrFull
+}
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS

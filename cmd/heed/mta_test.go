@@ -63,6 +63,14 @@ func (m *mta) serve(ln net.Listener) {
 	go srv.Serve(ln)
 }
 
+// setPolicy decides the reply to each MAIL FROM ("mail") and RCPT TO
+// ("rcpt") from now on; nil accepts everything.
+func (m *mta) setPolicy(f func(stage, rcpt string) *smtp.SMTPError) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.policy = f
+}
+
 // down closes the listener and every connection: the relay is unreachable.
 func (m *mta) down() {
 	m.mu.Lock()
@@ -72,6 +80,34 @@ func (m *mta) down() {
 	if srv != nil {
 		srv.Close()
 	}
+}
+
+// up listens again on the same address.
+func (m *mta) up() {
+	m.t.Helper()
+	var ln net.Listener
+	var err error
+	for range 50 { // the port may take a moment to be free again
+		if ln, err = net.Listen("tcp", m.addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		m.t.Fatalf("relay back up on %s: %v", m.addr, err)
+	}
+	m.serve(ln)
+}
+
+// counts returns a copy of what was accepted, and the number of messages.
+func (m *mta) counts() (map[mailKey]int, int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make(map[mailKey]int, len(m.got))
+	for k, v := range m.got {
+		out[k] = v
+	}
+	return out, m.total
 }
 
 // received returns how many messages were accepted in all.

@@ -33,6 +33,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if path := os.Getenv("HEED_DRILL_HOLD_LOCK"); path != "" {
+		os.Exit(holdWriteLock(path, os.Getenv("HEED_DRILL_HOLD_FOR"))) // drill (f)'s other process
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
@@ -144,6 +147,9 @@ func (p *heedProc) tryStart() error {
 	}
 }
 
+// kill ends the process with SIGKILL, as a crash or the OOM killer would.
+func (p *heedProc) kill() { p.signal(syscall.SIGKILL) }
+
 // stop ends the process with SIGTERM and waits for its drain.
 func (p *heedProc) stop() { p.signal(syscall.SIGTERM) }
 
@@ -162,6 +168,22 @@ func (p *heedProc) signal(sig syscall.Signal) {
 		<-p.done
 	}
 	p.cmd = nil
+}
+
+// exited reports whether the current run has ended on its own, and how.
+func (p *heedProc) exited() (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return true, nil
+	}
+	select {
+	case err := <-p.done:
+		p.cmd = nil
+		return true, err
+	default:
+		return false, nil
+	}
 }
 
 // api calls the admin API of the current run and decodes the JSON answer

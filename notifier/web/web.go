@@ -248,6 +248,9 @@ func (s *Server) writeError(w http.ResponseWriter, err error) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
 	case errors.Is(err, store.ErrConflict):
 		writeJSON(w, http.StatusConflict, map[string]string{"error": err.Error()})
+	case store.IsFull(err):
+		s.log.Error("request refused: the disk is full", "err", err)
+		writeJSON(w, http.StatusInsufficientStorage, map[string]string{"error": "the server's disk is full; nothing was stored"})
 	default:
 		s.log.Error("request failed", "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
