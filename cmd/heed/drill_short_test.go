@@ -16,7 +16,6 @@ var drillSize = drillScale{Orgs: 1000, Kills: 3, Refuse: time.Second, Outage: 3 
 // they check lands (issue 7); go test -tags drill runs them all.
 var drillPending = map[string]string{
 	"a": "a mail is claimed before its SMTP exchange (issue 7 item 1)",
-	"c": "replies are classified by their enhanced code (issue 7 item 2)",
 	"f": "a failed commit cannot re-send a batch (issue 7 item 1)",
 }
 

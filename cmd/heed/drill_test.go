@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/store"
 )
 
@@ -196,7 +197,7 @@ func (d *drill) missing(w drillWant) int {
 // waitReceived waits until the relay has accepted n messages.
 func (d *drill) waitReceived(n int) {
 	d.t.Helper()
-	waitFor(d.t, drillSize.Deadline, fmt.Sprintf("%d mails at the relay", n), func() bool { return d.relay.received() >= n })
+	eventually.True(d.t, drillSize.Deadline, fmt.Sprintf("%d mails at the relay", n), func() bool { return d.relay.received() >= n })
 }
 
 // stallAfter ends the wait for a fan-out that has made no progress this

@@ -16,6 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/store"
 )
 
@@ -172,7 +173,7 @@ func TestDrillDiskFull(t *testing.T) {
 	fillDisk(t, filepath.Join(dir, "filler1"), 2<<20)
 	mark := d.heed.log.len()
 	d.publish("DRILL-G")
-	waitFor(t, drillSize.Deadline, "the full disk in heed's log", func() bool { return strings.Contains(d.heed.log.since(mark), "full") })
+	eventually.True(t, drillSize.Deadline, "the full disk in heed's log", func() bool { return strings.Contains(d.heed.log.since(mark), "full") })
 	fillDisk(t, filepath.Join(dir, "filler2"), 0)
 	// An inventory far larger than what SQLite's journal still has room for.
 	inv := strings.Builder{}
