@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/templates"
 )
 
 // csafProductTree is the part of CSAF 2.0's product_tree Heed reads.
@@ -77,7 +78,7 @@ func csafProducts(t csafProductTree) map[string]*csafProduct {
 		}
 		for _, b := range bs {
 			p := path
-			name := oneLine(b.Name)
+			name := templates.OneLine(b.Name)
 			switch b.Category {
 			case "vendor":
 				p.vendor = name
@@ -101,7 +102,7 @@ func csafProducts(t csafProductTree) map[string]*csafProduct {
 			}
 			if b.Product != nil && b.Product.ProductID != "" {
 				p.id = b.Product.ProductID
-				p.fullName = oneLine(b.Product.Name)
+				p.fullName = templates.OneLine(b.Product.Name)
 				p.setHelper(b.Product)
 				if p.product == "" {
 					p.fromComponentName(name)
@@ -117,7 +118,7 @@ func csafProducts(t csafProductTree) map[string]*csafProduct {
 		if f.ProductID == "" {
 			continue
 		}
-		p := &csafProduct{id: f.ProductID, fullName: oneLine(f.Name), product: oneLine(f.Name)}
+		p := &csafProduct{id: f.ProductID, fullName: templates.OneLine(f.Name), product: templates.OneLine(f.Name)}
 		p.setHelper(&f)
 		products[f.ProductID] = p
 	}
@@ -126,7 +127,7 @@ func csafProducts(t csafProductTree) map[string]*csafProduct {
 		if id == "" {
 			continue
 		}
-		p := &csafProduct{product: oneLine(r.FullProductName.Name)}
+		p := &csafProduct{product: templates.OneLine(r.FullProductName.Name)}
 		if comp, ok := products[r.ProductRef]; ok {
 			c := *comp
 			p = &c
@@ -135,7 +136,7 @@ func csafProducts(t csafProductTree) map[string]*csafProduct {
 			p.platform = platform.fullName
 		}
 		p.id = id
-		p.fullName = oneLine(r.FullProductName.Name)
+		p.fullName = templates.OneLine(r.FullProductName.Name)
 		if r.FullProductName.Helper != nil {
 			p.setHelper(&r.FullProductName)
 		}

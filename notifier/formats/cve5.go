@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/heed-dev/heed/templates"
 )
 
 // cveRecord is the part of a CVE JSON 5.x record Heed reads.
@@ -100,7 +101,7 @@ func parseCVE5(data []byte) (*advisory.Advisory, error) {
 		a.Title = m.CVEID + " (rejected)"
 		reason := englishText(cna.RejectedReasons)
 		a.Summary = reason
-		a.Notes = append(a.Notes, "cve5: the record was rejected: "+oneLine(reason))
+		a.Notes = append(a.Notes, "cve5: the record was rejected: "+templates.OneLine(reason))
 		return a, nil
 	default:
 		return nil, refuse(FormatCVE5, "cveMetadata.state %q is not supported; only PUBLISHED and REJECTED", m.State)

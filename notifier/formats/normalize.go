@@ -10,6 +10,7 @@ import (
 
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/subscribers/version"
+	"github.com/heed-dev/heed/templates"
 )
 
 // maxIDLen bounds advisory IDs: they are database keys and appear in mail
@@ -38,7 +39,7 @@ func finish(a *advisory.Advisory) error {
 	a.Publisher = strings.TrimSpace(a.Publisher)
 	a.Summary = strings.TrimSpace(a.Summary)
 	a.URL = strings.TrimSpace(a.URL)
-	a.Title = oneLine(a.Title)
+	a.Title = templates.OneLine(a.Title)
 	if a.Title == "" {
 		a.Title = titleFrom(a.Summary)
 	}
@@ -104,8 +105,8 @@ func normalizeAffected(in []advisory.Affected) []advisory.Affected {
 	out := make([]advisory.Affected, 0, len(in))
 	seen := map[string]bool{}
 	for _, e := range in {
-		e.Vendor = oneLine(e.Vendor)
-		e.Product = oneLine(e.Product)
+		e.Vendor = templates.OneLine(e.Vendor)
+		e.Product = templates.OneLine(e.Product)
 		e.CPE = strings.TrimSpace(e.CPE)
 		e.PURL = strings.TrimSpace(e.PURL)
 		e.Scheme = strings.TrimSpace(e.Scheme)
@@ -171,7 +172,7 @@ func titleFrom(s string) string {
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
 	}
-	s = oneLine(s)
+	s = templates.OneLine(s)
 	if utf8.RuneCountInString(s) <= maxTitleLen {
 		return s
 	}
@@ -181,12 +182,6 @@ func titleFrom(s string) string {
 		cut = cut[:i]
 	}
 	return strings.TrimRight(cut, " ,.;:") + "…"
-}
-
-// oneLine trims s and folds runs of white space (newlines included) into one
-// space: names and titles are shown on one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 func trimAll(in []string) []string {
