@@ -54,26 +54,28 @@ func (dv *Delivery) commitSteps(ctx context.Context, group []step) {
 	now := dv.now().Truncate(time.Millisecond) // as the store keeps it
 	results := make([]stepResult, len(group))
 	var outcomes []string
-	err := dv.outbox.update(ctx, func(tx *writeTx) error {
-		outcomes = outcomes[:0]
-		for i, s := range group {
-			results[i] = stepResult{}
-			if s.record != nil {
-				outcome, err := dv.record(tx, *s.record)
-				if err != nil {
-					return fmt.Errorf("record delivery of mail %d: %w", s.record.mail.ID, err)
+	err := recovered("record deliveries", func() error {
+		return dv.outbox.update(ctx, func(tx *writeTx) error {
+			outcomes = outcomes[:0]
+			for i, s := range group {
+				results[i] = stepResult{}
+				if s.record != nil {
+					outcome, err := dv.record(tx, *s.record)
+					if err != nil {
+						return fmt.Errorf("record delivery of mail %d: %w", s.record.mail.ID, err)
+					}
+					outcomes = append(outcomes, outcome)
 				}
-				outcomes = append(outcomes, outcome)
-			}
-			if s.claim != nil {
-				claimed, err := tx.ClaimMail(s.claim.ID, now, now.Add(-dv.claimTimeout))
-				if err != nil {
-					return err
+				if s.claim != nil {
+					claimed, err := tx.ClaimMail(s.claim.ID, now, now.Add(-dv.claimTimeout))
+					if err != nil {
+						return err
+					}
+					results[i].claimed, results[i].claimedAt = claimed, now
 				}
-				results[i].claimed, results[i].claimedAt = claimed, now
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil && len(group) > 1 {
 		for _, s := range group {
@@ -111,7 +113,12 @@ func (dv *Delivery) recordLeftovers(ctx context.Context) error {
 		done := make(chan stepResult, 1)
 		dv.commitSteps(context.WithoutCancel(ctx), []step{{record: &dv.unrecorded[0], done: done}})
 		if res := <-done; res.err != nil {
-			return fmt.Errorf("record earlier deliveries: %w", res.err)
+			if _, poison := asWorkError(res.err); !poison {
+				return fmt.Errorf("record earlier deliveries: %w", res.err)
+			}
+			// Heed fails on this outcome itself: dropped, so that delivery
+			// goes on; its mail stays claimed until the claim timeout.
+			logSetAside(dv.log, "delivery: outcome set aside", res.err, "mail", dv.unrecorded[0].mail.ID)
 		}
 		dv.unrecorded = dv.unrecorded[1:]
 	}

@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -185,7 +186,11 @@ func (r *round) sender(ctx context.Context, work <-chan store.Mail) {
 // be sent again after the restart.
 func (r *round) send(ctx context.Context, m store.Mail) *delivery {
 	start := time.Now()
-	reply, err := r.dv.relay.Send(context.WithoutCancel(ctx), r.dv.from, m.Recipient, m.Message)
+	var reply string
+	err := recovered(fmt.Sprintf("send mail %d to %s", m.ID, m.Recipient), func() (err error) {
+		reply, err = r.dv.relay.Send(context.WithoutCancel(ctx), r.dv.from, m.Recipient, m.Message)
+		return err
+	})
 	r.dv.metrics.sendTime.Observe(time.Since(start).Seconds())
 	if se, ok := asSendError(err); ok && se.Unreachable() {
 		r.unreachable.Store(true)

@@ -16,6 +16,7 @@ import (
 	"github.com/heed-dev/heed/notifier/clock"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/templates"
 )
 
 // Config wires an Engine.
@@ -113,7 +114,7 @@ func New(cfg Config) (*Engine, error) {
 	links := &Links{deps: d, secret: cfg.AckSecret}
 	_, domain, _ := strings.Cut(from.Address, "@")
 	outbox := &Outbox{deps: d, links: links, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		from: from, domain: domain, hold: cfg.Hold, dkim: cfg.DKIM}
+		from: from, domain: domain, hold: cfg.Hold, dkim: cfg.DKIM, renderMail: templates.RenderMail}
 	cases := &Cases{deps: d, outbox: outbox}
 	delivery := &Delivery{deps: d, outbox: outbox, refusals: cases, relay: cfg.Relay,
 		from: from.Address, senders: cfg.Senders, limiter: rate.NewLimiter(rate.Inf, 0), claimTimeout: cfg.ClaimTimeout}
@@ -190,14 +191,17 @@ const poll = time.Second
 func (e *Engine) loop(ctx context.Context, name string, wake <-chan struct{}, work func(context.Context) (int, error), next func(context.Context) (time.Time, error)) error {
 	failures := 0
 	for {
-		n, err := work(ctx)
+		// The stages set aside the work that fails; this is the last
+		// net, so that a panic nobody foresaw costs a round, not the service.
+		var n int
+		err := recovered(name, func() (err error) { n, err = work(ctx); return err })
 		if ctx.Err() != nil {
 			return nil
 		}
 		wait := poll
 		if err != nil {
 			failures++
-			e.log.Error(name+" failed", "err", err)
+			logSetAside(e.log, name+" failed", err)
 			wait = min(time.Duration(failures)*time.Second, 30*time.Second)
 		} else {
 			failures = 0

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -20,6 +21,10 @@ import (
 type Intake struct {
 	*deps
 	cases *Cases
+
+	// failures counts the failed applies of each stream sequence: a
+	// redelivery (JetStream's, or after a shutdown) is not a failure.
+	failures map[uint64]int
 }
 
 // rejectedError is a document intake will never accept; it was recorded with
@@ -67,6 +72,10 @@ type IntakeConfig struct {
 	// RetryDelay is the wait before a document that failed to apply is
 	// tried again; default 5s.
 	RetryDelay time.Duration
+	// AckWait is how long JetStream waits for an acknowledgement before it
+	// redelivers; default 5 minutes. A long apply tells it, every third of
+	// this, that it is still at work.
+	AckWait time.Duration
 }
 
 // EnsureStream returns the stream, creating it with the given subjects if it
@@ -101,6 +110,9 @@ func (in *Intake) Run(ctx context.Context, js jetstream.JetStream, cfg IntakeCon
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 5 * time.Second
 	}
+	if cfg.AckWait <= 0 {
+		cfg.AckWait = 5 * time.Minute
+	}
 	s, err := EnsureStream(ctx, js, cfg)
 	if err != nil {
 		return err
@@ -114,7 +126,7 @@ func (in *Intake) Run(ctx context.Context, js jetstream.JetStream, cfg IntakeCon
 		AckPolicy: jetstream.AckExplicitPolicy,
 		// An advisory that hits 100,000 organizations is one long
 		// transaction; it must not be redelivered while it commits.
-		AckWait: 5 * time.Minute,
+		AckWait: cfg.AckWait,
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: %w", cfg.Durable, err)
@@ -141,7 +153,7 @@ func (in *Intake) Run(ctx context.Context, js jetstream.JetStream, cfg IntakeCon
 			}
 			continue
 		}
-		in.handle(ctx, msg, cfg.RetryDelay)
+		in.handle(ctx, msg, cfg)
 	}
 }
 
@@ -150,34 +162,76 @@ func (in *Intake) Run(ctx context.Context, js jetstream.JetStream, cfg IntakeCon
 // document failing forever would hold back every advisory behind it.
 const maxAttempts = 5
 
-func (in *Intake) handle(ctx context.Context, msg jetstream.Msg, retryDelay time.Duration) {
-	var seq, delivered uint64
+func (in *Intake) handle(ctx context.Context, msg jetstream.Msg, cfg IntakeConfig) {
+	var seq uint64
 	if meta, err := msg.Metadata(); err == nil {
-		seq, delivered = meta.Sequence.Stream, meta.NumDelivered
+		seq = meta.Sequence.Stream
 	}
-	_, err := in.ingest(ctx, msg.Subject(), seq, msg.Data())
+	stop := in.keepAlive(msg, seq, cfg.AckWait/3)
+	err := recovered(fmt.Sprintf("apply the document at stream sequence %d", seq), func() error {
+		_, err := in.ingest(ctx, msg.Subject(), seq, msg.Data())
+		return err
+	})
+	stop()
 	var rej *rejectedError
+	if err != nil && !errors.As(err, &rej) && ctx.Err() == nil {
+		if in.failures == nil {
+			in.failures = map[uint64]int{}
+		}
+		in.failures[seq]++
+	}
+	attempts := in.failures[seq]
 	switch {
 	case errors.As(err, &rej):
 		in.term(msg, seq, rej.Reason)
-	case err != nil && ctx.Err() == nil && delivered >= maxAttempts:
-		reason := fmt.Sprintf("could not be applied after %d attempts (republish it once the cause is fixed): %v", delivered, err)
+	case err != nil && attempts >= maxAttempts:
+		reason := fmt.Sprintf("could not be applied after %d attempts (republish it once the cause is fixed): %v", attempts, err)
 		rec := &store.Rejected{Subject: msg.Subject(), StreamSeq: seq, ReceivedAt: in.now(), Reason: reason, Payload: msg.Data()}
 		if err := in.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rec) }); err != nil {
 			in.log.Error("intake: will retry", "seq", seq, "err", err)
-			in.nak(msg, seq, retryDelay)
+			in.nak(msg, seq, cfg.RetryDelay)
 			return
 		}
+		delete(in.failures, seq)
 		in.metrics.advisories.WithLabelValues("rejected").Inc()
-		in.log.Error("intake: document set aside", "seq", seq, "reason", reason)
+		logSetAside(in.log, "intake: document set aside", err, "seq", seq, "attempts", attempts)
 		in.term(msg, seq, "could not be applied")
 	case err != nil:
-		in.log.Error("intake: will retry", "seq", seq, "attempt", delivered, "err", err)
-		in.nak(msg, seq, retryDelay)
+		logSetAside(in.log, "intake: will retry", err, "seq", seq, "attempt", attempts)
+		in.nak(msg, seq, cfg.RetryDelay)
 	default:
+		delete(in.failures, seq)
 		if err := msg.Ack(); err != nil {
 			in.log.Warn("intake: ack", "seq", seq, "err", err)
 		}
+	}
+}
+
+// keepAlive tells JetStream, every interval until stop is called, that the
+// message is still being applied, so that a large advisory is not
+// redelivered (and its attempts spent) while it is being written.
+func (in *Intake) keepAlive(msg jetstream.Msg, seq uint64, every time.Duration) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(every) // JetStream's ack wait runs on real time
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := msg.InProgress(); err != nil {
+					in.log.Warn("intake: tell JetStream the apply goes on", "seq", seq, "err", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
 	}
 }
 

@@ -18,23 +18,31 @@ import (
 	"github.com/heed-dev/heed/store"
 )
 
-// TestIntakeSetsAsideADocumentThatNeverApplies: a document that parses but
-// fails to apply every time is retried, then recorded as rejected, and the
-// advisories behind it in the stream are still taken in.
-func TestIntakeSetsAsideADocumentThatNeverApplies(t *testing.T) {
+// startJetStream runs a NATS server with JetStream, for the test, and
+// returns a client of it.
+func startJetStream(t testing.TB) jetstream.JetStream {
+	t.Helper()
 	opts := natstest.DefaultTestOptions
 	opts.Port, opts.JetStream, opts.StoreDir = -1, true, t.TempDir()
 	ns := natstest.RunServer(&opts)
-	defer ns.Shutdown()
+	t.Cleanup(ns.Shutdown)
 	nc, err := nats.Connect(ns.ClientURL())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
+	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return js
+}
+
+// TestIntakeSetsAsideADocumentThatNeverApplies: a document that parses but
+// fails to apply every time is retried, then recorded as rejected, and the
+// advisories behind it in the stream are still taken in.
+func TestIntakeSetsAsideADocumentThatNeverApplies(t *testing.T) {
+	js := startJetStream(t)
 
 	path := filepath.Join(t.TempDir(), "heed.db")
 	e, _ := newTestEngineAt(t, path)
@@ -88,5 +96,68 @@ func TestIntakeSetsAsideADocumentThatNeverApplies(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("RunIntake: %v", err)
+	}
+}
+
+// TestLongApplyIsNotRedelivered: while an advisory takes longer to apply
+// than JetStream's ack wait (here SQLite's write lock is held elsewhere for
+// 2.5 s against an ack wait of 1 s), intake says it is still at work, so
+// the message is not redelivered and no attempt is spent.
+func TestLongApplyIsNotRedelivered(t *testing.T) {
+	js := startJetStream(t)
+	path := filepath.Join(t.TempDir(), "heed.db")
+	e, _ := newTestEngineAt(t, path)
+	addOrg(t, e, "Alpha", "9.0R3.3")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := IntakeConfig{Stream: "ADVISORIES", Subjects: []string{"advisories.>"}, RetryDelay: 10 * time.Millisecond, AckWait: time.Second}
+	done := make(chan error, 1)
+	go func() { done <- e.Intake.Run(ctx, js, cfg) }()
+	var cons jetstream.Consumer
+	eventually.Check(t, 10*time.Second, func() (err error) { cons, err = js.Consumer(ctx, "ADVISORIES", "heed-intake"); return err })
+
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	lock, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile("../testdata/advisories/sa44101.heed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, "advisories.test", good); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	info, err := cons.Info(ctx)
+	if err != nil || info.NumAckPending != 1 || info.NumRedelivered != 0 {
+		t.Errorf("2.5 s into the apply, %d messages are pending and %d redelivered (%v); want the one, never redelivered",
+			info.NumAckPending, info.NumRedelivered, err)
+	}
+	if _, err := lock.ExecContext(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
+	}
+	lock.Close()
+	eventually.Check(t, 20*time.Second, func() error {
+		info, err := cons.Info(ctx)
+		if err != nil || info.NumAckPending != 0 || info.AckFloor.Stream != 1 {
+			return fmt.Errorf("consumer %+v, %v; want the message acknowledged", info, err)
+		}
+		return nil
+	})
+	var rej []store.Rejected
+	if err := e.db.View(ctx, func(tx *store.Tx) (err error) { rej, err = tx.RejectedDocs(10); return err }); err != nil || len(rej) != 0 {
+		t.Errorf("rejected %+v, %v; want nothing", rej, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("intake: %v", err)
 	}
 }

@@ -20,6 +20,8 @@ type Outbox struct {
 	domain    string
 	hold      bool
 	dkim      *DKIM
+	// renderMail renders a mail's subject and parts: templates.RenderMail.
+	renderMail func(templates.MailData) (templates.Mail, error)
 }
 
 // recipients picks who gets a case's mail: the primary contacts whose

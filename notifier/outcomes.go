@@ -22,6 +22,13 @@ func (dv *Delivery) record(tx *writeTx, d delivery) (string, error) {
 	}
 	reply := d.err.Error()
 	se, _ := asSendError(d.err)
+	if _, poison := asWorkError(d.err); poison {
+		// Heed itself failed on this mail: trying it again would fail the
+		// same way, so it is set aside where the operator sees it.
+		logSetAside(dv.log, "delivery: mail set aside", d.err, "mail", m.ID, "to", m.Recipient, "case", m.CaseID)
+		_, err := tx.MarkMail(m.ID, m.ClaimedAt, store.MailFailed, attempts, now, reply, time.Time{})
+		return "failed", err
+	}
 	switch {
 	case se != nil && se.MailboxFault():
 		dv.log.Warn("relay refused address permanently", "mail", m.ID, "to", m.Recipient, "case", m.CaseID, "err", d.err)

@@ -46,33 +46,88 @@ func (rm *Reminders) next(ctx context.Context) (at time.Time, err error) {
 	return at, err
 }
 
+// setAsideFor is how long a case whose reminder cannot be made (a panic,
+// a template that fails on its data) waits before it is tried again.
+const setAsideFor = time.Hour
+
+// remindBatch reminds the due cases in one transaction. If one case's work
+// fails (not the store), they are reminded one by one instead, so that
+// that case is set aside and no other waits for it.
 func (rm *Reminders) remindBatch(ctx context.Context) (int, error) {
 	now := rm.now()
 	n := 0
-	err := rm.outbox.update(ctx, func(tx *writeTx) error {
-		n = 0
-		due, err := tx.DueCases(now, reminderBatch)
-		if err != nil {
-			return err
-		}
-		advs := map[string]*advisory.Advisory{}
-		for i := range due {
-			c := &due[i]
-			adv, ok := advs[c.AdvisoryID]
-			if !ok {
-				if adv, err = loadAdvisory(tx.Tx, c.AdvisoryID); err != nil {
+	err := recovered("remind the due cases", func() error {
+		return rm.outbox.update(ctx, func(tx *writeTx) error {
+			n = 0
+			due, err := tx.DueCases(now, reminderBatch)
+			if err != nil {
+				return err
+			}
+			advs := map[string]*advisory.Advisory{}
+			for i := range due {
+				c := &due[i]
+				adv, ok := advs[c.AdvisoryID]
+				if !ok {
+					if adv, err = loadAdvisory(tx.Tx, c.AdvisoryID); err != nil {
+						return err
+					}
+					advs[c.AdvisoryID] = adv
+				}
+				if err := rm.remind(tx, adv, c, now); err != nil {
+					return fmt.Errorf("remind case %s: %w", c.ID, err)
+				}
+				n++
+			}
+			return nil
+		})
+	})
+	if _, poison := asWorkError(err); poison {
+		return rm.remindEach(ctx, now)
+	}
+	return n, err
+}
+
+// remindEach reminds the due cases one per transaction; a case whose work
+// fails is put off by setAsideFor and logged.
+func (rm *Reminders) remindEach(ctx context.Context, now time.Time) (int, error) {
+	var due []store.Case
+	if err := rm.db.View(ctx, func(tx *store.Tx) (err error) { due, err = tx.DueCases(now, reminderBatch); return err }); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range due {
+		err := recovered("remind case "+c.ID, func() error {
+			return rm.outbox.update(ctx, func(tx *writeTx) error {
+				c, err := tx.Case(c.ID) // afresh: it may have been answered
+				if err != nil || c.NextReminderAt.IsZero() || c.NextReminderAt.After(now) {
 					return err
 				}
-				advs[c.AdvisoryID] = adv
-			}
-			if err := rm.remind(tx, adv, c, now); err != nil {
-				return fmt.Errorf("remind case %s: %w", c.ID, err)
-			}
+				adv, err := loadAdvisory(tx.Tx, c.AdvisoryID)
+				if err != nil {
+					return err
+				}
+				return rm.remind(tx, adv, &c, now)
+			})
+		})
+		if _, poison := asWorkError(err); poison {
+			logSetAside(rm.log, "reminders: case set aside; tried again later", err,
+				"case", c.ID, "advisory", c.AdvisoryID, "retry_at", now.Add(setAsideFor))
+			err = rm.db.Update(ctx, func(tx *store.Tx) error {
+				c, err := tx.Case(c.ID)
+				if err != nil {
+					return err
+				}
+				c.NextReminderAt = now.Add(setAsideFor)
+				return tx.UpdateCase(&c)
+			})
+		} else if err == nil {
 			n++
 		}
-		return nil
-	})
-	return n, err
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // remind sends one reminder of a case and plans the next.

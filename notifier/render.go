@@ -51,7 +51,14 @@ func (ob *Outbox) writeMails(tx *writeTx) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				errs[i] = ob.render(&jobs[i])
+				j := &jobs[i]
+				what := fmt.Sprintf("render %s mail of case %s to %s", j.data.Kind, j.rec.CaseID, j.rec.Recipient)
+				if err := recovered(what, func() error { return ob.render(j) }); err != nil {
+					if _, ok := asWorkError(err); !ok {
+						err = &workError{what: what, err: err}
+					}
+					errs[i] = err
+				}
 			}
 		}()
 	}
@@ -72,19 +79,20 @@ func (ob *Outbox) writeMails(tx *writeTx) error {
 }
 
 // render fills in a job's subject and message: the templates, the MIME
-// message and, if configured, its DKIM signature.
+// message and, if configured, its DKIM signature. The caller names the mail
+// in the error.
 func (ob *Outbox) render(j *mailJob) error {
-	rendered, err := templates.RenderMail(j.data)
+	rendered, err := ob.renderMail(j.data)
 	if err != nil {
-		return fmt.Errorf("render %s mail for case %s: %w", j.data.Kind, j.rec.CaseID, err)
+		return fmt.Errorf("templates: %w", err)
 	}
 	msg, err := compose(j.env, rendered)
 	if err != nil {
-		return fmt.Errorf("compose mail for case %s: %w", j.rec.CaseID, err)
+		return fmt.Errorf("compose: %w", err)
 	}
 	if ob.dkim != nil {
 		if msg, err = ob.dkim.sign(msg); err != nil {
-			return fmt.Errorf("mail for case %s: %w", j.rec.CaseID, err)
+			return err
 		}
 	}
 	j.rec.Subject, j.rec.Message = templates.OneLine(rendered.Subject), msg

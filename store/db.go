@@ -160,14 +160,16 @@ type Tx struct {
 	stmts map[string]*sql.Stmt // see stmt
 }
 
-// Update runs fn in a write transaction, committing if fn returns nil.
+// Update runs fn in a write transaction, committing if fn returns nil. If fn
+// fails or panics, the transaction is rolled back, so that the write lock is
+// never left held.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	sqlTx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer sqlTx.Rollback() // after a commit, it does nothing
 	if err := fn(&Tx{tx: sqlTx, ctx: ctx}); err != nil {
-		sqlTx.Rollback()
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
