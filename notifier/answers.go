@@ -62,7 +62,7 @@ type CaseView struct {
 // CaseForLink verifies a link and loads its case. It changes nothing: mail
 // scanners open links.
 func (an *Answers) CaseForLink(ctx context.Context, token string) (CaseView, error) {
-	l, err := an.links.verify(token)
+	l, err := an.links.Verify(token)
 	if err != nil {
 		return CaseView{}, err
 	}
@@ -136,7 +136,7 @@ const resumeHour = 9
 // Reminders stop; for "scheduled" they pause until the date given. Every
 // answer is kept; the case shows the latest.
 func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInput) (CaseView, error) {
-	l, err := an.links.verify(token)
+	l, err := an.links.Verify(token)
 	if err != nil {
 		return CaseView{}, err
 	}

@@ -178,7 +178,7 @@ func TestLinksCannotBeForgedMovedOrKeptForever(t *testing.T) {
 	}
 	ca, cb := caseOf(t, e, a), caseOf(t, e, b)
 	good := e.Links.ackToken(ca.ID, 1, t0.Add(day))
-	if l, err := e.Links.verify(good); err != nil || l.CaseID != ca.ID {
+	if l, err := e.Links.Verify(good); err != nil || l.CaseID != ca.ID {
 		t.Fatalf("verify(good) = %+v, %v", l, err)
 	}
 	enc, sig, _ := strings.Cut(good, ".")
@@ -191,12 +191,12 @@ func TestLinksCannotBeForgedMovedOrKeptForever(t *testing.T) {
 		"garbage":                                    "not-a-token",
 		"empty":                                      "",
 	} {
-		if _, err := e.Links.verify(tok); !errors.Is(err, ErrBadLink) {
+		if _, err := e.Links.Verify(tok); !errors.Is(err, ErrBadLink) {
 			t.Errorf("%s: err = %v, want ErrBadLink", name, err)
 		}
 	}
 	clk.Set(t0.Add(2 * day))
-	if _, err := e.Links.verify(good); !errors.Is(err, ErrBadLink) {
+	if _, err := e.Links.Verify(good); !errors.Is(err, ErrBadLink) {
 		t.Errorf("expired link: err = %v, want ErrBadLink", err)
 	}
 }

@@ -39,10 +39,13 @@ func (lk *Links) expiry(c *store.Case) time.Time {
 // case or recipient in it breaks the signature.
 func (lk *Links) ackToken(caseID string, contactID int64, expires time.Time) string {
 	payload := caseID + "." + strconv.FormatInt(contactID, 10) + "." + strconv.FormatInt(expires.Unix(), 10)
-	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + lk.sign("ack", payload)
+	return base64.RawURLEncoding.EncodeToString([]byte(payload)) + "." + lk.Sign("ack", payload)
 }
 
-func (lk *Links) sign(purpose, payload string) string {
+// Sign returns a MAC of value for purpose: the links in mails ("ack"), and
+// values the web layer hands out and must recognize later (the operator's
+// session cookie).
+func (lk *Links) Sign(purpose, payload string) string {
 	m := hmac.New(sha256.New, lk.secret)
 	m.Write([]byte(purpose + "\x00" + payload))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
@@ -55,8 +58,10 @@ type Link struct {
 	Expires   time.Time
 }
 
-// verify checks a token's signature and expiry.
-func (lk *Links) verify(token string) (Link, error) {
+// Verify checks a link's token, its signature and expiry: it answers whose
+// case and recipient the link is for, or ErrBadLink. The outbox view uses it
+// to tell the link Heed made from one planted in an advisory's text.
+func (lk *Links) Verify(token string) (Link, error) {
 	enc, sig, ok := strings.Cut(token, ".")
 	if !ok || len(token) > 512 {
 		return Link{}, ErrBadLink
@@ -66,7 +71,7 @@ func (lk *Links) verify(token string) (Link, error) {
 		return Link{}, ErrBadLink
 	}
 	payload := string(raw)
-	if !hmac.Equal([]byte(sig), []byte(lk.sign("ack", payload))) {
+	if !hmac.Equal([]byte(sig), []byte(lk.Sign("ack", payload))) {
 		return Link{}, ErrBadLink
 	}
 	parts := strings.Split(payload, ".")
@@ -84,12 +89,3 @@ func (lk *Links) verify(token string) (Link, error) {
 	}
 	return l, nil
 }
-
-// Verify checks a link's token: it answers whose case and recipient the
-// link is for, or ErrBadLink. The outbox view uses it to tell the link Heed
-// made from one planted in an advisory's text.
-func (lk *Links) Verify(token string) (Link, error) { return lk.verify(token) }
-
-// Sign returns a MAC of value for purpose, for values the web layer hands out
-// and must recognize later (the operator's session cookie).
-func (lk *Links) Sign(purpose, value string) string { return lk.sign(purpose, value) }

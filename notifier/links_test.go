@@ -17,7 +17,7 @@ func FuzzVerifyLink(f *testing.F) {
 	f.Add("Y2FzZV94LjEuOTk5OTk5OTk5OQ.")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, tok string) {
-		l, err := e.Links.verify(tok)
+		l, err := e.Links.Verify(tok)
 		if err != nil {
 			return
 		}

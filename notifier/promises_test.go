@@ -412,7 +412,7 @@ func TestOnlyLinksSignedWithTheSecretAnswer(t *testing.T) {
 		}
 		fromMail = found[1]
 		var err error
-		if link, err = e.Links.verify(fromMail); err != nil {
+		if link, err = e.Links.Verify(fromMail); err != nil {
 			t.Fatalf("the link of the mail does not verify: %v", err)
 		}
 	}
@@ -423,7 +423,7 @@ func TestOnlyLinksSignedWithTheSecretAnswer(t *testing.T) {
 	if want := signedToken(testAckSecret, link.CaseID, link.ContactID, link.Expires); fromMail != want {
 		t.Fatalf("the mail's token %s is not HMAC-SHA256 with the configured secret (%s)", fromMail, want)
 	}
-	if l, err := e.Links.verify(signedToken(testAckSecret, caseA, link.ContactID, t0.Add(day))); err != nil || l.CaseID != caseA {
+	if l, err := e.Links.Verify(signedToken(testAckSecret, caseA, link.ContactID, t0.Add(day))); err != nil || l.CaseID != caseA {
 		t.Errorf("a token signed with the secret: %+v, %v; want accepted", l, err)
 	}
 
@@ -439,7 +439,7 @@ func TestOnlyLinksSignedWithTheSecretAnswer(t *testing.T) {
 		"another contact, this signature": moved(caseA, link.ContactID+1),
 		"past its expiry":                 signedToken(testAckSecret, caseA, link.ContactID, t0.Add(-time.Second)),
 	} {
-		if l, err := e.Links.verify(tok); !errors.Is(err, ErrBadLink) {
+		if l, err := e.Links.Verify(tok); !errors.Is(err, ErrBadLink) {
 			t.Errorf("%s: verify = %+v, %v; want ErrBadLink", name, l, err)
 		}
 		if _, err := e.Answers.CaseForLink(ctx, tok); err == nil {
@@ -450,7 +450,7 @@ func TestOnlyLinksSignedWithTheSecretAnswer(t *testing.T) {
 		}
 	}
 	clk.Set(link.Expires.Add(time.Second))
-	if _, err := e.Links.verify(fromMail); !errors.Is(err, ErrBadLink) {
+	if _, err := e.Links.Verify(fromMail); !errors.Is(err, ErrBadLink) {
 		t.Errorf("the mail's link after its expiry: %v, want ErrBadLink", err)
 	}
 }
