@@ -69,9 +69,6 @@ type heedProc struct {
 	config string   // path of the TOML file
 	env    []string // added to the test's environment
 	token  string   // admin token for the API
-	// Limit, when set, wraps each start: prlimit(1) arguments put before
-	// the binary (drill g uses it for RLIMIT_FSIZE).
-	Limit []string
 
 	log *procLog // stdout and stderr of every run, in order
 
@@ -115,11 +112,7 @@ func (p *heedProc) tryStart() error {
 	if p.cmd != nil {
 		return fmt.Errorf("heed is already running")
 	}
-	args := []string{p.bin, "serve", "-config", p.config}
-	if len(p.Limit) > 0 {
-		args = append(append([]string{"prlimit"}, p.Limit...), args...)
-	}
-	cmd := exec.Command(args[0], args[1:]...)
+	cmd := exec.Command(p.bin, "serve", "-config", p.config)
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Dir = filepath.Dir(p.config)
 	mark := p.log.len()

@@ -24,7 +24,8 @@ import (
 // the user and password in the NATS URL (against a NATS server and a relay
 // that require them), the DKIM key — once from the environment and once
 // from the config file, drives it through mail, a refused and an accepted
-// login, a NATS restart, failed starts and the CLI, and then looks for
+// login, the CLI (through the API and on the database), a NATS restart,
+// failed starts, and then looks for
 // each secret in everything it printed.
 func TestNoSecretInLogs(t *testing.T) {
 	for _, from := range []string{"environment", "config file"} {
@@ -87,6 +88,13 @@ func checkNoSecretLogged(t *testing.T, fromEnv bool) {
 		resp.Body.Close()
 	}
 	eventually.True(t, 10*time.Second, "the refused login in the log", func() bool { return len(h.log.lines("operator login refused")) > 0 })
+
+	// The CLI's data-changing commands call the API with the admin token.
+	cliCtx, cliCancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cliCancel()
+	if out, err := h.run(cliCtx, "org", "add", "-config", h.config, "-server", h.base, "-name", "Beta", "-contact", "sec@beta.test"); err != nil {
+		t.Errorf("heed org add: %v\n%s", err, out)
+	}
 
 	// NATS goes away and comes back: Heed logs the disconnection and the
 	// reconnection, with the server's URL.
