@@ -114,7 +114,8 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) (work []orgWork
 	if err != nil {
 		return nil, false, fmt.Errorf("encode advisory: %w", err)
 	}
-	keys, scanAll := cs.matcher.AffectedKeys(adv.Affected)
+	prepared := cs.matcher.Prepare(adv.Affected)
+	keys, scanAll := prepared.Keys()
 	rec := &store.Advisory{ID: adv.ID, Revision: adv.Revision, Format: adv.Format, Title: adv.Title,
 		Severity: adv.Severity, Withdrawn: adv.Withdrawn, ScanAll: scanAll, Keys: keys, Doc: doc,
 		ReceivedAt: now, UpdatedAt: now}
@@ -140,7 +141,7 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) (work []orgWork
 	if err != nil {
 		return nil, false, err
 	}
-	hits := cs.matchByOrg(adv, items)
+	hits := matchByOrg(prepared, items)
 	for _, orgID := range sortedKeys(hits) {
 		work = append(work, orgWork{orgID: orgID, hits: hits[orgID]})
 	}
@@ -200,7 +201,7 @@ func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, 
 		if err != nil {
 			return 0, 0, err
 		}
-		hits := cs.matchByOrg(adv, recs)[orgID]
+		hits := matchByOrg(cs.matcher.Prepare(adv.Affected), recs)[orgID]
 		if len(hits) == 0 {
 			continue
 		}
@@ -233,11 +234,10 @@ func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, 
 	return opened, updated, nil
 }
 
-// matchByOrg matches the advisory against candidate items and groups the hits
-// by organization.
-func (cs *Cases) matchByOrg(adv *advisory.Advisory, items []store.Item) map[string][]store.CaseItem {
+// matchByOrg matches a prepared advisory against candidate items and groups
+// the hits by organization.
+func matchByOrg(prepared *subscribers.Prepared, items []store.Item) map[string][]store.CaseItem {
 	hits := map[string][]store.CaseItem{}
-	prepared := cs.matcher.Prepare(adv.Affected)
 	for _, it := range items {
 		h, ok := prepared.Match(it)
 		if !ok {

@@ -19,12 +19,13 @@ type OrgHits struct {
 func (cs *Cases) Preview(ctx context.Context, adv *advisory.Advisory) ([]OrgHits, error) {
 	var out []OrgHits
 	err := cs.db.View(ctx, func(tx *store.Tx) error {
-		keys, scanAll := cs.matcher.AffectedKeys(adv.Affected)
+		prepared := cs.matcher.Prepare(adv.Affected)
+		keys, scanAll := prepared.Keys()
 		items, err := tx.ItemsByKeys(keys, scanAll)
 		if err != nil {
 			return err
 		}
-		hits := cs.matchByOrg(adv, items)
+		hits := matchByOrg(prepared, items)
 		ids := sortedKeys(hits)
 		names, err := tx.OrgNames(ids)
 		if err != nil {

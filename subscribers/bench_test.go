@@ -59,7 +59,7 @@ func benchInventory(m *Matcher, n, orgs int) ([]store.Item, map[string][]int32) 
 }
 
 // BenchmarkMatch1M measures one advisory against a national inventory:
-// 1,000,000 items over 100,000 organizations. Per operation: AffectedKeys,
+// 1,000,000 items over 100,000 organizations. Per operation: Prepare, Keys,
 // loading the candidates from the key index, and Match on each.
 func BenchmarkMatch1M(b *testing.B) {
 	m := NewMatcher(DefaultAliases())

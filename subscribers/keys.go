@@ -2,10 +2,10 @@ package subscribers
 
 // Candidate-lookup keys. The store keeps ItemKeys of every inventory item in
 // an indexed table; for an advisory the engine loads the items having one
-// of AffectedKeys and calls Match on each. Keys may over-approximate (a
-// shared key does not mean a hit) but must never miss: an item that Match
-// would hit shares at least one key with the advisory, or AffectedKeys
-// says scanAll. The forms are:
+// of its Prepared.Keys and calls Match on each. Keys may over-approximate
+// (a shared key does not mean a hit) but must never miss: an item that
+// Match would hit shares at least one key with the advisory, or Keys says
+// scanAll. The forms are:
 //
 //	purl:<type>/<namespace>/<name>   package identity
 //	name:<vendor>/<product>          folded canonical names, from fields or a CPE
@@ -22,7 +22,6 @@ import (
 	"slices"
 
 	"github.com/heed-dev/heed/store"
-	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // ItemKeys returns the lookup keys of an inventory item.
@@ -42,15 +41,9 @@ func (m *Matcher) ItemKeys(it store.Item) []string {
 	return sortedSet(keys)
 }
 
-// AffectedKeys returns the keys under which items concerned by affected
-// can be found. scanAll is true when some entry cannot be keyed (a CPE with
-// ANY or wildcard vendor or product and no names): then every item must be
-// tried.
-func (m *Matcher) AffectedKeys(affected []advisory.Affected) (keys []string, scanAll bool) {
-	return m.Prepare(affected).Keys()
-}
-
-// Keys is AffectedKeys for a prepared advisory.
+// Keys returns the keys under which items concerned by the advisory can be
+// found. scanAll is true when some entry cannot be keyed (a CPE with ANY or
+// wildcard vendor or product and no names): then every item must be tried.
 func (p *Prepared) Keys() (keys []string, scanAll bool) {
 	for _, e := range p.entries {
 		if e.purl != "" {

@@ -34,7 +34,7 @@ func checkKeys(t *testing.T, m *Matcher, affected []advisory.Affected, it store.
 	if !ok {
 		return
 	}
-	adv, scanAll := m.AffectedKeys(affected)
+	adv, scanAll := m.Prepare(affected).Keys()
 	if !scanAll && !shareKey(adv, m.ItemKeys(it)) {
 		t.Fatalf("hit %+v without a shared key:\nentries %+v\nitem %+v\nadvisory keys %q\nitem keys %q", h, affected, it, adv, m.ItemKeys(it))
 	}

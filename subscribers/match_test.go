@@ -34,7 +34,7 @@ type matchCase struct {
 func runMatch(t *testing.T, affected []advisory.Affected, tests []matchCase) {
 	t.Helper()
 	m := NewMatcher(DefaultAliases())
-	adv, scanAll := m.AffectedKeys(affected)
+	adv, scanAll := m.Prepare(affected).Keys()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, ok := m.Prepare(affected).Match(tt.item)
@@ -146,7 +146,7 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 
 	wild := []advisory.Affected{{CPE: "cpe:2.3:a:ivanti:*:*:*:*:*:*:*:*:*"}}
 	m := NewMatcher(DefaultAliases())
-	if _, scanAll := m.AffectedKeys(wild); !scanAll {
+	if _, scanAll := m.Prepare(wild).Keys(); !scanAll {
 		t.Error("a CPE with ANY product must ask for a scan of all items")
 	}
 	runMatch(t, wild, []matchCase{
