@@ -49,6 +49,7 @@ func deliveringEngine(t testing.TB, path string, orgs ...string) (*Engine, *cloc
 // already says sending, with the time of the claim; after the relay's 250 it
 // says sent, with the relay's reply.
 func TestMailIsClaimedBeforeTheExchange(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clk, mta := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"), "Alpha")
 	clk.Set(t0.Add(time.Second))
@@ -76,6 +77,7 @@ func TestMailIsClaimedBeforeTheExchange(t *testing.T) {
 // again, the outcome kept in memory is recorded and the rest goes out, each
 // mail exactly once.
 func TestAnOutcomeThatCannotBeCommittedIsNotSentAgain(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "heed.db")
 	e, _, mta := deliveringEngine(t, path, "Alpha", "Beta", "Gamma")
@@ -124,6 +126,7 @@ func TestAnOutcomeThatCannotBeCommittedIsNotSentAgain(t *testing.T) {
 // that died during the exchange is neither lost nor sent at once again; it
 // goes out when its claim is as old as the claim timeout.
 func TestAnUnrecordedClaimWaitsForTheClaimTimeout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clk, mta := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"), "Alpha", "Beta")
 	// The process before this one claimed Alpha's mail and was killed.

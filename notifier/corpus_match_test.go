@@ -23,6 +23,7 @@ import (
 // the lookup keys and the matcher, unless the advisory also lists that
 // version as fixed or not affected.
 func TestCorpusMatchesItsOwnProducts(t *testing.T) {
+	t.Parallel()
 	root := corpus.Dir(t)
 	m := subscribers.NewMatcher(subscribers.DefaultAliases())
 	var files, checked, missed, fixedChecked, falseAlarms int

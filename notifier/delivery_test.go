@@ -18,6 +18,7 @@ import (
 // TestRateCap: with a cap of one mail a second, the second and third mails
 // wait for the (fake) clock to move a second each.
 func TestRateCap(t *testing.T) {
+	t.Parallel()
 	be := &countingBackend{}
 	srv := smtp.NewServer(be)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -65,6 +66,7 @@ func TestRateCap(t *testing.T) {
 // records the error and the rest of the batch waits for the next round
 // without spending an attempt, instead of each waiting out a timeout.
 func TestRelayDownDefersTheBatch(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

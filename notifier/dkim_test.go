@@ -14,6 +14,7 @@ import (
 // TestDKIMSignsOutboxMail: a queued mail carries a signature that verifies
 // against the published key, and fails once its subject is changed.
 func TestDKIMSignsOutboxMail(t *testing.T) {
+	t.Parallel()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)

@@ -99,6 +99,7 @@ func mailsOf(t testing.TB, e *Engine, caseID string) []store.Mail {
 }
 
 func TestRevisionsUpdateAndWithdrawCases(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, _ := newTestEngine(t)
 	a := addOrg(t, e, "Alpha", "9.0R3.3")
@@ -151,6 +152,7 @@ func TestRevisionsUpdateAndWithdrawCases(t *testing.T) {
 }
 
 func TestInventoryChangeOpensCase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, _ := newTestEngine(t)
 	org := addOrg(t, e, "Late", "9.1R1")
@@ -169,6 +171,7 @@ func TestInventoryChangeOpensCase(t *testing.T) {
 }
 
 func TestLinksCannotBeForgedMovedOrKeptForever(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clk := newTestEngine(t)
 	a := addOrg(t, e, "Alpha", "9.0R3.3")
@@ -202,6 +205,7 @@ func TestLinksCannotBeForgedMovedOrKeptForever(t *testing.T) {
 }
 
 func TestAnswerStopsRemindersAndScheduledPauses(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clk := newTestEngine(t)
 	org := addOrg(t, e, "Alpha", "9.0R3.3")
@@ -245,6 +249,7 @@ func TestAnswerStopsRemindersAndScheduledPauses(t *testing.T) {
 }
 
 func TestComposeKeepsAdvisoryTextOutOfHeaders(t *testing.T) {
+	t.Parallel()
 	from, _ := mail.ParseAddress("Heed <heed@heed.example>")
 	to, _ := mail.ParseAddress("sec@acme.test")
 	msg, err := compose(envelope{From: from, To: to, Date: t0, MessageID: "<a@heed.example>", CaseID: "case_x"},
@@ -269,6 +274,7 @@ func TestComposeKeepsAdvisoryTextOutOfHeaders(t *testing.T) {
 // batches, the redelivered message (same revision) finishes the work without
 // mailing anyone twice.
 func TestApplyResumesAfterAStop(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, _ := newTestEngine(t)
 	orgs := []string{addOrg(t, e, "Alpha", "9.0R3.3"), addOrg(t, e, "Beta", "9.0R3.3"), addOrg(t, e, "Gamma", "9.0R3.3")}

@@ -21,6 +21,7 @@ import (
 // most 75 characters, whose Subject decodes back to the exact subject Heed
 // rendered, and whose DKIM signature verifies.
 func TestLongTitlesFoldIntoValidSignedHeaders(t *testing.T) {
+	t.Parallel()
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +80,7 @@ func TestLongTitlesFoldIntoValidSignedHeaders(t *testing.T) {
 // stays readable; what cannot be folded or is not ASCII is encoded; text that
 // looks like an encoded-word is encoded so it reads back as written.
 func TestComposeFoldsEveryKindOfSubject(t *testing.T) {
+	t.Parallel()
 	from, _ := mail.ParseAddress("Heed <heed@heed.example>")
 	to, _ := mail.ParseAddress("sec@acme.test")
 	for _, subject := range []string{

@@ -42,6 +42,7 @@ func startJetStream(t testing.TB) jetstream.JetStream {
 // fails to apply every time is retried, then recorded as rejected, and the
 // advisories behind it in the stream are still taken in.
 func TestIntakeSetsAsideADocumentThatNeverApplies(t *testing.T) {
+	t.Parallel()
 	js := startJetStream(t)
 
 	path := filepath.Join(t.TempDir(), "heed.db")
@@ -104,6 +105,7 @@ func TestIntakeSetsAsideADocumentThatNeverApplies(t *testing.T) {
 // 2.5 s against an ack wait of 1 s), intake says it is still at work, so
 // the message is not redelivered and no attempt is spent.
 func TestLongApplyIsNotRedelivered(t *testing.T) {
+	t.Parallel()
 	js := startJetStream(t)
 	path := filepath.Join(t.TempDir(), "heed.db")
 	e, _ := newTestEngineAt(t, path)

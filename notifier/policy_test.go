@@ -6,6 +6,7 @@ import (
 )
 
 func TestPolicySchedule(t *testing.T) {
+	t.Parallel()
 	p := Policy{Reminders: []time.Duration{day, 3 * day}, Repeat: 3 * day, EscalateAfter: 2, Due: 14 * day}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for step, want := range []time.Duration{day, 3 * day, 6 * day, 9 * day, 12 * day} {
@@ -21,6 +22,7 @@ func TestPolicySchedule(t *testing.T) {
 }
 
 func TestPolicyNextStepCollapsesMissedReminders(t *testing.T) {
+	t.Parallel()
 	p := Policy{Reminders: []time.Duration{day, 3 * day}, Repeat: 3 * day, Due: 14 * day}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -46,6 +48,7 @@ func TestPolicyNextStepCollapsesMissedReminders(t *testing.T) {
 }
 
 func TestParseDuration(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]time.Duration{
 		"72h": 72 * time.Hour, "14d": 14 * day, "1d12h": 36 * time.Hour, "90m": 90 * time.Minute, "0d": 0,
 	} {

@@ -15,6 +15,7 @@ import (
 // of recognizing a product, reads as a sentence of its own in English and in
 // Japanese, never as the bare code a template shows for one it does not know.
 func TestEveryReasonHasSentences(t *testing.T) {
+	t.Parallel()
 	m := subscribers.NewMatcher(subscribers.DefaultAliases())
 	affected := []advisory.Affected{
 		{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Scheme: "generic", Versions: []string{"9.0R1"},

@@ -33,6 +33,7 @@ func contactsOf(t testing.TB, e *Engine, orgID string) map[string]store.Contact 
 // operator is alerted (the board's alert, the metric), and they go out once
 // the relay takes mail again.
 func TestRelayRefusalBouncesNobody(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, clk, mta := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"), "Alpha", "Beta")
 	tried := 0
@@ -112,6 +113,7 @@ func orgIDByName(t testing.TB, e *Engine, name string) string {
 // bounces the contact; the operator updating the organization, or an answer
 // through that contact's link, shows the address works and clears it.
 func TestBounceIsClearedByTheOperatorOrAnAnswer(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	e, _, mta := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"), "Alpha")
 	mta.answer(func(to string) error {

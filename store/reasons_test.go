@@ -18,6 +18,7 @@ import (
 // code and arguments, the purl or CPE clause into Via and Key, and keeps any
 // other sentence whole as code "text".
 func TestUpgradeReadsOldReasons(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		old  string
 		want Reason
@@ -92,6 +93,7 @@ func TestUpgradeReadsOldReasons(t *testing.T) {
 // TestReasonRoundTrip: a reason is read back as it was written, an empty
 // argument list included.
 func TestReasonRoundTrip(t *testing.T) {
+	t.Parallel()
 	db, _ := openTestDB(t)
 	ctx := context.Background()
 	want := []CaseItem{

@@ -21,6 +21,7 @@ func openTestDB(t *testing.T) (*DB, string) {
 }
 
 func TestOpenRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	db, path := openTestDB(t)
 	if _, err := db.sql.Exec("PRAGMA user_version = 999"); err != nil {
 		t.Fatal(err)
@@ -33,6 +34,7 @@ func TestOpenRefusesNewerSchema(t *testing.T) {
 }
 
 func TestReopenKeepsData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, path := openTestDB(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -57,6 +59,7 @@ func TestReopenKeepsData(t *testing.T) {
 }
 
 func TestCaseRoundTripAndUniqueness(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	db, _ := openTestDB(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)

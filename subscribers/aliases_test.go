@@ -9,6 +9,7 @@ import (
 )
 
 func TestAliases(t *testing.T) {
+	t.Parallel()
 	a := DefaultAliases()
 	same := []struct{ kind, x, y string }{
 		{AliasVendor, "Pulse Secure", "Ivanti"},
@@ -41,6 +42,7 @@ func TestAliases(t *testing.T) {
 }
 
 func TestAliasesAdd(t *testing.T) {
+	t.Parallel()
 	a := NewAliases()
 	if err := a.Add(AliasProduct, "A", "B"); err != nil {
 		t.Fatal(err)

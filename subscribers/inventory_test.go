@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseInventoryCSV(t *testing.T) {
+	t.Parallel()
 	in := "\ufeffVendor, PRODUCT ,version,cpe,purl,asset\n" +
 		"Ivanti,Connect Secure,9.0R3.3,,,vpn-1.example.jp\n" +
 		"\n" +
@@ -36,6 +37,7 @@ func TestParseInventoryCSV(t *testing.T) {
 }
 
 func TestParseInventoryCSVErrors(t *testing.T) {
+	t.Parallel()
 	const header = "vendor,product,version,cpe,purl,asset\n"
 	tests := []struct {
 		name, in string
@@ -74,6 +76,7 @@ func TestParseInventoryCSVErrors(t *testing.T) {
 }
 
 func TestParseInventoryJSON(t *testing.T) {
+	t.Parallel()
 	in := `{"items": [
   {"vendor": "Ivanti", "product": "Connect Secure", "version": "9.0R3.3", "asset": "vpn-1"},
   {"purl": "pkg:npm/lodash@4.17.20"}
@@ -92,6 +95,7 @@ func TestParseInventoryJSON(t *testing.T) {
 }
 
 func TestParseInventoryJSONErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, in   string
 		line, item int

@@ -43,6 +43,7 @@ func checkKeys(t *testing.T, m *Matcher, affected []advisory.Affected, it store.
 // TestKeysCoverMatches checks the candidate-lookup property on random
 // combinations of names, aliases, CPEs, purls, versions and statuses.
 func TestKeysCoverMatches(t *testing.T) {
+	t.Parallel()
 	m := NewMatcher(DefaultAliases())
 	r := rand.New(rand.NewPCG(1, 2))
 	b := func() uint8 { return uint8(r.IntN(256)) }

@@ -73,6 +73,7 @@ func shareKey(a, b []string) bool {
 }
 
 func TestMatchSA44101(t *testing.T) {
+	t.Parallel()
 	pcs := func(v string) store.Item {
 		return store.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: v}
 	}
@@ -98,6 +99,7 @@ func TestMatchSA44101(t *testing.T) {
 }
 
 func TestMatchStatusAndSchemes(t *testing.T) {
+	t.Parallel()
 	log4j := []advisory.Affected{
 		{PURL: "pkg:maven/org.apache.logging.log4j/log4j-core", Scheme: version.Maven,
 			Ranges: []advisory.Range{{Introduced: "2.0-beta9", Fixed: "2.15.0"}}, Status: advisory.StatusAffected},
@@ -160,6 +162,7 @@ func TestMatchStatusAndSchemes(t *testing.T) {
 // when it declares none, the one the item's purl type implies. Generic
 // ordering would put 3.0.0.rc2 above 3.0.0 and miss the organization.
 func TestMatchEcosystemOrder(t *testing.T) {
+	t.Parallel()
 	declared := []advisory.Affected{{PURL: "pkg:gem/rails", Scheme: version.Gem,
 		Ranges: []advisory.Range{{Introduced: "0", Fixed: "3.0.0"}}, Status: advisory.StatusAffected}}
 	runMatch(t, declared, []matchCase{

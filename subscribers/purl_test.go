@@ -3,6 +3,7 @@ package subscribers
 import "testing"
 
 func TestPackageIdentity(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"pkg:npm/lodash@4.17.20", "npm/lodash"},
 		{"pkg:npm/Lodash", "npm/lodash"},
@@ -35,6 +36,7 @@ func TestPackageIdentity(t *testing.T) {
 // TestPackageIdentityEquality: two spellings of one package have one
 // identity, whatever their versions; an invalid purl names nothing.
 func TestPackageIdentityEquality(t *testing.T) {
+	t.Parallel()
 	same := func(a, b string) bool {
 		ia, errA := packageIdentity(a)
 		ib, errB := packageIdentity(b)

@@ -28,6 +28,7 @@ func hostileMail(kind, lang string) MailData {
 }
 
 func TestRenderMailHostileText(t *testing.T) {
+	t.Parallel()
 	for _, lang := range []string{"en", "ja"} {
 		for _, kind := range []string{KindNotice, KindReminder, KindClosed, KindWithdrawn} {
 			t.Run(lang+"/"+kind, func(t *testing.T) {
@@ -74,6 +75,7 @@ func TestRenderMailHostileText(t *testing.T) {
 }
 
 func TestLinkURL(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 	}{
@@ -100,6 +102,7 @@ func TestLinkURL(t *testing.T) {
 }
 
 func TestOneLine(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 	}{

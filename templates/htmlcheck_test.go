@@ -128,6 +128,7 @@ func checkMailHTML(t *testing.T, doc string) {
 }
 
 func TestParseHTMLRejects(t *testing.T) {
+	t.Parallel()
 	for _, doc := range []string{
 		"<p>unclosed",
 		"<p></div>",

@@ -6,6 +6,7 @@ import (
 )
 
 func TestRenderMailGolden(t *testing.T) {
+	t.Parallel()
 	reminder := sampleMail(KindReminder, "en")
 	reminder.Reminder = 2
 	reminder.Escalated = true
@@ -35,6 +36,7 @@ func TestRenderMailGolden(t *testing.T) {
 }
 
 func TestRenderMailSubject(t *testing.T) {
+	t.Parallel()
 	overdue := sampleMail(KindReminder, "en")
 	overdue.Reminder = 3
 	overdue.Overdue = true
@@ -69,6 +71,7 @@ func TestRenderMailSubject(t *testing.T) {
 }
 
 func TestRenderMailLongSubjectKeepsItsEnds(t *testing.T) {
+	t.Parallel()
 	d := sampleMail(KindReminder, "en")
 	d.Reminder = 4
 	d.Advisory.Title = strings.Repeat("very long title ", 40)
@@ -87,6 +90,7 @@ func TestRenderMailLongSubjectKeepsItsEnds(t *testing.T) {
 // TestRenderMailEveryKind renders each kind in each language, and checks
 // the sentences that each kind owes its reader.
 func TestRenderMailEveryKind(t *testing.T) {
+	t.Parallel()
 	want := map[string]map[string][]string{
 		"en": {
 			KindNotice:    {"Tell us what you did", "Nothing is recorded until", "Due date: 2019-05-01 18:00 JST", "possibly affected — no version recorded"},
@@ -141,12 +145,14 @@ func TestRenderMailEveryKind(t *testing.T) {
 }
 
 func TestRenderMailUnknownKind(t *testing.T) {
+	t.Parallel()
 	if _, err := RenderMail(sampleMail("digest", "en")); err == nil {
 		t.Error("an unknown kind rendered without error")
 	}
 }
 
 func TestRenderMailNoVersionAndNoNames(t *testing.T) {
+	t.Parallel()
 	d := sampleMail(KindNotice, "en")
 	d.RecipientName, d.OrgName = "", ""
 	d.DueAt = d.DueAt.AddDate(-100, 0, 0)

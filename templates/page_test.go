@@ -96,6 +96,7 @@ func pages(t *testing.T) map[string]string {
 }
 
 func TestPagesAreScriptFreeDocuments(t *testing.T) {
+	t.Parallel()
 	for name, doc := range pages(t) {
 		t.Run(name, func(t *testing.T) {
 			els := checkDocument(t, doc)
@@ -136,6 +137,7 @@ next:
 }
 
 func TestAckPageForm(t *testing.T) {
+	t.Parallel()
 	all := pages(t)
 	for _, name := range []string{"ack-en", "ack-ja", "ack-answered-en", "ack-recorded-ja", "ack-error-en"} {
 		t.Run(name, func(t *testing.T) {
@@ -178,6 +180,7 @@ func TestAckPageForm(t *testing.T) {
 }
 
 func TestAckPageStates(t *testing.T) {
+	t.Parallel()
 	all := pages(t)
 	tests := []struct {
 		page      string
@@ -218,6 +221,7 @@ func TestAckPageStates(t *testing.T) {
 }
 
 func TestOperatorPages(t *testing.T) {
+	t.Parallel()
 	all := pages(t)
 	t.Run("login", func(t *testing.T) {
 		els, _ := parseHTML(all["login-error"])
@@ -279,6 +283,7 @@ func TestOperatorPages(t *testing.T) {
 }
 
 func TestCatalogsHaveTheSameKeys(t *testing.T) {
+	t.Parallel()
 	for key := range catalogEN {
 		if _, ok := catalogJA[key]; !ok {
 			t.Errorf("ja lacks %q", key)

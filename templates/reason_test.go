@@ -10,6 +10,7 @@ import (
 // and without the clause saying how the product was recognized, and shows a
 // code it does not know (or a wrong number of arguments) as data.
 func TestReasonText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		r      Reason
 		en, ja string
@@ -44,6 +45,7 @@ func TestReasonText(t *testing.T) {
 }
 
 func TestAckError(t *testing.T) {
+	t.Parallel()
 	if got := AckError("ja", "note"); got != "影響がない理由をご記入ください。" {
 		t.Errorf("AckError(ja, note) = %q", got)
 	}
@@ -58,6 +60,7 @@ func TestAckError(t *testing.T) {
 // TestMissingSentenceIsAnError: a key the catalogs lack makes the render
 // fail with an error naming it, on the rendering worker, without a panic.
 func TestMissingSentenceIsAnError(t *testing.T) {
+	t.Parallel()
 	v := newView("ja", nil)
 	if err := v.missingErr(); err != nil {
 		t.Fatalf("fresh view: %v", err)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestFakeWakesWaitersItPasses(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f := NewFake(t0)
 	soon, later := f.After(time.Minute), f.After(time.Hour)

@@ -28,6 +28,7 @@ var corpusRefusals = map[string]string{
 // one of the expected refusals. Counts per folder and outcome are logged;
 // run with -v to see them.
 func TestCorpus(t *testing.T) {
+	t.Parallel()
 	corpusDir := corpus.Dir(t)
 	for _, folder := range []string{"csaf/oasis-examples", "csaf/cisa-ics-2017-2020", "cve5", "osv"} {
 		t.Run(folder, func(t *testing.T) {

@@ -21,6 +21,7 @@ const (
 )
 
 func TestCSAF(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file     string
 		check    func(t *testing.T, a *advisory.Advisory)
@@ -107,6 +108,7 @@ func TestCSAF(t *testing.T) {
 }
 
 func TestCSAFRefusesInformational(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(filepath.Join("testdata", "csaf_informational.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -120,6 +122,7 @@ func TestCSAFRefusesInformational(t *testing.T) {
 }
 
 func TestCSAFProductStatuses(t *testing.T) {
+	t.Parallel()
 	doc := func(status string) []byte {
 		return []byte(`{"document": {"category": "csaf_vex", "csaf_version": "2.0", "title": "t",
 			"tracking": {"id": "T-1", "version": "1"}},
@@ -157,6 +160,7 @@ func TestCSAFProductStatuses(t *testing.T) {
 }
 
 func TestCSAFTreeDepthBounded(t *testing.T) {
+	t.Parallel()
 	deep := `{"category": "product_version", "name": "1", "product": {"product_id": "P1", "name": "x"}}`
 	for range maxBranchDepth + 10 {
 		deep = `{"category": "product_family", "name": "F", "branches": [` + deep + `]}`
@@ -173,6 +177,7 @@ func TestCSAFTreeDepthBounded(t *testing.T) {
 // A version branch straight under the vendor keeps its version; the product
 // is named by the full product name.
 func TestCSAFVersionWithoutProductName(t *testing.T) {
+	t.Parallel()
 	a, err := Parse([]byte(`{"document": {"category": "csaf_vex", "csaf_version": "2.0", "tracking": {"id": "T", "version": "1"}},
 		"product_tree": {"branches": [{"category": "vendor", "name": "Acme", "branches": [
 			{"category": "product_version", "name": "4.2", "product": {"product_id": "P1", "name": "Acme Widget 4.2"}}]}]},
@@ -184,6 +189,7 @@ func TestCSAFVersionWithoutProductName(t *testing.T) {
 }
 
 func TestJoinVersion(t *testing.T) {
+	t.Parallel()
 	for _, tt := range [][3]string{
 		{"12.2SE", "12.2(55)SE", "12.2(55)SE"},
 		{"2.0", "SP1", "2.0 SP1"},

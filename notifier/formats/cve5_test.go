@@ -9,6 +9,7 @@ import (
 )
 
 func TestCVE5(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file     string
 		check    func(t *testing.T, a *advisory.Advisory)
@@ -91,6 +92,7 @@ func TestCVE5(t *testing.T) {
 }
 
 func TestCVE5Versions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		versions string

@@ -10,6 +10,7 @@ import (
 )
 
 func TestHeedFixture(t *testing.T) {
+	t.Parallel()
 	a := mustParse(t, "sa44101.heed.json")
 	if a.ID != "SA44101" || a.Revision != "1" || a.Format != FormatHeed || a.Severity != advisory.Critical || !a.KnownExploited {
 		t.Errorf("header: %+v", a)
@@ -28,6 +29,7 @@ func TestHeedFixture(t *testing.T) {
 }
 
 func TestHeedStrict(t *testing.T) {
+	t.Parallel()
 	base := func(affected string) string {
 		return `{"heed_advisory": 1, "id": "SA1", "revision": 1, "affected": [` + affected + `]}`
 	}
@@ -64,6 +66,7 @@ func TestHeedStrict(t *testing.T) {
 }
 
 func TestHeedDefaults(t *testing.T) {
+	t.Parallel()
 	a, err := Parse([]byte(`{"heed_advisory": 1, "id": "SA2", "revision": 7,
 		"affected": [{"purl": "pkg:npm/left-pad", "ranges": [{"fixed": "1.3.0"}]}]}`))
 	if err != nil {

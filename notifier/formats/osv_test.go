@@ -9,6 +9,7 @@ import (
 )
 
 func TestOSV(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		file     string
 		check    func(t *testing.T, a *advisory.Advisory)
@@ -62,6 +63,7 @@ func TestOSV(t *testing.T) {
 }
 
 func TestOSVRanges(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		events string
@@ -91,6 +93,7 @@ func TestOSVRanges(t *testing.T) {
 }
 
 func TestOSVSeverityFromVector(t *testing.T) {
+	t.Parallel()
 	a, err := Parse([]byte(`{"id": "OSV-2", "modified": "2024-01-01T00:00:00Z", "aliases": [],
 		"severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]}`))
 	if err != nil || a.Severity != advisory.Critical {
@@ -99,6 +102,7 @@ func TestOSVSeverityFromVector(t *testing.T) {
 }
 
 func TestPurlFor(t *testing.T) {
+	t.Parallel()
 	tests := map[[2]string]string{
 		{"npm", "lodash"}:                                      "pkg:npm/lodash",
 		{"npm", "@babel/core"}:                                 "pkg:npm/@babel/core",
@@ -134,6 +138,7 @@ func TestPurlFor(t *testing.T) {
 // TestOSVEcosystemSchemes: an OSV ecosystem chooses the ordering of its
 // ECOSYSTEM ranges and versions.
 func TestOSVEcosystemSchemes(t *testing.T) {
+	t.Parallel()
 	for eco, want := range map[string]string{
 		"RubyGems": version.Gem, "Packagist": version.Composer, "crates.io": version.Cargo, "Hex": version.Hex,
 		"Pub": version.Pub, "Alpine:v3.18": version.Alpine, "CRAN": version.CRAN, "Hackage": version.Hackage,

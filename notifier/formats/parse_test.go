@@ -49,6 +49,7 @@ func wantNote(t *testing.T, a *advisory.Advisory, fragment string) {
 }
 
 func TestParseRefuses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, doc, format, reason string
 	}{
@@ -83,6 +84,7 @@ func TestParseRefuses(t *testing.T) {
 // TestParseCommon checks what every format guarantees: an ID, a revision, a
 // title, one of the four severities, the format, and a non-nil Affected.
 func TestParseCommon(t *testing.T) {
+	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.json")
 	for _, f := range files {
 		name := filepath.Base(f)
@@ -102,6 +104,7 @@ func TestParseCommon(t *testing.T) {
 }
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	doc := `{"heed_advisory": 1, "id": "X-1", "revision": 2, "title": "  two\n lines ",
 		"cves": ["cve-2020-0001", " CVE-2020-0001", "not a cve"], "aliases": ["X-1", "Y-1", "Y-1"],
 		"affected": [{"vendor": " Acme ", "product": "Widget", "versions": [" 1.0", "1.0"]},
@@ -122,6 +125,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestTitleFromLongDescription(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("word ", 60)
 	got := titleFrom(long)
 	if len([]rune(got)) > maxTitleLen+1 || !strings.HasSuffix(got, "…") || strings.Contains(got, "  ") {
@@ -130,6 +134,7 @@ func TestTitleFromLongDescription(t *testing.T) {
 }
 
 func TestSeverity(t *testing.T) {
+	t.Parallel()
 	score, ok := cvss3BaseScore("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
 	if !ok || score != 9.8 {
 		t.Errorf("score %v %v, want 9.8", score, ok)

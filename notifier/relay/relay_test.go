@@ -54,6 +54,7 @@ func relayError(t *testing.T, err error, stage string) *Error {
 }
 
 func TestSendPlain(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, &backend{}, TLSNone)
 	r := newRelay(t, tr, Config{})
 
@@ -68,6 +69,7 @@ func TestSendPlain(t *testing.T) {
 }
 
 func TestSendStartTLSWithAuth(t *testing.T) {
+	t.Parallel()
 	be := &backend{user: "heed", pass: "s3cret"}
 	tr := startRelay(t, be, TLSStartTLS)
 
@@ -101,6 +103,7 @@ func TestSendStartTLSWithAuth(t *testing.T) {
 }
 
 func TestAuthVariants(t *testing.T) {
+	t.Parallel()
 	t.Run("LOGIN when PLAIN is not offered", func(t *testing.T) {
 		be := &backend{user: "heed", pass: "s3cret", mechs: []string{sasl.Login}}
 		tr := startRelay(t, be, TLSStartTLS)
@@ -128,6 +131,7 @@ func TestAuthVariants(t *testing.T) {
 }
 
 func TestSendImplicitTLS(t *testing.T) {
+	t.Parallel()
 	be := &backend{user: "heed", pass: "s3cret"}
 	tr := startRelay(t, be, TLSImplicit)
 	r := newRelay(t, tr, Config{TLS: TLSImplicit, Username: "heed", Password: "s3cret"})
@@ -139,6 +143,7 @@ func TestSendImplicitTLS(t *testing.T) {
 }
 
 func TestStartTLSRequired(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, &backend{}, TLSNone)
 	r := newRelay(t, tr, Config{TLS: TLSStartTLS})
 
@@ -157,6 +162,7 @@ func TestStartTLSRequired(t *testing.T) {
 // temporary, a mailbox fault bounces the address, any other 5xx is the
 // relay's refusal and bounces nobody.
 func TestRefused(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		stage string
@@ -212,6 +218,7 @@ func TestRefused(t *testing.T) {
 
 // TestEnhancedCodes: RFC 3463 classes, one by one.
 func TestEnhancedCodes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		stage    string
 		code     int
@@ -246,6 +253,7 @@ func TestEnhancedCodes(t *testing.T) {
 }
 
 func TestDroppedConnection(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	drop := true
 	be := &backend{data: func(c *smtp.Conn) error {
@@ -272,6 +280,7 @@ func TestDroppedConnection(t *testing.T) {
 }
 
 func TestStalePooledConnection(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, &backend{}, TLSNone)
 	r := newRelay(t, tr, Config{})
 
@@ -284,6 +293,7 @@ func TestStalePooledConnection(t *testing.T) {
 }
 
 func TestConnectionReuse(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, &backend{}, TLSNone)
 	r := newRelay(t, tr, Config{})
 
@@ -299,6 +309,7 @@ func TestConnectionReuse(t *testing.T) {
 }
 
 func TestMaxConns(t *testing.T) {
+	t.Parallel()
 	const maxConns, senders, each = 3, 20, 5
 	// A slow relay makes the senders overlap.
 	be := &backend{data: func(*smtp.Conn) error { time.Sleep(5 * time.Millisecond); return nil }}
@@ -335,6 +346,7 @@ func TestMaxConns(t *testing.T) {
 }
 
 func TestBytesUnchanged(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, &backend{}, TLSNone)
 	r := newRelay(t, tr, Config{})
 
@@ -360,6 +372,7 @@ func TestBytesUnchanged(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, &backend{}, TLSNone)
 	r := newRelay(t, tr, Config{IdleTimeout: 20 * time.Millisecond})
 
@@ -375,6 +388,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestContextWhileWaiting(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	be := &backend{data: func(*smtp.Conn) error { <-release; return nil }}
 	tr := startRelay(t, be, TLSNone)
@@ -399,6 +413,7 @@ func TestContextWhileWaiting(t *testing.T) {
 }
 
 func TestContextDuringSession(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	defer close(release)
 	be := &backend{data: func(*smtp.Conn) error { <-release; return nil }}
@@ -415,6 +430,7 @@ func TestContextDuringSession(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
+	t.Parallel()
 	tr := startRelay(t, &backend{}, TLSNone)
 	r := newRelay(t, tr, Config{})
 	send(t, r, message(1))
@@ -427,6 +443,7 @@ func TestClose(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		cfg  Config

@@ -54,6 +54,7 @@ func (v *env) ackCase(lang string) (path string, mail store.Mail, adv *advisory.
 }
 
 func TestRetryAfterCSRFRefusal(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	path, _, _ := v.ackCase("en")
 	jar, _ := cookiejar.New(nil)
@@ -84,6 +85,7 @@ func TestRetryAfterCSRFRefusal(t *testing.T) {
 }
 
 func TestClosedCaseSaysSoInItsLanguage(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	path, _, adv := v.ackCase("ja")
 	jar, _ := cookiejar.New(nil)
@@ -122,6 +124,7 @@ func TestClosedCaseSaysSoInItsLanguage(t *testing.T) {
 }
 
 func TestOutboxShowsTheLinkHeedMade(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	path, mail, _ := v.ackCase("en")
 	_, page := v.do("GET", "/outbox/"+itoa(mail.ID), token, "", "")

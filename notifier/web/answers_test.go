@@ -11,6 +11,7 @@ import (
 )
 
 func TestAnswersAreHistory(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	path, _, _ := v.ackCase("en")
 	jar, _ := cookiejar.New(nil)

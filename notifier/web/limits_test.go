@@ -17,6 +17,7 @@ import (
 )
 
 func TestBodiesAreBoundedByRoute(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	path, _, _ := v.ackCase("en")
 	big := strings.Repeat("x", 17<<10)
@@ -47,6 +48,7 @@ func TestBodiesAreBoundedByRoute(t *testing.T) {
 }
 
 func TestLoginAndAnswersAreRateLimited(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	codes := map[int]int{}
 	var retry string
@@ -76,6 +78,7 @@ func TestLoginAndAnswersAreRateLimited(t *testing.T) {
 }
 
 func TestRejectedListedWithoutPayloads(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	junk := bytes.Repeat([]byte("junk "), 20000) // 100,000 bytes
 	err := v.db.Update(context.Background(), func(tx *store.Tx) error {

@@ -38,6 +38,7 @@ func (v *env) withCases(n int) {
 }
 
 func TestCasesComeInPages(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	v.withCases(5)
 	seen := map[string]bool{}
@@ -88,6 +89,7 @@ func TestCasesComeInPages(t *testing.T) {
 }
 
 func TestOrgsComeInPages(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	v.withCases(3)
 	var names []string
@@ -119,6 +121,7 @@ func TestOrgsComeInPages(t *testing.T) {
 }
 
 func TestBoardPagesAndTotals(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	v.withCases(3)
 	resp, body := v.do("GET", "/board?limit=2", token, "", "")
@@ -144,6 +147,7 @@ func TestBoardPagesAndTotals(t *testing.T) {
 }
 
 func TestOutboxExplainsItsStates(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	v.withCases(1) // no relay: the notice is held
 	resp, body := v.do("GET", "/outbox", token, "", "")

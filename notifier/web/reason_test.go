@@ -9,6 +9,7 @@ import (
 // TestAPICaseItemReason: the API gives why an item matched both as an
 // English sentence and as the matcher's code and arguments.
 func TestAPICaseItemReason(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	v.notifiedCase("flaw")
 	resp, body := v.do("GET", "/api/v1/cases", token, "", "")

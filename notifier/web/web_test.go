@@ -74,6 +74,7 @@ func (v *env) do(method, path, auth, ctype, body string) (*http.Response, string
 }
 
 func TestAPIIsClosedWithoutItsToken(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	for _, auth := range []string{"", "wrong-token-wrong-token", token + "x"} {
 		resp, body := v.do("GET", "/api/v1/orgs", auth, "", "")
@@ -93,6 +94,7 @@ func TestAPIIsClosedWithoutItsToken(t *testing.T) {
 }
 
 func TestAPIClearErrors(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	tests := []struct {
 		name, method, path, ctype, body string
@@ -118,6 +120,7 @@ func TestAPIClearErrors(t *testing.T) {
 }
 
 func TestBrokenCSVImportsNothing(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	resp, body := v.do("POST", "/api/v1/orgs", token, "application/json", `{"name":"Acme","contacts":[{"email":"sec@acme.test"}]}`)
 	if resp.StatusCode != http.StatusCreated {
@@ -143,6 +146,7 @@ func TestBrokenCSVImportsNothing(t *testing.T) {
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func TestAckPage(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	ctx := context.Background()
 	path := v.notifiedCase(`<script>alert("x")</script> flaw`)
@@ -222,6 +226,7 @@ func TestAckPage(t *testing.T) {
 }
 
 func TestOperatorPagesNeedLogin(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	for _, p := range []string{"/board", "/outbox", "/outbox/1"} {
 		resp, _ := v.do("GET", p, "", "", "")
@@ -247,6 +252,7 @@ func TestOperatorPagesNeedLogin(t *testing.T) {
 }
 
 func TestUpdateOrgAndListAdvisories(t *testing.T) {
+	t.Parallel()
 	v := newEnv(t)
 	_, body := v.do("POST", "/api/v1/orgs", token, "application/json",
 		`{"name":"Acme","contacts":[{"email":"old@acme.test"},{"email":"boss@acme.test","role":"escalation"}]}`)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestPurl(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ purl, version, scheme string }{
 		{"pkg:npm/%40babel/core@7.1.0?x=y", "7.1.0", version.NPM},
 		{"pkg:npm/@babel/core", "", version.NPM},

@@ -7,6 +7,7 @@ import (
 )
 
 func TestRange(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		r    Range
 		v    string

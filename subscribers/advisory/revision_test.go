@@ -3,6 +3,7 @@ package advisory
 import "testing"
 
 func TestCompareRevision(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want int

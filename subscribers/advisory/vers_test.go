@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseVersStrict(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in       string
 		scheme   string
@@ -63,6 +64,7 @@ func TestParseVersStrict(t *testing.T) {
 }
 
 func TestParseVersErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"", `does not start with "vers:"`},
 		{"npm/1.0", `does not start with "vers:"`},
@@ -95,6 +97,7 @@ func TestParseVersErrors(t *testing.T) {
 // TestReadVersions covers the texts CSAF's product_version_range carries:
 // vers strings, strict or bent, and the simple phrases of its "vls" form.
 func TestReadVersions(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want Versions

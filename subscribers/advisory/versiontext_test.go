@@ -6,6 +6,7 @@ import (
 )
 
 func TestReadVersionText(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		text string
 		want Versions

@@ -8,6 +8,7 @@ import (
 func lit(s string) Value { return Value{Kind: Literal, Text: s} }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in                       string
 		part, vendor, product    Value
@@ -55,6 +56,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"", "does not start with"},
 		{"cpe:2.3:a:ivanti", "has 2 components"},
@@ -78,6 +80,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
+	t.Parallel()
 	any, na := Value{Kind: Any}, Value{Kind: NA}
 	wild := func(pre int, s string, suf int) Value { return Value{Kind: Literal, Text: s, Prefix: pre, Suffix: suf} }
 	tests := []struct {
@@ -116,6 +119,7 @@ func TestCompare(t *testing.T) {
 }
 
 func TestVersionString(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"cpe:2.3:a:ivanti:connect_secure:9.0:r3.3:*:*:*:*:*:*", "9.0r3.3"},
 		{"cpe:2.3:a:ivanti:connect_secure:9.0:*:*:*:*:*:*:*", "9.0"},

@@ -96,6 +96,7 @@ var equal = map[string][][]string{
 }
 
 func TestCompareOrdered(t *testing.T) {
+	t.Parallel()
 	for scheme, vs := range ordered {
 		for i := range vs {
 			for j := range vs {
@@ -112,6 +113,7 @@ func TestCompareOrdered(t *testing.T) {
 }
 
 func TestCompareEqual(t *testing.T) {
+	t.Parallel()
 	for scheme, groups := range equal {
 		for _, g := range groups {
 			for _, a := range g {
@@ -127,6 +129,7 @@ func TestCompareEqual(t *testing.T) {
 
 // NPM uses semver; real pairs from GitHub advisories.
 func TestCompareRealPairs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		scheme, a, b string
 		want         int
@@ -191,6 +194,7 @@ func TestCompareRealPairs(t *testing.T) {
 }
 
 func TestCompareUnknownScheme(t *testing.T) {
+	t.Parallel()
 	c, err := Compare("conan", "1.0", "2.0")
 	if err == nil || !strings.Contains(err.Error(), "conan") {
 		t.Errorf("err = %v, want one naming the scheme", err)
@@ -204,6 +208,7 @@ func TestCompareUnknownScheme(t *testing.T) {
 }
 
 func TestValid(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		scheme, v string
 		ok        bool
@@ -249,6 +254,7 @@ func TestValid(t *testing.T) {
 // letters, and an empty version is ordered rather than compared
 // generically.
 func TestCompareRPMSeparators(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want int
@@ -275,6 +281,7 @@ func TestCompareRPMSeparators(t *testing.T) {
 }
 
 func TestExplain(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		scheme, a, b string
 		want         Explanation
@@ -294,6 +301,7 @@ func TestExplain(t *testing.T) {
 }
 
 func TestForEcosystemAndType(t *testing.T) {
+	t.Parallel()
 	eco := map[string]string{
 		"RubyGems": Gem, "Packagist": Composer, "crates.io": Cargo, "Hex": Hex, "Pub": Pub,
 		"Alpine:v3.18": Alpine, "CRAN": CRAN, "Hackage": Hackage, "NuGet": NuGet, "SwiftURL": Swift,
