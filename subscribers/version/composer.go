@@ -6,13 +6,13 @@ import (
 )
 
 // This file orders Packagist versions the way Composer does: each version
-// is first normalized (composer/semver's VersionParser::normalize), then the
-// normalized forms are compared with PHP's version_compare.
+// is first normalized (composer/semver 3.3's VersionParser::normalize), then
+// the normalized forms are compared with PHP's version_compare.
 //
 // Normalizing: surrounding space, an "as" alias, an "@stability" flag and
 // "+build" metadata are dropped; a leading "v" too. Up to four numbers are
-// padded to four (1.2 is 1.2.0.0); a date-like version (20230102, or a
-// major above five digits) keeps its numbers. A stability suffix, with any
+// padded to four (1.2 is 1.2.0.0); a date-like version (20230102, 2023.01.02,
+// at most one group of up to three digits after the date) keeps its numbers. A stability suffix, with any
 // separator, is spelled out: a/alpha, b/beta, RC/rc, p/pl/patch, and a
 // trailing "dev" becomes "-dev" (5.0.0-RC is 5.0.0.0-RC; 1.0-dev is
 // 1.0.0.0-dev). A numeric branch ("2.1.x-dev") becomes 2.1.9999999.9999999-dev.
@@ -28,7 +28,7 @@ import (
 
 var (
 	composerClassical = regexp.MustCompile(`(?i)^v?(\d{1,5})(\.\d+)?(\.\d+)?(\.\d+)?` + composerModifier + `$`)
-	composerDate      = regexp.MustCompile(`(?i)^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3}){0,2})` + composerModifier + `$`)
+	composerDate      = regexp.MustCompile(`(?i)^v?(\d{4}(?:[.:-]?\d{2}){1,6}(?:[.:-]?\d{1,3})?)` + composerModifier + `$`)
 	composerDevSuffix = regexp.MustCompile(`(?i)^(.*?)[.-]?dev$`)
 	composerBranch    = regexp.MustCompile(`(?i)^v?(\d+)(\.(?:\d+|[x*]))?(\.(?:\d+|[x*]))?(\.(?:\d+|[x*]))?$`)
 	composerFlag      = regexp.MustCompile(`(?i)@(?:stable|RC|beta|alpha|dev)$`)

@@ -63,7 +63,7 @@ func parsePEP440(s string) (pep440, bool) {
 		}{{"alpha", 1}, {"beta", 2}, {"preview", 3}, {"pre", 3}, {"rc", 3}, {"a", 1}, {"b", 2}, {"c", 3}} {
 			if strings.HasPrefix(r, p.word) {
 				v.pre = p.kind
-				v.preN, s = optNumber(trimSep(r[len(p.word):]))
+				v.preN, s = optNumber(cutSep(r[len(p.word):]))
 				break
 			}
 		}
@@ -76,7 +76,7 @@ func parsePEP440(s string) (pep440, bool) {
 		for _, w := range []string{"post", "rev", "r"} {
 			if strings.HasPrefix(r, w) {
 				v.post = true
-				v.postN, s = optNumber(trimSep(r[len(w):]))
+				v.postN, s = optNumber(cutSep(r[len(w):]))
 				break
 			}
 		}
@@ -84,7 +84,7 @@ func parsePEP440(s string) (pep440, bool) {
 	// Development release: [sep]dev[sep][N].
 	if r := cutSep(s); strings.HasPrefix(r, "dev") {
 		v.dev = true
-		v.devN, s = optNumber(trimSep(r[3:]))
+		v.devN, s = optNumber(cutSep(r[3:]))
 	}
 	if s != "" {
 		return pep440{}, false
@@ -92,17 +92,11 @@ func parsePEP440(s string) (pep440, bool) {
 	return v, true
 }
 
-// cutSep drops one optional separator.
+// cutSep drops one optional separator: before a label, and after one
+// whether a number follows it or not ("1.0rc-1" is 1.0rc1, "1.0rc." is
+// 1.0rc0).
 func cutSep(s string) string {
 	if s != "" && isPEPSep(rune(s[0])) {
-		return s[1:]
-	}
-	return s
-}
-
-// trimSep drops one optional separator before an implicit number.
-func trimSep(s string) string {
-	if len(s) > 1 && isPEPSep(rune(s[0])) && isDigit(s[1]) {
 		return s[1:]
 	}
 	return s
