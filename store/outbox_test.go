@@ -121,7 +121,10 @@ func TestOutboxClaims(t *testing.T) {
 	if got := due(later); len(got) != 1 || got[0] != "now" {
 		t.Fatalf("due after the claim timeout = %v, want the stale claim", got)
 	}
-	update(t, db, func(tx *Tx) (err error) { claimed, err = tx.ClaimMail(ids["now"], later, later.Add(-timeout)); return err })
+	update(t, db, func(tx *Tx) (err error) {
+		claimed, err = tx.ClaimMail(ids["now"], later, later.Add(-timeout))
+		return err
+	})
 	var marked bool
 	update(t, db, func(tx *Tx) (err error) {
 		marked, err = tx.MarkMail(ids["now"], t0, MailSent, 1, t0, "250 late", t0)
