@@ -71,6 +71,9 @@ func checkLaws(t *testing.T, scheme, a, b, c string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if e, _ := Explain(scheme, a, b); e.Order != ab {
+		t.Fatalf("%s: Explain(%q, %q) = %+v but Compare = %d", scheme, a, b, e, ab)
+	}
 	ba, _ := Compare(scheme, b, a)
 	if ab != -ba || ab < -1 || ab > 1 {
 		t.Fatalf("%s: Compare(%q, %q) = %d but Compare(%q, %q) = %d", scheme, a, b, ab, b, a, ba)

@@ -98,8 +98,16 @@ func lookup(scheme string) (o ordering, known bool) {
 // non-nil only for an unknown scheme, and even then the result is the
 // generic ordering, so a caller that must not drop anything can use it.
 func Compare(scheme, a, b string) (int, error) {
-	e, err := Explain(scheme, a, b)
-	return e.Order, err
+	o, known := lookup(scheme)
+	if !known {
+		return CompareGeneric(a, b), fmt.Errorf("unknown version scheme %q (compared as generic)", scheme)
+	}
+	if o.compare != nil {
+		if c, ok := o.compare(a, b); ok {
+			return c, nil
+		}
+	}
+	return CompareGeneric(a, b), nil
 }
 
 // Explanation is how two versions were ordered.
@@ -113,7 +121,9 @@ type Explanation struct {
 	Note string
 }
 
-// Explain orders a and b like Compare and says which ordering decided.
+// Explain orders a and b like Compare and says which ordering decided. It
+// is for people (heed compare); matching calls Compare, which builds no
+// notes.
 func Explain(scheme, a, b string) (Explanation, error) {
 	o, known := lookup(scheme)
 	if !known {
