@@ -24,7 +24,12 @@ func (o *Orgs) CreateOrg(ctx context.Context, spec subscribers.OrgSpec) (store.O
 	if err != nil {
 		return org, &InputError{Msg: err.Error()}
 	}
-	err = o.db.Update(ctx, func(tx *store.Tx) error { return tx.CreateOrg(&org) })
+	err = o.db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateOrg(&org); err != nil {
+			return err
+		}
+		return tx.Audit(o.now(), "org.create", org.ID, org.Name)
+	})
 	return org, err
 }
 
@@ -66,8 +71,11 @@ func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store
 			return err
 		}
 		var err error
-		res.Opened, res.Updated, err = o.cases.inventoryChanged(tx, orgID, recs, keys)
-		return err
+		if res.Opened, res.Updated, err = o.cases.inventoryChanged(tx, orgID, recs, keys); err != nil {
+			return err
+		}
+		return tx.Audit(o.now(), "inventory.replace", orgID,
+			fmt.Sprintf("items: %d; cases opened: %d, updated: %d", res.Items, res.Opened, res.Updated))
 	})
 	if err != nil {
 		return res, fmt.Errorf("replace inventory of %s: %w", orgID, err)
@@ -88,8 +96,10 @@ func (o *Orgs) UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpe
 		if err := tx.UpdateOrg(&org); err != nil {
 			return err
 		}
-		org, err = tx.Org(id)
-		return err
+		if org, err = tx.Org(id); err != nil {
+			return err
+		}
+		return tx.Audit(o.now(), "org.update", id, org.Name)
 	})
 	return org, err
 }

@@ -91,3 +91,9 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// AuditPage reads one page of the audit log, newest first.
+func (db *DB) AuditPage(ctx context.Context, q AuditQuery) (p AuditPage, err error) {
+	err = db.View(ctx, func(tx *Tx) error { p, err = tx.AuditPage(q); return err })
+	return p, err
+}

@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/notifier/clock"
@@ -100,31 +101,32 @@ func ackSecret(ctx context.Context, db *store.DB, cfg Config) ([]byte, error) {
 }
 
 // adminTokenHash returns the SHA-256 of the admin token. Without a configured
-// token, one is generated on first start, printed once to out, and only its
-// hash is kept.
+// token, the token named admin is read from the database; on first start one
+// is generated, printed once to out, and only its hash is kept.
 func adminTokenHash(ctx context.Context, db *store.DB, cfg Config, out io.Writer) ([32]byte, error) {
 	if cfg.HTTP.AdminToken != "" {
 		return sha256.Sum256([]byte(cfg.HTTP.AdminToken)), nil
 	}
 	var sum [32]byte
+	ctx = store.WithActor(ctx, store.Actor{Name: "heed", Via: "serve"})
 	err := db.Update(ctx, func(tx *store.Tx) error {
-		stored, err := tx.Setting("admin_token_sha256")
+		t, err := tx.TokenByName("admin")
 		if err == nil {
-			b, err := hex.DecodeString(stored)
-			if err != nil || len(b) != 32 {
-				return fmt.Errorf("stored admin token hash is damaged; set http.admin_token")
-			}
-			copy(sum[:], b)
+			sum = t.Hash
 			return nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		token := randomHex(24)
-		sum = sha256.Sum256([]byte(token))
-		if err := tx.SetSetting("admin_token_sha256", hex.EncodeToString(sum[:])); err != nil {
+		t = store.Token{Name: "admin", Role: store.RoleAdmin, Hash: sha256.Sum256([]byte(token)), CreatedAt: time.Now(), CreatedBy: "generated"}
+		if err := tx.AddToken(&t); err != nil {
 			return err
 		}
+		if err := tx.Audit(t.CreatedAt, "token.add", t.Name, "role admin, generated at first start"); err != nil {
+			return err
+		}
+		sum = t.Hash
 		fmt.Fprintf(out, "\nGenerated admin token (shown only this once; keep it, or set http.admin_token or HEED_ADMIN_TOKEN):\n\n    %s\n\n", token)
 		return nil
 	})

@@ -32,6 +32,7 @@ func (s *Server) operator(h func(http.ResponseWriter, *http.Request) error) http
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
+		r = r.WithContext(store.WithActor(r.Context(), store.Actor{Name: "admin", Via: "page"}))
 		if err := h(w, r); err != nil {
 			page := templates.ErrorPage{Lang: "en", Status: http.StatusInternalServerError, Title: "Error", Message: err.Error()}
 			if he, ok := err.(*httpError); ok {

@@ -36,6 +36,7 @@ type Records interface {
 	RejectedDoc(ctx context.Context, id int64) (store.Rejected, error)
 	Mails(ctx context.Context, f store.MailFilter) ([]store.Mail, error)
 	Mail(ctx context.Context, id int64) (store.Mail, error)
+	AuditPage(ctx context.Context, q store.AuditQuery) (store.AuditPage, error)
 	Ping(ctx context.Context) error
 }
 
@@ -148,6 +149,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/v1/advisories", s.api(s.listAdvisories))
 	s.mux.Handle("GET /api/v1/rejected", s.api(s.listRejected))
 	s.mux.Handle("GET /api/v1/rejected/{id}", s.api(s.getRejected))
+	s.mux.Handle("GET /api/v1/audit", s.api(s.listAudit))
 	if s.metrics != nil {
 		metrics := promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})
 		s.mux.Handle("GET /metrics", s.api(func(w http.ResponseWriter, r *http.Request) error {
@@ -217,6 +219,7 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Hand
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong admin token (Authorization: Bearer <admin_token>)"})
 			return
 		}
+		r = r.WithContext(store.WithActor(r.Context(), store.Actor{Name: "admin", Via: "api"}))
 		if err := h(w, r); err != nil {
 			s.writeError(w, err)
 		}
