@@ -71,8 +71,20 @@ func TestRelayDownDefersTheBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A relay that hangs up before its greeting cannot be reached. (A port
+	// listened on and closed again would do too, until another process
+	// took it.)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now: connection refused
 	r, err := relay.New(relay.Config{Addr: addr, TLS: relay.TLSNone, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
