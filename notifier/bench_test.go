@@ -3,40 +3,14 @@ package notifier
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/notifier/relay"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 )
-
-// countingBackend is a real go-smtp server backend that counts accepted mails.
-type countingBackend struct{ accepted atomic.Int64 }
-
-func (b *countingBackend) NewSession(*smtp.Conn) (smtp.Session, error) {
-	return countingSession{b}, nil
-}
-
-type countingSession struct{ b *countingBackend }
-
-func (countingSession) Reset()                               {}
-func (countingSession) Logout() error                        { return nil }
-func (countingSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (countingSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s countingSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
-	}
-	s.b.accepted.Add(1)
-	return nil
-}
 
 // BenchmarkAdvisoryTo10kMails measures one advisory that hits 10,000
 // organizations, from ApplyAdvisory (match, open cases, render 10,000 mails
@@ -51,15 +25,8 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 	const orgs = 10000
 	for b.Loop() {
 		b.StopTimer()
-		be := &countingBackend{}
-		srv := smtp.NewServer(be)
-		srv.Domain = "bench.test"
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		go srv.Serve(ln)
-		r, err := relay.New(relay.Config{Addr: ln.Addr().String(), TLS: relay.TLSNone, MaxConns: serveMaxConns})
+		mta := listenMTA(b)
+		r, err := relay.New(relay.Config{Addr: mta.addr, TLS: relay.TLSNone, MaxConns: serveMaxConns})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -92,7 +59,7 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 		}
 		queued := time.Since(start)
 		eventually.Check(b, 5*time.Minute, func() error {
-			if n := be.accepted.Load(); n < orgs {
+			if n := mta.total(); n < orgs {
 				return fmt.Errorf("%d of %d mails accepted", n, orgs)
 			}
 			return nil
@@ -105,8 +72,7 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 		b.ReportMetric(total.Seconds(), "s-total")
 
 		b.StopTimer()
-		r.Close()
-		srv.Close()
+		r.Close() // the test relay stops with the benchmark
 		b.StartTimer()
 	}
 }

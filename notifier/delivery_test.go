@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"golang.org/x/time/rate"
 
 	"github.com/heed-dev/heed/notifier/eventually"
@@ -19,19 +18,7 @@ import (
 // wait for the (fake) clock to move a second each.
 func TestRateCap(t *testing.T) {
 	t.Parallel()
-	be := &countingBackend{}
-	srv := smtp.NewServer(be)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	r, err := relay.New(relay.Config{Addr: ln.Addr().String(), TLS: relay.TLSNone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	mta, r := startMTA(t)
 
 	e, clk := newTestEngine(t)
 	e.Delivery.relay, e.Outbox.hold, e.Delivery.senders = r, false, 1
@@ -52,7 +39,7 @@ func TestRateCap(t *testing.T) {
 		eventually.True(t, 10*time.Second, "sender waiting on the clock or done", func() bool {
 			return clk.Waiters() > 0 || len(done) > 0
 		})
-		if got := be.accepted.Load(); got != want {
+		if got := int64(mta.total()); got != want {
 			t.Fatalf("after %d s the relay has %d mails, want %d", want-1, got, want)
 		}
 		clk.Advance(time.Second)

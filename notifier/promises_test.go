@@ -13,15 +13,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,103 +29,32 @@ import (
 	"github.com/heed-dev/heed/subscribers"
 )
 
-// mailServer is a real go-smtp server on 127.0.0.1:0 that keeps every
-// message it accepts and can be told to refuse at DATA.
-type mailServer struct {
-	addr string
-
-	mu       sync.Mutex
-	accepted []receivedMail
-	dataSeen int             // DATA commands answered, accepted or not
-	refuse   *smtp.SMTPError // the reply to DATA while set
-}
-
-type receivedMail struct {
-	to     string
-	header mail.Header
-	body   string
-}
-
-func startMailServer(t testing.TB) *mailServer {
+// keptMTA starts a test relay that keeps what it accepts.
+func keptMTA(t testing.TB) (*testMTA, *relay.Relay) {
 	t.Helper()
-	s := &mailServer{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{srv: s}, nil }))
-	srv.Domain = "relay.test"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	mta, r := startMTA(t)
+	mta.keep = true
+	return mta, r
+}
+
+// refuseData makes the test relay answer DATA with e; nil accepts again.
+func (m *testMTA) refuseData(e *smtp.SMTPError) {
+	if e == nil {
+		m.answer(nil, nil)
+		return
 	}
-	s.addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
+	m.answer(nil, func(string) error { return e })
 }
 
-func (s *mailServer) refuseData(e *smtp.SMTPError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.refuse = e
-}
-
-// mails returns what the server accepted, in order.
-func (s *mailServer) mails() []receivedMail {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-func (s *mailServer) dataCommands() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.dataSeen
-}
-
-type mailSession struct {
-	srv *mailServer
-	to  string
-}
-
-func (s *mailSession) Reset()                               { s.to = "" }
-func (s *mailSession) Logout() error                        { return nil }
-func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = to
-	return nil
-}
-func (s *mailSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.srv.mu.Lock()
-	defer s.srv.mu.Unlock()
-	s.srv.dataSeen++
-	if s.srv.refuse != nil {
-		return s.srv.refuse
-	}
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		return &smtp.SMTPError{Code: 554, Message: "unparseable message: " + err.Error()}
-	}
-	body, _ := io.ReadAll(m.Body)
-	s.srv.accepted = append(s.srv.accepted, receivedMail{to: s.to, header: m.Header, body: string(body)})
-	return nil
-}
-
-// relayedEngine returns an engine built only through Config, delivering to
-// srv through the real relay client, on a fake clock at t0.
-func relayedEngine(t testing.TB, srv *mailServer, policies map[string]Policy) (*Engine, *clock.Fake) {
+// relayedEngine returns an engine built only through Config, delivering
+// through the relay client r, on a fake clock at t0.
+func relayedEngine(t testing.TB, r *relay.Relay, policies map[string]Policy) (*Engine, *clock.Fake) {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "heed.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	r, err := relay.New(relay.Config{Addr: srv.addr, TLS: relay.TLSNone, Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
 	clk := clock.NewFake(t0)
 	e, err := New(Config{DB: db, Matcher: subscribers.NewMatcher(subscribers.DefaultAliases()), Clock: clk,
 		PublicURL: "https://heed.example", From: "Heed <heed@heed.example>", AckSecret: testAckSecret,
@@ -141,7 +66,7 @@ func relayedEngine(t testing.TB, srv *mailServer, policies map[string]Policy) (*
 }
 
 // deliver runs one delivery round and returns what the server accepted in it.
-func deliver(t *testing.T, e *Engine, srv *mailServer) []receivedMail {
+func deliver(t *testing.T, e *Engine, srv *testMTA) []receivedMail {
 	t.Helper()
 	before := len(srv.mails())
 	if _, err := e.Delivery.deliverDue(context.Background()); err != nil {
@@ -161,7 +86,7 @@ func recipientsOf(ms []receivedMail) []string {
 
 // remindAt moves the clock to at, runs the scheduler and delivers; it
 // returns who received the reminder.
-func remindAt(t *testing.T, e *Engine, clk *clock.Fake, srv *mailServer, at time.Time) []string {
+func remindAt(t *testing.T, e *Engine, clk *clock.Fake, srv *testMTA, at time.Time) []string {
 	t.Helper()
 	clk.Set(at)
 	if n, err := e.Reminders.remindDue(context.Background()); err != nil || n != 1 {
@@ -173,11 +98,11 @@ func remindAt(t *testing.T, e *Engine, clk *clock.Fake, srv *mailServer, at time
 // notified returns an engine whose organization Alpha (a primary and an
 // escalation contact) has been sent the notice of SA44101 under policy, a
 // critical one.
-func notified(t *testing.T, policy Policy) (*Engine, *clock.Fake, *mailServer) {
+func notified(t *testing.T, policy Policy) (*Engine, *clock.Fake, *testMTA) {
 	t.Helper()
-	srv := startMailServer(t)
+	srv, r := keptMTA(t)
 	policy.Severity = "critical"
-	e, clk := relayedEngine(t, srv, map[string]Policy{"critical": policy})
+	e, clk := relayedEngine(t, r, map[string]Policy{"critical": policy})
 	addOrg(t, e, "Alpha", "9.0R3.3")
 	if _, err := e.Cases.ApplyAdvisory(context.Background(), sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
@@ -268,10 +193,10 @@ func TestThreadingHeadersOnEveryLaterMail(t *testing.T) {
 func TestDataRefusalIsNeverSent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	setup := func(t *testing.T, refusal *smtp.SMTPError) (*Engine, *clock.Fake, *mailServer, string) {
-		srv := startMailServer(t)
+	setup := func(t *testing.T, refusal *smtp.SMTPError) (*Engine, *clock.Fake, *testMTA, string) {
+		srv, r := keptMTA(t)
 		srv.refuseData(refusal)
-		e, clk := relayedEngine(t, srv, nil)
+		e, clk := relayedEngine(t, r, nil)
 		org := addOrg(t, e, "Alpha", "9.0R3.3")
 		if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 			t.Fatal(err)
@@ -346,8 +271,8 @@ func TestDataRefusalIsNeverSent(t *testing.T) {
 // nothing more than the first notice.
 func TestDuplicatePublishSendsNoSecondMail(t *testing.T) {
 	t.Parallel()
-	srv := startMailServer(t)
-	e, _ := relayedEngine(t, srv, nil)
+	srv, r := keptMTA(t)
+	e, _ := relayedEngine(t, r, nil)
 	addOrg(t, e, "Alpha", "9.0R3.3")
 	addOrg(t, e, "Beta", "9.0R3.3")
 	ctx := context.Background()
@@ -393,8 +318,8 @@ func signedToken(secret []byte, caseID string, contactID int64, expires time.Tim
 // included), moved to another case or contact, or past its expiry is refused.
 func TestOnlyLinksSignedWithTheSecretAnswer(t *testing.T) {
 	t.Parallel()
-	srv := startMailServer(t)
-	e, clk := relayedEngine(t, srv, nil)
+	srv, r := keptMTA(t)
+	e, clk := relayedEngine(t, r, nil)
 	alpha, beta := addOrg(t, e, "Alpha", "9.0R3.3"), addOrg(t, e, "Beta", "9.0R3.3")
 	ctx := context.Background()
 	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
