@@ -33,6 +33,10 @@ type Outcome struct {
 	Updated   int  `json:"updated"` // cases whose items changed
 	Closed    int  `json:"closed"`  // cases closed: withdrawn or no longer affected
 	Watching  int  `json:"watching"`
+	// Held: the revision would open WouldOpen cases, more than its
+	// publisher may; it waits for an operator's approval, opening nothing.
+	Held      bool `json:"held,omitempty"`
+	WouldOpen int  `json:"would_open,omitempty"`
 }
 
 // applyBatch is how many organizations one transaction of ApplyAdvisory
@@ -52,16 +56,27 @@ type orgWork struct {
 // nothing. The cases are written in batches; the advisory is marked applied
 // after the last one, so that if Heed stops half-way, the redelivered
 // message finishes the work (each step is idempotent).
+//
+// ApplyAdvisory applies it as the engine's first publisher (the agency
+// "default" of a configuration without publishers); intake uses applyFrom
+// with the publisher that sent it.
 func (cs *Cases) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Outcome, error) {
+	return cs.applyFrom(ctx, adv, Source{Publisher: cs.publishers.All()[0]})
+}
+
+func (cs *Cases) applyFrom(ctx context.Context, adv *advisory.Advisory, src Source) (Outcome, error) {
 	out := Outcome{AdvisoryID: adv.ID, Revision: adv.Revision}
 	var work []orgWork
 	var fresh bool
 	err := cs.db.Update(ctx, func(tx *store.Tx) (err error) {
-		work, fresh, err = cs.planApply(tx, adv)
+		work, fresh, err = cs.planApply(tx, adv, src, &out)
 		return err
 	})
 	if err != nil {
 		return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
+	}
+	if out.Held {
+		return out, nil
 	}
 	if !fresh {
 		out.Unchanged = true
@@ -97,7 +112,10 @@ func (cs *Cases) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 // means for each organization: open or update a case where items are hit,
 // close the cases of those no longer hit (or all of them, if withdrawn). It
 // reports fresh = false, and does nothing, when the revision is not new.
-func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) (work []orgWork, fresh bool, err error) {
+// A revision its publisher may not send is refused (a *rejectedError); one
+// that would open more cases than its publisher may is held for approval
+// (out.Held), opening nothing.
+func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out *Outcome) (work []orgWork, fresh bool, err error) {
 	now := cs.now()
 	old, err := tx.Advisory(adv.ID)
 	switch {
@@ -110,21 +128,12 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) (work []orgWork
 	default:
 		return nil, false, err
 	}
-	doc, err := json.Marshal(adv)
+	owner, err := cs.relay(adv, old, src)
 	if err != nil {
-		return nil, false, fmt.Errorf("encode advisory: %w", err)
+		return nil, false, err
 	}
 	prepared := cs.matcher.Prepare(adv.Affected)
 	keys, scanAll := prepared.Keys()
-	rec := &store.Advisory{ID: adv.ID, Revision: adv.Revision, Format: adv.Format, Title: adv.Title,
-		Severity: adv.Severity, Withdrawn: adv.Withdrawn, ScanAll: scanAll, Keys: keys, Doc: doc,
-		ReceivedAt: now, UpdatedAt: now}
-	if !old.ReceivedAt.IsZero() {
-		rec.ReceivedAt = old.ReceivedAt
-	}
-	if err := tx.PutAdvisory(rec); err != nil {
-		return nil, false, err
-	}
 	existing, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID})
 	if err != nil {
 		return nil, false, err
@@ -135,20 +144,38 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory) (work []orgWork
 				work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindWithdrawn})
 			}
 		}
-		return work, true, nil
-	}
-	items, err := tx.ItemsByKeys(keys, scanAll)
-	if err != nil {
-		return nil, false, err
-	}
-	hits := matchByOrg(prepared, items)
-	for _, orgID := range sortedKeys(hits) {
-		work = append(work, orgWork{orgID: orgID, hits: hits[orgID]})
-	}
-	for _, c := range existing {
-		if _, still := hits[c.OrgID]; !still && c.State != store.CaseClosed {
-			work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindClosed})
+	} else {
+		items, err := tx.ItemsByKeys(keys, scanAll)
+		if err != nil {
+			return nil, false, err
 		}
+		hits := matchByOrg(prepared, items)
+		for _, orgID := range sortedKeys(hits) {
+			work = append(work, orgWork{orgID: orgID, hits: hits[orgID]})
+		}
+		for _, c := range existing {
+			if _, still := hits[c.OrgID]; !still && c.State != store.CaseClosed {
+				work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindClosed})
+			}
+		}
+	}
+	doc, err := json.Marshal(adv)
+	if err != nil {
+		return nil, false, fmt.Errorf("encode advisory: %w", err)
+	}
+	if n := wouldOpen(work, existing); !src.Approved && src.Publisher.Holds(n) {
+		out.Held, out.WouldOpen = true, n
+		return nil, false, tx.HoldAdvisory(&store.HeldAdvisory{ID: adv.ID, Revision: adv.Revision, Publisher: src.Publisher.Name,
+			Title: adv.Title, Severity: adv.Severity, WouldOpen: n, Doc: doc, ReceivedAt: now})
+	}
+	rec := &store.Advisory{ID: adv.ID, Revision: adv.Revision, Publisher: owner, Format: adv.Format, Title: adv.Title,
+		Severity: adv.Severity, Withdrawn: adv.Withdrawn, ScanAll: scanAll, Keys: keys, Doc: doc,
+		ReceivedAt: now, UpdatedAt: now}
+	if !old.ReceivedAt.IsZero() {
+		rec.ReceivedAt = old.ReceivedAt
+	}
+	if err := tx.PutAdvisory(rec); err != nil {
+		return nil, false, err
 	}
 	return work, true, nil
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/notifier/publishers"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/templates"
@@ -46,6 +47,9 @@ type Config struct {
 	// outcome was never recorded waits before it is tried again (default
 	// 10 minutes); it must exceed the longest exchange.
 	ClaimTimeout time.Duration
+	// Publishers own the NATS subjects and say what each may publish;
+	// default: one agency, "default", owning every subject.
+	Publishers *publishers.Set
 	// DKIM, when set, signs every mail as it is written to the outbox.
 	DKIM   *DKIM
 	Logger *slog.Logger
@@ -73,8 +77,10 @@ type deps struct {
 	matcher  *subscribers.Matcher
 	clock    clock.Clock
 	policies map[string]Policy
-	metrics  *metrics
-	log      *slog.Logger
+	// publishers say who sent a document, and what it may say.
+	publishers *publishers.Set
+	metrics    *metrics
+	log        *slog.Logger
 
 	wakeReminders chan struct{}
 	wakeDelivery  chan struct{}
@@ -97,6 +103,7 @@ func New(cfg Config) (*Engine, error) {
 		matcher:       cfg.Matcher,
 		clock:         cfg.Clock,
 		policies:      DefaultPolicies(),
+		publishers:    cfg.Publishers,
 		log:           cfg.Logger,
 		metrics:       newMetrics(),
 		wakeReminders: make(chan struct{}, 1),
@@ -104,6 +111,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	for sev, p := range cfg.Policies {
 		d.policies[sev] = p
+	}
+	if d.publishers == nil {
+		d.publishers = publishers.Default([]string{">"})
 	}
 	if d.clock == nil {
 		d.clock = clock.Real{}

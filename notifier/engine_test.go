@@ -30,7 +30,7 @@ func newTestEngine(t testing.TB) (*Engine, *clock.Fake) {
 	return newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"))
 }
 
-func newTestEngineAt(t testing.TB, path string) (*Engine, *clock.Fake) {
+func newTestEngineAt(t testing.TB, path string, opts ...func(*Config)) (*Engine, *clock.Fake) {
 	t.Helper()
 	db, err := store.Open(context.Background(), path)
 	if err != nil {
@@ -38,9 +38,13 @@ func newTestEngineAt(t testing.TB, path string) (*Engine, *clock.Fake) {
 	}
 	t.Cleanup(func() { db.Close() })
 	clk := clock.NewFake(t0)
-	e, err := New(Config{DB: db, Matcher: subscribers.NewMatcher(subscribers.DefaultAliases()), Clock: clk,
+	cfg := Config{DB: db, Matcher: subscribers.NewMatcher(subscribers.DefaultAliases()), Clock: clk,
 		PublicURL: "https://heed.example", From: "Heed <heed@heed.example>",
-		AckSecret: testAckSecret, Hold: true})
+		AckSecret: testAckSecret, Hold: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +286,10 @@ func TestApplyResumesAfterAStop(t *testing.T) {
 
 	// The first transaction and one organization's batch commit; then Heed stops.
 	var work []orgWork
-	if err := e.db.Update(ctx, func(tx *store.Tx) (err error) { work, _, err = e.Cases.planApply(tx, adv); return err }); err != nil {
+	if err := e.db.Update(ctx, func(tx *store.Tx) (err error) {
+		work, _, err = e.Cases.planApply(tx, adv, Source{Publisher: e.publishers.All()[0]}, &Outcome{})
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Outbox.update(ctx, func(tx *writeTx) error { return e.Cases.applyOrg(tx, adv, work[0], &Outcome{}) }); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/heed-dev/heed/notifier/formats"
+	"github.com/heed-dev/heed/notifier/publishers"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 )
@@ -33,12 +34,13 @@ type rejectedError struct{ Reason string }
 
 func (e *rejectedError) Error() string { return "rejected: " + e.Reason }
 
-// ingest parses one advisory document and applies it. A document that cannot
-// be used is recorded in the rejected list (once per stream sequence) and
-// reported as a *rejectedError.
-func (in *Intake) ingest(ctx context.Context, subject string, seq uint64, data []byte) (Outcome, error) {
-	adv, err := parse(data)
-	if err != nil {
+// ingest takes one advisory document in: the subject it came on names its
+// publisher, whose signature it must bear if it signs; it must parse; its
+// publisher must be allowed to say it; then it is applied. A document that
+// cannot be used is recorded in the rejected list (once per stream
+// sequence) and reported as a *rejectedError.
+func (in *Intake) ingest(ctx context.Context, subject string, seq uint64, data []byte, signature string) (Outcome, error) {
+	reject := func(err error) (Outcome, error) {
 		rej := &store.Rejected{Subject: subject, StreamSeq: seq, ReceivedAt: in.now(), Reason: err.Error(), Payload: data}
 		if err := in.db.Update(ctx, func(tx *store.Tx) error { return tx.AddRejected(rej) }); err != nil {
 			return Outcome{}, err
@@ -47,15 +49,37 @@ func (in *Intake) ingest(ctx context.Context, subject string, seq uint64, data [
 		in.log.Warn("advisory rejected", "subject", subject, "seq", seq, "reason", rej.Reason)
 		return Outcome{}, &rejectedError{Reason: rej.Reason}
 	}
-	out, err := in.cases.ApplyAdvisory(ctx, adv)
+	pub, err := in.publishers.ForSubject(subject)
+	if err != nil {
+		return reject(err)
+	}
+	signer, err := pub.Verify(data, signature)
+	if err != nil {
+		return reject(err)
+	}
+	adv, err := parse(data)
+	if err != nil {
+		return reject(err)
+	}
+	if err := in.publishers.Check(pub, adv); err != nil {
+		return reject(fmt.Errorf("advisory %s from publisher %s: %w", adv.ID, pub.Name, err))
+	}
+	out, err := in.cases.applyFrom(ctx, adv, Source{Publisher: pub, Signer: signer})
+	var rej *rejectedError
+	if errors.As(err, &rej) {
+		return reject(errors.New(rej.Reason))
+	}
 	if err == nil {
 		outcome := "applied"
-		if out.Unchanged {
+		switch {
+		case out.Held:
+			outcome = "held"
+		case out.Unchanged:
 			outcome = "unchanged"
 		}
 		in.metrics.advisories.WithLabelValues(outcome).Inc()
-		in.log.Info("advisory applied", "id", out.AdvisoryID, "revision", out.Revision, "unchanged", out.Unchanged,
-			"opened", out.Opened, "updated", out.Updated, "closed", out.Closed)
+		in.log.Info("advisory "+outcome, "id", out.AdvisoryID, "revision", out.Revision, "publisher", pub.Name,
+			"opened", out.Opened, "updated", out.Updated, "closed", out.Closed, "would_open", out.WouldOpen)
 	}
 	return out, err
 }
@@ -169,7 +193,7 @@ func (in *Intake) handle(ctx context.Context, msg jetstream.Msg, cfg IntakeConfi
 	}
 	stop := in.keepAlive(msg, seq, cfg.AckWait/3)
 	err := recovered(fmt.Sprintf("apply the document at stream sequence %d", seq), func() error {
-		_, err := in.ingest(ctx, msg.Subject(), seq, msg.Data())
+		_, err := in.ingest(ctx, msg.Subject(), seq, msg.Data(), msg.Headers().Get(publishers.SignatureHeader))
 		return err
 	})
 	stop()

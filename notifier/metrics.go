@@ -13,7 +13,7 @@ import (
 // metrics are the engine's Prometheus counters. Gauges of what is in the
 // database (cases and mails by state) are read at scrape time by stateCollector.
 type metrics struct {
-	advisories *prometheus.CounterVec // by outcome: applied, unchanged, rejected
+	advisories *prometheus.CounterVec // by outcome: applied, unchanged, held, rejected
 	cases      *prometheus.CounterVec // by event: opened, closed
 	reminders  prometheus.Counter
 	mails      *prometheus.CounterVec // by result: sent, retry, refused, failed

@@ -280,13 +280,13 @@ func TestDuplicatePublishSendsNoSecondMail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Intake.ingest(ctx, "advisories.heed", 1, doc); err != nil {
+	if _, err := e.Intake.ingest(ctx, "advisories.heed", 1, doc, ""); err != nil {
 		t.Fatal(err)
 	}
 	if got := deliver(t, e, srv); len(got) != 2 {
 		t.Fatalf("first publish: the relay received %d mails, want 2", len(got))
 	}
-	if out, err := e.Intake.ingest(ctx, "advisories.heed", 2, doc); err != nil || !out.Unchanged {
+	if out, err := e.Intake.ingest(ctx, "advisories.heed", 2, doc, ""); err != nil || !out.Unchanged {
 		t.Fatalf("the same document again: %+v, %v; want unchanged", out, err)
 	}
 	again := sa44101("1", "9.0R3.3")

@@ -14,6 +14,7 @@ import (
 type Advisory struct {
 	ID         string
 	Revision   string
+	Publisher  string // its owner: the publisher that first published it
 	Format     string
 	Title      string
 	Severity   string
@@ -31,9 +32,9 @@ func (tx *Tx) Advisory(id string) (Advisory, error) {
 	var a Advisory
 	var received, updated int64
 	err := tx.queryRow(
-		`SELECT id, revision, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at
+		`SELECT id, revision, publisher, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at
 		 FROM advisories WHERE id = ?`, id).
-		Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.Applied, &a.ScanAll, &a.Doc, &received, &updated)
+		Scan(&a.ID, &a.Revision, &a.Publisher, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.Applied, &a.ScanAll, &a.Doc, &received, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("advisory %s: %w", id, ErrNotFound)
 	}
@@ -44,15 +45,20 @@ func (tx *Tx) Advisory(id string) (Advisory, error) {
 	return a, nil
 }
 
-// PutAdvisory inserts an advisory or replaces the stored revision, and its keys.
+// PutAdvisory inserts an advisory or replaces the stored revision, and its
+// keys. The publisher of a stored advisory stays: an id belongs to the
+// publisher that first published it.
 func (tx *Tx) PutAdvisory(a *Advisory) error {
+	if a.Publisher == "" {
+		return fmt.Errorf("store advisory %s: no publisher", a.ID)
+	}
 	_, err := tx.exec(
-		`INSERT INTO advisories (id, revision, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO advisories (id, revision, publisher, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, format = excluded.format,
 		   title = excluded.title, severity = excluded.severity, withdrawn = excluded.withdrawn,
 		   applied = excluded.applied, scan_all = excluded.scan_all, doc = excluded.doc, updated_at = excluded.updated_at`,
-		a.ID, a.Revision, a.Format, a.Title, a.Severity, a.Withdrawn, a.Applied, a.ScanAll, a.Doc, ms(a.ReceivedAt), ms(a.UpdatedAt))
+		a.ID, a.Revision, a.Publisher, a.Format, a.Title, a.Severity, a.Withdrawn, a.Applied, a.ScanAll, a.Doc, ms(a.ReceivedAt), ms(a.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store advisory %s: %w", a.ID, err)
 	}

@@ -106,7 +106,7 @@ func TestReasonRoundTrip(t *testing.T) {
 		if err := tx.CreateOrg(&Org{ID: "o1", Name: "Acme", Language: "en", Timezone: "UTC", CreatedAt: now}); err != nil {
 			return err
 		}
-		if err := tx.PutAdvisory(&Advisory{ID: "A1", Revision: "1", Format: "heed", Title: "t", Severity: "high",
+		if err := tx.PutAdvisory(&Advisory{ID: "A1", Revision: "1", Publisher: "default", Format: "heed", Title: "t", Severity: "high",
 			Doc: []byte("{}"), ReceivedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}

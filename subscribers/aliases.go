@@ -116,6 +116,13 @@ func (a *Aliases) vendor(name string) string {
 	return f
 }
 
+// SameVendor reports whether two names denote one vendor: through the
+// alias groups, whatever their case, spacing and company form.
+func (a *Aliases) SameVendor(x, y string) bool {
+	vx := a.vendor(x)
+	return vx != "" && vx == a.vendor(y)
+}
+
 // product returns the canonical folded form of a product name. A product
 // named with its vendor in front ("Fortinet FortiOS" by "Fortinet") is
 // also tried without it, so that it meets the bare name.

@@ -43,7 +43,13 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 		db.Close()
 		return nil, err
 	}
-	matcher, err := newMatcher(cfg)
+	aliases, err := newAliases(cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	matcher := subscribers.NewMatcher(aliases)
+	pubs, err := cfg.publisherSet(aliases)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -59,7 +65,7 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 	eng, err := notifier.New(notifier.Config{
 		DB: db, Matcher: matcher, Clock: clk, Policies: cfg.policies(), PublicURL: publicURL,
 		From: cfg.SMTP.From, AckSecret: secret, Relay: relay, Hold: cfg.SMTP.Addr == "",
-		Senders: cfg.SMTP.MaxConns, RatePerSecond: cfg.SMTP.RatePerSecond, ClaimTimeout: cfg.claimTimeout(), DKIM: dkim, Logger: log,
+		Senders: cfg.SMTP.MaxConns, RatePerSecond: cfg.SMTP.RatePerSecond, ClaimTimeout: cfg.claimTimeout(), DKIM: dkim, Publishers: pubs, Logger: log,
 	})
 	if err != nil {
 		db.Close()
@@ -70,14 +76,15 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 
 func (a *app) Close() error { return a.db.Close() }
 
-func newMatcher(cfg Config) (*subscribers.Matcher, error) {
+// newAliases is the built-in alias table with the configured groups added.
+func newAliases(cfg Config) (*subscribers.Aliases, error) {
 	aliases := subscribers.DefaultAliases()
 	for i, al := range cfg.Aliases {
 		if err := aliases.Add(al.Kind, al.Names...); err != nil {
 			return nil, fmt.Errorf("config alias[%d]: %w", i, err)
 		}
 	}
-	return subscribers.NewMatcher(aliases), nil
+	return aliases, nil
 }
 
 // ackSecret returns the key that signs links: from the config or the

@@ -25,6 +25,9 @@ type Config struct {
 	HTTP    HTTPConfig     `toml:"http"`
 	Policy  []PolicyConfig `toml:"policy"`
 	Aliases []AliasConfig  `toml:"alias"`
+	// Publishers own the NATS subjects; none: one agency, "default",
+	// owns nats.subjects.
+	Publishers []PublisherConfig `toml:"publisher"`
 }
 
 type StoreConfig struct {
@@ -229,7 +232,7 @@ func (c *Config) validate() error {
 			return fmt.Errorf("alias[%d].names: at least two names are required", i)
 		}
 	}
-	return nil
+	return c.validatePublishers()
 }
 
 // publicURL is the base of the links in mails: http.public_url, or when it

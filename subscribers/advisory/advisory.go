@@ -45,6 +45,22 @@ type Advisory struct {
 	Remediations   []Remediation `json:"remediations,omitempty"`
 	Notes          []string      `json:"notes,omitempty"` // e.g. "no structured product data"
 	Affected       []Affected    `json:"affected"`
+	// Relayed is who sent the advisory to Heed, as Heed established it
+	// (the NATS subject's publisher, a verified signature). No format sets
+	// it: it is never read from a document.
+	Relayed *Relayed `json:"relayed,omitempty"`
+}
+
+// Relayed says who published an advisory through Heed.
+type Relayed struct {
+	Publisher string `json:"publisher"` // the publisher that first published it: its owner
+	Role      string `json:"role"`      // the owner's role: agency or vendor
+	// RevisedBy is the agency that published this revision of another
+	// publisher's advisory; empty when the owner did.
+	RevisedBy string `json:"revised_by,omitempty"`
+	// Signer is the OpenPGP key that signed this revision, verified:
+	// its fingerprint and identity. Empty: not signed.
+	Signer string `json:"signer,omitempty"`
 }
 
 // Status says what an advisory states about a product.

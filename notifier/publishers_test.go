@@ -1,0 +1,287 @@
+package notifier
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/heed-dev/heed/notifier/eventually"
+	"github.com/heed-dev/heed/notifier/publishers"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
+)
+
+// twoPublishers is an agency and Ivanti's PSIRT, the vendor, each on its
+// subjects; the vendor's documents may be signed with key.
+func twoPublishers(t testing.TB, holdAbove int, key *openpgp.Entity) *publishers.Set {
+	t.Helper()
+	vendor := publishers.Publisher{Name: "ivanti", Subjects: []string{"advisories.ivanti.>"}, Role: publishers.Vendor,
+		Vendors: []string{"Ivanti"}, LinkDomains: []string{"ivanti.com", "pulsesecure.net"}, HoldAbove: holdAbove}
+	if key != nil {
+		vendor.Keys, vendor.RequireSignature = openpgp.EntityList{key}, true
+	}
+	set, err := publishers.NewSet([]publishers.Publisher{
+		{Name: "agency", Subjects: []string{"advisories.agency.>"}, Role: publishers.Agency, HoldAbove: -1},
+		vendor,
+	}, subscribers.DefaultAliases())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// intakeOf runs intake of e on a real JetStream server, returning the
+// publishing side: a nats.go client.
+func intakeOf(t *testing.T, e *Engine) jetstream.JetStream {
+	t.Helper()
+	js := startJetStream(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := IntakeConfig{Stream: "ADVISORIES", Subjects: []string{"advisories.>"}, RetryDelay: 10 * time.Millisecond}
+	if _, err := EnsureStream(ctx, js, cfg); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- e.Intake.Run(ctx, js, cfg) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return js
+}
+
+// publish sends a document on a subject, with a signature header when sig
+// is not empty.
+func publish(t *testing.T, js jetstream.JetStream, subject, doc string, sig []byte) {
+	t.Helper()
+	msg := nats.NewMsg(subject)
+	msg.Data = []byte(doc)
+	if sig != nil {
+		msg.Header.Set(publishers.SignatureHeader, base64.StdEncoding.EncodeToString(sig))
+	}
+	if _, err := js.PublishMsg(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rejectedWith waits for a rejection whose reason holds every part.
+func rejectedWith(t *testing.T, e *Engine, parts ...string) store.Rejected {
+	t.Helper()
+	var found store.Rejected
+	eventually.True(t, 10*time.Second, fmt.Sprintf("a rejection naming %q", parts), func() bool {
+		var rej []store.Rejected
+		e.db.View(context.Background(), func(tx *store.Tx) (err error) { rej, err = tx.RejectedDocs(100); return err })
+		for _, r := range rej {
+			ok := true
+			for _, p := range parts {
+				ok = ok && strings.Contains(r.Reason, p)
+			}
+			if ok {
+				found = r
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+func storedAdvisory(t *testing.T, e *Engine, id string) (store.Advisory, bool) {
+	t.Helper()
+	var a store.Advisory
+	err := e.db.View(context.Background(), func(tx *store.Tx) (err error) { a, err = tx.Advisory(id); return err })
+	return a, err == nil
+}
+
+func heedDoc(id, revision, vendor, extra string) string {
+	return `{"heed_advisory":1,"id":"` + id + `","revision":` + revision + `,"title":"Connect Secure file read","severity":"critical"` + extra +
+		`,"affected":[{"vendor":"` + vendor + `","product":"Pulse Connect Secure","scheme":"generic","versions":["9.0R3.3"]}]}`
+}
+
+func TestVendorMayNotWithdrawTheAgencysAdvisory(t *testing.T) {
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, nil) })
+	ctx := context.Background()
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	js := intakeOf(t, e)
+
+	publish(t, js, "advisories.agency.jp", heedDoc("SA44101", "1", "Pulse Secure", ""), nil)
+	eventually.True(t, 10*time.Second, "the agency's advisory applied", func() bool { _, ok := storedAdvisory(t, e, "SA44101"); return ok })
+	c := caseOf(t, e, org)
+	tok := e.Links.ackToken(c.ID, 1, t0.Add(90*day))
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerScheduled, Until: t0.Add(10 * day), IP: "192.0.2.1", UserAgent: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	mailsBefore := len(mailsOf(t, e, c.ID))
+
+	// The vendor withdraws the agency's advisory, then revises it.
+	publish(t, js, "advisories.ivanti.psirt", `{"heed_advisory":1,"id":"SA44101","revision":2,"title":"withdrawn","withdrawn":true,"affected":[]}`, nil)
+	rejectedWith(t, e, "advisory SA44101 belongs to publisher agency", "publisher ivanti (a vendor) may not revise or withdraw it")
+	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "3", "Ivanti", ""), nil)
+	rejectedWith(t, e, "SA44101 belongs to publisher agency")
+
+	after := caseOf(t, e, org)
+	if after.State == store.CaseClosed || after.Answer == nil || after.Answer.Status != AnswerScheduled {
+		t.Errorf("after the vendor's withdrawal the case is %s with answer %+v; want it still answered (scheduled)", after.State, after.Answer)
+	}
+	if n := len(mailsOf(t, e, c.ID)); n != mailsBefore {
+		t.Errorf("the vendor's withdrawal mailed: %d mails, want %d", n, mailsBefore)
+	}
+	if a, _ := storedAdvisory(t, e, "SA44101"); a.Revision != "1" || a.Publisher != "agency" {
+		t.Errorf("stored advisory: revision %s of %s; want revision 1 of agency", a.Revision, a.Publisher)
+	}
+}
+
+func TestAgencyRevisionOfAVendorsAdvisoryIsRecordedAsSuch(t *testing.T) {
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, nil) })
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	js := intakeOf(t, e)
+
+	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Ivanti", ""), nil)
+	eventually.True(t, 10*time.Second, "the vendor's advisory applied", func() bool { _, ok := storedAdvisory(t, e, "SA44101"); return ok })
+	publish(t, js, "advisories.agency.jp", heedDoc("SA44101", "2", "Pulse Secure", `,"summary":"Exploited in Japan."`), nil)
+	var a store.Advisory
+	eventually.True(t, 10*time.Second, "the agency's revision applied", func() bool { a, _ = storedAdvisory(t, e, "SA44101"); return a.Revision == "2" })
+	adv, err := decodeAdvisory(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := advisory.Relayed{Publisher: "ivanti", Role: "vendor", RevisedBy: "agency"}
+	if a.Publisher != "ivanti" || adv.Relayed == nil || *adv.Relayed != want {
+		t.Errorf("owner %s, relayed %+v; want owner ivanti and %+v", a.Publisher, adv.Relayed, want)
+	}
+	if c := caseOf(t, e, org); c.State != store.CaseOpen {
+		t.Errorf("case state %s after the agency's revision, want open", c.State)
+	}
+}
+
+func TestWhatAVendorMayNotSay(t *testing.T) {
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, nil) })
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	js := intakeOf(t, e)
+
+	for _, tc := range []struct {
+		name, subject, doc string
+		reason             []string
+	}{
+		{"another vendor's product", "advisories.ivanti.psirt",
+			heedDoc("FG-IR-1", "1", "Fortinet", ""), []string{"publisher ivanti", `vendor "Fortinet"`}},
+		{"a link to another domain", "advisories.ivanti.psirt",
+			heedDoc("SA1", "1", "Ivanti", `,"url":"https://ivanti-support.example/login"`), []string{`link "https://ivanti-support.example/login"`, "publisher ivanti"}},
+		{"a link in the text", "advisories.ivanti.psirt",
+			heedDoc("SA2", "1", "Ivanti", `,"summary":"Sign in at https://evil.example/reset now."`), []string{`link "https://evil.example/reset"`}},
+		{"a bare wildcard CPE, even from the agency", "advisories.agency.jp",
+			`{"heed_advisory":1,"id":"W1","revision":1,"title":"t","severity":"high","affected":[{"cpe":"cpe:2.3:*:*:*:*:*:*:*:*:*:*:*"}]}`, []string{"bare wildcard"}},
+		{"a wildcard vendor", "advisories.agency.jp",
+			`{"heed_advisory":1,"id":"W2","revision":1,"title":"t","severity":"high","affected":[{"vendor":"*","product":"Connect Secure"}]}`, []string{`vendor "*"`}},
+		{"a subject nobody owns", "advisories.rogue",
+			heedDoc("R1", "1", "Ivanti", ""), []string{`subject "advisories.rogue": no publisher owns it`}},
+		{"a revision that would block all later ones", "advisories.agency.jp",
+			heedDoc("BIG", "999999", "Ivanti", ""), []string{"revision 999999"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			publish(t, js, tc.subject, tc.doc, nil)
+			rejectedWith(t, e, tc.reason...)
+		})
+	}
+	// What Ivanti may say, under its old name too, goes through.
+	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Pulse Secure", `,"url":"https://kb.pulsesecure.net/SA44101"`), nil)
+	eventually.True(t, 10*time.Second, "Ivanti's advisory for Pulse Secure applied", func() bool { _, ok := storedAdvisory(t, e, "SA44101"); return ok })
+	if c := caseOf(t, e, org); c.State != store.CaseOpen {
+		t.Errorf("case state %s, want open", c.State)
+	}
+	for _, id := range []string{"FG-IR-1", "SA1", "SA2", "W1", "W2", "R1", "BIG"} {
+		if _, ok := storedAdvisory(t, e, id); ok {
+			t.Errorf("rejected advisory %s was stored", id)
+		}
+	}
+}
+
+func TestAdvisoryOverHoldAboveWaitsForApproval(t *testing.T) {
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, 1, nil) })
+	ctx := context.Background()
+	orgs := []string{addOrg(t, e, "Alpha", "9.0R3.3"), addOrg(t, e, "Beta", "9.0R3.3")}
+	js := intakeOf(t, e)
+
+	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Ivanti", ""), nil)
+	var held []store.HeldAdvisory
+	eventually.True(t, 10*time.Second, "the advisory held", func() bool {
+		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10); return err })
+		return len(held) == 1
+	})
+	if held[0].WouldOpen != 2 || held[0].Publisher != "ivanti" {
+		t.Errorf("held: %+v; want 2 cases to open, from ivanti", held[0])
+	}
+	var mails []store.Mail
+	e.db.View(ctx, func(tx *store.Tx) (err error) { mails, err = tx.Mails(store.MailFilter{}); return err })
+	if _, stored := storedAdvisory(t, e, "SA44101"); stored || len(mails) != 0 {
+		t.Fatalf("while held: advisory stored %v, %d mails; want neither", stored, len(mails))
+	}
+
+	out, err := e.Cases.Approve(ctx, "SA44101")
+	if err != nil || out.Opened != 2 {
+		t.Fatalf("approve: %+v, %v; want 2 opened", out, err)
+	}
+	for _, org := range orgs {
+		if ms := mailsOf(t, e, caseOf(t, e, org).ID); len(ms) != 1 {
+			t.Errorf("org %s: %d mails after approval, want 1", org, len(ms))
+		}
+	}
+	if _, err := e.Cases.Approve(ctx, "SA44101"); err == nil {
+		t.Error("approved twice")
+	}
+
+	// A revision that would open no more than hold_above goes through; a
+	// discarded one opens nothing.
+	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA2", "1", "Ivanti", ""), nil)
+	eventually.True(t, 10*time.Second, "the second advisory held", func() bool {
+		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10); return err })
+		return len(held) == 1
+	})
+	if err := e.Cases.Discard(ctx, "SA2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, stored := storedAdvisory(t, e, "SA2"); stored {
+		t.Error("a discarded advisory was stored")
+	}
+}
+
+func TestSignedDocuments(t *testing.T) {
+	key, err := openpgp.NewEntity("Ivanti PSIRT", "", "psirt@ivanti.com", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, key) })
+	addOrg(t, e, "Alpha", "9.0R3.3")
+	js := intakeOf(t, e)
+	sign := func(doc string) []byte {
+		var sig bytes.Buffer
+		if err := openpgp.DetachSign(&sig, key, strings.NewReader(doc), nil); err != nil {
+			t.Fatal(err)
+		}
+		return sig.Bytes()
+	}
+
+	good := heedDoc("SA44101", "1", "Ivanti", "")
+	tampered := heedDoc("SA44102", "1", "Ivanti", "")
+	publish(t, js, "advisories.ivanti.psirt", tampered, sign(strings.Replace(tampered, "9.0R3.3", "9.0R3.4", 1)))
+	rejectedWith(t, e, "signature does not verify with the keys of publisher ivanti")
+	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44103", "1", "Ivanti", ""), nil)
+	rejectedWith(t, e, "unsigned", "publisher ivanti must sign")
+
+	publish(t, js, "advisories.ivanti.psirt", good, sign(good))
+	var a store.Advisory
+	eventually.True(t, 10*time.Second, "the signed advisory applied", func() bool { var ok bool; a, ok = storedAdvisory(t, e, "SA44101"); return ok })
+	adv, err := decodeAdvisory(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adv.Relayed == nil || !strings.Contains(adv.Relayed.Signer, "Ivanti PSIRT") {
+		t.Errorf("relayed %+v; want the signer recorded", adv.Relayed)
+	}
+}
