@@ -99,6 +99,18 @@ func storedAdvisory(t *testing.T, e *Engine, id string) (store.Advisory, bool) {
 	return a, err == nil
 }
 
+// waitApplied waits until the advisory's revision is applied: its cases
+// are written in batches after it is stored.
+func waitApplied(t *testing.T, e *Engine, id, revision string) store.Advisory {
+	t.Helper()
+	var a store.Advisory
+	eventually.True(t, 10*time.Second, fmt.Sprintf("advisory %s revision %s applied", id, revision), func() bool {
+		a, _ = storedAdvisory(t, e, id)
+		return a.Applied && a.Revision == revision
+	})
+	return a
+}
+
 func heedDoc(id, revision, vendor, extra string) string {
 	return `{"heed_advisory":1,"id":"` + id + `","revision":` + revision + `,"title":"Connect Secure file read","severity":"critical"` + extra +
 		`,"affected":[{"vendor":"` + vendor + `","product":"Pulse Connect Secure","scheme":"generic","versions":["9.0R3.3"]}]}`
@@ -111,7 +123,7 @@ func TestVendorMayNotWithdrawTheAgencysAdvisory(t *testing.T) {
 	js := intakeOf(t, e)
 
 	publish(t, js, "advisories.agency.jp", heedDoc("SA44101", "1", "Pulse Secure", ""), nil)
-	eventually.True(t, 10*time.Second, "the agency's advisory applied", func() bool { _, ok := storedAdvisory(t, e, "SA44101"); return ok })
+	waitApplied(t, e, "SA44101", "1")
 	c := caseOf(t, e, org)
 	tok := e.Links.ackToken(c.ID, 1, t0.Add(90*day))
 	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerScheduled, Until: t0.Add(10 * day), IP: "192.0.2.1", UserAgent: "test"}); err != nil {
@@ -143,10 +155,9 @@ func TestAgencyRevisionOfAVendorsAdvisoryIsRecordedAsSuch(t *testing.T) {
 	js := intakeOf(t, e)
 
 	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Ivanti", ""), nil)
-	eventually.True(t, 10*time.Second, "the vendor's advisory applied", func() bool { _, ok := storedAdvisory(t, e, "SA44101"); return ok })
+	waitApplied(t, e, "SA44101", "1")
 	publish(t, js, "advisories.agency.jp", heedDoc("SA44101", "2", "Pulse Secure", `,"summary":"Exploited in Japan."`), nil)
-	var a store.Advisory
-	eventually.True(t, 10*time.Second, "the agency's revision applied", func() bool { a, _ = storedAdvisory(t, e, "SA44101"); return a.Revision == "2" })
+	a := waitApplied(t, e, "SA44101", "2")
 	adv, err := decodeAdvisory(a)
 	if err != nil {
 		t.Fatal(err)
@@ -191,7 +202,7 @@ func TestWhatAVendorMayNotSay(t *testing.T) {
 	}
 	// What Ivanti may say, under its old name too, goes through.
 	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Pulse Secure", `,"url":"https://kb.pulsesecure.net/SA44101"`), nil)
-	eventually.True(t, 10*time.Second, "Ivanti's advisory for Pulse Secure applied", func() bool { _, ok := storedAdvisory(t, e, "SA44101"); return ok })
+	waitApplied(t, e, "SA44101", "1")
 	if c := caseOf(t, e, org); c.State != store.CaseOpen {
 		t.Errorf("case state %s, want open", c.State)
 	}
@@ -275,8 +286,7 @@ func TestSignedDocuments(t *testing.T) {
 	rejectedWith(t, e, "unsigned", "publisher ivanti must sign")
 
 	publish(t, js, "advisories.ivanti.psirt", good, sign(good))
-	var a store.Advisory
-	eventually.True(t, 10*time.Second, "the signed advisory applied", func() bool { var ok bool; a, ok = storedAdvisory(t, e, "SA44101"); return ok })
+	a := waitApplied(t, e, "SA44101", "1")
 	adv, err := decodeAdvisory(a)
 	if err != nil {
 		t.Fatal(err)
