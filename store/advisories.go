@@ -47,10 +47,11 @@ func (tx *Tx) Advisory(id string) (Advisory, error) {
 
 // PutAdvisory inserts an advisory or replaces the stored revision, and its
 // keys. The publisher of a stored advisory stays: an id belongs to the
-// publisher that first published it.
+// publisher that first published it; without one, it is "default", the
+// publisher of a configuration that names none.
 func (tx *Tx) PutAdvisory(a *Advisory) error {
 	if a.Publisher == "" {
-		return fmt.Errorf("store advisory %s: no publisher", a.ID)
+		a.Publisher = "default"
 	}
 	_, err := tx.exec(
 		`INSERT INTO advisories (id, revision, publisher, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at)
