@@ -73,3 +73,21 @@ func TestMissingSentenceIsAnError(t *testing.T) {
 		t.Errorf("render after a missing key: %v, want an error naming it", err)
 	}
 }
+
+// TestReasonSentencesTakeTheirArgumentsInOrder: Why counts a sentence's %s
+// to refuse a reason with the wrong number of arguments, which holds only
+// while reason sentences use plain %s and both languages take as many.
+func TestReasonSentencesTakeTheirArgumentsInOrder(t *testing.T) {
+	for key, en := range catalogEN {
+		if !strings.HasPrefix(key, "reason.") {
+			continue
+		}
+		ja := catalogJA[key]
+		if strings.Count(en, "%") != strings.Count(en, "%s") || strings.Count(ja, "%") != strings.Count(ja, "%s") {
+			t.Errorf("%s: a verb other than %%s in %q or %q", key, en, ja)
+		}
+		if strings.Count(en, "%s") != strings.Count(ja, "%s") {
+			t.Errorf("%s: English takes %d arguments, Japanese %d", key, strings.Count(en, "%s"), strings.Count(ja, "%s"))
+		}
+	}
+}
