@@ -57,7 +57,7 @@ var ordered = map[string][]string{
 	},
 	Alpine: {
 		"1.0_alpha", "1.0_alpha1", "1.0_beta2", "1.0_pre1", "1.0_rc1", "1.0", "1.0-r1", "1.0-r2",
-		"1.0_cvs", "1.0_git", "1.0_p1", "1.0_p2", "1.0a", "1.0a-r0", "1.0b", "1.0.1", "1.01", "1.1",
+		"1.0_cvs", "1.0_git", "1.0_p1", "1.0_p2", "1.0a", "1.0a-r0", "1.0a1", "1.0b", "1.0.1", "1.01", "1.1",
 		"1.10", "2.0",
 	},
 	CRAN: {
@@ -90,7 +90,7 @@ var equal = map[string][][]string{
 	},
 	NuGet:   {{"1.0", "1.0.0", "1.0.0.0", "1.0.0+beta", "1.0.0+build.7", "v1.0"}, {"1.0.0-RC1", "1.0.0-rc1"}},
 	Pub:     {{"1.0.0", "01.0.0", "1.00.0"}, {"1.0.0-1", "1.0.0-01"}},
-	Alpine:  {{"1.0", " 1.0 "}},
+	Alpine:  {{"1.0", " 1.0 "}, {"1.0-r", "1.0-r0"}},
 	CRAN:    {{"1.0-2", "1.0.2", "1.00.02"}},
 	Hackage: {{"1.0", "1.00"}},
 }
@@ -169,6 +169,7 @@ func TestCompareRealPairs(t *testing.T) {
 		{Pub, "1.0.0-pre+build", "1.0.0", -1},
 		{Alpine, "1.0.0-r0", "1.0.0a-r0", -1},
 		{Alpine, "1.2.3_p1-r0", "1.2.3-r5", 1},
+		{Alpine, "1.00", "1.0", -1},
 		{CRAN, "1.8", "1.8.0", -1},
 		{Hackage, "1.8", "1.8.0", -1},
 		{Cargo, "1.0.0-alpha.1", "1.0.0", -1},
@@ -235,7 +236,9 @@ func TestValid(t *testing.T) {
 		{Composer, "dev-main", false},
 		{NuGet, "1.0.0.0.0", false},
 		{Pub, "1.0", false},
-		{Alpine, "1.0a1", false},
+		{Alpine, "1.0a1", true},
+		{Alpine, "1.0A", false},
+		{Alpine, "1.0-1", false},
 		{Alpine, "1.0_foo", false},
 		{Alpine, "1.2.3_p1_rc2-r0", true},
 		{CRAN, "1.0-2", true},
