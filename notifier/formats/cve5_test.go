@@ -125,3 +125,22 @@ func TestCVE5Versions(t *testing.T) {
 		})
 	}
 }
+
+// TestCVE5RegistryScheme: without a versionType of its own, a package's
+// versions are ordered by its registry's scheme, so a pre-release in a
+// lessThan range is below the release that fixes it.
+func TestCVE5RegistryScheme(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ versionType, want string }{{"", "gem"}, {"custom", "gem"}, {"rubygems", "gem"}, {"semver", "semver"}} {
+		doc := `{"dataType": "CVE_RECORD", "dataVersion": "5.1", "cveMetadata": {"cveId": "CVE-2024-0003", "state": "PUBLISHED", "datePublished": "2024-01-01T00:00:00Z"},
+			"containers": {"cna": {"affected": [{"collectionURL": "https://rubygems.org", "packageName": "rails",
+			"versions": [{"version": "0", "versionType": "` + tt.versionType + `", "lessThan": "3.0.0", "status": "affected"}]}]}}}`
+		a, err := Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Affected) != 1 || a.Affected[0].Scheme != tt.want || a.Affected[0].PURL != "pkg:gem/rails" {
+			t.Errorf("versionType %q: affected %+v; want scheme %s on pkg:gem/rails", tt.versionType, a.Affected, tt.want)
+		}
+	}
+}

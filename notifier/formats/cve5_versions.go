@@ -98,7 +98,7 @@ func (p cveProduct) entries(where string) ([]advisory.Affected, []string, bool) 
 			notes = append(notes, fmt.Sprintf("cve5: %s (%s): git commit ranges are not used for matching", at, label))
 			continue
 		}
-		s := set(cveScheme(v.VersionType))
+		s := set(cveScheme(v.VersionType, purl))
 		notes = append(notes, s.add(v, at, label)...)
 	}
 	if p.DefaultStatus == "affected" {
@@ -263,16 +263,27 @@ func appendNote(notes []string, note, at, label string) []string {
 	return append(notes, fmt.Sprintf("cve5: %s (%s): %s", at, label, note))
 }
 
-// cveScheme maps a CVE versionType to Heed's version scheme. "custom" and
-// types Heed has no ordering for are generic.
-func cveScheme(versionType string) string {
+// cveScheme maps a CVE versionType to Heed's version scheme: a purl type
+// or an ecosystem name ("rubygems") names its own; otherwise ("custom",
+// none, a type Heed has no ordering for) the ordering of the package's
+// registry (purl, from collectionURL) decides, else generic.
+func cveScheme(versionType, purl string) string {
 	switch strings.ToLower(strings.TrimSpace(versionType)) {
 	case "python":
 		return version.PyPI
 	case "go":
 		return version.Go
 	}
-	return version.ForType(versionType)
+	if s := version.ForType(versionType); s != version.Generic {
+		return s
+	}
+	if s := version.ForEcosystem(versionType); s != version.Generic {
+		return s
+	}
+	if s := advisory.PurlScheme(purl); s != "" {
+		return s
+	}
+	return version.Generic
 }
 
 func naToEmpty(s string) string {
