@@ -69,6 +69,7 @@ type Engine struct {
 	Links     *Links     // the signed links in mails
 	Outbox    *Outbox    // mails composed, rendered, signed and stored
 	Delivery  *Delivery  // mails handed to the relay, outcomes recorded
+	Access    *Access    // named tokens with roles, and the pages' sessions
 }
 
 // deps are what every stage shares.
@@ -147,6 +148,7 @@ func New(cfg Config) (*Engine, error) {
 		Links:     links,
 		Outbox:    outbox,
 		Delivery:  delivery,
+		Access:    &Access{deps: d},
 	}, nil
 }
 

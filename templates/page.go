@@ -135,6 +135,7 @@ type outboxView struct {
 // shown in UTC: operators compare them with relay logs, not with a mailbox.
 func RenderOutboxPage(w io.Writer, p OutboxPage) error {
 	v := outboxView{view: newView(langEN, time.UTC), O: p}
+	v.Op = p.Operator
 	v.Title = "Outbox — Heed"
 	return render(w, outboxPage, v)
 }
@@ -150,6 +151,7 @@ type messageView struct {
 // runs in the operator's session even if it were hostile.
 func RenderOutboxMessagePage(w io.Writer, p OutboxMessagePage) error {
 	v := messageView{view: newView(langEN, time.UTC), M: p}
+	v.Op = p.Operator
 	v.Title = fmt.Sprintf("Message %d — Heed", p.Row.ID)
 	return render(w, messagePage, v)
 }
@@ -207,6 +209,7 @@ func RenderBoardPage(w io.Writer, p BoardPage) error {
 		p.RelayAlert = &v
 	}
 	v := boardView{view: newView(langEN, time.UTC), B: p}
+	v.Op = p.Operator
 	v.Title = "Cases — Heed"
 	return render(w, boardPage, v)
 }

@@ -48,17 +48,19 @@ type OutboxRow struct {
 
 // OutboxPage lists the newest messages (GET /outbox).
 type OutboxPage struct {
-	Rows []OutboxRow
+	Operator *Operator
+	Rows     []OutboxRow
 }
 
 // OutboxMessagePage shows one message (GET /outbox/{id}): its headers, its
 // text part, and its HTML part inside a sandboxed iframe served from
 // /outbox/{id}/html, plus the ack link so a person can click it.
 type OutboxMessagePage struct {
-	Row     OutboxRow
-	Headers [][2]string
-	Text    string
-	AckURL  string
+	Operator *Operator
+	Row      OutboxRow
+	Headers  [][2]string
+	Text     string
+	AckURL   string
 	// BodyRemoved: the message's body was removed after the retention
 	// (store.mail_body_retention); only its record is left.
 	BodyRemoved bool
@@ -82,10 +84,11 @@ type CaseRow struct {
 // BoardPage is the operator's view of who has not answered (GET /board),
 // one page of cases, silent ones first.
 type BoardPage struct {
-	Rows   []CaseRow
-	State  string       // the state the board is filtered on; empty: all
-	Totals []StateTotal // every case (not only this page), by state
-	Next   string       // address of the following page; empty on the last
+	Operator *Operator
+	Rows     []CaseRow
+	State    string       // the state the board is filtered on; empty: all
+	Totals   []StateTotal // every case (not only this page), by state
+	Next     string       // address of the following page; empty on the last
 	// RelayAlert, when set, is a banner: the relay refuses mail for a reason
 	// that is not the recipients'.
 	RelayAlert *RelayAlertView
@@ -105,8 +108,18 @@ type StateTotal struct {
 	Link  string
 }
 
-// LoginPage is the operator sign-in form (GET /login). It posts the admin
-// token as field "token" to /login; Error is shown when the last try failed.
+// Operator is who is signed in to an operator page, shown in its navigation
+// with the sign-out button; nil for a page opened with a bearer token, which
+// has no session to end.
+type Operator struct {
+	Token     string // the token's name
+	Role      string
+	Publisher string // the one publisher the token sees; empty: all
+	CSRF      string // hidden field "csrf" of the sign-out form
+}
+
+// LoginPage is the operator sign-in form (GET /login). It posts a token as
+// field "token" to /login; Error is shown when the last try failed.
 type LoginPage struct {
 	Error string
 }

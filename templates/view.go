@@ -11,6 +11,7 @@ import (
 // languages and the helpers need no global state.
 type view struct {
 	Title   string
+	Op      *Operator // operator pages: who is signed in; nil elsewhere
 	lang    string
 	loc     *time.Location
 	missing *missingKeys

@@ -6,16 +6,13 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/notifier/clock"
@@ -105,39 +102,6 @@ func ackSecret(ctx context.Context, db *store.DB, cfg Config) ([]byte, error) {
 		return err
 	})
 	return []byte(secret), err
-}
-
-// adminTokenHash returns the SHA-256 of the admin token. Without a configured
-// token, the token named admin is read from the database; on first start one
-// is generated, printed once to out, and only its hash is kept.
-func adminTokenHash(ctx context.Context, db *store.DB, cfg Config, out io.Writer) ([32]byte, error) {
-	if cfg.HTTP.AdminToken != "" {
-		return sha256.Sum256([]byte(cfg.HTTP.AdminToken)), nil
-	}
-	var sum [32]byte
-	ctx = store.WithActor(ctx, store.Actor{Name: "heed", Via: "serve"})
-	err := db.Update(ctx, func(tx *store.Tx) error {
-		t, err := tx.TokenByName("admin")
-		if err == nil {
-			sum = t.Hash
-			return nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		token := randomHex(24)
-		t = store.Token{Name: "admin", Role: store.RoleAdmin, Hash: sha256.Sum256([]byte(token)), CreatedAt: time.Now(), CreatedBy: "generated"}
-		if err := tx.AddToken(&t); err != nil {
-			return err
-		}
-		if err := tx.Audit(t.CreatedAt, "token.add", t.Name, "role admin, generated at first start"); err != nil {
-			return err
-		}
-		sum = t.Hash
-		fmt.Fprintf(out, "\nGenerated admin token (shown only this once; keep it, or set http.admin_token or HEED_ADMIN_TOKEN):\n\n    %s\n\n", token)
-		return nil
-	})
-	return sum, err
 }
 
 func randomHex(n int) string {

@@ -9,7 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
+
+	"github.com/heed-dev/heed/notifier/web"
 )
 
 // The commands that change data (org add, inventory import) do not open the
@@ -28,10 +31,13 @@ type serverClient struct {
 }
 
 // newServerClient finds the running server: the -server flag if given, else
-// the address the config says it listens on. The admin token comes from the
-// config or HEED_ADMIN_TOKEN.
+// the address the config says it listens on. The token is HEED_TOKEN (an
+// operator's own), else the admin token from the config or HEED_ADMIN_TOKEN.
 func newServerClient(cfg Config, server string) (*serverClient, error) {
 	c := &serverClient{base: strings.TrimRight(server, "/"), token: cfg.HTTP.AdminToken, from: "-server", http: &http.Client{}}
+	if t := os.Getenv("HEED_TOKEN"); t != "" {
+		c.token = t
+	}
 	if c.base == "" {
 		host, port, _ := net.SplitHostPort(cfg.HTTP.Listen) // validated
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
@@ -40,8 +46,9 @@ func newServerClient(cfg Config, server string) (*serverClient, error) {
 		c.base, c.from = "http://"+net.JoinHostPort(host, port), "http.listen"
 	}
 	if c.token == "" {
-		return nil, errors.New("this command goes through the running server's API and needs the admin token: " +
-			"set HEED_ADMIN_TOKEN (heed serve printed it at first start) or http.admin_token")
+		return nil, errors.New("this command goes through the running server's API and needs a token: " +
+			"set HEED_TOKEN to an operator's token, or HEED_ADMIN_TOKEN to the admin token (heed serve printed it at first start; " +
+			"heed token add on the server's host makes another)")
 	}
 	return c, nil
 }
@@ -54,6 +61,7 @@ func (c *serverClient) call(ctx context.Context, method, path, ctype string, bod
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("User-Agent", web.CLIAgent+buildVersion()) // the audit log says the change came through the CLI
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
@@ -76,7 +84,7 @@ func (c *serverClient) call(ctx context.Context, method, path, ctype string, bod
 			e.Error = strings.TrimSpace(string(bytes.ToValidUTF8(b, nil)))
 		}
 		if resp.StatusCode == http.StatusUnauthorized {
-			e.Error = "the server at " + c.base + " refused the admin token: set HEED_ADMIN_TOKEN to the token heed serve printed at first start"
+			e.Error = "the server at " + c.base + " knows no such token: set HEED_TOKEN or HEED_ADMIN_TOKEN to a token it gave (heed token add on the server's host makes one)"
 		}
 		return errors.New(e.Error)
 	}

@@ -77,7 +77,7 @@ func TestCLIElsewhereCreatesNoDatabase(t *testing.T) {
 	must(t, err)
 	t.Chdir(t.TempDir())
 	t.Setenv("HEED_ADMIN_TOKEN", "")
-	for _, args := range [][]string{{"org", "list"}, {"cases"}, {"advisory", "match", adv}} {
+	for _, args := range [][]string{{"org", "list"}, {"cases"}, {"advisory", "match", adv}, {"token", "list"}, {"token", "add", "-role", "viewer"}} {
 		code, _, errOut := heedCLI(t, args...)
 		if code == 0 || !strings.Contains(errOut, "no database at") {
 			t.Errorf("heed %s elsewhere: exit %d, %q; want a failure saying there is no database", strings.Join(args, " "), code, errOut)

@@ -28,6 +28,9 @@ Usage:
   heed org add [-config FILE] -name NAME -contact EMAIL [-contact EMAIL] [-escalation EMAIL] [-language en|ja] [-timezone TZ]
   heed org list [-config FILE]
   heed inventory import [-config FILE] -org ID FILE.csv|FILE.json
+  heed token add [-config FILE] -role ROLE [-name NAME] [-publisher P]   on the server's host: make a token, print it once
+  heed token list [-config FILE]
+  heed token revoke [-config FILE] NAME
   heed cases [-config FILE] [-advisory ID] [-org ID] [-state STATE]
   heed advisory inspect FILE...                  show the normalized advisory as JSON
   heed advisory match [-config FILE] FILE        show who an advisory would hit, sending nothing
@@ -64,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sub(ctx, "org", rest, stdout, stderr, map[string]command{"add": cmdOrgAdd, "list": cmdOrgList})
 	case "inventory":
 		err = sub(ctx, "inventory", rest, stdout, stderr, map[string]command{"import": cmdInventoryImport})
+	case "token":
+		err = sub(ctx, "token", rest, stdout, stderr, map[string]command{"add": cmdTokenAdd, "list": cmdTokenList, "revoke": cmdTokenRevoke})
 	case "cases":
 		err = cmdCases(ctx, rest, stdout, stderr)
 	case "advisory":

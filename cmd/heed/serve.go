@@ -42,7 +42,7 @@ var _ notifier.SendError = (*relay.Error)(nil)
 // serveOptions are the parts of serve that tests replace.
 type serveOptions struct {
 	Log      *slog.Logger
-	Out      io.Writer   // where the generated admin token is printed
+	Out      io.Writer   // where a generated admin token is printed
 	Clock    clock.Clock // default: real time
 	Listener net.Listener
 	Ready    func(addr string) // called once HTTP is listening
@@ -70,8 +70,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 		return err
 	}
 	defer a.Close()
-	tokenHash, err := adminTokenHash(ctx, a.db, cfg, opt.Out)
-	if err != nil {
+	if err := a.engine.Access.EnsureAdmin(ctx, cfg.HTTP.AdminToken, opt.Out); err != nil {
 		return err
 	}
 
@@ -108,7 +107,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	if derived {
 		log.Info("http.public_url is not set: links in mails point at " + publicURL + ", derived from http.listen; set http.public_url to the address recipients reach")
 	}
-	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Alerts: a.engine.Delivery, Now: a.engine.Now, AdminTokenHash: tokenHash,
+	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Access: a.engine.Access, Alerts: a.engine.Delivery, Now: a.engine.Now,
 		Secure: strings.HasPrefix(publicURL, "https://"), Metrics: reg, Logger: log})
 	if err != nil {
 		return err

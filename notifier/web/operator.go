@@ -2,11 +2,7 @@ package web
 
 import (
 	"bytes"
-	"crypto/subtle"
-	"encoding/hex"
-	"fmt"
 	"io"
-	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -15,92 +11,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/templates"
 )
-
-const sessionCookie = "heed_session"
-
-// operator wraps a page for the operator: open with the bearer token or a
-// session cookie from /login, else a redirect to the login form.
-func (s *Server) operator(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !(bearer && s.validToken(tok)) && !s.validSession(r) {
-			http.Redirect(w, r, "/login", http.StatusSeeOther)
-			return
-		}
-		r = r.WithContext(store.WithActor(r.Context(), store.Actor{Name: "admin", Via: "page"}))
-		if err := h(w, r); err != nil {
-			page := templates.ErrorPage{Lang: "en", Status: http.StatusInternalServerError, Title: "Error", Message: err.Error()}
-			if he, ok := err.(*httpError); ok {
-				page.Status, page.Message = he.status, he.msg
-			}
-			s.renderError(w, page)
-		}
-	})
-}
-
-func (s *Server) validSession(r *http.Request) bool {
-	c, err := r.Cookie(sessionCookie)
-	if err != nil {
-		return false
-	}
-	exp, sig, ok := strings.Cut(c.Value, ".")
-	if !ok || subtle.ConstantTimeCompare([]byte(sig), []byte(s.sessionSig(exp))) != 1 {
-		return false
-	}
-	t, err := strconv.ParseInt(exp, 10, 64)
-	return err == nil && time.Now().Unix() < t
-}
-
-// sessionSig signs a session's expiry together with the admin token's hash,
-// so that changing the token ends every session opened with the old one.
-func (s *Server) sessionSig(exp string) string {
-	return s.links.Sign("session", exp+"|"+hex.EncodeToString(s.tokenHash[:]))
-}
-
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderLoginPage(w, templates.LoginPage{}) })
-}
-
-func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
-	if over, wait := limited(w, s.loginLimits, clientIP(r)); over {
-		s.log.Warn("operator login refused: too many tries", "ip", clientIP(r))
-		s.renderPage(w, http.StatusTooManyRequests, func(w io.Writer) error {
-			return templates.RenderLoginPage(w, templates.LoginPage{Error: fmt.Sprintf("Too many tries from your address. Try again in %d seconds.", int(math.Ceil(wait.Seconds())))})
-		})
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		status := http.StatusBadRequest
-		if tooLarge(err) {
-			status = http.StatusRequestEntityTooLarge
-		}
-		s.renderPage(w, status, func(w io.Writer) error {
-			return templates.RenderLoginPage(w, templates.LoginPage{Error: "The form could not be read."})
-		})
-		return
-	}
-	if !s.validToken(r.PostFormValue("token")) {
-		s.log.Warn("operator login refused", "ip", clientIP(r))
-		s.renderPage(w, http.StatusUnauthorized, func(w io.Writer) error {
-			return templates.RenderLoginPage(w, templates.LoginPage{Error: "Wrong token."})
-		})
-		return
-	}
-	exp := strconv.FormatInt(time.Now().Add(s.sessionTTL).Unix(), 10)
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: exp + "." + s.sessionSig(exp), Path: "/",
-		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: int(s.sessionTTL.Seconds())})
-	http.Redirect(w, r, "/board", http.StatusSeeOther)
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
 
 func (s *Server) renderPage(w http.ResponseWriter, status int, render func(io.Writer) error) {
 	var buf bytes.Buffer
@@ -133,7 +47,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
-	page := templates.BoardPage{State: f.State}
+	page := templates.BoardPage{State: f.State, Operator: s.operatorView(r)}
 	if s.alerts != nil {
 		if a, on := s.alerts.RelayAlert(); on {
 			page.RelayAlert = &templates.RelayAlertView{Since: a.Since, Last: a.Last, Reply: a.Reply, Refused: a.Refused}
@@ -183,7 +97,7 @@ func outboxRow(m store.Mail) templates.OutboxRow {
 }
 
 func (s *Server) outbox(w http.ResponseWriter, r *http.Request) error {
-	var page templates.OutboxPage
+	page := templates.OutboxPage{Operator: s.operatorView(r)}
 	mails, err := s.records.Mails(r.Context(), store.MailFilter{CaseID: r.URL.Query().Get("case"), State: r.URL.Query().Get("state")})
 	if err != nil {
 		return err
@@ -233,7 +147,7 @@ func (s *Server) outboxMessage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := templates.OutboxMessagePage{Row: outboxRow(m), Headers: msg.headers, Text: msg.text,
+	page := templates.OutboxMessagePage{Operator: s.operatorView(r), Row: outboxRow(m), Headers: msg.headers, Text: msg.text,
 		AckURL: s.madeLink(m, msg.text), BodyRemoved: len(m.Message) == 0}
 	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderOutboxMessagePage(w, page) })
 	return nil

@@ -4,14 +4,11 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +56,18 @@ type Links interface {
 	Verify(token string) (notifier.Link, error)
 }
 
+// Access keeps the named tokens and the pages' sessions: who may use what.
+type Access interface {
+	Authenticate(ctx context.Context, secret string) (store.Token, error)
+	OpenSession(ctx context.Context, t store.Token, ip, agent string) (string, store.Session, error)
+	Session(ctx context.Context, secret string) (store.Session, error)
+	Sessions(ctx context.Context) ([]store.Session, error)
+	EndSession(ctx context.Context, id int64) error
+	AddToken(ctx context.Context, spec notifier.TokenSpec) (store.Token, string, error)
+	Tokens(ctx context.Context) ([]store.Token, error)
+	RevokeToken(ctx context.Context, name string) error
+}
+
 // Alerts is what needs the operator's attention now; the board shows it.
 type Alerts interface {
 	RelayAlert() (notifier.RelayAlert, bool)
@@ -70,16 +79,16 @@ type Server struct {
 	orgs         Orgs
 	answers      Answers
 	links        Links
+	access       Access
 	alerts       Alerts // may be nil
 	now          func() time.Time
-	tokenHash    [32]byte
 	secure       bool // public URL is https: cookies get the Secure flag
 	log          *slog.Logger
 	mux          *http.ServeMux
 	loginLimits  *clientLimits // POST /login, per client address
 	answerLimits *clientLimits // POST /ack/{token}, per client address
-	sessionTTL   time.Duration
 	metrics      prometheus.Gatherer
+	table        []routeNeed // every route and who may use it (roles.go)
 }
 
 // Config wires a Server.
@@ -88,37 +97,36 @@ type Config struct {
 	Orgs    Orgs
 	Answers Answers
 	Links   Links
-	Alerts  Alerts           // optional: what the board warns about
-	Now     func() time.Time // the engine's clock
-	// AdminTokenHash is the SHA-256 of the admin token, which opens /api and,
-	// after a login, the board and outbox pages.
-	AdminTokenHash [32]byte
+	// Access authenticates tokens and sessions; each route says which role
+	// it needs (routes).
+	Access Access
+	Alerts Alerts           // optional: what the board warns about
+	Now    func() time.Time // the engine's clock
 	// Secure sets the Secure flag on cookies (the public URL is https).
 	Secure bool
-	// Metrics, when set, is served at /metrics to holders of the admin token
-	// (Prometheus: authorization with the bearer token).
+	// Metrics, when set, is served at /metrics to holders of an admin or a
+	// metrics token (Prometheus: authorization with the bearer token).
 	Metrics prometheus.Gatherer
 	Logger  *slog.Logger
 }
 
 // New returns a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Records == nil || cfg.Orgs == nil || cfg.Answers == nil || cfg.Links == nil || cfg.AdminTokenHash == [32]byte{} {
-		return nil, errors.New("web: records, orgs, answers, links and an admin token are required")
+	if cfg.Records == nil || cfg.Orgs == nil || cfg.Answers == nil || cfg.Links == nil || cfg.Access == nil {
+		return nil, errors.New("web: records, orgs, answers, links and access are required")
 	}
 	s := &Server{
-		records:    cfg.Records,
-		orgs:       cfg.Orgs,
-		answers:    cfg.Answers,
-		links:      cfg.Links,
-		alerts:     cfg.Alerts,
-		now:        cfg.Now,
-		tokenHash:  cfg.AdminTokenHash,
-		secure:     cfg.Secure,
-		log:        cfg.Logger,
-		mux:        http.NewServeMux(),
-		sessionTTL: 12 * time.Hour,
-		metrics:    cfg.Metrics,
+		records: cfg.Records,
+		orgs:    cfg.Orgs,
+		answers: cfg.Answers,
+		links:   cfg.Links,
+		access:  cfg.Access,
+		alerts:  cfg.Alerts,
+		now:     cfg.Now,
+		secure:  cfg.Secure,
+		log:     cfg.Logger,
+		mux:     http.NewServeMux(),
+		metrics: cfg.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -136,47 +144,52 @@ func New(cfg Config) (*Server, error) {
 }
 
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.handle("GET /healthz", openToAll, http.HandlerFunc(s.healthz))
 
-	s.mux.Handle("POST /api/v1/orgs", limitBody(maxJSON, s.api(s.createOrg)))
-	s.mux.Handle("GET /api/v1/orgs", s.api(s.listOrgs))
-	s.mux.Handle("GET /api/v1/orgs/{id}", s.api(s.getOrg))
-	s.mux.Handle("PUT /api/v1/orgs/{id}", limitBody(maxJSON, s.api(s.updateOrg)))
-	s.mux.Handle("PUT /api/v1/orgs/{id}/inventory", s.api(s.putInventory))
-	s.mux.Handle("GET /api/v1/orgs/{id}/inventory", s.api(s.getInventory))
-	s.mux.Handle("GET /api/v1/cases", s.api(s.listCases))
-	s.mux.Handle("GET /api/v1/cases/{id}", s.api(s.getCase))
-	s.mux.Handle("GET /api/v1/advisories", s.api(s.listAdvisories))
-	s.mux.Handle("GET /api/v1/rejected", s.api(s.listRejected))
-	s.mux.Handle("GET /api/v1/rejected/{id}", s.api(s.getRejected))
-	s.mux.Handle("GET /api/v1/audit", s.api(s.listAudit))
+	s.api("POST /api/v1/orgs", needOperator, maxJSON, s.createOrg)
+	s.api("GET /api/v1/orgs", needViewer, 0, s.listOrgs)
+	s.api("GET /api/v1/orgs/{id}", needViewer, 0, s.getOrg)
+	s.api("PUT /api/v1/orgs/{id}", needOperator, maxJSON, s.updateOrg)
+	s.api("PUT /api/v1/orgs/{id}/inventory", needOperator, 0, s.putInventory)
+	s.api("GET /api/v1/orgs/{id}/inventory", needOperator, 0, s.getInventory)
+	s.api("GET /api/v1/cases", needViewer, 0, s.listCases)
+	s.api("GET /api/v1/cases/{id}", needViewer, 0, s.getCase)
+	s.api("GET /api/v1/advisories", needViewer, 0, s.listAdvisories)
+	s.api("GET /api/v1/rejected", needOperator, 0, s.listRejected)
+	s.api("GET /api/v1/rejected/{id}", needOperator, 0, s.getRejected)
+	s.api("GET /api/v1/audit", needAdmin, 0, s.listAudit)
+	s.api("GET /api/v1/tokens", needAdmin, 0, s.listTokens)
+	s.api("POST /api/v1/tokens", needAdmin, maxJSON, s.addToken)
+	s.api("DELETE /api/v1/tokens/{name}", needAdmin, 0, s.revokeToken)
+	s.api("GET /api/v1/sessions", needAdmin, 0, s.listSessions)
+	s.api("DELETE /api/v1/sessions/{id}", needAdmin, 0, s.revokeSession)
 	if s.metrics != nil {
 		metrics := promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{})
-		s.mux.Handle("GET /metrics", s.api(func(w http.ResponseWriter, r *http.Request) error {
+		s.api("GET /metrics", needMetrics, 0, func(w http.ResponseWriter, r *http.Request) error {
 			metrics.ServeHTTP(w, r)
 			return nil
-		}))
+		})
 	}
 
-	s.mux.HandleFunc("GET /ack/{token}", s.ackPage)
-	s.mux.Handle("POST /ack/{token}", limitBody(maxForm, http.HandlerFunc(s.ackPost)))
+	s.handle("GET /ack/{token}", openToAll, http.HandlerFunc(s.ackPage))
+	s.handle("POST /ack/{token}", openToAll, limitBody(maxForm, http.HandlerFunc(s.ackPost)))
 
-	s.mux.HandleFunc("GET /login", s.loginPage)
-	s.mux.Handle("POST /login", limitBody(maxForm, http.HandlerFunc(s.loginPost)))
-	s.mux.Handle("POST /logout", limitBody(maxForm, http.HandlerFunc(s.logout)))
-	s.mux.Handle("GET /board", s.operator(s.board))
-	s.mux.Handle("GET /board.csv", s.operator(func(w http.ResponseWriter, r *http.Request) error {
+	s.handle("GET /login", openToAll, http.HandlerFunc(s.loginPage))
+	s.handle("POST /login", openToAll, limitBody(maxForm, http.HandlerFunc(s.loginPost)))
+	s.handle("POST /logout", openToAll, limitBody(maxForm, http.HandlerFunc(s.logout)))
+	s.page("GET /board", needViewer, s.board)
+	s.page("GET /board.csv", needViewer, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		q.Set("format", "csv")
 		r.URL.RawQuery = q.Encode()
 		return s.listCases(w, r)
-	}))
-	s.mux.Handle("GET /outbox", s.operator(s.outbox))
-	s.mux.Handle("GET /outbox/{id}", s.operator(s.outboxMessage))
-	s.mux.Handle("GET /outbox/{id}/html", s.operator(s.outboxHTML))
-	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/board", http.StatusSeeOther)
 	})
+	s.page("GET /outbox", needOperator, s.outbox)
+	s.page("GET /outbox/{id}", needOperator, s.outboxMessage)
+	s.page("GET /outbox/{id}/html", needOperator, s.outboxHTML)
+	s.handle("GET /{$}", openToAll, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/board", http.StatusSeeOther)
+	}))
 }
 
 // ServeHTTP sets the headers every response carries and dispatches.
@@ -201,29 +214,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))
-}
-
-// validToken compares a presented admin token in constant time.
-func (s *Server) validToken(tok string) bool {
-	h := sha256.Sum256([]byte(tok))
-	return tok != "" && subtle.ConstantTimeCompare(h[:], s.tokenHash[:]) == 1
-}
-
-// api wraps an admin API handler: closed without the bearer token.
-func (s *Server) api(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		tok, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || !s.validToken(strings.TrimSpace(tok)) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="heed"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or wrong admin token (Authorization: Bearer <admin_token>)"})
-			return
-		}
-		r = r.WithContext(store.WithActor(r.Context(), store.Actor{Name: "admin", Via: "api"}))
-		if err := h(w, r); err != nil {
-			s.writeError(w, err)
-		}
-	})
 }
 
 // httpError is an error with the status to answer.

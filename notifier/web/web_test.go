@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -21,12 +20,14 @@ import (
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 const token = "web-test-admin-token-0123"
 
 type env struct {
 	t      *testing.T
+	server *Server
 	srv    *httptest.Server
 	engine *notifier.Engine
 	db     *store.DB
@@ -45,13 +46,17 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Records: db, Orgs: e.Orgs, Answers: e.Answers, Links: e.Links, Now: e.Now, AdminTokenHash: sha256.Sum256([]byte(token))})
+	if err := e.Access.EnsureAdmin(context.Background(), token, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Records: db, Orgs: e.Orgs, Answers: e.Answers, Links: e.Links, Access: e.Access, Now: e.Now,
+		Metrics: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, engine: e, db: db}
+	return &env{t: t, server: s, srv: srv, engine: e, db: db}
 }
 
 func (v *env) do(method, path, auth, ctype, body string) (*http.Response, string) {

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
+
+// Who may use each route is said where the route is registered (routes),
+// once: a need names the least role it takes, and whether a token limited
+// to one publisher may use it (its handler then shows only that
+// publisher's advisories and cases). The table of every route and its need
+// is kept, so that a test holds each route to what each role gets.
+
+// need is what a route asks of the token a request comes with.
+type need struct {
+	role   string // the least role; "" for a route open to everyone
+	scoped bool   // a publisher-scoped token may use it
+}
+
+var (
+	openToAll    = need{}
+	needViewer   = need{role: store.RoleViewer}
+	needOperator = need{role: store.RoleOperator}
+	needAdmin    = need{role: store.RoleAdmin}
+	needMetrics  = need{role: store.RoleMetrics}
+)
+
+// grants reports whether a token of role may use a route that needs role
+// need: admin everything, operator what a viewer may and more, metrics
+// only /metrics.
+func grants(role, need string) bool {
+	switch role {
+	case store.RoleAdmin:
+		return true
+	case store.RoleOperator:
+		return need == store.RoleOperator || need == store.RoleViewer
+	case store.RoleViewer:
+		return need == store.RoleViewer
+	case store.RoleMetrics:
+		return need == store.RoleMetrics
+	}
+	return false
+}
+
+// refusal says why t may not use a route of need n, or "" if it may.
+func refusal(t store.Token, n need) string {
+	if !grants(t.Role, n.role) {
+		return fmt.Sprintf("this needs the %s role; token %q has the %s role", n.role, t.Name, t.Role)
+	}
+	if t.Publisher != "" && !n.scoped {
+		return fmt.Sprintf("token %q sees only publisher %s's advisories and their cases; this is not one of them", t.Name, t.Publisher)
+	}
+	return ""
+}
+
+// routeNeed is one registered route and who may use it.
+type routeNeed struct {
+	pattern string
+	need    need
+}
+
+func (s *Server) handle(pattern string, n need, h http.Handler) {
+	s.table = append(s.table, routeNeed{pattern, n})
+	s.mux.Handle(pattern, h)
+}
+
+// principal is who a request comes from: the token, and the session when
+// it came through the pages' sign-in.
+type principal struct {
+	token   store.Token
+	session store.Session // ID 0: the token came as a bearer token
+	secret  string        // the session's cookie value, for its CSRF field
+}
+
+type principalKey struct{}
+
+// who returns the principal of a request that passed api or page.
+func who(r *http.Request) principal {
+	p, _ := r.Context().Value(principalKey{}).(principal)
+	return p
+}
+
+// as returns r carrying p, and p's token as the actor of the changes it
+// makes (recorded in the audit log).
+func as(r *http.Request, p principal, via string) *http.Request {
+	ctx := context.WithValue(r.Context(), principalKey{}, p)
+	return r.WithContext(store.WithActor(ctx, store.Actor{Name: p.token.Name, Via: via}))
+}
+
+// bearer authenticates the request's bearer token, if it has one.
+func (s *Server) bearer(r *http.Request) (store.Token, bool, error) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return store.Token{}, false, nil
+	}
+	t, err := s.access.Authenticate(r.Context(), strings.TrimSpace(tok))
+	return t, true, err
+}
+
+// CLIAgent starts the User-Agent of heed's own commands that call the API.
+const CLIAgent = "heed-cli/"
+
+// api registers an API route: 401 without a known bearer token, 403 naming
+// the role it lacks; bodies bounded to limit bytes when limit > 0.
+func (s *Server) api(pattern string, n need, limit int64, h func(http.ResponseWriter, *http.Request) error) {
+	var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _, err := s.bearer(r)
+		if errors.Is(err, notifier.ErrUnknownToken) || err == nil && t.Name == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="heed"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "missing or unknown token (Authorization: Bearer <token>; heed serve printed the admin token at its first start)"})
+			return
+		}
+		if err != nil {
+			s.writeError(w, err)
+			return
+		}
+		if msg := refusal(t, n); msg != "" {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": msg, "needs": n.role})
+			return
+		}
+		via := "api"
+		if strings.HasPrefix(r.UserAgent(), CLIAgent) {
+			via = "cli" // as the client says: the token, not this, is what the log vouches for
+		}
+		if err := h(w, as(r, principal{token: t}, via)); err != nil {
+			s.writeError(w, err)
+		}
+	})
+	if limit > 0 {
+		handler = limitBody(limit, handler)
+	}
+	s.handle(pattern, n, handler)
+}
+
+// page registers an operator page: open with a bearer token or a session
+// from /login, else a redirect to the sign-in form; 403 naming the role a
+// signed-in token lacks.
+func (s *Server) page(pattern string, n need, h func(http.ResponseWriter, *http.Request) error) {
+	s.handle(pattern, n, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.signedIn(r)
+		if errors.Is(err, notifier.ErrUnknownToken) {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		if err != nil {
+			s.pageError(w, err)
+			return
+		}
+		if msg := refusal(p.token, n); msg != "" {
+			s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusForbidden, Title: "Not for this token", Message: msg})
+			return
+		}
+		if err := h(w, as(r, p, "page")); err != nil {
+			s.pageError(w, err)
+		}
+	}))
+}
+
+func (s *Server) pageError(w http.ResponseWriter, err error) {
+	page := templates.ErrorPage{Lang: "en", Status: http.StatusInternalServerError, Title: "Error", Message: err.Error()}
+	if he, ok := err.(*httpError); ok {
+		page.Status, page.Message = he.status, he.msg
+	} else {
+		s.log.Error("page failed", "err", err)
+		page.Message = "internal error"
+	}
+	s.renderError(w, page)
+}
+
+// operatorView is who is signed in, for the navigation of a page: nil when
+// the page was opened with a bearer token (no session to end).
+func (s *Server) operatorView(r *http.Request) *templates.Operator {
+	p := who(r)
+	if p.session.ID == 0 {
+		return nil
+	}
+	return &templates.Operator{Token: p.token.Name, Role: p.token.Role, Publisher: p.token.Publisher, CSRF: s.csrfOf(p.secret)}
+}

@@ -1,0 +1,150 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/store"
+)
+
+// The kinds of caller every route is held to, and the token each presents.
+var callers = []string{"admin", "operator", "viewer", "metrics", "scoped", "none"}
+
+// roleTokens makes a token of each role, and one viewer limited to the
+// publisher ivanti, and returns their secrets by caller ("none": no token).
+func (v *env) roleTokens() map[string]string {
+	v.t.Helper()
+	ctx := store.WithActor(context.Background(), store.Actor{Name: "test", Via: "cli"})
+	out := map[string]string{"admin": token, "none": ""}
+	for _, spec := range []notifier.TokenSpec{{Name: "ops", Role: "operator"}, {Name: "watcher", Role: "viewer"},
+		{Name: "prom", Role: "metrics"}, {Name: "ivanti-watcher", Role: "viewer", Publisher: "ivanti"}} {
+		_, secret, err := v.engine.Access.AddToken(ctx, spec)
+		if err != nil {
+			v.t.Fatal(err)
+		}
+		caller := map[string]string{"ops": "operator", "watcher": "viewer", "prom": "metrics", "ivanti-watcher": "scoped"}[spec.Name]
+		out[caller] = secret
+	}
+	return out
+}
+
+// statuses is what each caller gets, in the order of callers.
+type statuses [6]int
+
+// TestEveryRouteByRole holds every route the server registers to the
+// status each kind of caller gets: 401 without a token, 403 without the
+// role, a redirect to the sign-in form for a page, and the route's own
+// answer for those it is for. A route added without a row here fails.
+func TestEveryRouteByRole(t *testing.T) {
+	v := newEnv(t)
+	ackPath := v.notifiedCase("VPN flaw")
+	ctx := context.Background()
+	var orgID, caseID string
+	var mailID, rejectedID int64
+	v.db.Update(ctx, func(tx *store.Tx) error {
+		cases, err := tx.Cases(store.CaseFilter{})
+		if err != nil || len(cases) != 1 {
+			t.Fatalf("cases = %v, %v", cases, err)
+		}
+		orgID, caseID = cases[0].OrgID, cases[0].ID
+		mails, _ := tx.Mails(store.MailFilter{})
+		mailID = mails[0].ID
+		r := store.Rejected{Subject: "advisories.x", StreamSeq: 1, ReceivedAt: time.Now(), Reason: "junk", Payload: []byte("junk")}
+		if err := tx.AddRejected(&r); err != nil {
+			return err
+		}
+		docs, err := tx.RejectedDocs(1)
+		rejectedID = docs[0].ID
+		return err
+	})
+	tokens := v.roleTokens()
+	// What the admin's DELETE routes remove: a token, and a session.
+	victim, _, err := v.engine.Access.AddToken(ctx, notifier.TokenSpec{Name: "doomed", Role: "viewer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sess, err := v.engine.Access.OpenSession(ctx, victim, "192.0.2.1", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The session is ended by the DELETE of its token's row if that comes
+	// first: keep a second token's session for the sessions route.
+	other, _, _ := v.engine.Access.AddToken(ctx, notifier.TokenSpec{Name: "other", Role: "viewer"})
+	_, sess, err = v.engine.Access.OpenSession(ctx, other, "192.0.2.2", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const (
+		json = "application/json"
+		form = "application/x-www-form-urlencoded"
+		csv  = "text/csv"
+	)
+	orgBody := `{"name":"Table KK","contacts":[{"email":"sec@table.test"}]}`
+	rows := []struct {
+		pattern, path, ctype, body string
+		want                       statuses // admin, operator, viewer, metrics, scoped, none
+	}{
+		{"GET /healthz", "/healthz", "", "", statuses{200, 200, 200, 200, 200, 200}},
+		{"POST /api/v1/orgs", "/api/v1/orgs", json, orgBody, statuses{201, 201, 403, 403, 403, 401}},
+		{"GET /api/v1/orgs", "/api/v1/orgs", "", "", statuses{200, 200, 200, 403, 403, 401}},
+		{"GET /api/v1/orgs/{id}", "/api/v1/orgs/" + orgID, "", "", statuses{200, 200, 200, 403, 403, 401}},
+		{"PUT /api/v1/orgs/{id}", "/api/v1/orgs/" + orgID, json, `{"name":"Acme","contacts":[{"email":"sec@acme.test"}]}`, statuses{200, 200, 403, 403, 403, 401}},
+		{"PUT /api/v1/orgs/{id}/inventory", "/api/v1/orgs/" + orgID + "/inventory", csv,
+			"vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,9.0R3.3,,,vpn\n", statuses{200, 200, 403, 403, 403, 401}},
+		{"GET /api/v1/orgs/{id}/inventory", "/api/v1/orgs/" + orgID + "/inventory", "", "", statuses{200, 200, 403, 403, 403, 401}},
+		{"GET /api/v1/cases", "/api/v1/cases", "", "", statuses{200, 200, 200, 403, 403, 401}},
+		{"GET /api/v1/cases/{id}", "/api/v1/cases/" + caseID, "", "", statuses{200, 200, 200, 403, 403, 401}},
+		{"GET /api/v1/advisories", "/api/v1/advisories", "", "", statuses{200, 200, 200, 403, 403, 401}},
+		{"GET /api/v1/rejected", "/api/v1/rejected", "", "", statuses{200, 200, 403, 403, 403, 401}},
+		{"GET /api/v1/rejected/{id}", fmt.Sprint("/api/v1/rejected/", rejectedID), "", "", statuses{200, 200, 403, 403, 403, 401}},
+		{"GET /api/v1/audit", "/api/v1/audit", "", "", statuses{200, 403, 403, 403, 403, 401}},
+		{"GET /api/v1/tokens", "/api/v1/tokens", "", "", statuses{200, 403, 403, 403, 403, 401}},
+		{"POST /api/v1/tokens", "/api/v1/tokens", json, `{"name":"made","role":"viewer"}`, statuses{201, 403, 403, 403, 403, 401}},
+		{"DELETE /api/v1/tokens/{name}", "/api/v1/tokens/doomed", "", "", statuses{200, 403, 403, 403, 403, 401}},
+		{"GET /api/v1/sessions", "/api/v1/sessions", "", "", statuses{200, 403, 403, 403, 403, 401}},
+		{"DELETE /api/v1/sessions/{id}", fmt.Sprint("/api/v1/sessions/", sess.ID), "", "", statuses{200, 403, 403, 403, 403, 401}},
+		{"GET /metrics", "/metrics", "", "", statuses{200, 403, 403, 200, 403, 401}},
+		{"GET /ack/{token}", ackPath, "", "", statuses{200, 200, 200, 200, 200, 200}},
+		{"POST /ack/{token}", ackPath, form, "status=patched", statuses{403, 403, 403, 403, 403, 403}}, // no CSRF cookie
+		{"GET /login", "/login", "", "", statuses{200, 200, 200, 200, 200, 200}},
+		{"POST /login", "/login", form, "token=wrong", statuses{401, 401, 401, 401, 401, 401}},
+		{"POST /logout", "/logout", form, "", statuses{303, 303, 303, 303, 303, 303}},
+		{"GET /board", "/board", "", "", statuses{200, 200, 200, 403, 403, 303}},
+		{"GET /board.csv", "/board.csv", "", "", statuses{200, 200, 200, 403, 403, 303}},
+		{"GET /outbox", "/outbox", "", "", statuses{200, 200, 403, 403, 403, 303}},
+		{"GET /outbox/{id}", fmt.Sprint("/outbox/", mailID), "", "", statuses{200, 200, 403, 403, 403, 303}},
+		{"GET /outbox/{id}/html", fmt.Sprint("/outbox/", mailID, "/html"), "", "", statuses{200, 200, 403, 403, 403, 303}},
+		{"GET /{$}", "/", "", "", statuses{303, 303, 303, 303, 303, 303}},
+	}
+	covered := map[string]bool{}
+	for _, row := range rows {
+		covered[row.pattern] = true
+	}
+	for _, r := range v.server.table {
+		if !covered[r.pattern] {
+			t.Errorf("route %q has no row in TestEveryRouteByRole: add the status each caller gets", r.pattern)
+		}
+	}
+	for _, row := range rows {
+		for i, caller := range callers {
+			resp, body := v.do(strings.Fields(row.pattern)[0], row.path, tokens[caller], row.ctype, row.body)
+			if resp.StatusCode != row.want[i] {
+				t.Errorf("%s %s as %s: %d, want %d\n%.300s", strings.Fields(row.pattern)[0], row.path, caller, resp.StatusCode, row.want[i], body)
+				continue
+			}
+			if resp.StatusCode == http.StatusForbidden && strings.HasPrefix(row.path, "/api/") && !strings.Contains(body, "role") && !strings.Contains(body, "publisher") {
+				t.Errorf("%s as %s: 403 without saying what it lacks: %s", row.path, caller, body)
+			}
+			if resp.StatusCode == http.StatusSeeOther && row.want[i] == 303 && caller == "none" && strings.HasPrefix(row.path, "/board") &&
+				resp.Header.Get("Location") != "/login" {
+				t.Errorf("%s without a token: redirect to %q, want /login", row.path, resp.Header.Get("Location"))
+			}
+		}
+	}
+}
