@@ -36,7 +36,6 @@ const SessionTTL = 12 * time.Hour
 var ErrUnknownToken = errors.New("unknown token")
 
 var tokenName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
-var publisherName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
 // TokenSpec is a token to make.
 type TokenSpec struct {
@@ -45,16 +44,16 @@ type TokenSpec struct {
 	Publisher string `json:"publisher"` // empty: every publisher
 }
 
-func (s TokenSpec) check() error {
+func (s TokenSpec) check(known func(string) bool) error {
 	switch {
 	case !tokenName.MatchString(s.Name):
 		return &InputError{Msg: fmt.Sprintf("name %q: 1 to 64 letters, digits and . _ @ -, starting with a letter or digit", s.Name)}
 	case !slices.Contains(store.Roles, s.Role):
 		return &InputError{Msg: fmt.Sprintf("role %q: use one of %s", s.Role, strings.Join(store.Roles, ", "))}
-	case s.Publisher != "" && !publisherName.MatchString(s.Publisher):
-		return &InputError{Msg: fmt.Sprintf("publisher %q: a publisher's name, lower case", s.Publisher)}
 	case s.Publisher != "" && (s.Role == store.RoleAdmin || s.Role == store.RoleMetrics):
 		return &InputError{Msg: fmt.Sprintf("publisher %q: only viewer and operator tokens can be limited to a publisher (an %s token sees everything it may see)", s.Publisher, s.Role)}
+	case s.Publisher != "" && !known(s.Publisher):
+		return &InputError{Msg: fmt.Sprintf("publisher %q: no publisher of that name is configured ([[publisher]] name)", s.Publisher)}
 	}
 	return nil
 }
@@ -70,7 +69,7 @@ func newSecret() string {
 // AddToken makes a token and returns it with its secret, which is shown
 // this once: only its SHA-256 is kept.
 func (a *Access) AddToken(ctx context.Context, spec TokenSpec) (store.Token, string, error) {
-	if err := spec.check(); err != nil {
+	if err := spec.check(func(name string) bool { _, ok := a.publishers.Named(name); return ok }); err != nil {
 		return store.Token{}, "", err
 	}
 	secret := newSecret()

@@ -149,13 +149,14 @@ type AdvisorySummary struct {
 }
 
 // AdvisorySummaries lists the advisories, newest first, with their cases
-// counted by state: the agency's view of who is still silent on what.
-func (tx *Tx) AdvisorySummaries(limit int) ([]AdvisorySummary, error) {
+// counted by state: the agency's view of who is still silent on what. A
+// publisher limits them to its own; empty: every publisher's.
+func (tx *Tx) AdvisorySummaries(limit int, publisher string) ([]AdvisorySummary, error) {
 	rows, err := tx.query(`SELECT a.id, a.revision, a.format, a.title, a.severity, a.withdrawn, a.received_at,
 		a.updated_at, c.state, count(c.id)
-		FROM (SELECT * FROM advisories ORDER BY received_at DESC, id LIMIT ?) a
+		FROM (SELECT * FROM advisories WHERE ? IN ('', publisher) ORDER BY received_at DESC, id LIMIT ?) a
 		LEFT JOIN cases c ON c.advisory_id = a.id
-		GROUP BY a.id, c.state ORDER BY a.received_at DESC, a.id`, limit)
+		GROUP BY a.id, c.state ORDER BY a.received_at DESC, a.id`, publisher, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list advisories: %w", err)
 	}

@@ -45,9 +45,10 @@ func (tx *Tx) Answers(caseID string) ([]Answer, error) {
 
 // CaseDetail is one case with everything the API shows of it.
 type CaseDetail struct {
-	Case    Case
-	Items   []CaseItem
-	Answers []Answer // oldest first
+	Case      Case
+	Publisher string // of the case's advisory
+	Items     []CaseItem
+	Answers   []Answer // oldest first
 }
 
 // CaseDetail reads one case, its items and its answers.
@@ -56,6 +57,9 @@ func (tx *Tx) CaseDetail(id string) (CaseDetail, error) {
 	var err error
 	if d.Case, err = tx.Case(id); err != nil {
 		return d, err
+	}
+	if err := tx.queryRow(`SELECT publisher FROM advisories WHERE id = ?`, d.Case.AdvisoryID).Scan(&d.Publisher); err != nil {
+		return d, fmt.Errorf("read the publisher of case %s: %w", id, err)
 	}
 	if d.Items, err = tx.CaseItems(id); err != nil {
 		return d, err

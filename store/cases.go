@@ -167,6 +167,7 @@ type CaseFilter struct {
 	AdvisoryID string
 	OrgID      string
 	State      string
+	Publisher  string // only the cases of this publisher's advisories
 }
 
 // where returns the conditions of f, and their arguments.
@@ -176,6 +177,10 @@ func (f CaseFilter) where() (where []string, args []any) {
 			where = append(where, c.col+" = ?")
 			args = append(args, c.val)
 		}
+	}
+	if f.Publisher != "" {
+		where = append(where, "advisory_id IN (SELECT id FROM advisories WHERE publisher = ?)")
+		args = append(args, f.Publisher)
 	}
 	return where, args
 }

@@ -52,9 +52,10 @@ func (db *DB) Inventory(ctx context.Context, orgID string) (items []Item, err er
 	return items, err
 }
 
-// AdvisorySummaries lists the newest advisories with their cases by state.
-func (db *DB) AdvisorySummaries(ctx context.Context, limit int) (a []AdvisorySummary, err error) {
-	err = db.View(ctx, func(tx *Tx) error { a, err = tx.AdvisorySummaries(limit); return err })
+// AdvisorySummaries lists the newest advisories (of publisher; empty: of
+// all) with their cases by state.
+func (db *DB) AdvisorySummaries(ctx context.Context, limit int, publisher string) (a []AdvisorySummary, err error) {
+	err = db.View(ctx, func(tx *Tx) error { a, err = tx.AdvisorySummaries(limit, publisher); return err })
 	return a, err
 }
 

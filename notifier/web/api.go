@@ -136,9 +136,11 @@ func (s *Server) getInventory(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// caseFilter reads the filters of a list of cases.
-func caseFilter(q url.Values) (store.CaseFilter, error) {
-	f := store.CaseFilter{AdvisoryID: q.Get("advisory"), OrgID: q.Get("org"), State: q.Get("state")}
+// caseFilter reads the filters of a list of cases; a publisher-scoped token
+// sees only its publisher's.
+func caseFilter(r *http.Request) (store.CaseFilter, error) {
+	q := r.URL.Query()
+	f := store.CaseFilter{AdvisoryID: q.Get("advisory"), OrgID: q.Get("org"), State: q.Get("state"), Publisher: publisherOf(r)}
 	if f.State != "" && !slices.Contains(store.CaseStates, f.State) {
 		return f, &httpError{http.StatusBadRequest, fmt.Sprintf("state %q: use one of %s", f.State, strings.Join(store.CaseStates, ", "))}
 	}
@@ -147,7 +149,7 @@ func caseFilter(q url.Values) (store.CaseFilter, error) {
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f, err := caseFilter(q)
+	f, err := caseFilter(r)
 	if err != nil {
 		return err
 	}
@@ -175,6 +177,11 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if p := publisherOf(r); p != "" && d.Publisher != p {
+		// Not found, as for a case that does not exist: a scoped token
+		// learns nothing of other publishers' cases, not even that they exist.
+		return fmt.Errorf("case %s: %w", r.PathValue("id"), store.ErrNotFound)
+	}
 	j := caseDetailJSON{caseJSON: toCaseJSON(d.Case, d.Items), Answers: make([]answerRecordJSON, len(d.Answers))}
 	for i, a := range d.Answers {
 		j.Answers[i] = answerRecordJSON{answerJSON: answerJSON{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until},
@@ -185,7 +192,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request) error {
-	advs, err := s.records.AdvisorySummaries(r.Context(), 1000)
+	advs, err := s.records.AdvisorySummaries(r.Context(), 1000, publisherOf(r))
 	if err != nil {
 		return err
 	}

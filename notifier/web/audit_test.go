@@ -48,7 +48,7 @@ func TestAuditLogListsEachChange(t *testing.T) {
 	json.Unmarshal([]byte(body), &created)
 	v.do("PUT", "/api/v1/orgs/"+created.ID, ops, "application/json", `{"name":"Acme KK","contacts":[{"email":"sec@acme.test"}]}`)
 	v.do("PUT", "/api/v1/orgs/"+created.ID+"/inventory", ops, "text/csv", "vendor,product,version,cpe,purl,asset\nIvanti,Connect Secure,9.0R3.3,,,vpn1\n")
-	v.do("POST", "/api/v1/orgs", ops, "application/json", `{"name":"","contacts":[]}`)        // refused: no change, no entry
+	v.do("POST", "/api/v1/orgs", ops, "application/json", `{"name":"","contacts":[]}`)     // refused: no change, no entry
 	v.do("POST", "/api/v1/tokens", ops, "application/json", `{"name":"x","role":"admin"}`) // 403: no entry
 
 	// A sign-in and a sign-out through the pages.

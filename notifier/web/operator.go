@@ -30,7 +30,7 @@ func (s *Server) renderPage(w http.ResponseWriter, status int, render func(io.Wr
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f, err := caseFilter(q)
+	f, err := caseFilter(r)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	totals, err := s.records.CaseTotals(r.Context(), store.CaseFilter{AdvisoryID: f.AdvisoryID, OrgID: f.OrgID})
+	totals, err := s.records.CaseTotals(r.Context(), store.CaseFilter{AdvisoryID: f.AdvisoryID, OrgID: f.OrgID, Publisher: f.Publisher})
 	if err != nil {
 		return err
 	}

@@ -25,11 +25,14 @@ type need struct {
 }
 
 var (
-	openToAll    = need{}
-	needViewer   = need{role: store.RoleViewer}
-	needOperator = need{role: store.RoleOperator}
-	needAdmin    = need{role: store.RoleAdmin}
-	needMetrics  = need{role: store.RoleMetrics}
+	openToAll  = need{}
+	needViewer = need{role: store.RoleViewer}
+	// A route a publisher-scoped token may use shows it only that
+	// publisher's advisories and their cases (publisherOf).
+	needScopedViewer = need{role: store.RoleViewer, scoped: true}
+	needOperator     = need{role: store.RoleOperator}
+	needAdmin        = need{role: store.RoleAdmin}
+	needMetrics      = need{role: store.RoleMetrics}
 )
 
 // grants reports whether a token of role may use a route that needs role
@@ -86,6 +89,10 @@ func who(r *http.Request) principal {
 	p, _ := r.Context().Value(principalKey{}).(principal)
 	return p
 }
+
+// publisherOf is the one publisher whose advisories and cases the request
+// may see; empty: every publisher.
+func publisherOf(r *http.Request) string { return who(r).token.Publisher }
 
 // as returns r carrying p, and p's token as the actor of the changes it
 // makes (recorded in the audit log).

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -9,7 +11,11 @@ import (
 	"time"
 
 	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/notifier/publishers"
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // The kinds of caller every route is held to, and the token each presents.
@@ -98,9 +104,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"PUT /api/v1/orgs/{id}/inventory", "/api/v1/orgs/" + orgID + "/inventory", csv,
 			"vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,9.0R3.3,,,vpn\n", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/orgs/{id}/inventory", "/api/v1/orgs/" + orgID + "/inventory", "", "", statuses{200, 200, 403, 403, 403, 401}},
-		{"GET /api/v1/cases", "/api/v1/cases", "", "", statuses{200, 200, 200, 403, 403, 401}},
-		{"GET /api/v1/cases/{id}", "/api/v1/cases/" + caseID, "", "", statuses{200, 200, 200, 403, 403, 401}},
-		{"GET /api/v1/advisories", "/api/v1/advisories", "", "", statuses{200, 200, 200, 403, 403, 401}},
+		{"GET /api/v1/cases", "/api/v1/cases", "", "", statuses{200, 200, 200, 403, 200, 401}},
+		{"GET /api/v1/cases/{id}", "/api/v1/cases/" + caseID, "", "", statuses{200, 200, 200, 403, 404, 401}}, // scoped: another publisher's case
+		{"GET /api/v1/advisories", "/api/v1/advisories", "", "", statuses{200, 200, 200, 403, 200, 401}},
 		{"GET /api/v1/rejected", "/api/v1/rejected", "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected/{id}", fmt.Sprint("/api/v1/rejected/", rejectedID), "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/audit", "/api/v1/audit", "", "", statuses{200, 403, 403, 403, 403, 401}},
@@ -115,8 +121,8 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /login", "/login", "", "", statuses{200, 200, 200, 200, 200, 200}},
 		{"POST /login", "/login", form, "token=wrong", statuses{401, 401, 401, 401, 401, 401}},
 		{"POST /logout", "/logout", form, "", statuses{303, 303, 303, 303, 303, 303}},
-		{"GET /board", "/board", "", "", statuses{200, 200, 200, 403, 403, 303}},
-		{"GET /board.csv", "/board.csv", "", "", statuses{200, 200, 200, 403, 403, 303}},
+		{"GET /board", "/board", "", "", statuses{200, 200, 200, 403, 200, 303}},
+		{"GET /board.csv", "/board.csv", "", "", statuses{200, 200, 200, 403, 200, 303}},
 		{"GET /outbox", "/outbox", "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox/{id}", fmt.Sprint("/outbox/", mailID), "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox/{id}/html", fmt.Sprint("/outbox/", mailID, "/html"), "", "", statuses{200, 200, 403, 403, 403, 303}},
@@ -146,5 +152,104 @@ func TestEveryRouteByRole(t *testing.T) {
 				t.Errorf("%s without a token: redirect to %q, want /login", row.path, resp.Header.Get("Location"))
 			}
 		}
+	}
+}
+
+// testPublishers is a set of agency publishers by these names (the first
+// is the one notifier.Cases.ApplyAdvisory applies as).
+func testPublishers(t *testing.T, names ...string) *publishers.Set {
+	t.Helper()
+	var list []publishers.Publisher
+	for _, n := range names {
+		list = append(list, publishers.Publisher{Name: n, Subjects: []string{"advisories." + n + ".>"}, Role: publishers.Agency, HoldAbove: -1})
+	}
+	set, err := publishers.NewSet(list, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// applyAs applies adv as published by the named publisher, through an
+// engine of its own on the same database.
+func (v *env) applyAs(publisher string, adv *advisory.Advisory) {
+	v.t.Helper()
+	e, err := notifier.New(notifier.Config{DB: v.db, Matcher: subscribers.NewMatcher(subscribers.DefaultAliases()),
+		Clock: clock.NewFake(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)), PublicURL: "http://heed.test",
+		From: "Heed <heed@heed.test>", AckSecret: bytes.Repeat([]byte("s"), 32), Hold: true, Publishers: testPublishers(v.t, publisher)})
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	if _, err := e.Cases.ApplyAdvisory(context.Background(), adv); err != nil {
+		v.t.Fatal(err)
+	}
+}
+
+// TestPublisherScopedTokenSeesOnlyItsOwn: a viewer limited to ivanti sees
+// ivanti's advisories and their cases, in the API and on the board, and
+// nothing of the other publishers' (another's case is not found, as if it
+// did not exist); an operator limited to ivanti cannot change
+// organizations.
+func TestPublisherScopedTokenSeesOnlyItsOwn(t *testing.T) {
+	v := newEnv(t)
+	v.withCases(2) // SA1, from the default publisher: two cases
+	v.applyAs("ivanti", &advisory.Advisory{ID: "IV1", Revision: "1", Format: "heed", Title: "Ivanti's own", Severity: "high",
+		Affected: []advisory.Affected{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Status: advisory.StatusAffected}}})
+	ctx := store.WithActor(context.Background(), store.Actor{Name: "test", Via: "cli"})
+	_, scoped, err := v.engine.Access.AddToken(ctx, notifier.TokenSpec{Name: "ivanti-watcher", Role: "viewer", Publisher: "ivanti"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, scopedOps, err := v.engine.Access.AddToken(ctx, notifier.TokenSpec{Name: "ivanti-ops", Role: "operator", Publisher: "ivanti"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := v.engine.Access.AddToken(ctx, notifier.TokenSpec{Name: "x", Role: "viewer", Publisher: "nobody"}); err == nil ||
+		!strings.Contains(err.Error(), "no publisher") {
+		t.Errorf("a token for an unknown publisher: %v; want refused", err)
+	}
+
+	casesOf := func(auth string) []caseJSON {
+		_, body := v.do("GET", "/api/v1/cases", auth, "", "")
+		var page struct{ Cases []caseJSON }
+		if err := json.Unmarshal([]byte(body), &page); err != nil {
+			t.Fatalf("%v: %s", err, body)
+		}
+		return page.Cases
+	}
+	all, own := casesOf(token), casesOf(scoped)
+	if len(all) != 4 {
+		t.Fatalf("admin sees %d cases, want 4 (2 of SA1, 2 of IV1)", len(all))
+	}
+	if len(own) != 2 || own[0].Advisory != "IV1" || own[1].Advisory != "IV1" {
+		t.Errorf("the ivanti viewer sees %+v; want IV1's two cases only", own)
+	}
+	for _, c := range all {
+		resp, _ := v.do("GET", "/api/v1/cases/"+c.ID, scoped, "", "")
+		if want := map[string]int{"IV1": 200, "SA1": 404}[c.Advisory]; resp.StatusCode != want {
+			t.Errorf("the ivanti viewer reading a case of %s: %d, want %d", c.Advisory, resp.StatusCode, want)
+		}
+	}
+	if _, body := v.do("GET", "/api/v1/cases?advisory=SA1", scoped, "", ""); strings.Contains(body, "SA1") {
+		t.Errorf("asking for SA1's cases by name shows them: %s", body)
+	}
+	_, body := v.do("GET", "/api/v1/advisories", scoped, "", "")
+	if !strings.Contains(body, `"IV1"`) || strings.Contains(body, `"SA1"`) {
+		t.Errorf("the ivanti viewer's advisories: %s; want IV1 only", body)
+	}
+	for _, path := range []string{"/board", "/board.csv"} {
+		_, body := v.do("GET", path, scoped, "", "")
+		if !strings.Contains(body, "IV1") || strings.Contains(body, "SA1") {
+			t.Errorf("%s for the ivanti viewer shows:\n%s\nwant IV1's cases only", path, body)
+		}
+	}
+	for _, path := range []string{"/api/v1/orgs", "/api/v1/rejected", "/outbox"} {
+		if resp, _ := v.do("GET", path, scopedOps, "", ""); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s for the ivanti operator: %d, want 403", path, resp.StatusCode)
+		}
+	}
+	if resp, body := v.do("POST", "/api/v1/orgs", scopedOps, "application/json", `{"name":"X","contacts":[{"email":"x@x.test"}]}`); resp.StatusCode != http.StatusForbidden ||
+		!strings.Contains(body, "ivanti") {
+		t.Errorf("the ivanti operator creating an org: %d %s; want 403 naming its publisher", resp.StatusCode, body)
 	}
 }

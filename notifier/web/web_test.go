@@ -42,7 +42,8 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { db.Close() })
 	e, err := notifier.New(notifier.Config{DB: db, Matcher: subscribers.NewMatcher(subscribers.DefaultAliases()),
 		Clock: clock.NewFake(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)), PublicURL: "http://heed.test",
-		From: "Heed <heed@heed.test>", AckSecret: bytes.Repeat([]byte("s"), 32), Hold: true})
+		From: "Heed <heed@heed.test>", AckSecret: bytes.Repeat([]byte("s"), 32), Hold: true,
+		Publishers: testPublishers(t, "default", "ivanti")})
 	if err != nil {
 		t.Fatal(err)
 	}
