@@ -106,3 +106,37 @@ func TestAckLinkInBrowser(t *testing.T) {
 		t.Errorf("reminders resume at %v, want %v", c.NextReminderAt, want)
 	}
 }
+
+// TestSignOutInBrowser signs in with the form in a real headless Chromium,
+// presses Sign out on the board, and finds that the browser's session no
+// longer opens the board, and that the server ended it (no session left).
+func TestSignOutInBrowser(t *testing.T) {
+	ctx := browser(t)
+	ns := startNATS(t)
+	h := startHeed(t, testConfig(t, t.TempDir(), ns.ClientURL(), ""), clock.NewFake(testStart))
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(h.base+"/login"),
+		chromedp.SetValue(chromedp.ID("token"), testToken),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("sign-out")),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	var list struct{ Sessions []struct{ Token string } }
+	if h.api("GET", "/api/v1/sessions", "", nil, &list); len(list.Sessions) != 1 || list.Sessions[0].Token != "admin" {
+		t.Fatalf("sessions after signing in: %+v", list.Sessions)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("sign-out")),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),
+		chromedp.Navigate(h.base+"/board"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),
+	)
+	if err != nil {
+		t.Fatalf("sign out, then open the board: %v", err)
+	}
+	if h.api("GET", "/api/v1/sessions", "", nil, &list); len(list.Sessions) != 0 {
+		t.Errorf("sessions after signing out: %+v; want none", list.Sessions)
+	}
+}
