@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"mime"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,6 +21,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/emersion/go-smtp"
 
@@ -377,5 +379,45 @@ func TestOnlyLinksSignedWithTheSecretAnswer(t *testing.T) {
 	clk.Set(link.Expires.Add(time.Second))
 	if _, err := e.Links.Verify(fromMail); !errors.Is(err, ErrBadLink) {
 		t.Errorf("the mail's link after its expiry: %v, want ErrBadLink", err)
+	}
+}
+
+// TestMailInTheOrganizationsLanguage: each organization is mailed in its
+// own language, whatever the others speak.
+func TestMailInTheOrganizationsLanguage(t *testing.T) {
+	t.Parallel()
+	srv, r := keptMTA(t)
+	e, _ := relayedEngine(t, r, nil)
+	ctx := context.Background()
+	for _, spec := range []subscribers.OrgSpec{
+		{Name: "Nihon KK", Language: "ja", Contacts: []subscribers.ContactSpec{{Email: "sec@nihon.test"}}},
+		{Name: "Acme", Language: "en", Contacts: []subscribers.ContactSpec{{Email: "sec@acme.test"}}},
+	} {
+		org, err := e.Orgs.CreateOrg(ctx, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	japanese := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) })
+	}
+	got := deliver(t, e, srv)
+	if len(got) != 2 {
+		t.Fatalf("the relay received %d notices, want 2", len(got))
+	}
+	for _, m := range got {
+		subject, err := new(mime.WordDecoder).DecodeHeader(m.header.Get("Subject"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := m.to == "sec@nihon.test"; japanese(subject) != want {
+			t.Errorf("the notice to %s has the subject %q; want it in Japanese: %v", m.to, subject, want)
+		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,6 +75,32 @@ func TestSecretsFromEnvironment(t *testing.T) {
 	}
 	if cfg.HTTP.AdminToken != "from-the-environment-123" || cfg.SMTP.Password != "hunter2" {
 		t.Errorf("secrets not taken from the environment: %+v %+v", cfg.HTTP, cfg.SMTP)
+	}
+}
+
+// TestNATSPasswordNotShown: a NATS URL's user and password appear neither in
+// the error of a failed connection nor in the address Heed logs.
+// (TestNoSecretInLogs checks the whole binary; this fails in a second.)
+func TestNATSPasswordNotShown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() { // a server that hangs up: no NATS answers
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	url := "nats://heed:pw-in-url-1@" + ln.Addr().String() + ",nats://other:pw-in-url-2@" + ln.Addr().String()
+	_, err = connectNATS(NATSConfig{URL: url}, "test", slog.New(slog.DiscardHandler))
+	if err == nil || strings.Contains(err.Error(), "pw-in-url") {
+		t.Errorf("connecting to a NATS that hangs up: %v; want an error without the password", err)
+	}
+	if got := redactURL(url); strings.Contains(got, "pw-in-url") || strings.Contains(got, "heed:") {
+		t.Errorf("redactURL(%q) = %q", url, got)
 	}
 }
 
