@@ -94,7 +94,13 @@ func (cs *Cases) Approve(ctx context.Context, id string) (Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	return out, cs.db.Update(ctx, func(tx *store.Tx) error { return tx.ReleaseHeld(id) })
+	return out, cs.db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.ReleaseHeld(id); err != nil {
+			return err
+		}
+		return tx.Audit(cs.now(), "advisory.approve", id, fmt.Sprintf("revision %s from publisher %s: %d cases opened (held: would open %d)",
+			held.Revision, held.Publisher, out.Opened, held.WouldOpen))
+	})
 }
 
 // heldPublisher is the publisher that sent a held revision: as configured
@@ -113,5 +119,15 @@ func (cs *Cases) heldPublisher(h store.HeldAdvisory, r *advisory.Relayed) *publi
 // Discard drops an advisory revision that was held for approval: it opens
 // nothing and mails nobody.
 func (cs *Cases) Discard(ctx context.Context, id string) error {
-	return cs.db.Update(ctx, func(tx *store.Tx) error { return tx.ReleaseHeld(id) })
+	return cs.db.Update(ctx, func(tx *store.Tx) error {
+		held, err := tx.HeldAdvisory(id)
+		if err != nil {
+			return err
+		}
+		if err := tx.ReleaseHeld(id); err != nil {
+			return err
+		}
+		return tx.Audit(cs.now(), "advisory.discard", id, fmt.Sprintf("revision %s from publisher %s (would have opened %d cases)",
+			held.Revision, held.Publisher, held.WouldOpen))
+	})
 }

@@ -139,6 +139,7 @@ func (tx *Tx) MarkApplied(id string) error {
 type AdvisorySummary struct {
 	ID         string
 	Revision   string
+	Publisher  string
 	Format     string
 	Title      string
 	Severity   string
@@ -152,7 +153,7 @@ type AdvisorySummary struct {
 // counted by state: the agency's view of who is still silent on what. A
 // publisher limits them to its own; empty: every publisher's.
 func (tx *Tx) AdvisorySummaries(limit int, publisher string) ([]AdvisorySummary, error) {
-	rows, err := tx.query(`SELECT a.id, a.revision, a.format, a.title, a.severity, a.withdrawn, a.received_at,
+	rows, err := tx.query(`SELECT a.id, a.revision, a.publisher, a.format, a.title, a.severity, a.withdrawn, a.received_at,
 		a.updated_at, c.state, count(c.id)
 		FROM (SELECT * FROM advisories WHERE ? IN ('', publisher) ORDER BY received_at DESC, id LIMIT ?) a
 		LEFT JOIN cases c ON c.advisory_id = a.id
@@ -167,7 +168,7 @@ func (tx *Tx) AdvisorySummaries(limit int, publisher string) ([]AdvisorySummary,
 		var received, updated int64
 		var state sql.NullString
 		var n int
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &received, &updated, &state, &n); err != nil {
+		if err := rows.Scan(&a.ID, &a.Revision, &a.Publisher, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &received, &updated, &state, &n); err != nil {
 			return nil, fmt.Errorf("list advisories: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].ID != a.ID {

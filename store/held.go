@@ -56,9 +56,11 @@ func (tx *Tx) HeldAdvisory(id string) (HeldAdvisory, error) {
 	return h, nil
 }
 
-// HeldAdvisories lists the revisions waiting for approval, newest first.
-func (tx *Tx) HeldAdvisories(limit int) ([]HeldAdvisory, error) {
-	rows, err := tx.query(`SELECT `+heldColumns+` FROM held_advisories ORDER BY received_at DESC, id LIMIT ?`, limit)
+// HeldAdvisories lists the revisions waiting for approval, newest first:
+// those sent by publisher, or with publisher empty, all.
+func (tx *Tx) HeldAdvisories(limit int, publisher string) ([]HeldAdvisory, error) {
+	rows, err := tx.query(`SELECT `+heldColumns+` FROM held_advisories WHERE ? IN ('', publisher)
+		ORDER BY received_at DESC, id LIMIT ?`, publisher, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list held advisories: %w", err)
 	}

@@ -52,6 +52,13 @@ func (db *DB) Inventory(ctx context.Context, orgID string) (items []Item, err er
 	return items, err
 }
 
+// HeldAdvisories lists the advisory revisions waiting for approval (sent
+// by publisher; empty: by any).
+func (db *DB) HeldAdvisories(ctx context.Context, limit int, publisher string) (h []HeldAdvisory, err error) {
+	err = db.View(ctx, func(tx *Tx) error { h, err = tx.HeldAdvisories(limit, publisher); return err })
+	return h, err
+}
+
 // AdvisorySummaries lists the newest advisories (of publisher; empty: of
 // all) with their cases by state.
 func (db *DB) AdvisorySummaries(ctx context.Context, limit int, publisher string) (a []AdvisorySummary, err error) {

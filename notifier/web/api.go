@@ -191,20 +191,6 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request) error {
-	advs, err := s.records.AdvisorySummaries(r.Context(), 1000, publisherOf(r))
-	if err != nil {
-		return err
-	}
-	out := make([]advisoryJSON, len(advs))
-	for i, a := range advs {
-		out[i] = advisoryJSON{ID: a.ID, Revision: a.Revision, Format: a.Format, Title: a.Title, Severity: a.Severity,
-			Withdrawn: a.Withdrawn, ReceivedAt: a.ReceivedAt, UpdatedAt: a.UpdatedAt, Cases: a.Cases}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"advisories": out})
-	return nil
-}
-
 func (s *Server) listRejected(w http.ResponseWriter, r *http.Request) error {
 	rej, err := s.records.RejectedDocs(r.Context(), 500)
 	if err != nil {

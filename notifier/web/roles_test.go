@@ -107,6 +107,8 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /api/v1/cases", "/api/v1/cases", "", "", statuses{200, 200, 200, 403, 200, 401}},
 		{"GET /api/v1/cases/{id}", "/api/v1/cases/" + caseID, "", "", statuses{200, 200, 200, 403, 404, 401}}, // scoped: another publisher's case
 		{"GET /api/v1/advisories", "/api/v1/advisories", "", "", statuses{200, 200, 200, 403, 200, 401}},
+		{"POST /api/v1/advisories/{id}/approve", "/api/v1/advisories/NOT-HELD/approve", "", "", statuses{404, 404, 403, 403, 403, 401}},
+		{"POST /api/v1/advisories/{id}/discard", "/api/v1/advisories/NOT-HELD/discard", "", "", statuses{404, 404, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected", "/api/v1/rejected", "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected/{id}", fmt.Sprint("/api/v1/rejected/", rejectedID), "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/audit", "/api/v1/audit", "", "", statuses{200, 403, 403, 403, 403, 401}},
@@ -123,6 +125,10 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"POST /logout", "/logout", form, "", statuses{303, 303, 303, 303, 303, 303}},
 		{"GET /board", "/board", "", "", statuses{200, 200, 200, 403, 200, 303}},
 		{"GET /board.csv", "/board.csv", "", "", statuses{200, 200, 200, 403, 200, 303}},
+		{"GET /advisories", "/advisories", "", "", statuses{200, 200, 200, 403, 200, 303}},
+		// The pages' buttons need the session's CSRF field: a bearer token has none.
+		{"POST /advisories/{id}/approve", "/advisories/NOT-HELD/approve", form, "", statuses{403, 403, 403, 403, 403, 303}},
+		{"POST /advisories/{id}/discard", "/advisories/NOT-HELD/discard", form, "", statuses{403, 403, 403, 403, 403, 303}},
 		{"GET /outbox", "/outbox", "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox/{id}", fmt.Sprint("/outbox/", mailID), "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox/{id}/html", fmt.Sprint("/outbox/", mailID, "/html"), "", "", statuses{200, 200, 403, 403, 403, 303}},

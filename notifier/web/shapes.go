@@ -129,9 +129,14 @@ func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
 }
 
 type advisoryJSON struct {
-	ID         string         `json:"id"`
-	Revision   string         `json:"revision"`
-	Format     string         `json:"format"`
+	ID        string `json:"id"`
+	Revision  string `json:"revision"`
+	Publisher string `json:"publisher"` // its owner
+	// State: "applied", or "held" for a revision that waits for an
+	// operator's approval because it would open would_open cases.
+	State      string         `json:"state"`
+	WouldOpen  int            `json:"would_open,omitempty"`
+	Format     string         `json:"format,omitempty"`
 	Title      string         `json:"title"`
 	Severity   string         `json:"severity"`
 	Withdrawn  bool           `json:"withdrawn"`

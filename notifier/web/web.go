@@ -29,6 +29,7 @@ type Records interface {
 	Org(ctx context.Context, id string) (store.Org, error)
 	Inventory(ctx context.Context, orgID string) ([]store.Item, error)
 	AdvisorySummaries(ctx context.Context, limit int, publisher string) ([]store.AdvisorySummary, error)
+	HeldAdvisories(ctx context.Context, limit int, publisher string) ([]store.HeldAdvisory, error)
 	RejectedDocs(ctx context.Context, limit int) ([]store.Rejected, error)
 	RejectedDoc(ctx context.Context, id int64) (store.Rejected, error)
 	Mails(ctx context.Context, f store.MailFilter) ([]store.Mail, error)
@@ -80,7 +81,8 @@ type Server struct {
 	answers      Answers
 	links        Links
 	access       Access
-	alerts       Alerts // may be nil
+	alerts       Alerts    // may be nil
+	approvals    Approvals // may be nil: nothing is held
 	now          func() time.Time
 	secure       bool // public URL is https: cookies get the Secure flag
 	log          *slog.Logger
@@ -100,8 +102,12 @@ type Config struct {
 	// Access authenticates tokens and sessions; each route says which role
 	// it needs (routes).
 	Access Access
-	Alerts Alerts           // optional: what the board warns about
-	Now    func() time.Time // the engine's clock
+	Alerts Alerts // optional: what the board warns about
+	// Approvals, optional, decides the advisories held for approval
+	// (POST /api/v1/advisories/{id}/approve and /discard, and the buttons
+	// of the advisories page).
+	Approvals Approvals
+	Now       func() time.Time // the engine's clock
 	// Secure sets the Secure flag on cookies (the public URL is https).
 	Secure bool
 	// Metrics, when set, is served at /metrics to holders of an admin or a
@@ -116,17 +122,18 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: records, orgs, answers, links and access are required")
 	}
 	s := &Server{
-		records: cfg.Records,
-		orgs:    cfg.Orgs,
-		answers: cfg.Answers,
-		links:   cfg.Links,
-		access:  cfg.Access,
-		alerts:  cfg.Alerts,
-		now:     cfg.Now,
-		secure:  cfg.Secure,
-		log:     cfg.Logger,
-		mux:     http.NewServeMux(),
-		metrics: cfg.Metrics,
+		records:   cfg.Records,
+		orgs:      cfg.Orgs,
+		answers:   cfg.Answers,
+		links:     cfg.Links,
+		access:    cfg.Access,
+		alerts:    cfg.Alerts,
+		approvals: cfg.Approvals,
+		now:       cfg.Now,
+		secure:    cfg.Secure,
+		log:       cfg.Logger,
+		mux:       http.NewServeMux(),
+		metrics:   cfg.Metrics,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -155,6 +162,12 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/cases", needScopedViewer, 0, s.listCases)
 	s.api("GET /api/v1/cases/{id}", needScopedViewer, 0, s.getCase)
 	s.api("GET /api/v1/advisories", needScopedViewer, 0, s.listAdvisories)
+	if s.approvals != nil {
+		s.api("POST /api/v1/advisories/{id}/approve", needOperator, 0, s.approveAdvisory)
+		s.api("POST /api/v1/advisories/{id}/discard", needOperator, 0, s.discardAdvisory)
+		s.page("POST /advisories/{id}/approve", needOperator, s.decideHeld(true))
+		s.page("POST /advisories/{id}/discard", needOperator, s.decideHeld(false))
+	}
 	s.api("GET /api/v1/rejected", needOperator, 0, s.listRejected)
 	s.api("GET /api/v1/rejected/{id}", needOperator, 0, s.getRejected)
 	s.api("GET /api/v1/audit", needAdmin, 0, s.listAudit)
@@ -184,6 +197,7 @@ func (s *Server) routes() {
 		r.URL.RawQuery = q.Encode()
 		return s.listCases(w, r)
 	})
+	s.page("GET /advisories", needScopedViewer, s.advisoriesPage)
 	s.page("GET /outbox", needOperator, s.outbox)
 	s.page("GET /outbox/{id}", needOperator, s.outboxMessage)
 	s.page("GET /outbox/{id}/html", needOperator, s.outboxHTML)

@@ -33,24 +33,28 @@ type env struct {
 	db     *store.DB
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...func(*notifier.Config)) *env {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "heed.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e, err := notifier.New(notifier.Config{DB: db, Matcher: subscribers.NewMatcher(subscribers.DefaultAliases()),
+	cfg := notifier.Config{DB: db, Matcher: subscribers.NewMatcher(subscribers.DefaultAliases()),
 		Clock: clock.NewFake(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)), PublicURL: "http://heed.test",
 		From: "Heed <heed@heed.test>", AckSecret: bytes.Repeat([]byte("s"), 32), Hold: true,
-		Publishers: testPublishers(t, "default", "ivanti")})
+		Publishers: testPublishers(t, "default", "ivanti")}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e, err := notifier.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Access.EnsureAdmin(context.Background(), token, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Records: db, Orgs: e.Orgs, Answers: e.Answers, Links: e.Links, Access: e.Access, Now: e.Now,
+	s, err := New(Config{Records: db, Orgs: e.Orgs, Answers: e.Answers, Links: e.Links, Access: e.Access, Approvals: e.Cases, Now: e.Now,
 		Metrics: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,127 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
+
+// Approvals decides the advisories held because they would open more cases
+// than their publisher may alone: approved, they are applied; discarded,
+// dropped. Both are audited.
+type Approvals interface {
+	Approve(ctx context.Context, id string) (notifier.Outcome, error)
+	Discard(ctx context.Context, id string) error
+}
+
+// advisoryRows is every advisory the operator sees: the held revisions
+// first ("state":"held", with would_open), then the applied ones.
+// A publisher-scoped token sees only its publisher's.
+func (s *Server) advisoryRows(r *http.Request) ([]advisoryJSON, error) {
+	held, err := s.records.HeldAdvisories(r.Context(), 1000, publisherOf(r))
+	if err != nil {
+		return nil, err
+	}
+	advs, err := s.records.AdvisorySummaries(r.Context(), 1000, publisherOf(r))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]advisoryJSON, 0, len(held)+len(advs))
+	for _, h := range held {
+		out = append(out, advisoryJSON{ID: h.ID, Revision: h.Revision, Publisher: h.Publisher, State: "held", WouldOpen: h.WouldOpen,
+			Title: h.Title, Severity: h.Severity, ReceivedAt: h.ReceivedAt, UpdatedAt: h.ReceivedAt, Cases: map[string]int{}})
+	}
+	for _, a := range advs {
+		out = append(out, advisoryJSON{ID: a.ID, Revision: a.Revision, Publisher: a.Publisher, State: "applied", Format: a.Format, Title: a.Title,
+			Severity: a.Severity, Withdrawn: a.Withdrawn, ReceivedAt: a.ReceivedAt, UpdatedAt: a.UpdatedAt, Cases: a.Cases})
+	}
+	return out, nil
+}
+
+func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.advisoryRows(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"advisories": out})
+	return nil
+}
+
+func (s *Server) approveAdvisory(w http.ResponseWriter, r *http.Request) error {
+	out, err := s.approvals.Approve(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) discardAdvisory(w http.ResponseWriter, r *http.Request) error {
+	if err := s.approvals.Discard(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"discarded": r.PathValue("id")})
+	return nil
+}
+
+// advisoriesPage lists the advisories for the operator, held ones first
+// with their approve and discard buttons.
+func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderAdvisories(w, r, "")
+}
+
+func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, done string) error {
+	rows, err := s.advisoryRows(r)
+	if err != nil {
+		return err
+	}
+	page := templates.AdvisoriesPage{Operator: s.operatorView(r), Done: done}
+	for _, a := range rows {
+		if a.State == "held" {
+			page.Held = append(page.Held, templates.HeldRow{ID: a.ID, Revision: a.Revision, Title: a.Title, Severity: a.Severity,
+				Publisher: a.Publisher, WouldOpen: a.WouldOpen, ReceivedAt: a.ReceivedAt})
+			continue
+		}
+		row := templates.AdvisoryRow{ID: a.ID, Revision: a.Revision, Title: a.Title, Severity: a.Severity, Publisher: a.Publisher,
+			Withdrawn: a.Withdrawn, Open: a.Cases[store.CaseOpen], ReceivedAt: a.ReceivedAt}
+		for _, n := range a.Cases {
+			row.Cases += n
+		}
+		page.Advisories = append(page.Advisories, row)
+	}
+	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderAdvisoriesPage(w, page) })
+	return nil
+}
+
+// decideHeld is the page's approve or discard button: a POST with the
+// CSRF field of the operator's session (no session, as with a bearer
+// token, no form: the API is for that).
+func (s *Server) decideHeld(approve bool) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := r.ParseForm(); err != nil {
+			return &httpError{http.StatusBadRequest, "bad form: " + err.Error()}
+		}
+		op := s.operatorView(r)
+		if op == nil || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(op.CSRF)) != 1 {
+			return &httpError{http.StatusForbidden, "This form has expired or did not come from this page. Open the advisories page again and press the button there."}
+		}
+		id := r.PathValue("id")
+		if !approve {
+			if err := s.approvals.Discard(r.Context(), id); err != nil {
+				return err
+			}
+			return s.renderAdvisories(w, r, fmt.Sprintf("Advisory %s was discarded: it opened nothing and mailed nobody.", id))
+		}
+		out, err := s.approvals.Approve(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return s.renderAdvisories(w, r, fmt.Sprintf("Advisory %s was approved: %d cases opened and mailed.", id, out.Opened))
+	}
+}

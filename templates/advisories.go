@@ -1,0 +1,62 @@
+package templates
+
+import (
+	"io"
+	"time"
+)
+
+// HeldRow is an advisory revision waiting for the operator's approval: it
+// would open WouldOpen cases, more than its publisher may alone.
+type HeldRow struct {
+	ID         string
+	Revision   string
+	Title      string
+	Severity   string
+	Publisher  string
+	WouldOpen  int
+	ReceivedAt time.Time
+}
+
+// AdvisoryRow is an applied advisory with its cases by state.
+type AdvisoryRow struct {
+	ID         string
+	Revision   string
+	Title      string
+	Severity   string
+	Publisher  string
+	Withdrawn  bool
+	Open       int // still silent
+	Cases      int
+	ReceivedAt time.Time
+}
+
+// AdvisoriesPage is the operator's list of advisories (GET /advisories):
+// first those held for approval, each with an approve and a discard
+// button (forms posting CSRF), then the applied ones.
+type AdvisoriesPage struct {
+	Held       []HeldRow
+	Advisories []AdvisoryRow
+	Done       string    // what the last button did, shown once
+	Operator   *Operator // who is signed in; its CSRF value goes in the forms
+}
+
+type advisoriesView struct {
+	view
+	P AdvisoriesPage
+}
+
+var advisoriesPage = parsePage("advisories.html")
+
+// RenderAdvisoriesPage writes the list of advisories, held ones first.
+func RenderAdvisoriesPage(w io.Writer, p AdvisoriesPage) error {
+	for i := range p.Held {
+		p.Held[i].Title = OneLine(p.Held[i].Title)
+	}
+	for i := range p.Advisories {
+		p.Advisories[i].Title = OneLine(p.Advisories[i].Title)
+	}
+	v := advisoriesView{view: newView(langEN, time.UTC), P: p}
+	v.Op = p.Operator
+	v.Title = "Advisories — Heed"
+	return render(w, advisoriesPage, v)
+}
