@@ -222,7 +222,7 @@ func TestAdvisoryOverHoldAboveWaitsForApproval(t *testing.T) {
 	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Ivanti", ""), nil)
 	var held []store.HeldAdvisory
 	eventually.True(t, 10*time.Second, "the advisory held", func() bool {
-		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10); return err })
+		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10, ""); return err })
 		return len(held) == 1
 	})
 	if held[0].WouldOpen != 2 || held[0].Publisher != "ivanti" {
@@ -251,7 +251,7 @@ func TestAdvisoryOverHoldAboveWaitsForApproval(t *testing.T) {
 	// discarded one opens nothing.
 	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA2", "1", "Ivanti", ""), nil)
 	eventually.True(t, 10*time.Second, "the second advisory held", func() bool {
-		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10); return err })
+		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10, ""); return err })
 		return len(held) == 1
 	})
 	if err := e.Cases.Discard(ctx, "SA2"); err != nil {
