@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -148,7 +149,7 @@ func (s *Server) api(pattern string, n need, limit int64, h func(http.ResponseWr
 
 // page registers an operator page: open with a bearer token or a session
 // from /login, else a redirect to the sign-in form; 403 naming the role a
-// signed-in token lacks.
+// signed-in token lacks; a POST through a session needs its CSRF field.
 func (s *Server) page(pattern string, n need, h func(http.ResponseWriter, *http.Request) error) {
 	s.handle(pattern, n, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.signedIn(r)
@@ -162,6 +163,15 @@ func (s *Server) page(pattern string, n need, h func(http.ResponseWriter, *http.
 		}
 		if msg := refusal(p.token, n); msg != "" {
 			s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusForbidden, Title: "Not for this token", Message: msg})
+			return
+		}
+		// A page's form that changes something carries the session's CSRF
+		// value (templates.Operator.CSRF), so that no other page can post
+		// it with the operator's cookie.
+		if p.session.ID != 0 && r.Method != http.MethodGet && r.Method != http.MethodHead &&
+			subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrfOf(p.secret))) != 1 {
+			s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusForbidden, Title: "Not done",
+				Message: "The form was not this session's (its CSRF value is missing or wrong): nothing was changed. Open the page again and use its button."})
 			return
 		}
 		if err := h(w, as(r, p, "page")); err != nil {

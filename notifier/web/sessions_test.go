@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/heed-dev/heed/store"
 )
 
 func readAll(t *testing.T, r *http.Response) string {
@@ -140,5 +142,41 @@ func TestRevokingWorksAtOnce(t *testing.T) {
 	resp, body := v.do("DELETE", "/api/v1/tokens/admin", token, "", "")
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "http.admin_token") {
 		t.Errorf("revoking the configured admin token: %d %s; want 409 saying it comes from http.admin_token", resp.StatusCode, body)
+	}
+}
+
+// TestPageFormsNeedTheSessionsCSRF: a form of an operator page that
+// changes something is refused, and changes nothing, without the CSRF value
+// of the session that posts it; with it, it goes through, audited as made
+// through the page by the session's token.
+func TestPageFormsNeedTheSessionsCSRF(t *testing.T) {
+	v := newEnv(t)
+	posted := 0
+	v.server.page("POST /test-form", needOperator, func(w http.ResponseWriter, r *http.Request) error {
+		posted++
+		who, _ := store.ActorOf(r.Context())
+		w.Write([]byte(who.Name + " via " + who.Via))
+		return nil
+	})
+	client, csrf := v.signIn(token)
+	for _, bad := range []string{"", "forged", csrf + "x"} {
+		r, err := client.PostForm(v.srv.URL+"/test-form", url.Values{"csrf": {bad}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, r)
+		if r.StatusCode != http.StatusForbidden {
+			t.Errorf("page form with csrf %q: %d, want 403", bad, r.StatusCode)
+		}
+	}
+	if posted != 0 {
+		t.Fatalf("a form without the session's CSRF value reached its handler %d times", posted)
+	}
+	r, err := client.PostForm(v.srv.URL+"/test-form", url.Values{"csrf": {csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := readAll(t, r); r.StatusCode != http.StatusOK || b != "admin via page" {
+		t.Errorf("page form with the session's CSRF value: %d %q", r.StatusCode, b)
 	}
 }
