@@ -50,6 +50,9 @@ type Config struct {
 	// Publishers own the NATS subjects and say what each may publish;
 	// default: one agency, "default", owning every subject.
 	Publishers *publishers.Set
+	// BusinessHours is the business_hours of a new organization that gives
+	// none ("always" when empty).
+	BusinessHours string
 	// DKIM, when set, signs every mail as it is written to the outbox.
 	DKIM   *DKIM
 	Logger *slog.Logger
@@ -142,7 +145,7 @@ func New(cfg Config) (*Engine, error) {
 		deps:      d,
 		Intake:    &Intake{deps: d, cases: cases},
 		Cases:     cases,
-		Orgs:      &Orgs{deps: d, cases: cases, outbox: outbox},
+		Orgs:      &Orgs{deps: d, cases: cases, outbox: outbox, businessHours: cfg.BusinessHours},
 		Reminders: &Reminders{deps: d, outbox: outbox},
 		Answers:   &Answers{deps: d, links: links},
 		Links:     links,

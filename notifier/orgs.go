@@ -16,10 +16,16 @@ type Orgs struct {
 	*deps
 	cases  *Cases
 	outbox *Outbox
+	// businessHours is the business_hours of a new organization that
+	// gives none ([delivery] business_hours).
+	businessHours string
 }
 
 // CreateOrg registers an organization and returns it with its new id.
 func (o *Orgs) CreateOrg(ctx context.Context, spec subscribers.OrgSpec) (store.Org, error) {
+	if spec.BusinessHours == "" {
+		spec.BusinessHours = o.businessHours
+	}
 	org, err := spec.Org(newID("org_"), o.now())
 	if err != nil {
 		return org, &InputError{Msg: err.Error()}
@@ -85,14 +91,28 @@ func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store
 }
 
 // UpdateOrg replaces an organization's name, language, time zone and
-// contacts. Mail already queued keeps its recipients; later mail goes to the
-// new contacts.
+// contacts; the mail settings it leaves empty (business hours, digest)
+// stay as they were. Mail already queued keeps its recipients; later mail
+// goes to the new contacts.
 func (o *Orgs) UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpec) (store.Org, error) {
-	org, err := spec.Org(id, time.Time{})
-	if err != nil {
-		return org, &InputError{Msg: err.Error()}
-	}
-	err = o.db.Update(ctx, func(tx *store.Tx) error {
+	var org store.Org
+	err := o.db.Update(ctx, func(tx *store.Tx) error {
+		was, err := tx.Org(id)
+		if err != nil {
+			return err
+		}
+		for _, f := range []struct {
+			spec *string
+			was  string
+		}{
+			{&spec.BusinessHours, was.BusinessHours}, {&spec.Digest, was.Digest}, {&spec.DigestTime, was.DigestTime}} {
+			if *f.spec == "" {
+				*f.spec = f.was
+			}
+		}
+		if org, err = spec.Org(id, time.Time{}); err != nil {
+			return &InputError{Msg: err.Error()}
+		}
 		if err := tx.UpdateOrg(&org); err != nil {
 			return err
 		}

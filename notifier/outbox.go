@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"net/mail"
+	"strings"
 	"time"
 
 	"github.com/heed-dev/heed/store"
@@ -113,10 +114,20 @@ func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 	if ob.hold {
 		state = store.MailHeld
 	}
+	sendAt := now
+	if kind == templates.KindNotice && !urgent(adv) {
+		sendAt = mailWindow(org, now) // it can wait until someone is at work
+	}
 	tx.mails = append(tx.mails, mailJob{data: data, env: env, rec: store.Mail{CaseID: c.ID, ContactID: contact.ID,
 		Kind: kind, Seq: seq, Recipient: contact.Email, MessageID: env.MessageID, State: state,
-		NextAttemptAt: now, CreatedAt: now}})
+		NextAttemptAt: sendAt, CreatedAt: now}})
 	return nil
+}
+
+// urgent reports whether an advisory's first notice goes at once, whatever
+// the organization's business hours: critical or known exploited.
+func urgent(adv *advisory.Advisory) bool {
+	return adv.KnownExploited || strings.EqualFold(adv.Severity, "critical")
 }
 
 func location(name string) *time.Location {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
@@ -21,14 +22,15 @@ type Reminders struct {
 const reminderBatch = 200
 
 // remindDue sends every reminder due now and plans the next one of each
-// case. Reminders that came due more than once while Heed was down are
-// collapsed into one. It returns how many cases were reminded.
+// case; a reminder outside its organization's business hours waits for
+// them. Reminders that came due more than once while Heed was down are
+// collapsed into one. It returns how many due cases it handled.
 func (rm *Reminders) remindDue(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := rm.remindBatch(ctx)
+		n, sent, err := rm.remindBatch(ctx)
 		if err == nil {
-			rm.metrics.reminders.Add(float64(n))
+			rm.metrics.reminders.Add(float64(sent))
 		}
 		total += n
 		if err != nil || n < reminderBatch {
@@ -50,22 +52,34 @@ func (rm *Reminders) next(ctx context.Context) (at time.Time, err error) {
 // a template that fails on its data) waits before it is tried again.
 const setAsideFor = time.Hour
 
-// remindBatch reminds the due cases in one transaction. If one case's work
-// fails (not the store), they are reminded one by one instead, so that
-// that case is set aside and no other waits for it.
-func (rm *Reminders) remindBatch(ctx context.Context) (int, error) {
+// remindBatch reminds the due cases in one transaction, returning how many
+// it handled and how many of them it reminded (the others wait for business
+// hours). If one case's work fails (not the store), they are reminded one
+// by one instead, so that that case is set aside and no other waits for it.
+func (rm *Reminders) remindBatch(ctx context.Context) (n, sent int, err error) {
 	now := rm.now()
-	n := 0
-	err := recovered("remind the due cases", func() error {
+	err = recovered("remind the due cases", func() error {
 		return rm.outbox.update(ctx, func(tx *writeTx) error {
-			n = 0
+			n, sent = 0, 0
 			due, err := tx.DueCases(now, reminderBatch)
 			if err != nil {
 				return err
 			}
 			advs := map[string]*advisory.Advisory{}
+			orgs := map[string]store.Org{}
 			for i := range due {
 				c := &due[i]
+				org, ok := orgs[c.OrgID]
+				if !ok {
+					if org, err = tx.Org(c.OrgID); err != nil {
+						return err
+					}
+					orgs[c.OrgID] = org
+				}
+				n++
+				if held, err := rm.hold(tx, org, c, now); held || err != nil {
+					return err
+				}
 				adv, ok := advs[c.AdvisoryID]
 				if !ok {
 					if adv, err = loadAdvisory(tx.Tx, c.AdvisoryID); err != nil {
@@ -76,15 +90,16 @@ func (rm *Reminders) remindBatch(ctx context.Context) (int, error) {
 				if err := rm.remind(tx, adv, c, now); err != nil {
 					return fmt.Errorf("remind case %s: %w", c.ID, err)
 				}
-				n++
+				sent++
 			}
 			return nil
 		})
 	})
 	if _, poison := asWorkError(err); poison {
-		return rm.remindEach(ctx, now)
+		n, err = rm.remindEach(ctx, now)
+		return n, n, err
 	}
-	return n, err
+	return n, sent, err
 }
 
 // remindEach reminds the due cases one per transaction; a case whose work
@@ -100,6 +115,13 @@ func (rm *Reminders) remindEach(ctx context.Context, now time.Time) (int, error)
 			return rm.outbox.update(ctx, func(tx *writeTx) error {
 				c, err := tx.Case(c.ID) // afresh: it may have been answered
 				if err != nil || c.NextReminderAt.IsZero() || c.NextReminderAt.After(now) {
+					return err
+				}
+				org, err := tx.Org(c.OrgID)
+				if err != nil {
+					return err
+				}
+				if held, err := rm.hold(tx, org, &c, now); held || err != nil {
 					return err
 				}
 				adv, err := loadAdvisory(tx.Tx, c.AdvisoryID)
@@ -128,6 +150,28 @@ func (rm *Reminders) remindEach(ctx context.Context, now time.Time) (int, error)
 		}
 	}
 	return n, nil
+}
+
+// hold puts off a due reminder of c to the organization's next business
+// hours, and reports whether it did. A reminder (or an escalation) can wait
+// until someone is at work to read it.
+func (rm *Reminders) hold(tx *writeTx, org store.Org, c *store.Case, now time.Time) (bool, error) {
+	at := mailWindow(org, now)
+	if !at.After(now) {
+		return false, nil
+	}
+	c.NextReminderAt = at
+	return true, tx.UpdateCase(c)
+}
+
+// mailWindow returns the first instant at or after t within the
+// organization's business hours.
+func mailWindow(org store.Org, t time.Time) time.Time {
+	hours, err := subscribers.ParseHours(org.BusinessHours)
+	if err != nil { // checked when stored; a bad value never holds mail back
+		return t
+	}
+	return hours.Next(t, location(org.Timezone))
 }
 
 // remind sends one reminder of a case and plans the next.

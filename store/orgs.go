@@ -14,7 +14,12 @@ type Org struct {
 	Name      string
 	Language  string
 	Timezone  string
-	CreatedAt time.Time
+	// BusinessHours is "always" or a weekly window ("09:00-18:00 Mon-Fri")
+	// in Timezone; Digest is "off" or "daily", at DigestTime ("HH:MM").
+	BusinessHours string
+	Digest        string
+	DigestTime    string
+	CreatedAt     time.Time
 	Contacts  []Contact
 	Items     int // how many inventory items it has
 }
@@ -36,8 +41,9 @@ var ErrConflict = errors.New("conflict")
 // CreateOrg inserts an organization and its contacts.
 func (tx *Tx) CreateOrg(o *Org) error {
 	_, err := tx.exec(
-		`INSERT INTO orgs (id, name, language, timezone, created_at) VALUES (?, ?, ?, ?, ?)`,
-		o.ID, o.Name, o.Language, o.Timezone, ms(o.CreatedAt))
+		`INSERT INTO orgs (id, name, language, timezone, business_hours, digest, digest_time, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.Name, o.Language, o.Timezone, o.BusinessHours, o.Digest, o.DigestTime, ms(o.CreatedAt))
 	if err != nil {
 		if isUnique(err) {
 			return fmt.Errorf("create org %s: %w", o.ID, ErrConflict)
@@ -61,13 +67,13 @@ func (tx *Tx) CreateOrg(o *Org) error {
 	return nil
 }
 
-const orgColumns = `o.id, o.name, o.language, o.timezone, o.created_at,
+const orgColumns = `o.id, o.name, o.language, o.timezone, o.business_hours, o.digest, o.digest_time, o.created_at,
 	(SELECT count(*) FROM items i WHERE i.org_id = o.id)`
 
 func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
 	var o Org
 	var created int64
-	err := row.Scan(&o.ID, &o.Name, &o.Language, &o.Timezone, &created, &o.Items)
+	err := row.Scan(&o.ID, &o.Name, &o.Language, &o.Timezone, &o.BusinessHours, &o.Digest, &o.DigestTime, &created, &o.Items)
 	o.CreatedAt = fromMS(created)
 	return o, err
 }
@@ -153,13 +159,14 @@ func isUnique(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
 }
 
-// UpdateOrg rewrites an organization's name, language, time zone and
-// contacts. A contact whose address stays keeps its record, and so its
+// UpdateOrg rewrites an organization's name, language, time zone, mail
+// settings and contacts. A contact whose address stays keeps its record, and so its
 // links; its bounce is forgotten, since the operator has just confirmed the
 // address. A contact no longer listed is removed; new ones are added.
 func (tx *Tx) UpdateOrg(o *Org) error {
-	res, err := tx.exec(`UPDATE orgs SET name = ?, language = ?, timezone = ? WHERE id = ?`,
-		o.Name, o.Language, o.Timezone, o.ID)
+	res, err := tx.exec(`UPDATE orgs SET name = ?, language = ?, timezone = ?, business_hours = ?, digest = ?,
+		digest_time = ? WHERE id = ?`,
+		o.Name, o.Language, o.Timezone, o.BusinessHours, o.Digest, o.DigestTime, o.ID)
 	if err != nil {
 		return fmt.Errorf("update org %s: %w", o.ID, err)
 	}

@@ -15,6 +15,13 @@ type OrgSpec struct {
 	Name     string        `json:"name"`
 	Language string        `json:"language"` // en or ja; default en
 	Timezone string        `json:"timezone"` // IANA name; default UTC
+	// BusinessHours is "always" or a weekly window such as "09:00-18:00
+	// Mon-Fri" in Timezone; empty: the default the caller gives.
+	BusinessHours string `json:"business_hours,omitempty"`
+	// Digest is "off" (default) or "daily"; DigestTime is "HH:MM" local
+	// (default 09:00).
+	Digest     string        `json:"digest,omitempty"`
+	DigestTime string        `json:"digest_time,omitempty"`
 	Contacts []ContactSpec `json:"contacts"`
 }
 
@@ -32,7 +39,8 @@ var Languages = []string{"en", "ja"}
 // id and creation time. Errors name the field that is wrong.
 func (s OrgSpec) Org(id string, now time.Time) (store.Org, error) {
 	o := store.Org{ID: id, Name: strings.TrimSpace(s.Name), Language: strings.ToLower(strings.TrimSpace(s.Language)),
-		Timezone: strings.TrimSpace(s.Timezone), CreatedAt: now}
+		Timezone: strings.TrimSpace(s.Timezone), BusinessHours: strings.TrimSpace(s.BusinessHours),
+		Digest: strings.ToLower(strings.TrimSpace(s.Digest)), DigestTime: strings.TrimSpace(s.DigestTime), CreatedAt: now}
 	if o.Name == "" {
 		return o, errors.New("name: required")
 	}
@@ -50,6 +58,28 @@ func (s OrgSpec) Org(id string, now time.Time) (store.Org, error) {
 	}
 	if _, err := time.LoadLocation(o.Timezone); err != nil {
 		return o, fmt.Errorf("timezone: %q is not an IANA time zone such as Asia/Tokyo", s.Timezone)
+	}
+	if o.BusinessHours == "" {
+		o.BusinessHours = Always
+	}
+	if _, err := ParseHours(o.BusinessHours); err != nil {
+		return o, fmt.Errorf("business_hours: %w", err)
+	}
+	if strings.EqualFold(o.BusinessHours, Always) {
+		o.BusinessHours = Always
+	}
+	switch o.Digest {
+	case "":
+		o.Digest = DigestOff
+	case DigestOff, DigestDaily:
+	default:
+		return o, fmt.Errorf("digest: %q must be off or daily", s.Digest)
+	}
+	if o.DigestTime == "" {
+		o.DigestTime = DefaultDigestTime
+	}
+	if _, err := ParseDigestTime(o.DigestTime); err != nil {
+		return o, fmt.Errorf("digest_time: %w", err)
 	}
 	primary := 0
 	seen := map[string]bool{}

@@ -14,17 +14,20 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/subscribers"
 )
 
 // Config is heed's configuration file. Every key has a default (see
 // defaultConfig and config.example.toml).
 type Config struct {
-	Store   StoreConfig    `toml:"store"`
-	NATS    NATSConfig     `toml:"nats"`
-	SMTP    SMTPConfig     `toml:"smtp"`
-	HTTP    HTTPConfig     `toml:"http"`
-	Policy  []PolicyConfig `toml:"policy"`
-	Aliases []AliasConfig  `toml:"alias"`
+	Store StoreConfig `toml:"store"`
+	NATS  NATSConfig  `toml:"nats"`
+	SMTP  SMTPConfig  `toml:"smtp"`
+	HTTP  HTTPConfig  `toml:"http"`
+	// Delivery holds the defaults of when organizations get their mail.
+	Delivery DeliveryConfig `toml:"delivery"`
+	Policy   []PolicyConfig `toml:"policy"`
+	Aliases  []AliasConfig  `toml:"alias"`
 	// Publishers own the NATS subjects; none: one agency, "default",
 	// owns nats.subjects.
 	Publishers []PublisherConfig `toml:"publisher"`
@@ -80,6 +83,13 @@ type HTTPConfig struct {
 	AckSecret  string `toml:"ack_secret"`
 }
 
+// DeliveryConfig: when mail goes out, for organizations that do not say.
+type DeliveryConfig struct {
+	// BusinessHours is the business_hours of a new organization that gives
+	// none: "always", or a window such as "09:00-18:00 Mon-Fri".
+	BusinessHours string `toml:"business_hours"`
+}
+
 type PolicyConfig struct {
 	Severity      string   `toml:"severity"`
 	Reminders     []string `toml:"reminders"`
@@ -99,8 +109,9 @@ func defaultConfig() Config {
 		Store: StoreConfig{Path: "heed-data/heed.db", MailBodyRetention: "400d"},
 		NATS: NATSConfig{EmbeddedListen: "127.0.0.1:4222", EmbeddedDir: "heed-data/nats",
 			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES", MaxAge: "90d", MaxBytes: 1 << 30},
-		SMTP: SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4, ClaimTimeout: "10m"},
-		HTTP: HTTPConfig{Listen: "127.0.0.1:8080"},
+		SMTP:     SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4, ClaimTimeout: "10m"},
+		HTTP:     HTTPConfig{Listen: "127.0.0.1:8080"},
+		Delivery: DeliveryConfig{BusinessHours: subscribers.Always},
 	}
 }
 
@@ -213,6 +224,9 @@ func (c *Config) validate() error {
 	}
 	if c.HTTP.AckSecret != "" && len(c.HTTP.AckSecret) < 32 {
 		return errors.New("http.ack_secret: must be at least 32 characters (or empty to generate one)")
+	}
+	if _, err := subscribers.ParseHours(c.Delivery.BusinessHours); err != nil {
+		return fmt.Errorf("delivery.business_hours: %w", err)
 	}
 	seen := map[string]bool{}
 	for i, p := range c.Policy {

@@ -42,19 +42,23 @@ func openForCommand(ctx context.Context, configPath string, stderr io.Writer) (*
 }
 
 func cmdOrgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("org add", "heed org add [-config FILE] [-server URL] -name NAME -contact EMAIL[,Name] [-escalation EMAIL[,Name]] [-language en|ja] [-timezone Asia/Tokyo]", stderr)
+	fs := newFlags("org add", "heed org add [-config FILE] [-server URL] -name NAME -contact EMAIL[,Name] [-escalation EMAIL[,Name]] [-language en|ja] [-timezone Asia/Tokyo] [-business-hours \"09:00-18:00 Mon-Fri\"] [-digest off|daily] [-digest-time 09:00]", stderr)
 	configPath := fs.String("config", "", "configuration file (TOML) of the running server")
 	server := fs.String("server", "", "the running heed serve, e.g. http://127.0.0.1:8080 (default: from http.listen)")
 	name := fs.String("name", "", "organization name (required)")
 	lang := fs.String("language", "en", "language of its mail: en or ja")
 	tz := fs.String("timezone", "UTC", "IANA time zone for dates in its mail")
+	hours := fs.String("business-hours", "", "when reminders may go: always, or a window such as \"09:00-18:00 Mon-Fri\" in its time zone (default: [delivery] business_hours)")
+	digest := fs.String("digest", "off", "off, or daily: reminders that fall due wait for one mail a day")
+	digestTime := fs.String("digest-time", "09:00", "HH:MM, in its time zone, when a daily digest goes")
 	var primary, escalation listFlag
 	fs.Var(&primary, "contact", "primary contact `EMAIL[,Name]` (repeatable; at least one)")
 	fs.Var(&escalation, "escalation", "escalation contact `EMAIL[,Name]` (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	spec := subscribers.OrgSpec{Name: *name, Language: *lang, Timezone: *tz}
+	spec := subscribers.OrgSpec{Name: *name, Language: *lang, Timezone: *tz, BusinessHours: *hours,
+		Digest: *digest, DigestTime: *digestTime}
 	for _, group := range []struct {
 		role string
 		list listFlag

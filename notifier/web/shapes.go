@@ -11,13 +11,17 @@ import (
 // change to a stored record does not silently change what clients read.
 
 type orgJSON struct {
-	ID        string        `json:"id"`
-	Name      string        `json:"name"`
-	Language  string        `json:"language"`
-	Timezone  string        `json:"timezone"`
-	CreatedAt time.Time     `json:"created_at"`
-	Contacts  []contactJSON `json:"contacts"`
-	Items     int           `json:"items"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Timezone string `json:"timezone"`
+	// BusinessHours, Digest and DigestTime: when the organization gets mail.
+	BusinessHours string        `json:"business_hours"`
+	Digest        string        `json:"digest"`
+	DigestTime    string        `json:"digest_time"`
+	CreatedAt     time.Time     `json:"created_at"`
+	Contacts      []contactJSON `json:"contacts"`
+	Items         int           `json:"items"`
 }
 
 type contactJSON struct {
@@ -29,7 +33,8 @@ type contactJSON struct {
 }
 
 func toOrgJSON(o store.Org) orgJSON {
-	j := orgJSON{ID: o.ID, Name: o.Name, Language: o.Language, Timezone: o.Timezone, CreatedAt: o.CreatedAt,
+	j := orgJSON{ID: o.ID, Name: o.Name, Language: o.Language, Timezone: o.Timezone,
+		BusinessHours: o.BusinessHours, Digest: o.Digest, DigestTime: o.DigestTime, CreatedAt: o.CreatedAt,
 		Items: o.Items, Contacts: make([]contactJSON, len(o.Contacts))}
 	for i, c := range o.Contacts {
 		j.Contacts[i] = contactJSON{Email: c.Email, Name: c.Name, Role: c.Role, BouncedAt: c.Bounced, Bounce: c.Bounce}
