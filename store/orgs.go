@@ -10,18 +10,18 @@ import (
 
 // Org is a subscribed organization.
 type Org struct {
-	ID        string
-	Name      string
-	Language  string
-	Timezone  string
+	ID       string
+	Name     string
+	Language string
+	Timezone string
 	// BusinessHours is "always" or a weekly window ("09:00-18:00 Mon-Fri")
 	// in Timezone; Digest is "off" or "daily", at DigestTime ("HH:MM").
 	BusinessHours string
 	Digest        string
 	DigestTime    string
 	CreatedAt     time.Time
-	Contacts  []Contact
-	Items     int // how many inventory items it has
+	Contacts      []Contact
+	Items         int // how many inventory items it has
 }
 
 // Contact is a person Heed mails on behalf of an organization.
@@ -38,11 +38,13 @@ type Contact struct {
 // ErrConflict is returned when a record would duplicate a unique one.
 var ErrConflict = errors.New("conflict")
 
-// CreateOrg inserts an organization and its contacts.
+// CreateOrg inserts an organization and its contacts. Mail settings left
+// empty take the columns' defaults (always, off, 09:00).
 func (tx *Tx) CreateOrg(o *Org) error {
 	_, err := tx.exec(
 		`INSERT INTO orgs (id, name, language, timezone, business_hours, digest, digest_time, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, coalesce(nullif(?, ''), 'always'), coalesce(nullif(?, ''), 'off'),
+			coalesce(nullif(?, ''), '09:00'), ?)`,
 		o.ID, o.Name, o.Language, o.Timezone, o.BusinessHours, o.Digest, o.DigestTime, ms(o.CreatedAt))
 	if err != nil {
 		if isUnique(err) {

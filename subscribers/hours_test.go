@@ -35,7 +35,7 @@ func TestHoursNext(t *testing.T) {
 		want  time.Time
 	}{
 		{"always", tokyo, in(tokyo, 3, 3, 0), in(tokyo, 3, 3, 0)},
-		{"09:00-18:00 Mon-Fri", tokyo, in(tokyo, 3, 3, 0), in(tokyo, 3, 9, 0)},    // Tuesday night
+		{"09:00-18:00 Mon-Fri", tokyo, in(tokyo, 3, 3, 0), in(tokyo, 3, 9, 0)},     // Tuesday night
 		{"09:00-18:00 Mon-Fri", tokyo, in(tokyo, 3, 12, 30), in(tokyo, 3, 12, 30)}, // inside
 		{"09:00-18:00 Mon-Fri", tokyo, in(tokyo, 3, 18, 0), in(tokyo, 4, 9, 0)},    // the end is outside
 		{"09:00-18:00 Mon-Fri", tokyo, in(tokyo, 6, 19, 0), in(tokyo, 9, 9, 0)},    // Friday evening to Monday

@@ -12,9 +12,9 @@ import (
 
 // OrgSpec is an organization as an operator registers it.
 type OrgSpec struct {
-	Name     string        `json:"name"`
-	Language string        `json:"language"` // en or ja; default en
-	Timezone string        `json:"timezone"` // IANA name; default UTC
+	Name     string `json:"name"`
+	Language string `json:"language"` // en or ja; default en
+	Timezone string `json:"timezone"` // IANA name; default UTC
 	// BusinessHours is "always" or a weekly window such as "09:00-18:00
 	// Mon-Fri" in Timezone; empty: the default the caller gives.
 	BusinessHours string `json:"business_hours,omitempty"`
@@ -22,7 +22,7 @@ type OrgSpec struct {
 	// (default 09:00).
 	Digest     string        `json:"digest,omitempty"`
 	DigestTime string        `json:"digest_time,omitempty"`
-	Contacts []ContactSpec `json:"contacts"`
+	Contacts   []ContactSpec `json:"contacts"`
 }
 
 // ContactSpec is one person to mail.
