@@ -68,10 +68,11 @@ func refusal(t store.Token, n need) string {
 type routeNeed struct {
 	pattern string
 	need    need
+	page    bool // an operator page (registered with page)
 }
 
 func (s *Server) handle(pattern string, n need, h http.Handler) {
-	s.table = append(s.table, routeNeed{pattern, n})
+	s.table = append(s.table, routeNeed{pattern: pattern, need: n})
 	s.mux.Handle(pattern, h)
 }
 
@@ -151,6 +152,7 @@ func (s *Server) api(pattern string, n need, limit int64, h func(http.ResponseWr
 // from /login, else a redirect to the sign-in form; 403 naming the role a
 // signed-in token lacks; a POST through a session needs its CSRF field.
 func (s *Server) page(pattern string, n need, h func(http.ResponseWriter, *http.Request) error) {
+	defer func() { s.table[len(s.table)-1].page = true }()
 	s.handle(pattern, n, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.signedIn(r)
 		if errors.Is(err, notifier.ErrUnknownToken) {

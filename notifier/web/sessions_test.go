@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -178,5 +180,53 @@ func TestPageFormsNeedTheSessionsCSRF(t *testing.T) {
 	}
 	if b := readAll(t, r); r.StatusCode != http.StatusOK || b != "admin via page" {
 		t.Errorf("page form with the session's CSRF value: %d %q", r.StatusCode, b)
+	}
+}
+
+// TestEveryPageHasSignOut opens every operator page (GET) the server
+// registers, signed in, and finds the Sign out button on each HTML page
+// but the mail's own HTML, served bare in a sandboxed frame.
+func TestEveryPageHasSignOut(t *testing.T) {
+	v := newEnv(t)
+	v.notifiedCase("VPN flaw")
+	var orgID, caseID string
+	var mailID int64
+	v.db.View(context.Background(), func(tx *store.Tx) error {
+		cases, err := tx.Cases(store.CaseFilter{})
+		if err != nil || len(cases) != 1 {
+			t.Fatalf("cases: %v %v", cases, err)
+		}
+		orgID, caseID = cases[0].OrgID, cases[0].ID
+		mails, err := tx.Mails(store.MailFilter{})
+		mailID = mails[0].ID
+		return err
+	})
+	ids := map[string]string{"/outbox/": fmt.Sprint(mailID), "/orgs/": orgID, "/advisories/": "SA1", "/cases/": caseID}
+	client, _ := v.signIn(token)
+	for _, r := range v.server.table {
+		method, path, _ := strings.Cut(r.pattern, " ")
+		if !r.page || method != "GET" {
+			continue
+		}
+		path = strings.TrimSuffix(path, "{$}")
+		if i := strings.Index(path, "{"); i >= 0 {
+			id, ok := ids[path[:i]]
+			if !ok {
+				t.Errorf("page %s: give this test an id for %s", r.pattern, path[:i])
+				continue
+			}
+			path = path[:i] + id + path[strings.Index(path, "}")+1:]
+		}
+		resp, err := client.Get(v.srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := readAll(t, resp)
+		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+			continue
+		}
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="sign-out"`) {
+			t.Errorf("page %s: %d, without the Sign out button", path, resp.StatusCode)
+		}
 	}
 }
