@@ -230,3 +230,22 @@ func TestEveryPageHasSignOut(t *testing.T) {
 		}
 	}
 }
+
+// TestNavigationShowsWhatTheRoleOpens: a viewer's pages do not offer the
+// outbox, which would only answer 403; an admin's do.
+func TestNavigationShowsWhatTheRoleOpens(t *testing.T) {
+	v := newEnv(t)
+	_, body := v.do("POST", "/api/v1/tokens", token, "application/json", `{"name":"watcher","role":"viewer"}`)
+	var made struct{ Token string }
+	json.Unmarshal([]byte(body), &made)
+	for tok, want := range map[string]bool{token: true, made.Token: false} {
+		client, _ := v.signIn(tok)
+		r, err := client.Get(v.srv.URL + "/board")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(readAll(t, r), `href="/outbox"`); got != want {
+			t.Errorf("board of %s links the outbox: %v, want %v", map[bool]string{true: "admin", false: "a viewer"}[want], got, want)
+		}
+	}
+}
