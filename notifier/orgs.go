@@ -46,9 +46,9 @@ func (e *InputError) Error() string { return e.Msg }
 
 // InventoryResult says what replacing an inventory did.
 type InventoryResult struct {
-	Items   int `json:"items"`
-	Opened  int `json:"cases_opened"`
-	Updated int `json:"cases_updated"`
+	Items   int
+	Opened  int // cases opened, each mailed
+	Updated int // open cases that gained items
 }
 
 // ReplaceInventory replaces an organization's inventory and matches it

@@ -103,3 +103,15 @@ func BenchmarkCasePage(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOrgPage reads the first page of 1,000 of 100,000 organizations,
+// as /api/v1/orgs does.
+func BenchmarkOrgPage(b *testing.B) {
+	db := fillCases(b, 100000)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := db.OrgPage(ctx, OrgQuery{Limit: 1000}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
