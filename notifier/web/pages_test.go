@@ -160,3 +160,38 @@ func TestOutboxExplainsItsStates(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVExportsEveryPage: the export streams past the first page.
+func TestCSVExportsEveryPage(t *testing.T) {
+	v := newEnv(t)
+	n := defaultPage + 5
+	now := v.engine.Now()
+	err := v.db.Update(context.Background(), func(tx *store.Tx) error {
+		if err := tx.PutAdvisory(&store.Advisory{ID: "SA1", Revision: "1", Format: "heed", Title: "t", Severity: "high", Doc: []byte("{}"), ReceivedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		for i := range n {
+			org := &store.Org{ID: fmt.Sprintf("org_%05d", i), Name: fmt.Sprintf("Org %05d", i), Language: "en", Timezone: "UTC", CreatedAt: now}
+			if err := tx.CreateOrg(org); err != nil {
+				return err
+			}
+			c := &store.Case{ID: fmt.Sprintf("case_%05d", i), AdvisoryID: "SA1", OrgID: org.ID, State: store.CaseOpen, OpenedAt: now, DueAt: now, UpdatedAt: now}
+			if err := tx.CreateCase(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := v.do("GET", "/api/v1/cases?format=csv", token, "", "")
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	seen := map[string]bool{}
+	for _, l := range lines[1:] {
+		seen[strings.Split(l, ",")[0]] = true
+	}
+	if resp.StatusCode != http.StatusOK || len(lines) != n+1 || len(seen) != n || !strings.Contains(body, "Org 01004") {
+		t.Errorf("CSV of %d cases: %d, %d lines, %d distinct cases", n, resp.StatusCode, len(lines), len(seen))
+	}
+}
