@@ -60,6 +60,16 @@ func TestTheAdminTokenAtStart(t *testing.T) {
 
 	// With another admin token, removing the configured one prints nothing.
 	start(configured)
+	_, bob, err := e.Access.AddToken(ctx, TokenSpec{Name: "bob", Role: store.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Access.RevokeToken(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Access.Authenticate(ctx, bob); !errors.Is(err, ErrUnknownToken) {
+		t.Errorf("a revoked token authenticates: %v", err)
+	}
 	if _, _, err := e.Access.AddToken(ctx, TokenSpec{Name: "alice", Role: store.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
