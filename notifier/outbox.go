@@ -145,6 +145,15 @@ func AdvisoryView(a *advisory.Advisory) templates.AdvisoryView {
 	for _, r := range a.Remediations {
 		v.Remediations = append(v.Remediations, templates.RemediationView{Category: r.Category, Details: r.Details, URL: r.URL})
 	}
+	if r := a.Relayed; r != nil {
+		// The publisher Heed knows the advisory came from, not the name
+		// the document gives itself.
+		v.Publisher = r.Publisher
+		v.Relayed = &templates.RelayedView{Publisher: r.Publisher, Role: r.Role, RevisedBy: r.RevisedBy, Signer: r.Signer}
+		if r.RevisedBy != "" {
+			v.Relayed.ReviserRole = "agency" // only an agency revises another's advisory
+		}
+	}
 	return v
 }
 

@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/mail"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -268,7 +272,7 @@ func TestSignedDocuments(t *testing.T) {
 		t.Fatal(err)
 	}
 	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, key) })
-	addOrg(t, e, "Alpha", "9.0R3.3")
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
 	js := intakeOf(t, e)
 	sign := func(doc string) []byte {
 		var sig bytes.Buffer
@@ -293,5 +297,46 @@ func TestSignedDocuments(t *testing.T) {
 	}
 	if adv.Relayed == nil || !strings.Contains(adv.Relayed.Signer, "Ivanti PSIRT") {
 		t.Errorf("relayed %+v; want the signer recorded", adv.Relayed)
+	}
+	ms := mailsOf(t, e, caseOf(t, e, org).ID)
+	if len(ms) != 1 {
+		t.Fatalf("%d mails, want the notice", len(ms))
+	}
+	var full store.Mail
+	if err := e.db.View(context.Background(), func(tx *store.Tx) (err error) { full, err = tx.Mail(ms[0].ID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	text := textPart(t, full.Message)
+	for _, want := range []string{"Published by ivanti (vendor) and relayed to you by Heed", "Signed with the OpenPGP key " + adv.Relayed.Signer + "; Heed verified the signature."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the notice does not say %q:\n%s", want, text)
+		}
+	}
+}
+
+// textPart is the decoded text/plain part of a stored message.
+func textPart(t *testing.T, msg []byte) string {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			t.Fatalf("no text part: %v", err)
+		}
+		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+			b, err := io.ReadAll(p) // multipart decodes quoted-printable
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
 	}
 }

@@ -28,6 +28,20 @@ type AdvisoryView struct {
 	KnownExploited bool
 	Remediations   []RemediationView
 	Notes          []string
+	// Relayed, when set, is who published the advisory through Heed, as
+	// Heed established it; mails and pages say so (Relay).
+	Relayed *RelayedView
+}
+
+// RelayedView is who published an advisory through Heed: the publisher
+// that owns it and its role, the agency that published this revision of
+// it (if another), and the OpenPGP key whose signature Heed verified.
+type RelayedView struct {
+	Publisher   string
+	Role        string // agency or vendor
+	RevisedBy   string
+	ReviserRole string
+	Signer      string
 }
 
 // RemediationView is one recommended fix or mitigation.

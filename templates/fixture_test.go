@@ -37,7 +37,8 @@ func sampleMail(kind, lang string) MailData {
 				{Category: "vendor_fix", Details: "Upgrade to 9.0R3.4 or later.", URL: "https://kb.pulsesecure.net/articles/Pulse_Security_Advisories/SA44101"},
 				{Category: "mitigation", Details: "Reset all user passwords after upgrading."},
 			},
-			Notes: []string{"Credentials stolen before patching remain valid until reset."},
+			Notes:   []string{"Credentials stolen before patching remain valid until reset."},
+			Relayed: &RelayedView{Publisher: "ivanti", Role: "vendor", RevisedBy: "nisc", ReviserRole: "agency", Signer: "0F6B0A3C9D2E4F5A6B7C8D9E0F1A2B3C4D5E6F70 (Ivanti PSIRT)"},
 		},
 		Items: []ItemView{
 			{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn-gw-01", Certainty: "affected", Reason: Reason{Code: "in_range", Args: []string{"9.0R3.3", "[9.0R1, 9.0R3.4)"}}},

@@ -204,6 +204,10 @@ func cleanAdvisory(a AdvisoryView) AdvisoryView {
 	a.ID = OneLine(a.ID)
 	a.Revision = OneLine(a.Revision)
 	a.Publisher = OneLine(a.Publisher)
+	if r := a.Relayed; r != nil {
+		a.Relayed = &RelayedView{Publisher: OneLine(r.Publisher), Role: OneLine(r.Role), RevisedBy: OneLine(r.RevisedBy),
+			ReviserRole: OneLine(r.ReviserRole), Signer: OneLine(r.Signer)}
+	}
 	a.Title = OneLine(a.Title)
 	a.Severity = OneLine(a.Severity)
 	a.Summary = strings.TrimSpace(cleanText(a.Summary))

@@ -149,3 +149,28 @@ func (v view) Org(name string) string {
 func (v view) Statuses() []string {
 	return []string{"patched", "mitigated", "not_affected", "scheduled"}
 }
+
+// Relay says who published an advisory and that Heed relayed it: one
+// sentence each for the publisher, an agency's revision, a verified
+// signature. Nothing for an advisory stored before publishers were known.
+func (v view) Relay(a AdvisoryView) []string {
+	r := a.Relayed
+	if r == nil {
+		return nil
+	}
+	out := []string{v.t("relay.by", r.Publisher, v.role(r.Role))}
+	if r.RevisedBy != "" {
+		out = append(out, v.t("relay.revised", r.RevisedBy, v.role(r.ReviserRole)))
+	}
+	if r.Signer != "" {
+		out = append(out, v.t("relay.signed", r.Signer))
+	}
+	return out
+}
+
+func (v view) role(r string) string {
+	if r == "agency" || r == "vendor" {
+		return v.t("role." + r)
+	}
+	return r
+}

@@ -134,3 +134,15 @@ func pageText(t *testing.T, c *http.Client, u string) string {
 	}
 	return string(b)
 }
+
+// TestAckPageNamesThePublisher: the page behind the link says who
+// published the advisory and that Heed only relayed it.
+func TestAckPageNamesThePublisher(t *testing.T) {
+	t.Parallel()
+	v := newEnv(t)
+	path := v.notifiedCase("VPN flaw")
+	resp, body := v.do("GET", path, "", "", "")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Published by default (agency) and relayed to you by Heed; Heed did not write it.") {
+		t.Errorf("ack page: %d, does not name the publisher:\n%s", resp.StatusCode, body)
+	}
+}
