@@ -24,7 +24,8 @@ const usage = `heed: security advisories in, reminders out, until every affected
 
 Usage:
   heed serve [-config FILE]                      run the service (embedded NATS and no relay by default)
-  heed publish [-config FILE] [-subject S] FILE...  publish advisory documents to NATS
+  heed publish [-config FILE] [-subject S] [-nkey FILE] [-signature FILE.sig] FILE...  publish advisory documents to NATS
+  heed publisher key [-config FILE] -out FILE NAME  write a publisher's NKey seed for the embedded NATS server
   heed org add [-config FILE] -name NAME -contact EMAIL [-contact EMAIL] [-escalation EMAIL] [-language en|ja] [-timezone TZ]
   heed org list [-config FILE]
   heed inventory import [-config FILE] -org ID FILE.csv|FILE.json
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sub(ctx, "inventory", rest, stdout, stderr, map[string]command{"import": cmdInventoryImport})
 	case "token":
 		err = sub(ctx, "token", rest, stdout, stderr, map[string]command{"add": cmdTokenAdd, "list": cmdTokenList, "revoke": cmdTokenRevoke})
+	case "publisher":
+		err = sub(ctx, "publisher", rest, stdout, stderr, map[string]command{"key": cmdPublisherKey})
 	case "cases":
 		err = cmdCases(ctx, rest, stdout, stderr)
 	case "advisory":

@@ -18,7 +18,9 @@ const embeddedMaxPayload = 8 << 20
 // startEmbeddedNATS runs a NATS server with JetStream inside the process,
 // listening on cfg.EmbeddedListen and storing its streams in cfg.EmbeddedDir.
 // Port 0 takes a free port from the kernel (for tests); ns.Addr() says which.
-func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger) (*server.Server, error) {
+// With users (publishers configured), only they may connect, each with its
+// permissions.
+func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger, users []*server.NkeyUser) (*server.Server, error) {
 	host, portStr, err := net.SplitHostPort(cfg.EmbeddedListen)
 	if err != nil {
 		return nil, fmt.Errorf("nats.embedded_listen: %w", err)
@@ -41,6 +43,7 @@ func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger) (*server.Server, error)
 		// Real CSAF documents (Red Hat's, with every package listed) pass
 		// NATS's default 1 MiB.
 		MaxPayload: embeddedMaxPayload,
+		Nkeys:      users,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded NATS: %w", err)
@@ -50,7 +53,7 @@ func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger) (*server.Server, error)
 		ns.Shutdown()
 		return nil, fmt.Errorf("embedded NATS did not start on %s (is the port in use? set nats.embedded_listen or nats.url)", cfg.EmbeddedListen)
 	}
-	log.Info("embedded NATS with JetStream started", "listen", ns.Addr().String(), "store", cfg.EmbeddedDir)
+	log.Info("embedded NATS with JetStream started", "listen", ns.Addr().String(), "store", cfg.EmbeddedDir, "nkey_users", len(users))
 	return ns, nil
 }
 
@@ -65,7 +68,7 @@ func natsURL(cfg NATSConfig) string {
 
 // connectNATS connects with reconnects that never give up, so a NATS restart
 // pauses intake instead of ending it.
-func connectNATS(cfg NATSConfig, name string, log *slog.Logger) (*nats.Conn, error) {
+func connectNATS(cfg NATSConfig, name string, log *slog.Logger, extra ...nats.Option) (*nats.Conn, error) {
 	opts := []nats.Option{
 		nats.Name(name),
 		nats.MaxReconnects(-1),
@@ -80,6 +83,7 @@ func connectNATS(cfg NATSConfig, name string, log *slog.Logger) (*nats.Conn, err
 	if cfg.Credentials != "" {
 		opts = append(opts, nats.UserCredentials(cfg.Credentials))
 	}
+	opts = append(opts, extra...)
 	nc, err := nats.Connect(natsURL(cfg), opts...)
 	if err != nil {
 		if errors.Is(err, nats.ErrNoServers) {

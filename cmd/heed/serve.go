@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -74,8 +75,20 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 		return err
 	}
 
+	var natsOpts []nats.Option
 	if cfg.NATS.URL == "" {
-		ns, err := startEmbeddedNATS(cfg.NATS, log)
+		users, heedSeed, err := natsUsers(ctx, a.db, cfg)
+		if err != nil {
+			return err
+		}
+		if heedSeed != nil {
+			opt, err := nkeyOption(heedSeed)
+			if err != nil {
+				return err
+			}
+			natsOpts = append(natsOpts, opt)
+		}
+		ns, err := startEmbeddedNATS(cfg.NATS, log, users)
 		if err != nil {
 			return err
 		}
@@ -88,7 +101,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 			opt.EmbeddedNATS(cfg.NATS.EmbeddedListen)
 		}
 	}
-	nc, err := connectNATS(cfg.NATS, "heed serve", log)
+	nc, err := connectNATS(cfg.NATS, "heed serve", log, natsOpts...)
 	if err != nil {
 		return err
 	}
