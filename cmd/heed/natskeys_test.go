@@ -126,7 +126,9 @@ openpgp_keys = [%q]
 	if cs := h.cases("advisory=SA44102"); len(cs) != 0 {
 		t.Errorf("the tampered document opened %d cases", len(cs))
 	}
-	var advs struct{ Advisories []struct{ ID, Publisher string } }
+	var advs struct {
+		Advisories []struct{ ID, Publisher string }
+	}
 	h.api("GET", "/api/v1/advisories", "", nil, &advs)
 	if len(advs.Advisories) != 1 || advs.Advisories[0].Publisher != "ivanti" {
 		t.Errorf("advisories = %+v; want SA44101 of ivanti only (nothing from the agency's subject)", advs.Advisories)
