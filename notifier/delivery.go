@@ -26,11 +26,12 @@ type Relay interface {
 type SendError interface {
 	error
 	// MailboxFault reports that the relay refused the recipient's address for
-	// good: the contact is bounced.
+	// good (RFC 3463 5.1.x, 5.2.1): the contact is bounced.
 	MailboxFault() bool
-	// RelayRefusal reports a lasting refusal that no other recipient would
-	// escape and only the operator can end (a bad password, no STARTTLS, the
-	// sender refused): the mail waits and nobody is bounced.
+	// RelayRefusal reports a refusal that is not the recipient's fault and
+	// that retrying soon will not end (relay access or policy, content, a
+	// bad password, no STARTTLS, the sender refused): the mail waits with a
+	// backoff, the operator is alerted, and nobody is bounced.
 	RelayRefusal() bool
 	// Unreachable reports that the relay could not be reached or would not
 	// let Heed in (connect, TLS, AUTH): the rest of the batch waits too.
@@ -40,9 +41,9 @@ type SendError interface {
 // Delivery hands due mails to the relay and records each outcome. What a
 // refused address means for its case is the cases stage's to decide.
 //
-// Each mail is claimed (state sending, with the claim's time) in a commit of
-// its own before the SMTP exchange, and its outcome is committed right after
-// it. A claim whose outcome never got recorded (Heed was killed during the
+// Each mail is claimed (state sending, with the claim's time) in a small
+// commit before the SMTP exchange, and its outcome is committed right after
+// it, with the sender's next claim (see claims.go). A claim whose outcome never got recorded (Heed was killed during the
 // exchange) is taken up again only once it is claimTimeout old. An outcome
 // whose commit fails is kept and recorded before anything else is sent, so
 // a failing store stops delivery instead of sending the same mails again.
