@@ -44,7 +44,9 @@ func compose(env envelope, m templates.Mail) ([]byte, error) {
 	h("MIME-Version", "1.0")
 	h("Auto-Submitted", "auto-generated")
 	h("X-Auto-Response-Suppress", "All")
-	h("X-Heed-Case", env.CaseID)
+	if env.CaseID != "" {
+		h("X-Heed-Case", env.CaseID)
+	}
 
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -82,11 +84,12 @@ func crlf(s string) string {
 	return strings.ReplaceAll(s, "\n", "\r\n")
 }
 
-// messageID returns a new random Message-ID in the sender's domain.
-func (ob *Outbox) messageID(caseID string) string {
+// messageID returns a new random Message-ID in the sender's domain, starting
+// with prefix (the case's id, or "digest").
+func (ob *Outbox) messageID(prefix string) string {
 	b := make([]byte, 8)
 	rand.Read(b)
-	return fmt.Sprintf("<%s.%s@%s>", caseID, hex.EncodeToString(b), ob.domain)
+	return fmt.Sprintf("<%s.%s@%s>", prefix, hex.EncodeToString(b), ob.domain)
 }
 
 // threadID is the Message-ID of the first notice of a case to one contact;

@@ -114,3 +114,27 @@ func TestBusinessHoursHoldOnlyNoticesThatCanWait(t *testing.T) {
 		}
 	}
 }
+
+// A reminder held for one organization's hours holds back nobody else's.
+func TestHeldReminderHoldsBackNoOtherCase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, clk := newTestEngine(t)
+	// Monday 18:00 UTC: Tuesday 03:00 in Tokyo.
+	clk.Set(time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC))
+	tokyo := addOrgWith(t, e, subscribers.OrgSpec{Name: "tokyo", Timezone: "Asia/Tokyo", BusinessHours: "09:00-18:00 Mon-Fri"}, "9.0R3.3")
+	london := addOrgWith(t, e, subscribers.OrgSpec{Name: "london", Timezone: "Europe/London"}, "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(clk.Now().Add(day))
+	if _, err := e.Reminders.remindDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ms := mailsOf(t, e, caseOf(t, e, london.ID).ID); len(ms) != 2 {
+		t.Errorf("London's mails: %d; want the notice and its reminder", len(ms))
+	}
+	if ms := mailsOf(t, e, caseOf(t, e, tokyo.ID).ID); len(ms) != 1 {
+		t.Errorf("Tokyo's mails at 03:00: %d; want the notice only", len(ms))
+	}
+}

@@ -96,24 +96,12 @@ func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 	if kind == templates.KindNotice || kind == templates.KindReminder {
 		data.AckURL = ob.publicURL + "/ack/" + ob.links.ackToken(c.ID, contact.ID, ob.links.expiry(c))
 	}
-	thread := ob.threadID(c.ID, contact.ID)
 	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
-		Date: now, MessageID: thread, InReplyTo: "", CaseID: c.ID}
-	exists, err := tx.MailExists(thread)
-	if err != nil {
+		Date: now, CaseID: c.ID}
+	if err := ob.thread(tx, &env, ob.threadID(c.ID, contact.ID), c.ID); err != nil {
 		return err
 	}
-	if exists || tx.threads[thread] {
-		env.MessageID, env.InReplyTo = ob.messageID(c.ID), thread
-	}
-	if tx.threads == nil {
-		tx.threads = map[string]bool{}
-	}
-	tx.threads[thread] = true
-	state := store.MailPending
-	if ob.hold {
-		state = store.MailHeld
-	}
+	state := ob.newState()
 	sendAt := now
 	if kind == templates.KindNotice && !urgent(adv) {
 		sendAt = mailWindow(org, now) // it can wait until someone is at work
@@ -122,6 +110,33 @@ func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 		Kind: kind, Seq: seq, Recipient: contact.Email, MessageID: env.MessageID, State: state,
 		NextAttemptAt: sendAt, CreatedAt: now}})
 	return nil
+}
+
+// thread gives env the Message-ID of the first mail of a thread, or if that
+// mail exists, a new Message-ID (starting with prefix) that replies to it.
+func (ob *Outbox) thread(tx *writeTx, env *envelope, first, prefix string) error {
+	env.MessageID, env.InReplyTo = first, ""
+	exists, err := tx.MailExists(first)
+	if err != nil {
+		return err
+	}
+	if exists || tx.threads[first] {
+		env.MessageID, env.InReplyTo = ob.messageID(prefix), first
+	}
+	if tx.threads == nil {
+		tx.threads = map[string]bool{}
+	}
+	tx.threads[first] = true
+	return nil
+}
+
+// newState is the state of a new mail: held in the outbox when no relay is
+// configured.
+func (ob *Outbox) newState() string {
+	if ob.hold {
+		return store.MailHeld
+	}
+	return store.MailPending
 }
 
 // urgent reports whether an advisory's first notice goes at once, whatever

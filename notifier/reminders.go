@@ -67,8 +67,13 @@ func (rm *Reminders) remindBatch(ctx context.Context) (n, sent int, err error) {
 			}
 			advs := map[string]*advisory.Advisory{}
 			orgs := map[string]store.Org{}
+			digested := map[string]bool{}
 			for i := range due {
 				c := &due[i]
+				if digested[c.ID] {
+					n++
+					continue
+				}
 				org, ok := orgs[c.OrgID]
 				if !ok {
 					if org, err = tx.Org(c.OrgID); err != nil {
@@ -78,7 +83,18 @@ func (rm *Reminders) remindBatch(ctx context.Context) (n, sent int, err error) {
 				}
 				n++
 				if held, err := rm.hold(tx, org, c, now); held || err != nil {
-					return err
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				if org.Digest == subscribers.DigestDaily {
+					k, err := rm.digest(tx, org, now, digested)
+					if err != nil {
+						return fmt.Errorf("digest of %s: %w", org.ID, err)
+					}
+					sent += k
+					continue
 				}
 				adv, ok := advs[c.AdvisoryID]
 				if !ok {
@@ -124,6 +140,10 @@ func (rm *Reminders) remindEach(ctx context.Context, now time.Time) (int, error)
 				if held, err := rm.hold(tx, org, &c, now); held || err != nil {
 					return err
 				}
+				if org.Digest == subscribers.DigestDaily {
+					_, err := rm.digest(tx, org, now, map[string]bool{})
+					return err
+				}
 				adv, err := loadAdvisory(tx.Tx, c.AdvisoryID)
 				if err != nil {
 					return err
@@ -153,10 +173,16 @@ func (rm *Reminders) remindEach(ctx context.Context, now time.Time) (int, error)
 }
 
 // hold puts off a due reminder of c to the organization's next business
-// hours, and reports whether it did. A reminder (or an escalation) can wait
-// until someone is at work to read it.
+// hours, or for a daily digest to the first digest time at or after it
+// fell due, and reports whether it did. A reminder (or an escalation) can
+// wait until someone is at work to read it.
 func (rm *Reminders) hold(tx *writeTx, org store.Org, c *store.Case, now time.Time) (bool, error) {
 	at := mailWindow(org, now)
+	if org.Digest == subscribers.DigestDaily {
+		if m, err := subscribers.ParseDigestTime(org.DigestTime); err == nil {
+			at = subscribers.NextDaily(c.NextReminderAt, m, location(org.Timezone))
+		}
+	}
 	if !at.After(now) {
 		return false, nil
 	}
@@ -176,21 +202,28 @@ func mailWindow(org store.Org, t time.Time) time.Time {
 
 // remind sends one reminder of a case and plans the next.
 func (rm *Reminders) remind(tx *writeTx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
+	escalate := rm.advance(adv, c, now)
+	if err := rm.outbox.queueMail(tx, adv, c, templates.KindReminder, c.RemindersSent, escalate); err != nil {
+		return err
+	}
+	return tx.UpdateCase(c)
+}
+
+// advance counts a reminder of c as sent now and plans the next; it
+// reports whether this reminder escalates. The caller stores c.
+func (rm *Reminders) advance(adv *advisory.Advisory, c *store.Case, now time.Time) (escalate bool) {
 	p := rm.policy(adv.Severity)
 	if c.State == store.CaseScheduled {
 		// The date the organization promised has come: ask again.
 		c.State = store.CaseOpen
 	}
 	c.RemindersSent++
-	escalate := c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)
+	escalate = c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)
 	c.Escalated = c.Escalated || escalate
-	if err := rm.outbox.queueMail(tx, adv, c, templates.KindReminder, c.RemindersSent, escalate); err != nil {
-		return err
-	}
 	step, next, ok := p.nextStep(c.OpenedAt, c.ReminderStep, now)
 	if !ok {
 		next = time.Time{}
 	}
 	c.ReminderStep, c.NextReminderAt, c.UpdatedAt = step, next, now
-	return tx.UpdateCase(c)
+	return escalate
 }

@@ -25,6 +25,8 @@ type mailJob struct {
 	data templates.MailData
 	env  envelope
 	rec  store.Mail // everything but Subject and Message
+	// cases a digest carries, recorded with it
+	cases []store.MailCase
 }
 
 // update runs fn in a write transaction and writes the mails it queued
@@ -72,6 +74,9 @@ func (ob *Outbox) writeMails(tx *writeTx) error {
 			return errs[i]
 		}
 		if err := tx.AddMail(&jobs[i].rec); err != nil {
+			return err
+		}
+		if err := tx.AddMailCases(jobs[i].rec.ID, jobs[i].cases); err != nil {
 			return err
 		}
 	}

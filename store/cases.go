@@ -220,6 +220,14 @@ func (tx *Tx) DueCases(now time.Time, limit int) ([]Case, error) {
 		ORDER BY next_reminder_at LIMIT ?`, ms(now), limit)
 }
 
+// DueCasesOf lists every case of one organization whose next reminder is
+// at or before now, for its digest.
+func (tx *Tx) DueCasesOf(orgID string, now time.Time) ([]Case, error) {
+	return tx.queryCases(`SELECT `+caseColumns+` FROM cases
+		WHERE org_id = ? AND next_reminder_at IS NOT NULL AND next_reminder_at <= ? AND state IN ('open', 'scheduled')
+		ORDER BY next_reminder_at`, orgID, ms(now))
+}
+
 // NextReminderAt returns the earliest planned reminder, or the zero time.
 func (tx *Tx) NextReminderAt() (time.Time, error) {
 	var next sql.NullInt64

@@ -44,15 +44,43 @@ func (tx *Tx) AddMail(m *Mail) error {
 	if m.ContactID != 0 {
 		contact = sql.NullInt64{Int64: m.ContactID, Valid: true}
 	}
+	var caseID sql.NullString // none for a digest (see mail_cases)
+	if m.CaseID != "" {
+		caseID = sql.NullString{String: m.CaseID, Valid: true}
+	}
 	res, err := tx.exec(`INSERT INTO outbox (case_id, contact_id, kind, seq, recipient,
 		subject, message_id, message, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.CaseID, contact, m.Kind, m.Seq, m.Recipient, m.Subject, m.MessageID, m.Message, m.State,
+		caseID, contact, m.Kind, m.Seq, m.Recipient, m.Subject, m.MessageID, m.Message, m.State,
 		ms(m.NextAttemptAt), ms(m.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("add mail to outbox: %w", err)
 	}
 	m.ID, _ = res.LastInsertId()
 	return nil
+}
+
+// MailCase is a case a digest mail carried a reminder of: Seq is which
+// reminder of the case it was.
+type MailCase struct {
+	CaseID string
+	Seq    int
+}
+
+// AddMailCases records the cases a digest mail carried.
+func (tx *Tx) AddMailCases(mailID int64, cases []MailCase) error {
+	for _, c := range cases {
+		if _, err := tx.exec(`INSERT INTO mail_cases (mail_id, case_id, seq) VALUES (?, ?, ?)`, mailID, c.CaseID, c.Seq); err != nil {
+			return fmt.Errorf("record the cases of mail %d: %w", mailID, err)
+		}
+	}
+	return nil
+}
+
+// DigestsOf lists the digest mails that carried a reminder of a case,
+// newest first, without their bodies.
+func (tx *Tx) DigestsOf(caseID string) ([]Mail, error) {
+	return tx.queryMails(false, `SELECT `+mailColumns+` FROM outbox
+		WHERE id IN (SELECT mail_id FROM mail_cases WHERE case_id = ?) ORDER BY id DESC`, caseID)
 }
 
 const mailColumns = `id, coalesce(case_id, ''), coalesce(contact_id, 0), kind, seq, recipient, subject, message_id,

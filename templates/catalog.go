@@ -24,6 +24,12 @@ var catalogEN = map[string]string{
 	"subj.reminder":  "Reminder %d:",
 	"subj.closed":    "Closed:",
 	"subj.withdrawn": "Withdrawn:",
+	"subj.digest":    "Daily digest: %d advisories wait for your answer",
+
+	"digest.lead":    "%[1]d advisories that affect %[2]s still wait for your answer, most urgent first. Please act on each and answer through its own link.",
+	"digest.items":   "Your affected items (%d)",
+	"digest.explain": "Each link opens a page about its own case. Nothing is recorded until you choose an answer there and press the button. The links are personal to you; please do not forward them.",
+	"digest.foot":    "You receive one digest a day because %s asked for its reminders that way. Reminders of a case stop as soon as someone answers it.",
 
 	"sev.critical": "Critical",
 	"sev.high":     "High",
@@ -163,6 +169,12 @@ var catalogJA = map[string]string{
 	"subj.reminder":  "再通知 %d:",
 	"subj.closed":    "終了:",
 	"subj.withdrawn": "取り下げ:",
+	"subj.digest":    "本日のまとめ：ご回答をお待ちしている勧告 %d 件",
+
+	"digest.lead":    "%[2]sに影響する %[1]d 件の勧告について、まだご回答をいただいておりません（緊急度の高い順に記載しています）。それぞれご対応のうえ、各勧告のリンクから対応状況をご回答ください。",
+	"digest.items":   "影響を受ける製品（%d 件）",
+	"digest.explain": "各リンクを開くと、その勧告に関するページが表示されます。ページで回答を選んでボタンを押すまでは何も記録されません。リンクはご担当者様専用のものですので、転送はお控えください。",
+	"digest.foot":    "本メールは、%sのご希望により、再通知を 1 日 1 通にまとめてお送りしています。いずれかのご担当者様からご回答いただいた時点で、その勧告の再通知を停止します。",
 
 	"sev.critical": "重大",
 	"sev.high":     "重要",

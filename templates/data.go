@@ -76,6 +76,9 @@ type MailData struct {
 	Overdue       bool
 	AckURL        string
 	ClosedReason  string // for KindClosed
+	// Digest lists the cases of a KindDigest mail, most urgent first; the
+	// fields above that describe one case are unused then.
+	Digest []DigestEntry
 }
 
 // Mail is a rendered mail: a one-line subject and the two bodies.

@@ -35,11 +35,14 @@ type mailView struct {
 // subject (RFC 2047) when it writes the header.
 func RenderMail(d MailData) (Mail, error) {
 	switch d.Kind {
-	case KindNotice, KindReminder, KindClosed, KindWithdrawn:
+	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest:
 	default:
 		return Mail{}, fmt.Errorf("render mail: unknown kind %q", d.Kind)
 	}
 	d = cleanMailData(d)
+	if d.Kind == KindDigest {
+		return renderDigest(d)
+	}
 	v := mailView{view: newView(d.Lang, d.Location), M: d}
 	v.Title = subject(v)
 
@@ -197,6 +200,7 @@ func cleanMailData(d MailData) MailData {
 	d.ClosedReason = cleanText(d.ClosedReason)
 	d.Advisory = cleanAdvisory(d.Advisory)
 	d.Items = cleanItems(d.Items)
+	d.Digest = cleanDigest(d.Digest)
 	return d
 }
 

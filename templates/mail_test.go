@@ -146,7 +146,7 @@ func TestRenderMailEveryKind(t *testing.T) {
 
 func TestRenderMailUnknownKind(t *testing.T) {
 	t.Parallel()
-	if _, err := RenderMail(sampleMail("digest", "en")); err == nil {
+	if _, err := RenderMail(sampleMail("newsletter", "en")); err == nil {
 		t.Error("an unknown kind rendered without error")
 	}
 }

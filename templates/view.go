@@ -130,6 +130,9 @@ func (v view) Remedy(category string) string {
 	return category
 }
 
+// Nth numbers the i-th entry of a list from 1.
+func (v view) Nth(i int) int { return i + 1 }
+
 // Lines splits a sentence at its newlines, for HTML where a newline would
 // collapse into a space.
 func (v view) Lines(s string) []string { return strings.Split(s, "\n") }

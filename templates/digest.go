@@ -1,0 +1,105 @@
+package templates
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	texttemplate "text/template"
+	"time"
+)
+
+// KindDigest is a daily digest: one mail listing every case of an
+// organization whose reminder fell due since the last one.
+const KindDigest = "digest"
+
+// DigestEntry is one case in a digest, with its own answer link.
+type DigestEntry struct {
+	Advisory  AdvisoryView
+	Items     []ItemView
+	DueAt     time.Time
+	Overdue   bool
+	Reminder  int  // which reminder of the case this is
+	Escalated bool // escalation contacts get it too
+	AckURL    string
+}
+
+var (
+	digestText = texttemplate.Must(texttemplate.New("digest.txt.tmpl").
+			Funcs(texttemplate.FuncMap{"indent": indent}).
+			ParseFS(files, "mail/digest.txt.tmpl"))
+	digestHTML = htmltemplate.Must(htmltemplate.New("digest.html.tmpl").
+			Funcs(htmltemplate.FuncMap{"css": mailCSS}).
+			ParseFS(files, "mail/digest.html.tmpl"))
+)
+
+// renderDigest renders a digest; d is already cleaned.
+func renderDigest(d MailData) (Mail, error) {
+	if len(d.Digest) == 0 {
+		return Mail{}, fmt.Errorf("render digest: it lists no case")
+	}
+	v := mailView{view: newView(d.Lang, d.Location), M: d}
+	v.Title = OneLine("[Heed] " + v.t("subj.digest", len(d.Digest)))
+	var text, html bytes.Buffer
+	if err := digestText.Execute(&text, v); err != nil {
+		return Mail{}, fmt.Errorf("render digest text: %w", err)
+	}
+	if err := digestHTML.Execute(&html, v); err != nil {
+		return Mail{}, fmt.Errorf("render digest html: %w", err)
+	}
+	if err := v.missingErr(); err != nil {
+		return Mail{}, fmt.Errorf("render digest: %w", err)
+	}
+	return Mail{Subject: v.Title, Text: text.String(), HTML: html.String()}, nil
+}
+
+// EntryHeading is one digest entry's heading: its severity and advisory.
+func (v mailView) EntryHeading(e DigestEntry) string {
+	a := e.Advisory
+	sev := OneLine(v.Sev(a.Severity))
+	if sev != "" {
+		sev += v.t("sep")
+	}
+	return sev + OneLine(a.ID+" "+a.Title)
+}
+
+// EntryDue is one digest entry's due-date line.
+func (v mailView) EntryDue(e DigestEntry) string {
+	if e.DueAt.IsZero() {
+		return ""
+	}
+	if e.Overdue {
+		return v.t("due.overdue", v.Time(e.DueAt))
+	}
+	return v.t("due", v.Time(e.DueAt))
+}
+
+// EntryItems names an entry's items on one line each.
+func (v mailView) EntryItems(e DigestEntry) []string {
+	out := make([]string, 0, len(e.Items))
+	for _, it := range e.Items {
+		version := it.Version
+		if version == "" {
+			version = v.t("item.nover")
+		}
+		s := OneLine(it.Vendor + " " + it.Product + " " + version)
+		if it.Asset != "" {
+			s += " (" + it.Asset + ")"
+		}
+		if it.Certainty == "possible" {
+			s += " — " + v.t("item.possible")
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func cleanDigest(in []DigestEntry) []DigestEntry {
+	out := make([]DigestEntry, len(in))
+	for i, e := range in {
+		e.Advisory = cleanAdvisory(e.Advisory)
+		e.Items = cleanItems(e.Items)
+		e.AckURL = linkURL(e.AckURL)
+		out[i] = e
+	}
+	return out
+}
