@@ -134,7 +134,7 @@ func TestDailyDigestListsEachDueCaseWithItsOwnLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	links := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(v0URL) + `/ack/\S+$`).FindAllString(msg.text, -1)
+	links := regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(v0URL)+`/ack/\S+$`).FindAllString(msg.text, -1)
 	order := []string{"A-CRITICAL", "A-HIGH", "A-MEDIUM"}
 	for i, id := range order[1:] {
 		if strings.Index(msg.text, id) < strings.Index(msg.text, order[i]) {
