@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"os"
 	"path/filepath"
@@ -418,6 +419,34 @@ func TestMailInTheOrganizationsLanguage(t *testing.T) {
 		}
 		if want := m.to == "sec@nihon.test"; japanese(subject) != want {
 			t.Errorf("the notice to %s has the subject %q; want it in Japanese: %v", m.to, subject, want)
+		}
+	}
+}
+
+// TestUnknownTokensOpenNothing: a token Heed did not issue, one that differs
+// by a character, or one revoked, authenticates as nobody.
+func TestUnknownTokensOpenNothing(t *testing.T) {
+	t.Parallel()
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	const admin = "configured-admin-token-1"
+	if err := e.Access.EnsureAdmin(ctx, admin, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	_, bob, err := e.Access.AddToken(ctx, TokenSpec{Name: "bob", Role: store.RoleViewer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := e.Access.Authenticate(ctx, bob); err != nil || tok.Name != "bob" {
+		t.Fatalf("bob's token: %+v, %v; want bob", tok, err)
+	}
+	if err := e.Access.RevokeToken(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	for name, secret := range map[string]string{"none": "", "made up": "heed_0123456789abcdef", "one more character": admin + "x",
+		"one character less": admin[:len(admin)-1], "revoked": bob} {
+		if tok, err := e.Access.Authenticate(ctx, secret); !errors.Is(err, ErrUnknownToken) || tok.Name != "" || tok.Role != "" {
+			t.Errorf("%s: Authenticate = %+v, %v; want ErrUnknownToken and no token", name, tok, err)
 		}
 	}
 }
