@@ -340,3 +340,40 @@ func textPart(t *testing.T, msg []byte) string {
 		}
 	}
 }
+
+// TestReopenedCaseKeepsItsAnswers: a withdrawal closes a case and a later
+// revision reopens it; the answers given before are still its history.
+func TestReopenedCaseKeepsItsAnswers(t *testing.T) {
+	ctx := context.Background()
+	e, _ := newTestEngine(t)
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	c := caseOf(t, e, org)
+	tok := e.Links.ackToken(c.ID, 1, t0.Add(90*day))
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerMitigated, Note: "port closed", IP: "192.0.2.1", UserAgent: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	withdrawn := sa44101("2", "9.0R3.3")
+	withdrawn.Withdrawn = true
+	if _, err := e.Cases.ApplyAdvisory(ctx, withdrawn); err != nil {
+		t.Fatal(err)
+	}
+	if c := caseOf(t, e, org); c.State != store.CaseClosed {
+		t.Fatalf("after the withdrawal: %s, want closed", c.State)
+	}
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("3", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	if c := caseOf(t, e, org); c.State != store.CaseOpen {
+		t.Fatalf("after revision 3: %s, want open again", c.State)
+	}
+	var answers []store.Answer
+	if err := e.db.View(ctx, func(tx *store.Tx) (err error) { answers, err = tx.Answers(c.ID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(answers) != 1 || answers[0].Status != AnswerMitigated || answers[0].Note != "port closed" {
+		t.Errorf("answers of the reopened case: %+v; want the mitigation given before", answers)
+	}
+}
