@@ -19,7 +19,7 @@ func ForType(t string) string {
 	case "bitnami":
 		return Semver
 	}
-	if _, ok := orderings[t]; ok {
+	if _, ok := byScheme[t]; ok {
 		return t
 	}
 	return Generic

@@ -7,7 +7,7 @@ import (
 
 // FuzzCompare checks, for every scheme, that Compare never panics, is
 // reflexive and antisymmetric, and is transitive on triples that the
-// scheme orders itself (mixing strict and fallback orderings is not
+// scheme orders itself (mixing strict and fallback comparisons is not
 // transitive, which is the documented price of the fallback). Maven is left
 // out of the transitivity check: ComparableVersion itself is not transitive
 // (a sub-list beats a qualifier even when the sub-list starts with "alpha":

@@ -61,7 +61,7 @@ type ordering struct {
 	valid   func(v string) bool // nil: valid when compare(v, v) is ok
 }
 
-var orderings = map[string]ordering{
+var byScheme = map[string]ordering{
 	Semver:   {compare: compareSemver},
 	NPM:      {compare: compareSemver},
 	Go:       {compare: compareGo},
@@ -87,7 +87,7 @@ func lookup(scheme string) (o ordering, known bool) {
 	if scheme == Generic || scheme == "" {
 		return ordering{}, true
 	}
-	o, known = orderings[scheme]
+	o, known = byScheme[scheme]
 	return o, known
 }
 

@@ -9,8 +9,10 @@ import (
 	"testing"
 )
 
-// TestRealOrderings checks every scheme against real published versions,
-// ordered by the ecosystem's own tool (see testdata/orderings/README.md):
+// TestRealOrderings checks every scheme against real version histories,
+// each ordered by the ecosystem's own tool or, where none installs, by hand
+// from its documented rules (each file's header says which; see
+// testdata/histories/README.md):
 // each file is a list of packages, each a "#" line and then its versions,
 // lowest first, one line per version, versions the tool holds equal on one
 // line separated by tabs. Every adjacent pair must compare "<" one way and
@@ -18,9 +20,9 @@ import (
 // generic ordering's for comparison, are logged: go test -run
 // TestRealOrderings -v ./subscribers/version
 func TestRealOrderings(t *testing.T) {
-	files, err := filepath.Glob("testdata/orderings/*.txt")
+	files, err := filepath.Glob("testdata/histories/*.txt")
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no ordering files: %v", err)
+		t.Fatalf("no version histories: %v", err)
 	}
 	for _, file := range files {
 		scheme := strings.TrimSuffix(filepath.Base(file), ".txt")
