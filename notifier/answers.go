@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -27,6 +29,16 @@ const (
 	AnswerScheduled   = "scheduled"
 )
 
+// Justifications are the reasons a "not affected" answer may give: the
+// CSAF 2.0 / OpenVEX set, stored as these codes (pages word them).
+var Justifications = []string{
+	"component_not_present",
+	"vulnerable_code_not_present",
+	"vulnerable_code_not_in_execute_path",
+	"vulnerable_code_cannot_be_controlled_by_adversary",
+	"inline_mitigations_already_exist",
+}
+
 // ErrCaseClosed is returned when answering a case that was closed.
 var ErrCaseClosed = errors.New("this case is closed")
 
@@ -35,7 +47,7 @@ var ErrCaseClosed = errors.New("this case is closed")
 var ErrContactRemoved = errors.New("this link was sent to a contact no longer listed for the organization")
 
 // AnswerError is an answer that cannot be recorded as given. Code names the
-// problem (status, note, note_long, until, until_far) for a page to word in
+// problem (status, justification, note_long, version, until, until_far) for a page to word in
 // the reader's language; Msg says it in English.
 type AnswerError struct{ Code, Msg string }
 
@@ -43,7 +55,11 @@ func (e *AnswerError) Error() string { return e.Msg }
 
 // AnswerInput is what the form sent, and from where.
 type AnswerInput struct {
-	Status    string
+	Status string
+	// Justification is required for not_affected: one of Justifications.
+	Justification string
+	// Version is, for patched, the version now running (optional).
+	Version   string
 	Note      string
 	Until     time.Time // for scheduled: the date reminders pause until
 	IP        string
@@ -142,8 +158,13 @@ func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInpu
 	}
 	in.Status = strings.TrimSpace(in.Status)
 	in.Note = strings.TrimSpace(in.Note)
+	in.Justification = strings.TrimSpace(in.Justification)
+	in.Version = strings.TrimSpace(in.Version)
 	if len(in.Note) > 4000 {
 		return CaseView{}, &AnswerError{"note_long", "the note is too long (at most 4000 characters)"}
+	}
+	if len(in.Version) > 100 || strings.ContainsFunc(in.Version, unicode.IsControl) {
+		return CaseView{}, &AnswerError{"version", "the version is at most 100 characters on one line"}
 	}
 	var v CaseView
 	now := an.now()
@@ -166,12 +187,16 @@ func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInpu
 		a := &store.Answer{Status: in.Status, At: now, Note: in.Note, IP: in.IP, UserAgent: in.UserAgent,
 			ContactID: l.ContactID, ContactEmail: contact.Email}
 		switch in.Status {
-		case AnswerPatched, AnswerMitigated:
+		case AnswerPatched:
+			a.Version = in.Version
+			c.State, c.NextReminderAt = store.CaseAnswered, time.Time{}
+		case AnswerMitigated:
 			c.State, c.NextReminderAt = store.CaseAnswered, time.Time{}
 		case AnswerNotAffected:
-			if in.Note == "" {
-				return &AnswerError{"note", "please say why you are not affected"}
+			if !slices.Contains(Justifications, in.Justification) {
+				return &AnswerError{"justification", "please choose why you are not affected: " + strings.Join(Justifications, ", ")}
 			}
+			a.Justification = in.Justification
 			c.State, c.NextReminderAt = store.CaseAnswered, time.Time{}
 		case AnswerScheduled:
 			loc := location(org.Timezone)

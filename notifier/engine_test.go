@@ -219,8 +219,11 @@ func TestAnswerStopsRemindersAndScheduledPauses(t *testing.T) {
 	c := caseOf(t, e, org)
 	tok := e.Links.ackToken(c.ID, 1, t0.Add(90*day))
 
-	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerNotAffected}); err == nil {
-		t.Error("not_affected without a note was accepted")
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerNotAffected, Note: "fine"}); err == nil {
+		t.Error("not_affected without a justification was accepted")
+	}
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerNotAffected, Justification: "not_my_problem"}); err == nil {
+		t.Error("not_affected with a justification outside the CSAF/OpenVEX set was accepted")
 	}
 	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerScheduled, Until: t0.Add(-day)}); err == nil {
 		t.Error("scheduled with a past date was accepted")
@@ -243,8 +246,11 @@ func TestAnswerStopsRemindersAndScheduledPauses(t *testing.T) {
 	if n, err := e.Reminders.remindDue(ctx); err != nil || n != 1 {
 		t.Fatalf("reminders when the pause ends: %d, %v; want 1", n, err)
 	}
-	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerPatched}); err != nil {
-		t.Fatal(err)
+	if _, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerPatched, Version: "9.0\nR3.4"}); err == nil {
+		t.Error("a version of two lines was accepted")
+	}
+	if v, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerPatched, Version: " 9.0R3.4 "}); err != nil || v.Case.Answer.Version != "9.0R3.4" {
+		t.Fatalf("patched, running 9.0R3.4: %+v, %v", v.Case.Answer, err)
 	}
 	clk.Set(t0.Add(60 * day))
 	if n, err := e.Reminders.remindDue(ctx); err != nil || n != 0 {

@@ -12,9 +12,10 @@ func (tx *Tx) AddAnswer(caseID string, a Answer) error {
 	if a.ContactID != 0 {
 		contact = sql.NullInt64{Int64: a.ContactID, Valid: true}
 	}
-	_, err := tx.exec(`INSERT INTO answers (case_id, contact_id, contact_email, status, note, until, at, ip, agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		caseID, contact, a.ContactEmail, a.Status, a.Note, nullMS(a.Until), ms(a.At), a.IP, a.UserAgent)
+	_, err := tx.exec(`INSERT INTO answers (case_id, contact_id, contact_email, status, note, until, at, ip, agent,
+		justification, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		caseID, contact, a.ContactEmail, a.Status, a.Note, nullMS(a.Until), ms(a.At), a.IP, a.UserAgent,
+		a.Justification, a.Version)
 	if err != nil {
 		return fmt.Errorf("record answer to case %s: %w", caseID, err)
 	}
@@ -23,7 +24,7 @@ func (tx *Tx) AddAnswer(caseID string, a Answer) error {
 
 // Answers lists every answer given to a case, oldest first.
 func (tx *Tx) Answers(caseID string) ([]Answer, error) {
-	rows, err := tx.query(`SELECT contact_id, contact_email, status, note, until, at, ip, agent
+	rows, err := tx.query(`SELECT contact_id, contact_email, status, note, until, at, ip, agent, justification, version
 		FROM answers WHERE case_id = ? ORDER BY id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("list answers: %w", err)
@@ -34,7 +35,7 @@ func (tx *Tx) Answers(caseID string) ([]Answer, error) {
 		var a Answer
 		var contact, until sql.NullInt64
 		var at int64
-		if err := rows.Scan(&contact, &a.ContactEmail, &a.Status, &a.Note, &until, &at, &a.IP, &a.UserAgent); err != nil {
+		if err := rows.Scan(&contact, &a.ContactEmail, &a.Status, &a.Note, &until, &at, &a.IP, &a.UserAgent, &a.Justification, &a.Version); err != nil {
 			return nil, fmt.Errorf("list answers: %w", err)
 		}
 		a.ContactID, a.Until, a.At = contact.Int64, fromNullMS(until), fromMS(at)

@@ -29,7 +29,12 @@ var CaseStates = []string{CaseOpen, CaseScheduled, CaseAnswered, CaseClosed, Cas
 
 // Answer is what an organization said through its link.
 type Answer struct {
-	Status    string
+	Status string
+	// Justification: for not_affected, a code of the CSAF/OpenVEX set
+	// (vulnerable_code_not_present, ...).
+	Justification string
+	// Version: for patched, the version now running, if given.
+	Version   string
 	At        time.Time
 	Note      string
 	Until     time.Time
@@ -99,7 +104,7 @@ func scanCaseItem(rows *sql.Rows, first ...any) (CaseItem, error) {
 
 const caseColumns = `id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
 	next_reminder_at, escalated, answer_status, answer_at, answer_note, answer_until, answer_ip,
-	answer_agent, answer_contact, closed_reason, updated_at`
+	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
@@ -108,7 +113,7 @@ func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var a Answer
 	err := row.Scan(&c.ID, &c.AdvisoryID, &c.OrgID, &c.State, &opened, &due, &c.RemindersSent, &c.ReminderStep,
 		&next, &c.Escalated, &a.Status, &answerAt, &a.Note, &until, &a.IP, &a.UserAgent, &contact,
-		&c.ClosedReason, &updated)
+		&c.ClosedReason, &updated, &a.Justification, &a.Version)
 	if err != nil {
 		return c, err
 	}
@@ -252,10 +257,10 @@ func (tx *Tx) UpdateCase(c *Case) error {
 	_, err := tx.exec(`UPDATE cases SET state = ?, due_at = ?, reminders_sent = ?,
 		reminder_step = ?, next_reminder_at = ?, escalated = ?, answer_status = ?, answer_at = ?,
 		answer_note = ?, answer_until = ?, answer_ip = ?, answer_agent = ?, answer_contact = ?,
-		closed_reason = ?, updated_at = ? WHERE id = ?`,
+		closed_reason = ?, updated_at = ?, answer_justification = ?, answer_version = ? WHERE id = ?`,
 		c.State, ms(c.DueAt), c.RemindersSent, c.ReminderStep, nullMS(c.NextReminderAt), c.Escalated,
 		a.Status, nullMS(a.At), a.Note, nullMS(a.Until), a.IP, a.UserAgent, contact,
-		c.ClosedReason, ms(c.UpdatedAt), c.ID)
+		c.ClosedReason, ms(c.UpdatedAt), a.Justification, a.Version, c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}

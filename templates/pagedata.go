@@ -5,9 +5,12 @@ import "time"
 // AnswerView is an answer already recorded on a case.
 type AnswerView struct {
 	Status string // patched, mitigated, not_affected, scheduled
-	At     time.Time
-	Note   string
-	Until  time.Time // for scheduled: reminders pause until then
+	// Justification: for not_affected, its CSAF/OpenVEX code.
+	Justification string
+	Version       string // for patched: the version now running, if given
+	At            time.Time
+	Note          string
+	Until         time.Time // for scheduled: reminders pause until then
 }
 
 // AckPage is the page behind the link in a mail (GET /ack/{token}). It shows
@@ -19,11 +22,13 @@ type AckPage struct {
 	Advisory  AdvisoryView
 	Items     []ItemView
 	DueAt     time.Time
-	CSRFToken string      // hidden field "csrf"
-	Answer    *AnswerView // non-nil: already answered; show it, and still allow a new answer
-	Recorded  bool        // true right after a POST recorded the answer
-	Error     string      // a form error to show above the form, e.g. "choose a status"
-	Closed    string      // non-empty: the case is closed (withdrawn, no longer affected); no form
+	CSRFToken string // hidden field "csrf"
+	// Justifications are the codes a "not affected" answer chooses from.
+	Justifications []string
+	Answer         *AnswerView // non-nil: already answered; show it, and still allow a new answer
+	Recorded       bool        // true right after a POST recorded the answer
+	Error          string      // a form error to show above the form, e.g. "choose a status"
+	Closed         string      // non-empty: the case is closed (withdrawn, no longer affected); no form
 }
 
 // ErrorPage is shown for an invalid or expired link and other errors.

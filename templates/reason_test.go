@@ -46,8 +46,8 @@ func TestReasonText(t *testing.T) {
 
 func TestAckError(t *testing.T) {
 	t.Parallel()
-	if got := AckError("ja", "note"); got != "影響がない理由をご記入ください。" {
-		t.Errorf("AckError(ja, note) = %q", got)
+	if got := AckError("ja", "justification"); got != "影響がない理由をお選びください。" {
+		t.Errorf("AckError(ja, justification) = %q", got)
 	}
 	if got := AckError("en", "csrf"); got == "" || got == AckError("en", "form") {
 		t.Errorf("AckError(en, csrf) = %q", got)

@@ -118,6 +118,15 @@ func (v view) Status(s string) string {
 	return s
 }
 
+// Justification words a "not affected" justification code; an unknown
+// code is shown as given.
+func (v view) Justification(code string) string {
+	if t, err := v.T("just." + code); err == nil {
+		return t
+	}
+	return code
+}
+
 // Remedy names a remediation category; the CSAF categories are translated,
 // anything else is shown as given.
 func (v view) Remedy(category string) string {

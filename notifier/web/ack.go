@@ -60,10 +60,12 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := notifier.AnswerInput{
-		Status:    r.PostFormValue("status"),
-		Note:      r.PostFormValue("note"),
-		IP:        clientIP(r),
-		UserAgent: r.UserAgent(),
+		Status:        r.PostFormValue("status"),
+		Justification: r.PostFormValue("justification"),
+		Version:       r.PostFormValue("version"),
+		Note:          r.PostFormValue("note"),
+		IP:            clientIP(r),
+		UserAgent:     r.UserAgent(),
 	}
 	if u := r.PostFormValue("until"); u != "" {
 		t, err := time.Parse("2006-01-02", u)
@@ -99,12 +101,14 @@ func (s *Server) renderAck(w http.ResponseWriter, r *http.Request, status int, v
 	page := templates.AckPage{
 		Lang: v.Org.Language, Location: v.Location, OrgName: v.Org.Name, Items: v.Items,
 		DueAt: v.Case.DueAt, CSRFToken: s.csrfToken(w, r), Recorded: recorded, Error: formErr,
+		Justifications: notifier.Justifications,
 	}
 	if v.Advisory != nil {
 		page.Advisory = notifier.AdvisoryView(v.Advisory)
 	}
 	if a := v.Case.Answer; a != nil {
-		page.Answer = &templates.AnswerView{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until}
+		page.Answer = &templates.AnswerView{Status: a.Status, Justification: a.Justification, Version: a.Version,
+			At: a.At, Note: a.Note, Until: a.Until}
 	}
 	if v.Case.State == store.CaseClosed {
 		page.Closed = templates.ClosedReason(page.Lang, v.Case.ClosedReason)

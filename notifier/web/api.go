@@ -184,7 +184,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request) error {
 	}
 	j := caseDetailJSON{caseJSON: toCaseJSON(d.Case, d.Items), Answers: make([]answerRecordJSON, len(d.Answers))}
 	for i, a := range d.Answers {
-		j.Answers[i] = answerRecordJSON{answerJSON: answerJSON{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until},
+		j.Answers[i] = answerRecordJSON{answerJSON: toAnswerJSON(a),
 			Contact: a.ContactEmail, IP: a.IP, UserAgent: a.UserAgent}
 	}
 	writeJSON(w, http.StatusOK, j)

@@ -24,20 +24,22 @@ func (s *Server) exportCases(w http.ResponseWriter, r *http.Request, f store.Cas
 	w.Header().Set("Content-Disposition", `attachment; filename="heed-cases.csv"`)
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"case", "advisory", "org", "org_name", "state", "overdue", "reminders_sent",
-		"next_reminder_at", "due_at", "opened_at", "answer", "answered_at", "answer_note"})
+		"next_reminder_at", "due_at", "opened_at", "answer", "answered_at", "answer_note",
+		"answer_justification", "answer_version"})
 	for {
 		for _, c := range page.Cases {
-			var next, answer, answeredAt, note string
+			var next, answer, answeredAt, note, justification, version string
 			if !c.NextReminderAt.IsZero() {
 				next = c.NextReminderAt.Format(time.RFC3339)
 			}
 			if c.Answer != nil {
 				answer, answeredAt, note = c.Answer.Status, c.Answer.At.Format(time.RFC3339), c.Answer.Note
+				justification, version = c.Answer.Justification, c.Answer.Version
 			}
 			overdue := c.State == store.CaseOpen && now.After(c.DueAt)
 			cw.Write([]string{c.ID, c.AdvisoryID, c.OrgID, cell(page.OrgNames[c.OrgID]), c.State, strconv.FormatBool(overdue),
 				strconv.Itoa(c.RemindersSent), next, c.DueAt.Format(time.RFC3339), c.OpenedAt.Format(time.RFC3339),
-				answer, answeredAt, cell(note)})
+				answer, answeredAt, cell(note), justification, cell(version)})
 		}
 		cw.Flush()
 		if err := cw.Error(); err != nil || page.Next == "" {

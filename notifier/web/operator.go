@@ -65,7 +65,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 			OrgName: cp.OrgNames[c.OrgID], State: c.State, Reminders: c.RemindersSent, NextReminder: c.NextReminderAt,
 			DueAt: c.DueAt, Overdue: c.State == store.CaseOpen && now.After(c.DueAt)}
 		if c.Answer != nil {
-			row.Answer = &templates.AnswerView{Status: c.Answer.Status, At: c.Answer.At, Note: c.Answer.Note, Until: c.Answer.Until}
+			row.Answer = &templates.AnswerView{Status: c.Answer.Status, Justification: c.Answer.Justification,
+				Version: c.Answer.Version, At: c.Answer.At, Note: c.Answer.Note, Until: c.Answer.Until}
 		}
 		page.Rows = append(page.Rows, row)
 	}

@@ -74,10 +74,13 @@ type caseJSON struct {
 }
 
 type answerJSON struct {
-	Status string    `json:"status"`
-	At     time.Time `json:"at"`
-	Note   string    `json:"note,omitempty"`
-	Until  time.Time `json:"until,omitzero"`
+	Status string `json:"status"`
+	// Justification: for not_affected, a CSAF/OpenVEX justification code.
+	Justification string    `json:"justification,omitempty"`
+	Version       string    `json:"version,omitempty"` // for patched: the version now running
+	At            time.Time `json:"at"`
+	Note          string    `json:"note,omitempty"`
+	Until         time.Time `json:"until,omitzero"`
 }
 
 // caseDetailJSON is one case with every answer given to it
@@ -122,7 +125,8 @@ func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
 		j.NextReminderAt = &t
 	}
 	if a := c.Answer; a != nil {
-		j.Answer = &answerJSON{Status: a.Status, At: a.At, Note: a.Note, Until: a.Until}
+		aj := toAnswerJSON(*a)
+		j.Answer = &aj
 	}
 	for i, it := range items {
 		r := it.Reason
@@ -131,6 +135,10 @@ func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
 			ReasonCode: r.Code, ReasonArgs: r.Args, ReasonVia: r.Via, ReasonKey: r.Key}
 	}
 	return j
+}
+
+func toAnswerJSON(a store.Answer) answerJSON {
+	return answerJSON{Status: a.Status, Justification: a.Justification, Version: a.Version, At: a.At, Note: a.Note, Until: a.Until}
 }
 
 type advisoryJSON struct {

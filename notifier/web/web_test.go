@@ -206,25 +206,36 @@ func TestAckPage(t *testing.T) {
 	if code, _ := post(browser, url.Values{"status": {"patched"}, "csrf": {"forged"}}); code != http.StatusForbidden {
 		t.Errorf("POST with a wrong csrf field: %d, want 403", code)
 	}
-	if code, body := post(browser, url.Values{"status": {"not_affected"}, "csrf": {csrf}}); code != http.StatusBadRequest || !strings.Contains(body, "why") {
-		t.Errorf("not_affected without a note: %d; want 400 asking why", code)
+	if code, body := post(browser, url.Values{"status": {"not_affected"}, "note": {"we are fine"}, "csrf": {csrf}}); code != http.StatusBadRequest || !strings.Contains(body, "why") {
+		t.Errorf("not_affected without a justification: %d; want 400 asking why", code)
+	}
+	if code, _ := post(browser, url.Values{"status": {"not_affected"}, "justification": {"trust_me"}, "csrf": {csrf}}); code != http.StatusBadRequest {
+		t.Errorf("not_affected with a justification outside the CSAF/OpenVEX set: %d; want 400", code)
 	}
 	if c := caseState(); c.Answer != nil {
 		t.Fatalf("refused posts changed the case: %+v", c)
 	}
-	code, body := post(browser, url.Values{"status": {"not_affected"}, "note": {"=HYPERLINK(\"http://evil.test\") we run 9.1R1"}, "csrf": {csrf}})
+	code, body := post(browser, url.Values{"status": {"not_affected"}, "justification": {"vulnerable_code_not_in_execute_path"},
+		"note": {"=HYPERLINK(\"http://evil.test\") we run 9.1R1"}, "csrf": {csrf}})
 	if code != http.StatusOK || !strings.Contains(body, `role="status"`) {
 		t.Fatalf("answer: %d\n%s", code, body)
 	}
 	c := caseState()
-	if c.State != store.CaseAnswered || c.Answer.Status != "not_affected" || c.Answer.IP != "127.0.0.1" || c.Answer.UserAgent == "" {
+	if c.State != store.CaseAnswered || c.Answer.Status != "not_affected" || c.Answer.Justification != "vulnerable_code_not_in_execute_path" ||
+		c.Answer.IP != "127.0.0.1" || c.Answer.UserAgent == "" {
 		t.Errorf("recorded answer = %+v", c.Answer)
+	}
+	if !strings.Contains(body, "The vulnerable code cannot be executed") {
+		t.Errorf("the page does not word the justification it recorded:\n%s", body)
+	}
+	if _, detail := v.do("GET", "/api/v1/cases/"+c.ID, token, "", ""); !regexp.MustCompile(`"justification": ?"vulnerable_code_not_in_execute_path"`).MatchString(detail) {
+		t.Errorf("the API's case shows no justification: %s", detail)
 	}
 
 	// The agency's export has the answer, and the note cannot run as a formula.
 	resp, csvBody := v.do("GET", "/api/v1/cases?format=csv", token, "", "")
 	if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(csvBody, "not_affected") ||
-		!strings.Contains(csvBody, `'=HYPERLINK`) {
+		!strings.Contains(csvBody, `'=HYPERLINK`) || !strings.Contains(csvBody, "vulnerable_code_not_in_execute_path") {
 		t.Errorf("CSV export:\n%s", csvBody)
 	}
 
