@@ -24,7 +24,8 @@ type Intake struct {
 	cases *Cases
 
 	// failures counts the failed applies of each stream sequence: a
-	// redelivery (JetStream's, or after a shutdown) is not a failure.
+	// redelivery (JetStream's, or after a shutdown) is not a failure, and
+	// neither is a store that cannot be written (a full disk).
 	failures map[uint64]int
 }
 
@@ -198,7 +199,7 @@ func (in *Intake) handle(ctx context.Context, msg jetstream.Msg, cfg IntakeConfi
 	})
 	stop()
 	var rej *rejectedError
-	if err != nil && !errors.As(err, &rej) && ctx.Err() == nil {
+	if err != nil && !errors.As(err, &rej) && ctx.Err() == nil && !store.IsUnavailable(err) {
 		if in.failures == nil {
 			in.failures = map[uint64]int{}
 		}

@@ -30,6 +30,22 @@ func IsFull(err error) bool {
 	return errors.As(err, &se) && se.Code == sqlite3.ErrFull
 }
 
+// IsUnavailable reports whether err is the store failing rather than the
+// data: no room on the disk, the write lock held elsewhere past the busy
+// timeout, an I/O error. The same work succeeds once the store recovers, so
+// it must not count against what was being written.
+func IsUnavailable(err error) bool {
+	var se sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code {
+	case sqlite3.ErrFull, sqlite3.ErrBusy, sqlite3.ErrLocked, sqlite3.ErrIoErr, sqlite3.ErrCantOpen, sqlite3.ErrReadonly:
+		return true
+	}
+	return false
+}
+
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
