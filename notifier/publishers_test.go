@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -263,6 +264,21 @@ func TestAdvisoryOverHoldAboveWaitsForApproval(t *testing.T) {
 	}
 	if _, stored := storedAdvisory(t, e, "SA2"); stored {
 		t.Error("a discarded advisory was stored")
+	}
+
+	// Held, then the agency publishes the id first: the held revision is
+	// no longer the vendor's to publish, and approving it says why.
+	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA3", "2", "Ivanti", ""), nil)
+	eventually.True(t, 10*time.Second, "SA3 held", func() bool {
+		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10, ""); return err })
+		return len(held) == 1
+	})
+	publish(t, js, "advisories.agency.jp", heedDoc("SA3", "1", "Ivanti", ""), nil)
+	waitApplied(t, e, "SA3", "1")
+	_, err = e.Cases.Approve(ctx, "SA3")
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(ie.Msg, "SA3 belongs to publisher agency") {
+		t.Errorf("approving a held revision of an id the agency took since: %v; want an input error saying so", err)
 	}
 }
 

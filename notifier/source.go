@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/heed-dev/heed/notifier/publishers"
@@ -91,6 +92,12 @@ func (cs *Cases) Approve(ctx context.Context, id string) (Outcome, error) {
 		src.Signer = adv.Relayed.Signer
 	}
 	out, err := cs.applyFrom(ctx, &adv, src)
+	var rej *rejectedError
+	if errors.As(err, &rej) {
+		// Since it was held, another publisher took the id, say: the
+		// operator is told why, and may discard it.
+		return out, &InputError{Msg: "advisory " + id + " cannot be applied now: " + rej.Reason}
+	}
 	if err != nil {
 		return out, err
 	}
