@@ -224,7 +224,7 @@ func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInpu
 		if err := tx.ClearBounce(l.ContactID); err != nil {
 			return err
 		}
-		if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder); err != nil {
+		if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder, templates.KindUpdated); err != nil {
 			return err
 		}
 		v, err = an.caseView(tx, c.ID)

@@ -47,8 +47,9 @@ const applyBatch = 500
 // orgWork is what applying an advisory does at one organization.
 type orgWork struct {
 	orgID string
-	hits  []store.CaseItem // affected items; nil: close the case
-	kind  string           // for a close: templates.KindClosed or KindWithdrawn
+	hits  []store.CaseItem   // affected items; nil: close the case
+	kind  string             // for a close: templates.KindClosed or KindWithdrawn
+	prev  *advisory.Advisory // the revision before, if any
 }
 
 // ApplyAdvisory stores an advisory and opens, updates or closes its cases,
@@ -150,8 +151,14 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out
 			return nil, false, err
 		}
 		hits := matchByOrg(prepared, items)
+		var prev *advisory.Advisory
+		if old.Doc != nil {
+			if prev, err = decodeAdvisory(old); err != nil {
+				return nil, false, err
+			}
+		}
 		for _, orgID := range sortedKeys(hits) {
-			work = append(work, orgWork{orgID: orgID, hits: hits[orgID]})
+			work = append(work, orgWork{orgID: orgID, hits: hits[orgID], prev: prev})
 		}
 		for _, c := range existing {
 			if _, still := hits[c.OrgID]; !still && c.State != store.CaseClosed {
@@ -201,7 +208,7 @@ func (cs *Cases) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *O
 		out.Closed++
 		return cs.closeCase(tx, adv, c, w.kind, reason)
 	}
-	changed, opened, err := cs.applyHits(tx, adv, c, w.orgID, w.hits)
+	changed, opened, err := cs.applyHits(tx, w.prev, adv, c, w.orgID, w.hits)
 	switch {
 	case err != nil:
 		return err
@@ -241,7 +248,7 @@ func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, 
 			if len(cases) > 0 {
 				c = &cases[0]
 			}
-			_, state, err := cs.applyHits(tx, adv, c, orgID, hits)
+			_, state, err := cs.applyHits(tx, nil, adv, c, orgID, hits)
 			if err != nil {
 				return 0, 0, err
 			}
@@ -290,7 +297,10 @@ func mailable(items []store.CaseItem) bool {
 // applyHits opens a case for an organization's hits, or updates the items of
 // its existing case, keeping that case's schedule. It returns whether an
 // existing case changed and the state of a newly opened (or reopened) case.
-func (cs *Cases) applyHits(tx *writeTx, adv *advisory.Advisory, c *store.Case, orgID string, items []store.CaseItem) (changed bool, opened string, err error) {
+//
+// prev is the revision before adv, nil when an inventory changed: an open
+// case that a new revision changes is told at once (tellUpdate).
+func (cs *Cases) applyHits(tx *writeTx, prev, adv *advisory.Advisory, c *store.Case, orgID string, items []store.CaseItem) (changed bool, opened string, err error) {
 	now := cs.now()
 	if c == nil || c.State == store.CaseClosed {
 		if c == nil {
@@ -320,6 +330,11 @@ func (cs *Cases) applyHits(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 	if c.State == store.CaseWatching && mailable(items) {
 		return true, store.CaseOpen, cs.openCase(tx, adv, c)
 	}
+	if prev != nil && (c.State == store.CaseOpen || c.State == store.CaseScheduled) {
+		if err := cs.tellUpdate(tx, prev, adv, c, old, items); err != nil {
+			return false, "", err
+		}
+	}
 	return !sameItems(old, items), "", nil
 }
 
@@ -335,6 +350,7 @@ func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) er
 		c.DueAt = now.Add(p.Due)
 	}
 	c.NextReminderAt, _ = p.reminderAt(now, 0)
+	c.ToldRevision = adv.Revision
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
@@ -349,7 +365,7 @@ func (cs *Cases) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, k
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
-	if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder); err != nil {
+	if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder, templates.KindUpdated); err != nil {
 		return err
 	}
 	if !wasMailed {

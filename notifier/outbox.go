@@ -47,8 +47,9 @@ func recipients(contacts []store.Contact, escalate bool) []store.Contact {
 }
 
 // queueMail renders one mail of a case for each recipient into the outbox,
-// inside the transaction that caused it.
-func (ob *Outbox) queueMail(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind string, seq int, escalate bool) error {
+// inside the transaction that caused it. An "updated" mail says what
+// changed.
+func (ob *Outbox) queueMail(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind string, seq int, escalate bool, changes ...templates.Change) error {
 	org, err := tx.Org(c.OrgID)
 	if err != nil {
 		return err
@@ -58,17 +59,17 @@ func (ob *Outbox) queueMail(tx *writeTx, adv *advisory.Advisory, c *store.Case, 
 		ob.log.Warn("no reachable contact; mail not queued", "org", org.ID, "case", c.ID, "kind", kind)
 		return nil
 	}
-	return ob.queueTo(tx, adv, c, org, to, kind, seq, escalate)
+	return ob.queueTo(tx, adv, c, org, to, kind, seq, escalate, changes...)
 }
 
 // queueTo queues one mail of a case to each of the given contacts.
-func (ob *Outbox) queueTo(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, to []store.Contact, kind string, seq int, escalate bool) error {
+func (ob *Outbox) queueTo(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, to []store.Contact, kind string, seq int, escalate bool, changes ...templates.Change) error {
 	items, err := tx.CaseItems(c.ID)
 	if err != nil {
 		return err
 	}
 	for _, contact := range to {
-		if err := ob.queueOne(tx, adv, c, org, items, contact, kind, seq, escalate); err != nil {
+		if err := ob.queueOne(tx, adv, c, org, items, contact, kind, seq, escalate, changes); err != nil {
 			return err
 		}
 	}
@@ -77,7 +78,7 @@ func (ob *Outbox) queueTo(tx *writeTx, adv *advisory.Advisory, c *store.Case, or
 
 // queueOne prepares one mail for one contact. It is rendered, and written to
 // the outbox, when the transaction's work is done (see update).
-func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool) error {
+func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool, changes []templates.Change) error {
 	now := ob.now()
 	data := templates.MailData{
 		Kind:          kind,
@@ -91,9 +92,10 @@ func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 		Escalated:     escalate,
 		DueAt:         c.DueAt,
 		Overdue:       now.After(c.DueAt),
+		Changes:       changes,
 		// ClosedReason stays empty: the template words the reason in the mail's language.
 	}
-	if kind == templates.KindNotice || kind == templates.KindReminder {
+	if kind == templates.KindNotice || kind == templates.KindReminder || kind == templates.KindUpdated {
 		data.AckURL = ob.publicURL + "/ack/" + ob.links.ackToken(c.ID, contact.ID, ob.links.expiry(c))
 	}
 	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},

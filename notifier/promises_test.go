@@ -30,6 +30,7 @@ import (
 	"github.com/heed-dev/heed/notifier/relay"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 )
 
 // keptMTA starts a test relay that keeps what it accepts.
@@ -270,8 +271,9 @@ func TestDataRefusalIsNeverSent(t *testing.T) {
 
 // TestDuplicatePublishSendsNoSecondMail counts the mails the relay receives:
 // the same document taken in twice, the same revision applied again, an
-// older one, and a newer revision that hits the same items each send
-// nothing more than the first notice.
+// older one, and a newer revision that changes nothing the cases are about
+// (the same items, ranges, fixes, severity and due date) each send nothing
+// more than the first notice.
 func TestDuplicatePublishSendsNoSecondMail(t *testing.T) {
 	t.Parallel()
 	srv, r := keptMTA(t)
@@ -292,7 +294,10 @@ func TestDuplicatePublishSendsNoSecondMail(t *testing.T) {
 	if out, err := e.Intake.ingest(ctx, "advisories.heed", 2, doc, ""); err != nil || !out.Unchanged {
 		t.Fatalf("the same document again: %+v, %v; want unchanged", out, err)
 	}
-	again := sa44101("1", "9.0R3.3")
+	var again *advisory.Advisory
+	if err := e.db.View(ctx, func(tx *store.Tx) (err error) { again, err = loadAdvisory(tx, "SA44101"); return err }); err != nil {
+		t.Fatal(err)
+	}
 	for _, rev := range []string{"1", "0", "2"} {
 		again.Revision = rev
 		if out, err := e.Cases.ApplyAdvisory(ctx, again); err != nil || out.Opened != 0 {

@@ -225,5 +225,6 @@ func (rm *Reminders) advance(adv *advisory.Advisory, c *store.Case, now time.Tim
 		next = time.Time{}
 	}
 	c.ReminderStep, c.NextReminderAt, c.UpdatedAt = step, next, now
+	c.ToldRevision = adv.Revision
 	return escalate
 }

@@ -61,6 +61,9 @@ type Case struct {
 	Answer         *Answer
 	ClosedReason   string
 	UpdatedAt      time.Time
+	// ToldRevision is the revision of the advisory the organization was last
+	// told about; "" for cases told before it was recorded.
+	ToldRevision string
 }
 
 // CaseItem is an inventory item a case is about, copied when it matched.
@@ -104,7 +107,7 @@ func scanCaseItem(rows *sql.Rows, first ...any) (CaseItem, error) {
 
 const caseColumns = `id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
 	next_reminder_at, escalated, answer_status, answer_at, answer_note, answer_until, answer_ip,
-	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version`
+	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version, told_revision`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
@@ -113,7 +116,7 @@ func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var a Answer
 	err := row.Scan(&c.ID, &c.AdvisoryID, &c.OrgID, &c.State, &opened, &due, &c.RemindersSent, &c.ReminderStep,
 		&next, &c.Escalated, &a.Status, &answerAt, &a.Note, &until, &a.IP, &a.UserAgent, &contact,
-		&c.ClosedReason, &updated, &a.Justification, &a.Version)
+		&c.ClosedReason, &updated, &a.Justification, &a.Version, &c.ToldRevision)
 	if err != nil {
 		return c, err
 	}
@@ -257,10 +260,10 @@ func (tx *Tx) UpdateCase(c *Case) error {
 	_, err := tx.exec(`UPDATE cases SET state = ?, due_at = ?, reminders_sent = ?,
 		reminder_step = ?, next_reminder_at = ?, escalated = ?, answer_status = ?, answer_at = ?,
 		answer_note = ?, answer_until = ?, answer_ip = ?, answer_agent = ?, answer_contact = ?,
-		closed_reason = ?, updated_at = ?, answer_justification = ?, answer_version = ? WHERE id = ?`,
+		closed_reason = ?, updated_at = ?, answer_justification = ?, answer_version = ?, told_revision = ? WHERE id = ?`,
 		c.State, ms(c.DueAt), c.RemindersSent, c.ReminderStep, nullMS(c.NextReminderAt), c.Escalated,
 		a.Status, nullMS(a.At), a.Note, nullMS(a.Until), a.IP, a.UserAgent, contact,
-		c.ClosedReason, ms(c.UpdatedAt), a.Justification, a.Version, c.ID)
+		c.ClosedReason, ms(c.UpdatedAt), a.Justification, a.Version, c.ToldRevision, c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}

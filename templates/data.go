@@ -12,7 +12,17 @@ const (
 	KindReminder  = "reminder"  // a later mail while the case is unanswered
 	KindClosed    = "closed"    // the advisory's new revision no longer affects the org
 	KindWithdrawn = "withdrawn" // the publisher withdrew the advisory
+	KindUpdated   = "updated"   // a new revision changed what the open case is about
 )
+
+// Change is one thing a new revision changed for a case: Code names it
+// (severity, due, fixed, ranges, items_added, items_removed), From and To
+// are the values before and after (the due date's in FromAt and ToAt).
+type Change struct {
+	Code         string
+	From, To     string
+	FromAt, ToAt time.Time
+}
 
 // AdvisoryView is what mails and pages show of an advisory.
 type AdvisoryView struct {
@@ -79,6 +89,8 @@ type MailData struct {
 	// Digest lists the cases of a KindDigest mail, most urgent first; the
 	// fields above that describe one case are unused then.
 	Digest []DigestEntry
+	// Changes says what a KindUpdated mail is about.
+	Changes []Change
 }
 
 // Mail is a rendered mail: a one-line subject and the two bodies.

@@ -35,7 +35,7 @@ type mailView struct {
 // subject (RFC 2047) when it writes the header.
 func RenderMail(d MailData) (Mail, error) {
 	switch d.Kind {
-	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest:
+	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest, KindUpdated:
 	default:
 		return Mail{}, fmt.Errorf("render mail: unknown kind %q", d.Kind)
 	}
@@ -71,8 +71,11 @@ func subject(v mailView) string {
 	case KindWithdrawn:
 		head = v.t("subj.withdrawn")
 	default:
-		if v.M.Kind == KindReminder {
+		switch v.M.Kind {
+		case KindReminder:
 			head = v.t("subj.reminder", max(v.M.Reminder, 1))
+		case KindUpdated:
+			head = v.t("subj.updated")
 		}
 		if sev := OneLine(v.Sev(a.Severity)); sev != "" {
 			if v.lang == langEN {
@@ -120,6 +123,8 @@ func (v mailView) Intro() []string {
 		p = append(p, v.t("intro.notice", v.Org(v.M.OrgName)))
 	case KindReminder:
 		p = append(p, v.t("intro.reminder", max(v.M.Reminder, 1)))
+	case KindUpdated:
+		p = append(p, v.t("intro.updated", v.M.Advisory.Revision))
 	case KindClosed:
 		reason := v.M.ClosedReason
 		if reason == "" {
@@ -144,10 +149,35 @@ func (v mailView) Intro() []string {
 	return p
 }
 
-// Open reports whether the mail asks for an answer (notice and reminder);
-// closed and withdrawn mails carry no call to action.
+// Open reports whether the mail asks for an answer (notice, reminder,
+// update); closed and withdrawn mails carry no call to action.
 func (v mailView) Open() bool {
-	return v.M.Kind == KindNotice || v.M.Kind == KindReminder
+	return v.M.Kind == KindNotice || v.M.Kind == KindReminder || v.M.Kind == KindUpdated
+}
+
+// Changes words what a new revision changed, one sentence each.
+func (v mailView) Changes() []string {
+	var out []string
+	for _, c := range v.M.Changes {
+		switch c.Code {
+		case "due":
+			out = append(out, v.t("change.due", v.Time(c.FromAt), v.Time(c.ToAt)))
+		case "severity":
+			out = append(out, v.t("change.severity", v.Sev(c.From), v.Sev(c.To)))
+		case "fixed", "ranges", "items_added", "items_removed":
+			from, to := c.From, c.To
+			if from == "" {
+				from = v.t("change.none")
+			}
+			if to == "" {
+				to = v.t("change.none")
+			}
+			out = append(out, v.t("change."+c.Code, from, to))
+		default:
+			out = append(out, v.t("change.other"))
+		}
+	}
+	return out
 }
 
 // Due is the due-date line, "" when the case has no due date.
@@ -201,6 +231,11 @@ func cleanMailData(d MailData) MailData {
 	d.Advisory = cleanAdvisory(d.Advisory)
 	d.Items = cleanItems(d.Items)
 	d.Digest = cleanDigest(d.Digest)
+	changes := make([]Change, len(d.Changes))
+	for i, c := range d.Changes {
+		changes[i] = Change{Code: OneLine(c.Code), From: OneLine(c.From), To: OneLine(c.To), FromAt: c.FromAt, ToAt: c.ToAt}
+	}
+	d.Changes = changes
 	return d
 }
 

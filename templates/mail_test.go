@@ -3,6 +3,7 @@ package templates
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRenderMailGolden(t *testing.T) {
@@ -13,6 +14,17 @@ func TestRenderMailGolden(t *testing.T) {
 	reminder.Overdue = true
 	reminderJA := reminder
 	reminderJA.Lang = "ja"
+	updated := sampleMail(KindUpdated, "en")
+	updated.Advisory.Revision = "3"
+	updated.Changes = []Change{
+		{Code: "fixed", From: "9.0R3.4", To: "9.0R3.5"},
+		{Code: "ranges", From: "[9.0R1, 9.0R3.4)", To: "[9.0R1, 9.0R3.5)"},
+		{Code: "severity", From: "high", To: "critical"},
+		{Code: "due", FromAt: time.Date(2019, 5, 8, 9, 0, 0, 0, time.UTC), ToAt: time.Date(2019, 5, 1, 9, 0, 0, 0, time.UTC)},
+		{Code: "items_added", To: "Pulse Secure Pulse Connect Secure 9.0R3.4 (vpn-gw-03)"},
+	}
+	updatedJA := updated
+	updatedJA.Lang = "ja"
 
 	tests := []struct {
 		name string
@@ -22,6 +34,8 @@ func TestRenderMailGolden(t *testing.T) {
 		{"notice_ja", sampleMail(KindNotice, "ja")},
 		{"reminder_escalated_en", reminder},
 		{"reminder_escalated_ja", reminderJA},
+		{"updated_en", updated},
+		{"updated_ja", updatedJA},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +66,8 @@ func TestRenderMailSubject(t *testing.T) {
 		{"overdue reminder", overdue, "[Heed] Reminder 3: CRITICAL: SA44101 Pulse Connect Secure arbitrary file read — overdue"},
 		{"closed", sampleMail(KindClosed, "en"), "[Heed] Closed: SA44101 Pulse Connect Secure arbitrary file read"},
 		{"withdrawn", sampleMail(KindWithdrawn, "en"), "[Heed] Withdrawn: SA44101 Pulse Connect Secure arbitrary file read"},
+		{"updated", sampleMail(KindUpdated, "en"), "[Heed] Updated: CRITICAL: SA44101 Pulse Connect Secure arbitrary file read — action required"},
+		{"ja updated", sampleMail(KindUpdated, "ja"), "[Heed] 更新: 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},
 		{"ja notice", sampleMail(KindNotice, "ja"), "[Heed] 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},
 		{"ja reminder", jaReminder, "[Heed] 再通知 2: 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},
 		{"unknown lang is English", sampleMail(KindNotice, "fr"), "[Heed] CRITICAL: SA44101 Pulse Connect Secure arbitrary file read — action required"},

@@ -59,18 +59,20 @@ type inventoryResultJSON struct {
 
 // caseJSON is a case as the API shows it.
 type caseJSON struct {
-	ID             string         `json:"id"`
-	Advisory       string         `json:"advisory"`
-	Org            string         `json:"org"`
-	State          string         `json:"state"`
-	RemindersSent  int            `json:"reminders_sent"`
-	NextReminderAt *time.Time     `json:"next_reminder_at"`
-	DueAt          time.Time      `json:"due_at"`
-	OpenedAt       time.Time      `json:"opened_at"`
-	Escalated      bool           `json:"escalated"`
-	Answer         *answerJSON    `json:"answer"`
-	ClosedReason   string         `json:"closed_reason,omitempty"`
-	Items          []caseItemJSON `json:"items"`
+	ID             string      `json:"id"`
+	Advisory       string      `json:"advisory"`
+	Org            string      `json:"org"`
+	State          string      `json:"state"`
+	RemindersSent  int         `json:"reminders_sent"`
+	NextReminderAt *time.Time  `json:"next_reminder_at"`
+	DueAt          time.Time   `json:"due_at"`
+	OpenedAt       time.Time   `json:"opened_at"`
+	Escalated      bool        `json:"escalated"`
+	Answer         *answerJSON `json:"answer"`
+	ClosedReason   string      `json:"closed_reason,omitempty"`
+	// ToldRevision: the advisory's revision the organization was last told about.
+	ToldRevision string         `json:"told_revision,omitempty"`
+	Items        []caseItemJSON `json:"items"`
 }
 
 type answerJSON struct {
@@ -118,7 +120,7 @@ type caseItemJSON struct {
 
 func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
 	j := caseJSON{ID: c.ID, Advisory: c.AdvisoryID, Org: c.OrgID, State: c.State, RemindersSent: c.RemindersSent,
-		DueAt: c.DueAt, OpenedAt: c.OpenedAt, Escalated: c.Escalated, ClosedReason: c.ClosedReason,
+		DueAt: c.DueAt, OpenedAt: c.OpenedAt, Escalated: c.Escalated, ClosedReason: c.ClosedReason, ToldRevision: c.ToldRevision,
 		Items: make([]caseItemJSON, len(items))}
 	if !c.NextReminderAt.IsZero() {
 		t := c.NextReminderAt
