@@ -203,7 +203,7 @@ var catalogJA = map[string]string{
 	"change.items_removed": "影響を受けなくなった製品：%[1]s",
 	"change.none":          "（記載なし）",
 	"change.other":         "その他の内容が変更されました。",
-	"subj.digest":    "本日のまとめ：ご回答をお待ちしている勧告 %d 件",
+	"subj.digest":          "本日のまとめ：ご回答をお待ちしている勧告 %d 件",
 
 	"digest.lead":    "%[2]sに影響する %[1]d 件の勧告について、まだご回答をいただいておりません（緊急度の高い順に記載しています）。それぞれご対応のうえ、各勧告のリンクから対応状況をご回答ください。",
 	"digest.items":   "影響を受ける製品（%d 件）",
