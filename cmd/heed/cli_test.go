@@ -34,6 +34,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"testdata/unknown-key.toml", "unknown key smtp.adress"},
 		{"testdata/bad-policy.toml", "policy[0] (critical): reminders[1]"},
 		{"testdata/bad-tls.toml", `smtp.tls: "ssl" must be starttls, tls or none`},
+		{"testdata/short-ack-wait.toml", `nats.ack_wait: "2s" must be a duration of at least 10s`},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {

@@ -50,12 +50,17 @@ type NATSConfig struct {
 	// MaxAge and MaxBytes bound the stream Heed creates ("0s", 0: no bound).
 	MaxAge   string `toml:"max_age"`
 	MaxBytes int64  `toml:"max_bytes"`
+	// AckWait: how long JetStream waits for Heed to finish a message before
+	// it hands it out again; after a crash mid-apply, the rest of the
+	// advisory waits this long.
+	AckWait string `toml:"ack_wait"`
 }
 
 // intake is what intake and publish need to know of the stream.
 func (c NATSConfig) intake() notifier.IntakeConfig {
-	age, _ := notifier.ParseDuration(c.MaxAge) // validated
-	return notifier.IntakeConfig{Stream: c.Stream, Subjects: c.Subjects, MaxAge: age, MaxBytes: c.MaxBytes}
+	age, _ := notifier.ParseDuration(c.MaxAge)      // validated
+	ackWait, _ := notifier.ParseDuration(c.AckWait) // validated
+	return notifier.IntakeConfig{Stream: c.Stream, Subjects: c.Subjects, MaxAge: age, MaxBytes: c.MaxBytes, AckWait: ackWait}
 }
 
 type SMTPConfig struct {
@@ -108,7 +113,7 @@ func defaultConfig() Config {
 	return Config{
 		Store: StoreConfig{Path: "heed-data/heed.db", MailBodyRetention: "400d"},
 		NATS: NATSConfig{EmbeddedListen: "127.0.0.1:4222", EmbeddedDir: "heed-data/nats",
-			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES", MaxAge: "90d", MaxBytes: 1 << 30},
+			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES", MaxAge: "90d", MaxBytes: 1 << 30, AckWait: "5m"},
 		SMTP:     SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4, ClaimTimeout: "10m"},
 		HTTP:     HTTPConfig{Listen: "127.0.0.1:8080"},
 		Delivery: DeliveryConfig{BusinessHours: subscribers.Always},
@@ -181,6 +186,9 @@ func (c *Config) validate() error {
 	}
 	if d, err := notifier.ParseDuration(c.NATS.MaxAge); err != nil || d < 0 {
 		return fmt.Errorf("nats.max_age: %q is not a duration such as \"90d\" (\"0s\": no bound)", c.NATS.MaxAge)
+	}
+	if d, err := notifier.ParseDuration(c.NATS.AckWait); err != nil || d < 10*time.Second {
+		return fmt.Errorf("nats.ack_wait: %q must be a duration of at least 10s", c.NATS.AckWait)
 	}
 	if c.NATS.MaxBytes < 0 {
 		return fmt.Errorf("nats.max_bytes: %d must not be negative (0: no bound)", c.NATS.MaxBytes)

@@ -13,8 +13,6 @@ import (
 var drillSize = drillScale{Orgs: 10000, Kills: 20, Refuse: 10 * time.Second, Outage: 60 * time.Second,
 	Policy: 30 * time.Second, Lock: 30 * time.Second, DiskFull: 60 * time.Second, Deadline: 15 * time.Minute}
 
-var drillPending = map[string]string{}
-
 // drillParallel runs the full drills one after another: side by side, they
 // would measure the machine rather than Heed.
 func drillParallel(*testing.T) {}

@@ -12,9 +12,5 @@ import (
 var drillSize = drillScale{Orgs: 1000, Kills: 3, Refuse: time.Second, Outage: 3 * time.Second,
 	Policy: 3 * time.Second, Lock: 12 * time.Second, DiskFull: 8 * time.Second, Deadline: 3 * time.Minute}
 
-// drillPending names the drills kept out of the short run until the fix
-// they check lands (issue 7); go test -tags drill runs them all.
-var drillPending = map[string]string{}
-
 // drillParallel runs the short drills side by side, to keep CI short.
 func drillParallel(t *testing.T) { t.Parallel() }

@@ -24,11 +24,8 @@ import (
 // restarting each time. Nothing may be lost; a kill may repeat at most the
 // mails that were in their SMTP exchange, smtp.max_conns of them.
 func TestDrillKill(t *testing.T) {
-	skipPending(t, "a")
 	drillParallel(t)
-	// A mail claimed when Heed was killed is sent again once its claim is
-	// smtp.claim_timeout old: the shortest allowed, so the drill ends in time.
-	d := newDrill(t, "(a) kill -9 ×"+fmt.Sprint(drillSize.Kills), "", func(c *Config) { c.SMTP.ClaimTimeout = "1m" })
+	d := newDrill(t, "(a) kill -9 ×"+fmt.Sprint(drillSize.Kills), "")
 	w := d.wantPrimaries("DRILL-A")
 	w.maxTwice = drillSize.Kills * defaultConfig().SMTP.MaxConns
 	points := make([]int, drillSize.Kills)
@@ -58,9 +55,8 @@ func TestDrillKill(t *testing.T) {
 // then cannot be reached at all, then comes back. Nothing is lost, nothing
 // doubled, nobody bounced.
 func TestDrillRelayDown(t *testing.T) {
-	skipPending(t, "b")
 	drillParallel(t)
-	d := newDrill(t, fmt.Sprintf("(b) relay 421 %v, unreachable %v", drillSize.Refuse, drillSize.Outage), "", nil)
+	d := newDrill(t, fmt.Sprintf("(b) relay 421 %v, unreachable %v", drillSize.Refuse, drillSize.Outage), "")
 	w := d.wantPrimaries("DRILL-B")
 	d.publish("DRILL-B")
 	d.waitReceived(len(d.orgs) / 4)
@@ -80,9 +76,8 @@ func TestDrillRelayDown(t *testing.T) {
 // problem: nobody is bounced, no escalation contact is mailed instead, and
 // every mail goes once the relay accepts again.
 func TestDrillPolicyRefusal(t *testing.T) {
-	skipPending(t, "c")
 	drillParallel(t)
-	d := newDrill(t, fmt.Sprintf("(c) 554 5.7.1 to every RCPT %v", drillSize.Policy), "", nil)
+	d := newDrill(t, fmt.Sprintf("(c) 554 5.7.1 to every RCPT %v", drillSize.Policy), "")
 	w := d.wantPrimaries("DRILL-C")
 	d.publish("DRILL-C")
 	d.waitReceived(len(d.orgs) / 4)
@@ -101,9 +96,8 @@ func TestDrillPolicyRefusal(t *testing.T) {
 // not exist (550 5.1.1). That contact, and only it, is bounced, and its
 // organization's escalation contact is told instead.
 func TestDrillMailboxBounce(t *testing.T) {
-	skipPending(t, "d")
 	drillParallel(t)
-	d := newDrill(t, "(d) one contact 550 5.1.1", "", nil)
+	d := newDrill(t, "(d) one contact 550 5.1.1", "")
 	w := d.wantPrimaries("DRILL-D")
 	gone := d.orgs[rand.N(len(d.orgs))]
 	d.relay.setPolicy(func(stage, rcpt string) *smtp.SMTPError {
@@ -126,9 +120,8 @@ func TestDrillMailboxBounce(t *testing.T) {
 // TestDrillNATSRestart is drill (e): the NATS server restarts while Heed
 // consumes a stream of advisories. Each is applied once; nothing is lost.
 func TestDrillNATSRestart(t *testing.T) {
-	skipPending(t, "e")
 	drillParallel(t)
-	d := newDrill(t, "(e) NATS restarted mid-stream", "", nil)
+	d := newDrill(t, "(e) NATS restarted mid-stream", "")
 	w := d.wantPrimaries("DRILL-E1", "DRILL-E2", "DRILL-E3")
 	d.publish("DRILL-E1")
 	d.publish("DRILL-E2")
@@ -142,9 +135,8 @@ func TestDrillNATSRestart(t *testing.T) {
 // past the busy timeout during delivery, so recording what the relay
 // accepted fails for a while. Nothing may be sent again, or lost.
 func TestDrillWriteLock(t *testing.T) {
-	skipPending(t, "f")
 	drillParallel(t)
-	d := newDrill(t, fmt.Sprintf("(f) write lock held %v", drillSize.Lock), "", nil)
+	d := newDrill(t, fmt.Sprintf("(f) write lock held %v", drillSize.Lock), "")
 	w := d.wantPrimaries("DRILL-F")
 	d.publish("DRILL-F")
 	d.waitReceived(len(d.orgs) / 4)
@@ -156,7 +148,6 @@ func TestDrillWriteLock(t *testing.T) {
 // while an advisory is applied. Heed refuses new work with a clear error,
 // loses nothing, and resumes by itself once space returns.
 func TestDrillDiskFull(t *testing.T) {
-	skipPending(t, "g")
 	drillParallel(t)
 	db, _ := drillOrgs(t)
 	info, err := os.Stat(db)
@@ -169,7 +160,7 @@ func TestDrillDiskFull(t *testing.T) {
 		t.Skipf("drill (g) needs a size-limited file system (mount -t tmpfs, as root): %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	d := newDrill(t, fmt.Sprintf("(g) disk full %v during an apply", drillSize.DiskFull), dir, nil)
+	d := newDrill(t, fmt.Sprintf("(g) disk full %v during an apply", drillSize.DiskFull), dir)
 	w := d.wantPrimaries("DRILL-G")
 
 	// Room for the advisory, not for its cases and mails: the apply fails

@@ -12,17 +12,18 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/notifier/eventually"
 )
 
 // TestStreamAndOutboxAreBounded: the stream Heed creates carries the
-// configured bounds, and a sent mail's body goes after the retention while
+// configured bounds, its consumer the configured ack wait, and a sent mail's body goes after the retention while
 // the record of its sending stays.
 func TestStreamAndOutboxAreBounded(t *testing.T) {
 	ns := startNATS(t)
 	mails := startSink(t)
 	clk := clock.NewFake(testStart)
 	cfg := testConfig(t, t.TempDir(), ns.ClientURL(), mails.addr)
-	cfg.NATS.MaxAge, cfg.NATS.MaxBytes = "30d", 64<<20
+	cfg.NATS.MaxAge, cfg.NATS.MaxBytes, cfg.NATS.AckWait = "30d", 64<<20, "45s"
 	cfg.Store.MailBodyRetention = "400d"
 	h := startHeed(t, cfg, clk)
 
@@ -39,6 +40,14 @@ func TestStreamAndOutboxAreBounded(t *testing.T) {
 	must(t, err)
 	if c := s.CachedInfo().Config; c.MaxAge != 30*day || c.MaxBytes != 64<<20 {
 		t.Errorf("stream bounds: max_age %s, max_bytes %d; want 720h and 64 MiB", c.MaxAge, c.MaxBytes)
+	}
+	var cons jetstream.Consumer
+	eventually.Check(t, 10*time.Second, func() (err error) { // created just after the stream
+		cons, err = js.Consumer(context.Background(), cfg.NATS.Stream, "heed-intake")
+		return err
+	})
+	if w := cons.CachedInfo().Config.AckWait; w != 45*time.Second {
+		t.Errorf("intake's ack wait: %s; want nats.ack_wait's 45s", w)
 	}
 
 	org := h.addOrg("Kept Corp", "sec@kept.test")
