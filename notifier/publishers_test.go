@@ -16,8 +16,11 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/nats-io/nats-server/v2/server"
+	natstest "github.com/nats-io/nats-server/v2/test"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nkeys"
 
 	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/notifier/publishers"
@@ -45,11 +48,59 @@ func twoPublishers(t testing.TB, holdAbove int, key *openpgp.Entity) *publishers
 	return set
 }
 
-// intakeOf runs intake of e on a real JetStream server, returning the
-// publishing side: a nats.go client.
-func intakeOf(t *testing.T, e *Engine) jetstream.JetStream {
+// wire is a NATS server started with permissions, as Heed's embedded one
+// is when publishers are configured: Heed's user runs the stream; each
+// publisher's may publish on its own subjects and read nothing.
+type wire struct {
+	heed jetstream.JetStream // Heed's own connection; it may publish anywhere
+	as   map[string]*nats.Conn
+	set  *publishers.Set
+}
+
+// intakeOf runs intake of e on such a server, with a nats.go client for
+// each of e's publishers.
+func intakeOf(t *testing.T, e *Engine) *wire {
 	t.Helper()
-	js := startJetStream(t)
+	user := func() (nkeys.KeyPair, string) {
+		kp, err := nkeys.CreateUser()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := kp.PublicKey()
+		return kp, pub
+	}
+	heedKey, heedPub := user()
+	opts := natstest.DefaultTestOptions
+	opts.Port, opts.JetStream, opts.StoreDir = -1, true, t.TempDir()
+	opts.Nkeys = []*server.NkeyUser{{Nkey: heedPub}}
+	keys := map[string]nkeys.KeyPair{}
+	for _, p := range e.publishers.All() {
+		kp, pub := user()
+		keys[p.Name] = kp
+		opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: pub, Permissions: &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: p.Subjects},
+			Subscribe: &server.SubjectPermission{Deny: []string{">"}},
+		}})
+	}
+	ns := natstest.RunServer(&opts)
+	t.Cleanup(ns.Shutdown)
+	connect := func(kp nkeys.KeyPair) *nats.Conn {
+		pub, _ := kp.PublicKey()
+		nc, err := nats.Connect(ns.ClientURL(), nats.Nkey(pub, kp.Sign), nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		return nc
+	}
+	js, err := jetstream.New(connect(heedKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &wire{heed: js, as: map[string]*nats.Conn{}, set: e.publishers}
+	for name, kp := range keys {
+		w.as[name] = connect(kp)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := IntakeConfig{Stream: "ADVISORIES", Subjects: []string{"advisories.>"}, RetryDelay: 10 * time.Millisecond}
 	if _, err := EnsureStream(ctx, js, cfg); err != nil {
@@ -58,20 +109,62 @@ func intakeOf(t *testing.T, e *Engine) jetstream.JetStream {
 	done := make(chan error, 1)
 	go func() { done <- e.Intake.Run(ctx, js, cfg) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return js
+	return w
 }
 
-// publish sends a document on a subject, with a signature header when sig
-// is not empty.
-func publish(t *testing.T, js jetstream.JetStream, subject, doc string, sig []byte) {
+// publish sends a document on a subject as its owner would, with its own
+// key (a plain publish: it may not read JetStream's acknowledgement), and
+// a signature header when sig is not empty. A subject nobody owns is
+// published with Heed's connection, as a server open to anyone would let
+// anyone.
+func publish(t *testing.T, w *wire, subject, doc string, sig []byte) {
 	t.Helper()
 	msg := nats.NewMsg(subject)
 	msg.Data = []byte(doc)
 	if sig != nil {
 		msg.Header.Set(publishers.SignatureHeader, base64.StdEncoding.EncodeToString(sig))
 	}
-	if _, err := js.PublishMsg(context.Background(), msg); err != nil {
+	p, err := w.set.ForSubject(subject)
+	if err != nil {
+		if _, err := w.heed.PublishMsg(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	nc := w.as[p.Name]
+	if err := nc.PublishMsg(msg); err != nil {
 		t.Fatal(err)
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := nc.LastError(); err != nil {
+		t.Fatalf("publisher %s on %s: %v", p.Name, subject, err)
+	}
+}
+
+// TestPublisherKeyPublishesOnlyOnItsSubjects: on this server, the vendor's
+// key cannot publish on the agency's subject, nor read anything.
+func TestPublisherKeyPublishesOnlyOnItsSubjects(t *testing.T) {
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, nil) })
+	w := intakeOf(t, e)
+	nc := w.as["ivanti"]
+	if err := nc.Publish("advisories.agency.jp", []byte(heedDoc("FAKE", "1", "Ivanti", ""))); err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
+	if err := nc.LastError(); !errors.Is(err, nats.ErrPermissionViolation) {
+		t.Errorf("the vendor's key on the agency's subject: %v; want a permissions violation", err)
+	}
+	if _, err := nc.SubscribeSync("advisories.agency.>"); err != nil {
+		t.Fatal(err)
+	}
+	nc.Flush()
+	if err := nc.LastError(); !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), "Subscription") {
+		t.Errorf("the vendor's key reading the agency's subject: %v; want a permissions violation", err)
+	}
+	if _, ok := storedAdvisory(t, e, "FAKE"); ok {
+		t.Error("the vendor's document on the agency's subject was taken in")
 	}
 }
 
@@ -125,9 +218,9 @@ func TestVendorMayNotWithdrawTheAgencysAdvisory(t *testing.T) {
 	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, nil) })
 	ctx := context.Background()
 	org := addOrg(t, e, "Alpha", "9.0R3.3")
-	js := intakeOf(t, e)
+	w := intakeOf(t, e)
 
-	publish(t, js, "advisories.agency.jp", heedDoc("SA44101", "1", "Pulse Secure", ""), nil)
+	publish(t, w, "advisories.agency.jp", heedDoc("SA44101", "1", "Pulse Secure", ""), nil)
 	waitApplied(t, e, "SA44101", "1")
 	c := caseOf(t, e, org)
 	tok := e.Links.ackToken(c.ID, 1, t0.Add(90*day))
@@ -137,9 +230,9 @@ func TestVendorMayNotWithdrawTheAgencysAdvisory(t *testing.T) {
 	mailsBefore := len(mailsOf(t, e, c.ID))
 
 	// The vendor withdraws the agency's advisory, then revises it.
-	publish(t, js, "advisories.ivanti.psirt", `{"heed_advisory":1,"id":"SA44101","revision":2,"title":"withdrawn","withdrawn":true,"affected":[]}`, nil)
+	publish(t, w, "advisories.ivanti.psirt", `{"heed_advisory":1,"id":"SA44101","revision":2,"title":"withdrawn","withdrawn":true,"affected":[]}`, nil)
 	rejectedWith(t, e, "advisory SA44101 belongs to publisher agency", "publisher ivanti (a vendor) may not revise or withdraw it")
-	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "3", "Ivanti", ""), nil)
+	publish(t, w, "advisories.ivanti.psirt", heedDoc("SA44101", "3", "Ivanti", ""), nil)
 	rejectedWith(t, e, "SA44101 belongs to publisher agency")
 
 	after := caseOf(t, e, org)
@@ -157,11 +250,11 @@ func TestVendorMayNotWithdrawTheAgencysAdvisory(t *testing.T) {
 func TestAgencyRevisionOfAVendorsAdvisoryIsRecordedAsSuch(t *testing.T) {
 	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, nil) })
 	org := addOrg(t, e, "Alpha", "9.0R3.3")
-	js := intakeOf(t, e)
+	w := intakeOf(t, e)
 
-	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Ivanti", ""), nil)
+	publish(t, w, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Ivanti", ""), nil)
 	waitApplied(t, e, "SA44101", "1")
-	publish(t, js, "advisories.agency.jp", heedDoc("SA44101", "2", "Pulse Secure", `,"summary":"Exploited in Japan."`), nil)
+	publish(t, w, "advisories.agency.jp", heedDoc("SA44101", "2", "Pulse Secure", `,"summary":"Exploited in Japan."`), nil)
 	a := waitApplied(t, e, "SA44101", "2")
 	adv, err := decodeAdvisory(a)
 	if err != nil {
@@ -179,7 +272,7 @@ func TestAgencyRevisionOfAVendorsAdvisoryIsRecordedAsSuch(t *testing.T) {
 func TestWhatAVendorMayNotSay(t *testing.T) {
 	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, nil) })
 	org := addOrg(t, e, "Alpha", "9.0R3.3")
-	js := intakeOf(t, e)
+	w := intakeOf(t, e)
 
 	for _, tc := range []struct {
 		name, subject, doc string
@@ -201,12 +294,12 @@ func TestWhatAVendorMayNotSay(t *testing.T) {
 			heedDoc("BIG", "999999", "Ivanti", ""), []string{"revision 999999"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			publish(t, js, tc.subject, tc.doc, nil)
+			publish(t, w, tc.subject, tc.doc, nil)
 			rejectedWith(t, e, tc.reason...)
 		})
 	}
 	// What Ivanti may say, under its old name too, goes through.
-	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Pulse Secure", `,"url":"https://kb.pulsesecure.net/SA44101"`), nil)
+	publish(t, w, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Pulse Secure", `,"url":"https://kb.pulsesecure.net/SA44101"`), nil)
 	waitApplied(t, e, "SA44101", "1")
 	if c := caseOf(t, e, org); c.State != store.CaseOpen {
 		t.Errorf("case state %s, want open", c.State)
@@ -222,9 +315,9 @@ func TestAdvisoryOverHoldAboveWaitsForApproval(t *testing.T) {
 	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, 1, nil) })
 	ctx := context.Background()
 	orgs := []string{addOrg(t, e, "Alpha", "9.0R3.3"), addOrg(t, e, "Beta", "9.0R3.3")}
-	js := intakeOf(t, e)
+	w := intakeOf(t, e)
 
-	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Ivanti", ""), nil)
+	publish(t, w, "advisories.ivanti.psirt", heedDoc("SA44101", "1", "Ivanti", ""), nil)
 	var held []store.HeldAdvisory
 	eventually.True(t, 10*time.Second, "the advisory held", func() bool {
 		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10, ""); return err })
@@ -254,7 +347,7 @@ func TestAdvisoryOverHoldAboveWaitsForApproval(t *testing.T) {
 
 	// A revision that would open no more than hold_above goes through; a
 	// discarded one opens nothing.
-	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA2", "1", "Ivanti", ""), nil)
+	publish(t, w, "advisories.ivanti.psirt", heedDoc("SA2", "1", "Ivanti", ""), nil)
 	eventually.True(t, 10*time.Second, "the second advisory held", func() bool {
 		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10, ""); return err })
 		return len(held) == 1
@@ -268,12 +361,12 @@ func TestAdvisoryOverHoldAboveWaitsForApproval(t *testing.T) {
 
 	// Held, then the agency publishes the id first: the held revision is
 	// no longer the vendor's to publish, and approving it says why.
-	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA3", "2", "Ivanti", ""), nil)
+	publish(t, w, "advisories.ivanti.psirt", heedDoc("SA3", "2", "Ivanti", ""), nil)
 	eventually.True(t, 10*time.Second, "SA3 held", func() bool {
 		e.db.View(ctx, func(tx *store.Tx) (err error) { held, err = tx.HeldAdvisories(10, ""); return err })
 		return len(held) == 1
 	})
-	publish(t, js, "advisories.agency.jp", heedDoc("SA3", "1", "Ivanti", ""), nil)
+	publish(t, w, "advisories.agency.jp", heedDoc("SA3", "1", "Ivanti", ""), nil)
 	waitApplied(t, e, "SA3", "1")
 	_, err = e.Cases.Approve(ctx, "SA3")
 	var ie *InputError
@@ -289,7 +382,7 @@ func TestSignedDocuments(t *testing.T) {
 	}
 	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), func(c *Config) { c.Publishers = twoPublishers(t, -1, key) })
 	org := addOrg(t, e, "Alpha", "9.0R3.3")
-	js := intakeOf(t, e)
+	w := intakeOf(t, e)
 	sign := func(doc string) []byte {
 		var sig bytes.Buffer
 		if err := openpgp.DetachSign(&sig, key, strings.NewReader(doc), nil); err != nil {
@@ -300,12 +393,12 @@ func TestSignedDocuments(t *testing.T) {
 
 	good := heedDoc("SA44101", "1", "Ivanti", "")
 	tampered := heedDoc("SA44102", "1", "Ivanti", "")
-	publish(t, js, "advisories.ivanti.psirt", tampered, sign(strings.Replace(tampered, "9.0R3.3", "9.0R3.4", 1)))
+	publish(t, w, "advisories.ivanti.psirt", tampered, sign(strings.Replace(tampered, "9.0R3.3", "9.0R3.4", 1)))
 	rejectedWith(t, e, "signature does not verify with the keys of publisher ivanti")
-	publish(t, js, "advisories.ivanti.psirt", heedDoc("SA44103", "1", "Ivanti", ""), nil)
+	publish(t, w, "advisories.ivanti.psirt", heedDoc("SA44103", "1", "Ivanti", ""), nil)
 	rejectedWith(t, e, "unsigned", "publisher ivanti must sign")
 
-	publish(t, js, "advisories.ivanti.psirt", good, sign(good))
+	publish(t, w, "advisories.ivanti.psirt", good, sign(good))
 	a := waitApplied(t, e, "SA44101", "1")
 	adv, err := decodeAdvisory(a)
 	if err != nil {
