@@ -38,6 +38,9 @@ type AdvisoriesPage struct {
 	Advisories []AdvisoryRow
 	Done       string    // what the last button did, shown once
 	Operator   *Operator // who is signed in; its CSRF value goes in the forms
+	// CanDecide: the signed-in token may approve and discard (an operator
+	// or admin not limited to one publisher); others see no buttons.
+	CanDecide bool
 }
 
 type advisoriesView struct {

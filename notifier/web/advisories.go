@@ -81,7 +81,7 @@ func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, done s
 	if err != nil {
 		return err
 	}
-	page := templates.AdvisoriesPage{Operator: s.operatorView(r), Done: done}
+	page := templates.AdvisoriesPage{Operator: s.operatorView(r), Done: done, CanDecide: refusal(who(r).token, needOperator) == ""}
 	for _, a := range rows {
 		if a.State == "held" {
 			page.Held = append(page.Held, templates.HeldRow{ID: a.ID, Revision: a.Revision, Title: a.Title, Severity: a.Severity,

@@ -101,6 +101,19 @@ func TestHeldAdvisoryPageDiscardsWithItsButton(t *testing.T) {
 	if !strings.Contains(page, `id="held-SA1"`) || !strings.Contains(page, "Approve: open 2") || !strings.Contains(page, "<strong>2</strong> cases") {
 		t.Fatalf("the advisories page does not show SA1 held with its numbers:\n%s", page)
 	}
+	// A viewer sees the held advisory and its numbers, and no button.
+	_, viewerToken, err := v.engine.Access.AddToken(store.WithActor(t.Context(), store.Actor{Name: "test", Via: "cli"}), notifier.TokenSpec{Name: "watcher", Role: "viewer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewerJar, _ := cookiejar.New(nil)
+	viewer := &http.Client{Jar: viewerJar}
+	if resp, err := viewer.PostForm(v.srv.URL+"/login", url.Values{"token": {viewerToken}}); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("viewer login: %v %v", resp, err)
+	}
+	if vp := pageText(t, viewer, v.srv.URL+"/advisories"); !strings.Contains(vp, `id="held-SA1"`) || strings.Contains(vp, "Approve: open") {
+		t.Errorf("a viewer's advisories page: want SA1 held without buttons:\n%s", vp)
+	}
 	csrf := operatorCSRFField.FindStringSubmatch(page)
 	if csrf == nil {
 		t.Fatal("no CSRF field on the page")
