@@ -97,6 +97,27 @@ func (an *Answers) CaseForLink(ctx context.Context, token string) (CaseView, err
 	return v, err
 }
 
+// Seen records, the first time only, that a person seems to have opened a
+// link: when, and through which contact's link. It is a hint (mail
+// scanners open links too, some like browsers), so it changes nothing else.
+func (an *Answers) Seen(ctx context.Context, token string) error {
+	l, err := an.links.Verify(token)
+	if err != nil {
+		return err
+	}
+	return an.db.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Case(l.CaseID)
+		if err != nil || !c.SeenAt.IsZero() {
+			return err
+		}
+		k, err := linkContact(tx, l, c)
+		if err != nil {
+			return err
+		}
+		return tx.MarkSeen(c.ID, an.now(), k.Email)
+	})
+}
+
 // linkContact returns the contact a link was sent to, or ErrContactRemoved
 // if it is no longer one of the case's organization.
 func linkContact(tx *store.Tx, l Link, c store.Case) (store.Contact, error) {

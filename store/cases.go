@@ -64,6 +64,11 @@ type Case struct {
 	// ToldRevision is the revision of the advisory the organization was last
 	// told about; "" for cases told before it was recorded.
 	ToldRevision string
+	// SeenAt is when a link of the case was first opened by what looked
+	// like a person, through the link of SeenBy (an address); zero: never.
+	// A hint: mail scanners open links too.
+	SeenAt time.Time
+	SeenBy string
 }
 
 // CaseItem is an inventory item a case is about, copied when it matched.
@@ -107,21 +112,21 @@ func scanCaseItem(rows *sql.Rows, first ...any) (CaseItem, error) {
 
 const caseColumns = `id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
 	next_reminder_at, escalated, answer_status, answer_at, answer_note, answer_until, answer_ip,
-	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version, told_revision`
+	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version, told_revision, seen_at, seen_by`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var opened, due, updated int64
-	var next, answerAt, until, contact sql.NullInt64
+	var next, answerAt, until, contact, seen sql.NullInt64
 	var a Answer
 	err := row.Scan(&c.ID, &c.AdvisoryID, &c.OrgID, &c.State, &opened, &due, &c.RemindersSent, &c.ReminderStep,
 		&next, &c.Escalated, &a.Status, &answerAt, &a.Note, &until, &a.IP, &a.UserAgent, &contact,
-		&c.ClosedReason, &updated, &a.Justification, &a.Version, &c.ToldRevision)
+		&c.ClosedReason, &updated, &a.Justification, &a.Version, &c.ToldRevision, &seen, &c.SeenBy)
 	if err != nil {
 		return c, err
 	}
 	c.OpenedAt, c.DueAt, c.UpdatedAt = fromMS(opened), fromMS(due), fromMS(updated)
-	c.NextReminderAt = fromNullMS(next)
+	c.NextReminderAt, c.SeenAt = fromNullMS(next), fromNullMS(seen)
 	if a.Status != "" {
 		a.At, a.Until, a.ContactID = fromNullMS(answerAt), fromNullMS(until), contact.Int64
 		c.Answer = &a
@@ -266,6 +271,15 @@ func (tx *Tx) UpdateCase(c *Case) error {
 		c.ClosedReason, ms(c.UpdatedAt), a.Justification, a.Version, c.ToldRevision, c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// MarkSeen records that a case's link was opened, by the contact whose
+// address is by, unless it was seen before.
+func (tx *Tx) MarkSeen(caseID string, at time.Time, by string) error {
+	if _, err := tx.exec(`UPDATE cases SET seen_at = ?, seen_by = ? WHERE id = ? AND seen_at IS NULL`, ms(at), by, caseID); err != nil {
+		return fmt.Errorf("mark case %s seen: %w", caseID, err)
 	}
 	return nil
 }

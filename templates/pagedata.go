@@ -84,6 +84,8 @@ type CaseRow struct {
 	DueAt         time.Time
 	Overdue       bool
 	Answer        *AnswerView
+	// SeenAt: a link was opened by what looked like a person (a hint).
+	SeenAt time.Time
 }
 
 // BoardPage is the operator's view of who has not answered (GET /board),

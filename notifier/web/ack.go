@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/heed-dev/heed/notifier"
@@ -17,15 +18,43 @@ import (
 
 const csrfCookie = "heed_csrf"
 
-// ackPage shows the case behind a link. It changes nothing: mail scanners
-// open links and even run scripts, so only a person's POST records an answer.
+// ackPage shows the case behind a link. It changes nothing of the case:
+// mail scanners open links and even run scripts, so only a person's POST
+// records an answer. The first opening that looks like a person's is
+// noted as "seen", a hint for the operator.
 func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
 	v, err := s.answers.CaseForLink(r.Context(), r.PathValue("token"))
 	if err != nil {
 		s.linkError(w, err)
 		return
 	}
+	if looksHuman(r) && v.Case.SeenAt.IsZero() {
+		if err := s.answers.Seen(r.Context(), r.PathValue("token")); err != nil {
+			s.log.Warn("ack: noting the link seen", "case", v.Case.ID, "err", err)
+		}
+	}
 	s.renderAck(w, r, http.StatusOK, v, false, "")
+}
+
+// scannerWords are in the user agents of link scanners and previewers.
+var scannerWords = []string{"bot", "crawl", "spider", "preview", "scan", "safelinks", "proofpoint", "mimecast",
+	"barracuda", "headless", "curl", "wget", "python", "go-http-client", "java/", "okhttp"}
+
+// looksHuman guesses whether a GET comes from a person's browser: a GET
+// (not HEAD) with a browser's user agent that names no scanner, and the
+// Accept-Language a browser sends. Scanners that pose as browsers pass:
+// "seen" is a hint, never evidence.
+func looksHuman(r *http.Request) bool {
+	ua := strings.ToLower(r.UserAgent())
+	if r.Method != http.MethodGet || !strings.HasPrefix(ua, "mozilla/") || r.Header.Get("Accept-Language") == "" {
+		return false
+	}
+	for _, w := range scannerWords {
+		if strings.Contains(ua, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // ackPost records the answer sent by the form.

@@ -71,8 +71,13 @@ type caseJSON struct {
 	Answer         *answerJSON `json:"answer"`
 	ClosedReason   string      `json:"closed_reason,omitempty"`
 	// ToldRevision: the advisory's revision the organization was last told about.
-	ToldRevision string         `json:"told_revision,omitempty"`
-	Items        []caseItemJSON `json:"items"`
+	ToldRevision string `json:"told_revision,omitempty"`
+	// SeenAt, SeenBy: a link of the case was first opened by what looked
+	// like a person, then, through the link sent to SeenBy. A hint: mail
+	// scanners open links too.
+	SeenAt time.Time      `json:"seen_at,omitzero"`
+	SeenBy string         `json:"seen_by,omitempty"`
+	Items  []caseItemJSON `json:"items"`
 }
 
 type answerJSON struct {
@@ -121,6 +126,7 @@ type caseItemJSON struct {
 func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
 	j := caseJSON{ID: c.ID, Advisory: c.AdvisoryID, Org: c.OrgID, State: c.State, RemindersSent: c.RemindersSent,
 		DueAt: c.DueAt, OpenedAt: c.OpenedAt, Escalated: c.Escalated, ClosedReason: c.ClosedReason, ToldRevision: c.ToldRevision,
+		SeenAt: c.SeenAt, SeenBy: c.SeenBy,
 		Items: make([]caseItemJSON, len(items))}
 	if !c.NextReminderAt.IsZero() {
 		t := c.NextReminderAt

@@ -49,6 +49,8 @@ type Orgs interface {
 type Answers interface {
 	CaseForLink(ctx context.Context, token string) (notifier.CaseView, error)
 	RecordAnswer(ctx context.Context, token string, in notifier.AnswerInput) (notifier.CaseView, error)
+	// Seen notes, the first time, that a person seems to have opened a link.
+	Seen(ctx context.Context, token string) error
 }
 
 // Links signs operator sessions and verifies the links in mails.
