@@ -20,6 +20,11 @@ const (
 	maxInventory = 64 << 20 // PUT /api/v1/orgs/{id}/inventory
 )
 
+// maxInFlight bounds the requests served at once. Each takes milliseconds
+// (a CSV export or an inventory upload longer), so this is far above what
+// a mail scanner opening links, or an operator, needs.
+const maxInFlight = 512
+
 // limitBody bounds the body of the requests h serves to n bytes. ServeHTTP
 // already bounds every body to maxInventory; this narrows it.
 func limitBody(n int64, h http.Handler) http.Handler {

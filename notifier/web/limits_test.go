@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -112,5 +113,44 @@ func TestRejectedListedWithoutPayloads(t *testing.T) {
 	}
 	if resp, _ := v.do("GET", "/api/v1/rejected/999", token, "", ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown rejected document: %d", resp.StatusCode)
+	}
+}
+
+func TestRequestsAtOnceAreBounded(t *testing.T) {
+	v := newEnv(t)
+	v.server.inFlight = make(chan struct{}, 2) // as if 510 of 512 were busy
+	// Two uploads that have not finished sending hold their slots.
+	var writers []*io.PipeWriter
+	done := make(chan struct{}, 2)
+	for range 2 {
+		pr, pw := io.Pipe()
+		writers = append(writers, pw)
+		req, _ := http.NewRequest("PUT", v.srv.URL+"/api/v1/orgs/org_x/inventory", pr)
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "text/csv")
+		go func() {
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+			done <- struct{}{}
+		}()
+		pw.Write([]byte("vendor,product,version,cpe,purl,asset\n"))
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(v.server.inFlight) < 2; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the two uploads hold %d slots", len(v.server.inFlight))
+		}
+	}
+	resp, _ := v.do("GET", "/healthz", "", "", "")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" {
+		t.Errorf("a third request at once: %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	for _, pw := range writers {
+		pw.Close()
+	}
+	<-done
+	<-done
+	if resp, _ := v.do("GET", "/healthz", "", "", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("once they finished: %d", resp.StatusCode)
 	}
 }

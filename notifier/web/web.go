@@ -78,6 +78,7 @@ type Alerts interface {
 
 // Server serves Heed's HTTP endpoints.
 type Server struct {
+	inFlight     chan struct{} // a slot per request being served (maxInFlight)
 	records      Records
 	orgs         Orgs
 	answers      Answers
@@ -124,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("web: records, orgs, answers, links and access are required")
 	}
 	s := &Server{
+		inFlight:  make(chan struct{}, maxInFlight),
 		records:   cfg.Records,
 		orgs:      cfg.Orgs,
 		answers:   cfg.Answers,
@@ -217,6 +219,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
+	// A bounded number of requests at once: past it, a client is told to
+	// come back rather than every request slowing down together.
+	select {
+	case s.inFlight <- struct{}{}:
+		defer func() { <-s.inFlight }()
+	default:
+		h.Set("Retry-After", "1")
+		http.Error(w, "busy: too many requests at once; try again in a second", http.StatusServiceUnavailable)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxInventory) // routes narrow it (limits.go)
 	s.mux.ServeHTTP(w, r)
 }
