@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
 
@@ -24,6 +25,9 @@ type envelope struct {
 	InReplyTo  string // with angle brackets; empty for the first message of a thread
 	CaseID     string
 	Precedence string
+	// ListID is the List-Id header (RFC 2919), one list per publisher, so
+	// that recipients can filter; empty: none.
+	ListID string
 }
 
 // compose builds a MIME multipart/alternative message. Every header value is
@@ -44,6 +48,9 @@ func compose(env envelope, m templates.Mail) ([]byte, error) {
 	h("MIME-Version", "1.0")
 	h("Auto-Submitted", "auto-generated")
 	h("X-Auto-Response-Suppress", "All")
+	if env.ListID != "" {
+		h("List-Id", env.ListID)
+	}
 	if env.CaseID != "" {
 		h("X-Heed-Case", env.CaseID)
 	}
@@ -76,6 +83,35 @@ func compose(env envelope, m templates.Mail) ([]byte, error) {
 	}
 	buf.Write(body.Bytes())
 	return buf.Bytes(), nil
+}
+
+// listID is the List-Id of a publisher's mail: a phrase and a dot-atom
+// in the sender's domain built only of [a-z0-9-] (a publisher name is
+// configuration, but a header takes no chances).
+func (ob *Outbox) listID(publisher string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(publisher) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "-"):
+			b.WriteByte('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-")
+	if name == "" {
+		name = "default"
+	}
+	return fmt.Sprintf("Heed advisories from %s <%s.advisories.%s>", name, name, ob.domain)
+}
+
+// publisherOf names the publisher whose list an advisory's mail is on: the
+// one that published it through Heed, else "default".
+func publisherOf(adv *advisory.Advisory) string {
+	if adv.Relayed != nil && adv.Relayed.Publisher != "" {
+		return adv.Relayed.Publisher
+	}
+	return "default"
 }
 
 // crlf normalizes line ends to CRLF, as SMTP wants.

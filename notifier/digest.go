@@ -64,6 +64,18 @@ func (rm *Reminders) digest(tx *writeTx, org store.Org, now time.Time, done map[
 	return len(list), rm.outbox.queueDigest(tx, org, list)
 }
 
+// digestPublisher is the publisher whose list a digest is on: the one
+// publisher of all its advisories, else "default".
+func digestPublisher(list []digestCase) string {
+	p := publisherOf(list[0].adv)
+	for _, d := range list[1:] {
+		if publisherOf(d.adv) != p {
+			return "default"
+		}
+	}
+	return p
+}
+
 // urgency orders advisories for a digest: known exploited first, then by
 // severity.
 func urgency(adv *advisory.Advisory) int {
@@ -105,7 +117,8 @@ func (ob *Outbox) queueDigest(tx *writeTx, org store.Org, list []digestCase) err
 		if len(carried) == 0 {
 			continue
 		}
-		env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email}, Date: now}
+		env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email}, Date: now,
+			ListID: ob.listID(digestPublisher(list))}
 		if err := ob.thread(tx, &env, fmt.Sprintf("<digest.%d@%s>", contact.ID, ob.domain), "digest"); err != nil {
 			return err
 		}

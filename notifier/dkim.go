@@ -20,7 +20,7 @@ type DKIM struct {
 // signedHeaders are the fields the signature covers: those a forger would
 // change to pass a copy off as Heed's.
 var signedHeaders = []string{"From", "To", "Subject", "Date", "Message-ID", "In-Reply-To", "References",
-	"MIME-Version", "Content-Type", "Auto-Submitted", "X-Heed-Case"}
+	"MIME-Version", "Content-Type", "Auto-Submitted", "X-Heed-Case", "List-Id"}
 
 // sign prepends a DKIM-Signature header to msg.
 func (d *DKIM) sign(msg []byte) ([]byte, error) {

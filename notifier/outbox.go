@@ -99,7 +99,7 @@ func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 		data.AckURL = ob.publicURL + "/ack/" + ob.links.ackToken(c.ID, contact.ID, ob.links.expiry(c))
 	}
 	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
-		Date: now, CaseID: c.ID}
+		Date: now, CaseID: c.ID, ListID: ob.listID(publisherOf(adv))}
 	if err := ob.thread(tx, &env, ob.threadID(c.ID, contact.ID), c.ID); err != nil {
 		return err
 	}

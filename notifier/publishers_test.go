@@ -264,8 +264,19 @@ func TestAgencyRevisionOfAVendorsAdvisoryIsRecordedAsSuch(t *testing.T) {
 	if a.Publisher != "ivanti" || adv.Relayed == nil || *adv.Relayed != want {
 		t.Errorf("owner %s, relayed %+v; want owner ivanti and %+v", a.Publisher, adv.Relayed, want)
 	}
-	if c := caseOf(t, e, org); c.State != store.CaseOpen {
+	c := caseOf(t, e, org)
+	if c.State != store.CaseOpen {
 		t.Errorf("case state %s after the agency's revision, want open", c.State)
+	}
+	// Recipients filter by publisher: the notice is on ivanti's list, and
+	// says it was made by a machine.
+	ms := mailsOf(t, e, c.ID)
+	h, _ := readMail(t, e, ms[len(ms)-1].ID)
+	if got := h.Get("List-Id"); got != "Heed advisories from ivanti <ivanti.advisories.heed.example>" {
+		t.Errorf("List-Id %q; want ivanti's list", got)
+	}
+	if got := h.Get("Auto-Submitted"); got != "auto-generated" {
+		t.Errorf("Auto-Submitted %q; want auto-generated", got)
 	}
 }
 

@@ -27,6 +27,13 @@ var catalogEN = map[string]string{
 	"subj.digest":    "Daily digest: %d advisories wait for your answer",
 	"subj.updated":   "Updated:",
 
+	"lead.open":         "What to do: check the %[1]d items below against advisory %[2]s, act, and tell us what you did by %[3]s.",
+	"lead.open_nodue":   "What to do: check the %[1]d items below against advisory %[2]s, act, and tell us what you did.",
+	"lead.overdue":      "What to do: the due date %[3]s has passed; check the %[1]d items below against advisory %[2]s and tell us what you did today.",
+	"lead.closed":       "No action needed: the case about advisory %s is closed.",
+	"lead.digest":       "What to do: answer the %[1]d advisories below, the first by %[2]s.",
+	"lead.digest_nodue": "What to do: answer the %[1]d advisories below.",
+
 	"intro.updated":        "The advisory below has a new revision (%s) that changes what it means for you. What changed:",
 	"change.severity":      "Severity: %s → %s",
 	"change.due":           "Due date: %s → %s",
@@ -193,6 +200,13 @@ var catalogJA = map[string]string{
 	"subj.closed":    "終了:",
 	"subj.withdrawn": "取り下げ:",
 	"subj.updated":   "更新:",
+
+	"lead.open":         "ご対応のお願い：下記の製品 %[1]d 件について勧告 %[2]s をご確認のうえご対応いただき、%[3]s までに対応状況をご回答ください。",
+	"lead.open_nodue":   "ご対応のお願い：下記の製品 %[1]d 件について勧告 %[2]s をご確認のうえご対応いただき、対応状況をご回答ください。",
+	"lead.overdue":      "ご対応のお願い：対応期限（%[3]s）を過ぎています。下記の製品 %[1]d 件について勧告 %[2]s をご確認のうえ、本日中に対応状況をご回答ください。",
+	"lead.closed":       "ご対応は不要です：勧告 %s に関する案件は終了しました。",
+	"lead.digest":       "ご対応のお願い：下記の勧告 %[1]d 件について、最も早いものは %[2]s までに対応状況をご回答ください。",
+	"lead.digest_nodue": "ご対応のお願い：下記の勧告 %[1]d 件について、対応状況をご回答ください。",
 
 	"intro.updated":        "下記の勧告が改訂され（改訂 %s）、貴組織への影響が変わりました。変更点は次のとおりです。",
 	"change.severity":      "深刻度：%s → %s",

@@ -25,7 +25,7 @@ type DigestEntry struct {
 
 var (
 	digestText = texttemplate.Must(texttemplate.New("digest.txt.tmpl").
-			Funcs(texttemplate.FuncMap{"indent": indent}).
+			Funcs(texttemplate.FuncMap{"indent": indent, "wrap": wrap}).
 			ParseFS(files, "mail/digest.txt.tmpl"))
 	digestHTML = htmltemplate.Must(htmltemplate.New("digest.html.tmpl").
 			Funcs(htmltemplate.FuncMap{"css": mailCSS}).
@@ -50,6 +50,20 @@ func renderDigest(d MailData) (Mail, error) {
 		return Mail{}, fmt.Errorf("render digest: %w", err)
 	}
 	return Mail{Subject: v.Title, Text: text.String(), HTML: html.String()}, nil
+}
+
+// DigestLead is a digest's first line: how many answers, the first by when.
+func (v mailView) DigestLead() string {
+	var first time.Time
+	for _, e := range v.M.Digest {
+		if !e.DueAt.IsZero() && (first.IsZero() || e.DueAt.Before(first)) {
+			first = e.DueAt
+		}
+	}
+	if first.IsZero() {
+		return v.t("lead.digest_nodue", len(v.M.Digest))
+	}
+	return v.t("lead.digest", len(v.M.Digest), v.Time(first))
 }
 
 // EntryHeading is one digest entry's heading: its severity and advisory.

@@ -14,7 +14,7 @@ var files embed.FS
 
 var (
 	mailText = texttemplate.Must(texttemplate.New("mail.txt.tmpl").
-			Funcs(texttemplate.FuncMap{"indent": indent}).
+			Funcs(texttemplate.FuncMap{"indent": indent, "wrap": wrap}).
 			ParseFS(files, "mail/mail.txt.tmpl"))
 	mailHTML = htmltemplate.Must(htmltemplate.New("mail.html.tmpl").
 			Funcs(htmltemplate.FuncMap{"css": mailCSS}).
@@ -96,6 +96,21 @@ func subject(v mailView) string {
 	room := maxSubjectRunes - len([]rune(head)) - len([]rune(tail)) - 2
 	parts := []string{head, truncateRunes(middle, room), tail}
 	return OneLine(strings.Join(parts, " "))
+}
+
+// Lead is the mail's first line: what to do, and by when.
+func (v mailView) Lead() string {
+	a := v.M.Advisory
+	id := OneLine(a.ID)
+	switch {
+	case !v.Open():
+		return v.t("lead.closed", id)
+	case v.M.DueAt.IsZero():
+		return v.t("lead.open_nodue", len(v.M.Items), id)
+	case v.M.Overdue:
+		return v.t("lead.overdue", len(v.M.Items), id, v.Time(v.M.DueAt))
+	}
+	return v.t("lead.open", len(v.M.Items), id, v.Time(v.M.DueAt))
 }
 
 // Greeting is the salutation, one or two lines.
@@ -302,6 +317,7 @@ var mailStyles = map[string]string{
 	"body":   "margin:0;padding:0;background:#f4f4f4;",
 	"wrap":   "max-width:640px;margin:0 auto;padding:24px;background:#ffffff;font-family:-apple-system,'Segoe UI',Helvetica,Arial,'Hiragino Sans','Meiryo',sans-serif;font-size:15px;line-height:1.6;color:#1a1a1a;",
 	"p":      "margin:0 0 12px 0;",
+	"lead":   "margin:0 0 16px 0;padding:10px 12px;background:#eef3fb;border-left:4px solid #1f5fbf;font-weight:bold;",
 	"h2":     "margin:24px 0 8px 0;font-size:17px;",
 	"kv":     "border-collapse:collapse;margin:0 0 12px 0;",
 	"k":      "padding:2px 12px 2px 0;color:#555555;vertical-align:top;white-space:nowrap;",

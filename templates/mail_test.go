@@ -136,7 +136,7 @@ func TestRenderMailEveryKind(t *testing.T) {
 					t.Fatalf("empty part: %+v", m)
 				}
 				for _, p := range phrases {
-					if !strings.Contains(m.Text, p) {
+					if !strings.Contains(unwrapped(m.Text), p) {
 						t.Errorf("text lacks %q:\n%s", p, m.Text)
 					}
 					if !strings.Contains(m.HTML, p) {
@@ -180,7 +180,7 @@ func TestRenderMailNoVersionAndNoNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"Dear security contact,", "products your organization has registered", "UTC"} {
-		if !strings.Contains(m.Text, p) {
+		if !strings.Contains(unwrapped(m.Text), p) {
 			t.Errorf("text lacks %q:\n%s", p, m.Text)
 		}
 	}

@@ -1,0 +1,50 @@
+package templates
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// unwrapped joins the lines wrap made: with a space between words, with
+// nothing between wide characters.
+func unwrapped(s string) string {
+	lines := strings.Split(s, "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			prev, _ := utf8.DecodeLastRuneInString(lines[i-1])
+			next, _ := utf8.DecodeRuneInString(l)
+			if l != "" && lines[i-1] != "" && !wide(prev) && !wide(next) {
+				b.WriteByte(' ')
+			} else if l == "" || lines[i-1] == "" {
+				b.WriteByte('\n')
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+func TestWrapKeepsLinesWithinTheTerminal(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in string }{
+		{strings.Repeat("word ", 40)},
+		{strings.Repeat("影響を受ける製品をご確認ください。", 10)},
+		{"short"},
+		{"see https://example.org/" + strings.Repeat("x", 100) + " for details"},
+	} {
+		got := wrap(tt.in)
+		for _, l := range strings.Split(got, "\n") {
+			if runeWidth(l) > textWidth && !strings.Contains(l, "https://") {
+				t.Errorf("line of %d columns: %q", runeWidth(l), l)
+			}
+			if strings.HasPrefix(l, "。") || strings.HasPrefix(l, "、") {
+				t.Errorf("a line begins with closing punctuation: %q", l)
+			}
+		}
+		if unwrapped(got) != strings.TrimRight(tt.in, " ") {
+			t.Errorf("wrap lost text:\n got %q\nwant %q", unwrapped(got), tt.in)
+		}
+	}
+}
