@@ -98,16 +98,18 @@ func TestAckGETWithAnyQueryRecordsNothing(t *testing.T) {
 
 	var list struct {
 		Cases []struct {
-			State  string          `json:"state"`
-			Answer json.RawMessage `json:"answer"`
+			State          string          `json:"state"`
+			Answer         json.RawMessage `json:"answer"`
+			NextReminderAt *string         `json:"next_reminder_at"`
 		} `json:"cases"`
 	}
 	_, body := v.do("GET", "/api/v1/cases", token, "", "")
 	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Cases) != 1 {
 		t.Fatalf("cases: %v\n%s", err, body)
 	}
-	if c := list.Cases[0]; c.State != store.CaseOpen || (len(c.Answer) != 0 && string(c.Answer) != "null") {
-		t.Errorf("after GETs carrying answers the case is %s with answer %s; want open, unanswered", c.State, c.Answer)
+	if c := list.Cases[0]; c.State != store.CaseOpen || (len(c.Answer) != 0 && string(c.Answer) != "null") || c.NextReminderAt == nil {
+		t.Errorf("after GETs carrying answers the case is %s with answer %s, next reminder %v; want open, unanswered, still reminded",
+			c.State, c.Answer, c.NextReminderAt)
 	}
 	if err := v.db.View(ctx, func(tx *store.Tx) (err error) { mails, err = tx.Mails(store.MailFilter{}); return err }); err != nil {
 		t.Fatal(err)
