@@ -112,7 +112,8 @@ func TestCLIOperatorFlow(t *testing.T) {
 	conf := h.cliConfig()
 
 	code, out, errOut := heedCLI(t, "org", "add", "-config", conf, "-name", "Example KK", "-language", "ja",
-		"-timezone", "Asia/Tokyo", "-contact", "security@example.co.jp,Security Team", "-escalation", "ciso@example.co.jp")
+		"-timezone", "Asia/Tokyo", "-business-hours", "09:00-18:00 Mon-Fri", "-digest", "daily", "-digest-time", "08:30",
+		"-contact", "security@example.co.jp,Security Team", "-escalation", "ciso@example.co.jp")
 	if code != 0 {
 		t.Fatalf("org add: %d %s", code, errOut)
 	}
@@ -125,7 +126,7 @@ func TestCLIOperatorFlow(t *testing.T) {
 		t.Errorf("import of a bad CSV: exit %d, %q; want a failure naming line 3", code, errOut)
 	}
 	code, out, errOut = heedCLI(t, "org", "list", "-config", conf)
-	if code != 0 || !regexp.MustCompile(`Example KK\s+ja\s+Asia/Tokyo\s+0\s`).MatchString(out) {
+	if code != 0 || !regexp.MustCompile(`Example KK\s+ja\s+Asia/Tokyo\s+09:00-18:00 Mon-Fri\s+daily 08:30\s+0\s`).MatchString(out) {
 		t.Errorf("org list after a refused import: %d %q %q", code, out, errOut)
 	}
 

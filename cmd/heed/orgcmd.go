@@ -104,7 +104,7 @@ func cmdOrgList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tLANG\tTIMEZONE\tITEMS\tCONTACTS")
+	fmt.Fprintln(tw, "ID\tNAME\tLANG\tTIMEZONE\tHOURS\tDIGEST\tITEMS\tCONTACTS")
 	for _, o := range orgs {
 		var cs []string
 		for _, c := range o.Contacts {
@@ -117,7 +117,12 @@ func cmdOrgList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			cs = append(cs, s)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", o.ID, o.Name, o.Language, o.Timezone, o.Items, strings.Join(cs, ", "))
+		digest := o.Digest
+		if digest == subscribers.DigestDaily {
+			digest += " " + o.DigestTime
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", o.ID, o.Name, o.Language, o.Timezone, o.BusinessHours, digest,
+			o.Items, strings.Join(cs, ", "))
 	}
 	return tw.Flush()
 }
