@@ -53,7 +53,8 @@ type Answers interface {
 	Seen(ctx context.Context, token string) error
 }
 
-// Links signs operator sessions and verifies the links in mails.
+// Links signs the CSRF values of operator sessions and verifies the links in
+// mails.
 type Links interface {
 	Sign(purpose, value string) string
 	Verify(token string) (notifier.Link, error)
