@@ -127,7 +127,14 @@ func TestHeldReminderHoldsBackNoOtherCase(t *testing.T) {
 	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
-	clk.Set(clk.Now().Add(day))
+	// London's reminder falls due a minute after Tokyo's, so the held one
+	// comes first in the batch.
+	lc := caseOf(t, e, london.ID)
+	lc.NextReminderAt = lc.NextReminderAt.Add(time.Minute)
+	if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.UpdateCase(&lc) }); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(clk.Now().Add(day + time.Minute))
 	if _, err := e.Reminders.remindDue(ctx); err != nil {
 		t.Fatal(err)
 	}
