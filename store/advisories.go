@@ -63,6 +63,12 @@ func (tx *Tx) PutAdvisory(a *Advisory) error {
 	if err != nil {
 		return fmt.Errorf("store advisory %s: %w", a.ID, err)
 	}
+	// The history keeps a revision's first arrival; one applied again (a
+	// retry, a held revision approved) is the same revision.
+	if _, err := tx.exec(`INSERT OR IGNORE INTO advisory_revisions (advisory_id, revision, title, severity, withdrawn, applied_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, a.ID, a.Revision, a.Title, a.Severity, a.Withdrawn, ms(a.UpdatedAt)); err != nil {
+		return fmt.Errorf("store advisory revision: %w", err)
+	}
 	if _, err := tx.exec(`DELETE FROM advisory_keys WHERE advisory_id = ?`, a.ID); err != nil {
 		return fmt.Errorf("store advisory keys: %w", err)
 	}

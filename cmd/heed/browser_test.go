@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -11,49 +9,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/notifier/web/headless"
 )
 
-// chromium finds the browser, or skips the test; CI sets HEED_REQUIRE_BROWSER
-// so that a missing browser fails there instead.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("HEED_REQUIRE_BROWSER") != "" {
-		t.Fatal("no Chromium found, and HEED_REQUIRE_BROWSER is set")
-	}
-	t.Skip("no Chromium on this machine (apt-get install chromium)")
-	return ""
-}
-
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
-	t.Cleanup(cancel2)
-	// The first call starts the browser, which lives as long as that call's
-	// context: only later calls get a deadline.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
-	ctx, cancel3 := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancel3)
-	return ctx
-}
+func browser(t *testing.T) context.Context { return headless.Start(t) }
 
 // TestAckLinkInBrowser follows the link of a received mail in a real
 // headless Chromium, answers "will patch by" with the form (no JavaScript is

@@ -35,6 +35,7 @@ type Records interface {
 	Mails(ctx context.Context, f store.MailFilter) ([]store.Mail, error)
 	Mail(ctx context.Context, id int64) (store.Mail, error)
 	AuditPage(ctx context.Context, q store.AuditQuery) (store.AuditPage, error)
+	AdvisoryReport(ctx context.Context, id string) (store.AdvisoryReport, error)
 	Ping(ctx context.Context) error
 }
 
@@ -203,6 +204,8 @@ func (s *Server) routes() {
 		return s.listCases(w, r)
 	})
 	s.page("GET /advisories", needScopedViewer, s.advisoriesPage)
+	s.page("GET /advisories/{id}", needScopedViewer, s.advisoryPage)
+	s.page("GET /advisories/{id}/uptake.svg", needScopedViewer, s.uptakeSVG)
 	s.page("GET /outbox", needOperator, s.outbox)
 	s.page("GET /outbox/{id}", needOperator, s.outboxMessage)
 	s.page("GET /outbox/{id}/html", needOperator, s.outboxHTML)

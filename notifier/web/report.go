@@ -1,0 +1,123 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
+
+// The operator's page of one advisory: what it is, its revisions, its
+// cases by state, the uptake curve (also alone as SVG) and who is overdue
+// or silent.
+
+// operatorLang is the language the operator chose for the pages that
+// offer one: ?lang=ja or ?lang=en sets it (and a cookie keeping it),
+// else the cookie says it, else English.
+func (s *Server) operatorLang(w http.ResponseWriter, r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); l == "en" || l == "ja" {
+		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+		return l
+	}
+	if c, err := r.Cookie("lang"); err == nil && c.Value == "ja" {
+		return "ja"
+	}
+	return "en"
+}
+
+// otherLang is this page's address in the other language.
+func otherLang(r *http.Request, lang string) string {
+	q := url.Values{"lang": {"ja"}}
+	if lang == "ja" {
+		q.Set("lang", "en")
+	}
+	return r.URL.Path + "?" + q.Encode()
+}
+
+// advisoryReport reads the advisory in the path, if the request may see
+// it: a publisher-scoped token sees only its publisher's (others are not
+// found, so that their ids are not told either).
+func (s *Server) advisoryReport(r *http.Request) (store.AdvisoryReport, error) {
+	rep, err := s.records.AdvisoryReport(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return rep, &httpError{http.StatusNotFound, "advisory " + r.PathValue("id") + ": not found"}
+	}
+	if err != nil {
+		return rep, err
+	}
+	if p := publisherOf(r); p != "" && rep.Advisory.Publisher != p {
+		return store.AdvisoryReport{}, &httpError{http.StatusNotFound, "advisory " + r.PathValue("id") + ": not found"}
+	}
+	return rep, nil
+}
+
+// uptake is the report's curve: each case's answers from the first mail to now.
+func (s *Server) uptake(rep store.AdvisoryReport, lang string) templates.Uptake {
+	u := templates.Uptake{Lang: lang, Start: rep.FirstMail, Now: s.now()}
+	for _, c := range rep.Cases {
+		if c.State == store.CaseWatching {
+			continue // never mailed: not part of the uptake
+		}
+		if u.Due.IsZero() || c.DueAt.Before(u.Due) {
+			u.Due = c.DueAt
+		}
+		var as []templates.UptakeAnswer
+		for _, a := range rep.Answers[c.ID] {
+			as = append(as, templates.UptakeAnswer{Status: a.Status, At: a.At})
+		}
+		u.Cases = append(u.Cases, as)
+	}
+	return u
+}
+
+func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.advisoryReport(r)
+	if err != nil {
+		return err
+	}
+	lang := s.operatorLang(w, r)
+	a := rep.Advisory
+	page := templates.AdvisoryPage{Lang: lang, LangSwitch: otherLang(r, lang), Operator: s.operatorView(r), ID: a.ID,
+		Revision: a.Revision, Title: a.Title, Severity: a.Severity, Publisher: a.Publisher, Format: a.Format,
+		Withdrawn: a.Withdrawn, ReceivedAt: a.ReceivedAt, Uptake: s.uptake(rep, lang)}
+	for _, v := range rep.Revisions {
+		page.Revisions = append(page.Revisions, templates.RevisionRow{Revision: v.Revision, Title: v.Title,
+			Severity: v.Severity, Withdrawn: v.Withdrawn, AppliedAt: v.AppliedAt})
+	}
+	counts := map[string]int{}
+	now := s.now()
+	for _, c := range rep.Cases {
+		counts[c.State]++
+		if c.State != store.CaseOpen || c.Answer != nil {
+			continue
+		}
+		wc := templates.WaitingCase{CaseID: c.ID, OrgID: c.OrgID, OrgName: rep.OrgNames[c.OrgID], DueAt: c.DueAt,
+			Reminders: c.RemindersSent, Escalated: c.Escalated, SeenAt: c.SeenAt, SeenBy: c.SeenBy}
+		if now.After(c.DueAt) {
+			page.Overdue = append(page.Overdue, wc)
+		} else {
+			page.Silent = append(page.Silent, wc)
+		}
+	}
+	f := store.CaseFilter{AdvisoryID: a.ID}
+	for _, st := range store.CaseStates {
+		page.Totals = append(page.Totals, templates.StateTotal{State: st, Count: counts[st], Link: boardLink(f, st, "", defaultPage)})
+	}
+	page.Totals = append(page.Totals, templates.StateTotal{State: "all", Count: len(rep.Cases), Link: boardLink(f, "", "", defaultPage)})
+	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderAdvisoryPage(w, page) })
+	return nil
+}
+
+func (s *Server) uptakeSVG(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.advisoryReport(r)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	io.WriteString(w, templates.UptakeSVG(s.uptake(rep, s.operatorLang(w, r))))
+	return nil
+}

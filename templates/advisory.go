@@ -1,0 +1,94 @@
+package templates
+
+import (
+	htmltemplate "html/template"
+	"io"
+	"time"
+)
+
+// RevisionRow is one revision of an advisory as Heed applied it.
+type RevisionRow struct {
+	Revision  string
+	Title     string
+	Severity  string
+	Withdrawn bool
+	AppliedAt time.Time
+}
+
+// WaitingCase is an open case nobody has answered: its organization, how
+// often it was reminded, and whether its link was opened.
+type WaitingCase struct {
+	CaseID    string
+	OrgID     string
+	OrgName   string
+	DueAt     time.Time
+	Reminders int
+	Escalated bool
+	SeenAt    time.Time // zero: never opened (by what looked like a person)
+	SeenBy    string
+}
+
+// AdvisoryPage is the operator's page of one advisory (GET
+// /advisories/{id}): what it is, its revisions, its cases by state, the
+// uptake curve, and who is overdue or silent.
+type AdvisoryPage struct {
+	Lang       string // en or ja, the operator's choice
+	LangSwitch string // the address of this page in the other language
+	Operator   *Operator
+	ID         string
+	Revision   string
+	Title      string
+	Severity   string
+	Publisher  string
+	Format     string
+	Withdrawn  bool
+	ReceivedAt time.Time
+	Revisions  []RevisionRow
+	Totals     []StateTotal // by state, each linking to the board
+	Uptake     Uptake
+	Overdue    []WaitingCase
+	Silent     []WaitingCase
+}
+
+type advisoryView struct {
+	view
+	P   AdvisoryPage
+	SVG htmltemplate.HTML // the uptake curve, escaped as it was built
+}
+
+// StateName words a case state.
+func (v advisoryView) StateName(s string) string { return v.t("op.state." + s) }
+
+var advisoryPage = parsePage("advisory.html")
+
+// RenderAdvisoryPage writes the operator's page of one advisory.
+func RenderAdvisoryPage(w io.Writer, p AdvisoryPage) error {
+	p.Title = OneLine(p.Title)
+	for i := range p.Revisions {
+		p.Revisions[i].Title = OneLine(p.Revisions[i].Title)
+	}
+	for _, l := range [][]WaitingCase{p.Overdue, p.Silent} {
+		for i := range l {
+			l[i].OrgName = OneLine(l[i].OrgName)
+		}
+	}
+	p.Uptake.Lang = p.Lang
+	v := advisoryView{view: newView(p.Lang, time.UTC), P: p}
+	v.SVG = htmltemplate.HTML(UptakeSVG(p.Uptake)) // every text in it escaped by UptakeSVG
+	v.Op = p.Operator
+	v.Title = v.t("op.advisory_title", p.ID)
+	return render(w, advisoryPage, v)
+}
+
+// waitingBlock is what the page's "waiting" block lists: overdue or silent
+// cases, with the view for its words.
+type waitingBlock struct {
+	V    advisoryView
+	Kind string // overdue or silent: the rows' id prefix
+	Rows []WaitingCase
+}
+
+// Waiting hands the "waiting" block its rows.
+func (v advisoryView) Waiting(kind string, rows []WaitingCase) waitingBlock {
+	return waitingBlock{V: v, Kind: kind, Rows: rows}
+}

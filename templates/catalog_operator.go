@@ -1,0 +1,90 @@
+package templates
+
+import "maps"
+
+// The operator's pages of one advisory and one organization are in
+// English or Japanese by the operator's choice; their sentences live here,
+// beside the mails' (catalog.go), and join the same two catalogs.
+
+var operatorEN = map[string]string{
+	"op.lang_switch":     "日本語",
+	"op.advisory_title":  "Advisory %s — Heed",
+	"op.all_advisories":  "All advisories",
+	"op.publisher":       "Publisher",
+	"op.severity":        "Severity",
+	"op.revision":        "Revision",
+	"op.format":          "Format",
+	"op.withdrawn":       "Withdrawn by its publisher",
+	"op.received":        "Received",
+	"op.revisions":       "Revision history",
+	"op.applied":         "Applied",
+	"op.title_col":       "Title",
+	"op.cases":           "Cases by state",
+	"op.on_board":        "These cases on the board",
+	"op.state.open":      "Open",
+	"op.state.scheduled": "Will patch by a date",
+	"op.state.answered":  "Answered",
+	"op.state.closed":    "Closed",
+	"op.state.watching":  "Watching (not mailed)",
+	"op.state.all":       "All",
+	"op.uptake":          "Uptake: share of cases answered since the first mail",
+	"op.uptake_none":     "No mail about this advisory has been written yet: nothing to draw.",
+	"op.uptake_svg":      "The curve as an SVG file",
+	"op.now":             "now",
+	"op.due":             "due %s",
+	"op.overdue":         "Overdue: no answer, past the due date (%d)",
+	"op.silent":          "Silent: no answer yet, not yet due (%d)",
+	"op.org":             "Organization",
+	"op.due_col":         "Due",
+	"op.reminders":       "Reminders sent",
+	"op.seen":            "Link opened",
+	"op.seen_at":         "opened %s by %s",
+	"op.not_seen":        "not opened",
+	"op.seen_hint":       "“Link opened” is a hint: mail scanners open links too.",
+	"op.escalated":       "escalated",
+	"op.none":            "None.",
+}
+
+var operatorJA = map[string]string{
+	"op.lang_switch":     "English",
+	"op.advisory_title":  "勧告 %s — Heed",
+	"op.all_advisories":  "勧告の一覧",
+	"op.publisher":       "発行者",
+	"op.severity":        "深刻度",
+	"op.revision":        "版",
+	"op.format":          "形式",
+	"op.withdrawn":       "発行者により取り下げ",
+	"op.received":        "受信日時",
+	"op.revisions":       "改訂履歴",
+	"op.applied":         "適用日時",
+	"op.title_col":       "表題",
+	"op.cases":           "状態別の案件数",
+	"op.on_board":        "ボードでこれらの案件を見る",
+	"op.state.open":      "未回答",
+	"op.state.scheduled": "期日までに対応予定",
+	"op.state.answered":  "回答済み",
+	"op.state.closed":    "終了",
+	"op.state.watching":  "監視中（メールなし）",
+	"op.state.all":       "合計",
+	"op.uptake":          "対応状況の推移：最初のメール以降に回答があった案件の割合",
+	"op.uptake_none":     "この勧告についてのメールはまだありません。表示するものはありません。",
+	"op.uptake_svg":      "グラフをSVGファイルで開く",
+	"op.now":             "現在",
+	"op.due":             "期限 %s",
+	"op.overdue":         "期限超過：回答がなく期限を過ぎた組織（%d件）",
+	"op.silent":          "未回答：まだ回答がなく期限前の組織（%d件）",
+	"op.org":             "組織",
+	"op.due_col":         "期限",
+	"op.reminders":       "督促の回数",
+	"op.seen":            "リンクの閲覧",
+	"op.seen_at":         "%s に %s が閲覧",
+	"op.not_seen":        "未閲覧",
+	"op.seen_hint":       "「リンクの閲覧」は目安です。メールの検査ソフトもリンクを開きます。",
+	"op.escalated":       "エスカレーション済み",
+	"op.none":            "なし。",
+}
+
+func init() {
+	maps.Copy(catalogEN, operatorEN)
+	maps.Copy(catalogJA, operatorJA)
+}
