@@ -84,17 +84,24 @@ func (an *Answers) CaseForLink(ctx context.Context, token string) (CaseView, err
 	}
 	var v CaseView
 	err = an.db.View(ctx, func(tx *store.Tx) error {
-		c, err := tx.Case(l.CaseID)
-		if err != nil {
-			return err
-		}
-		if _, err := linkContact(tx, l, c); err != nil {
+		if _, err := linkCase(tx, l); err != nil {
 			return err
 		}
 		v, err = an.caseView(tx, l.CaseID)
 		return err
 	})
 	return v, err
+}
+
+// linkCase returns the case of a link whose contact still speaks for its
+// organization.
+func linkCase(tx *store.Tx, l Link) (store.Case, error) {
+	c, err := tx.Case(l.CaseID)
+	if err != nil {
+		return c, err
+	}
+	_, err = linkContact(tx, l, c)
+	return c, err
 }
 
 // Seen records, the first time only, that a person seems to have opened a
@@ -177,6 +184,12 @@ func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInpu
 	if err != nil {
 		return CaseView{}, err
 	}
+	return an.record(ctx, l, in)
+}
+
+// record records the answer of contact l.ContactID to case l.CaseID, for
+// every way of answering: a link's page, the organization's page, a reply.
+func (an *Answers) record(ctx context.Context, l Link, in AnswerInput) (CaseView, error) {
 	in.Status = strings.TrimSpace(in.Status)
 	in.Note = strings.TrimSpace(in.Note)
 	in.Justification = strings.TrimSpace(in.Justification)
@@ -189,7 +202,7 @@ func (an *Answers) RecordAnswer(ctx context.Context, token string, in AnswerInpu
 	}
 	var v CaseView
 	now := an.now()
-	err = an.db.Update(ctx, func(tx *store.Tx) error {
+	err := an.db.Update(ctx, func(tx *store.Tx) error {
 		c, err := tx.Case(l.CaseID)
 		if err != nil {
 			return err

@@ -143,6 +143,12 @@ var catalogEN = map[string]string{
 	"sign":               "Heed — security advisory notifications",
 
 	"ack.title":                        "%s — tell us what you did",
+	"org.link":                         "See every open case of %s on one page",
+	"org.title":                        "%s — every case waiting for your answer",
+	"org.intro":                        "These are all the cases of %s that wait for an answer. Each has its own form; opening this page changed nothing.",
+	"org.none":                         "No case waits for an answer. Thank you.",
+	"org.recorded":                     "Thank you — your answer to %s was recorded.",
+	"org.error":                        "The answer to %s was not recorded:",
 	"ack.intro":                        "This page is about advisory %[1]s for %[2]s. Opening it changed nothing: an answer is recorded only when you press “Send answer”.",
 	"ack.recorded":                     "Thank you — your answer was recorded; reminders have stopped.",
 	"ack.recorded_until":               "Thank you — your answer was recorded; reminders pause until %s.",
@@ -191,6 +197,7 @@ var catalogEN = map[string]string{
 	"ack.err.date":                                           "The date must look like 2026-12-31.",
 	"ack.err.form":                                           "The form could not be read; please send it again.",
 	"ack.err.csrf":                                           "This form has expired or was not sent from this page. Please send it again.",
+	"ack.err.closed":                                         "This case was closed meanwhile; no answer is needed.",
 }
 
 var catalogJA = map[string]string{
@@ -315,6 +322,12 @@ var catalogJA = map[string]string{
 	"sign":               "Heed（セキュリティ勧告通知サービス）",
 
 	"ack.title":                        "%s — 対応状況のご回答",
+	"org.link":                         "%sの未回答の案件をまとめて表示する",
+	"org.title":                        "%s — ご回答をお待ちしている案件の一覧",
+	"org.intro":                        "%sについて、ご回答をお待ちしているすべての案件です。案件ごとにフォームがあります。このページを開いただけでは何も記録されません。",
+	"org.none":                         "ご回答をお待ちしている案件はありません。ありがとうございました。",
+	"org.recorded":                     "ご回答ありがとうございます。%s への回答を記録しました。",
+	"org.error":                        "%s への回答は記録されませんでした：",
 	"ack.intro":                        "%[2]s向けの勧告 %[1]s に関するページです。このページを開いただけでは何も記録されません。「回答を送信」ボタンを押した時点で回答が記録されます。",
 	"ack.recorded":                     "ご回答ありがとうございます。回答を記録しました。再通知は停止しました。",
 	"ack.recorded_until":               "ご回答ありがとうございます。回答を記録しました。%s まで再通知を停止します。",
@@ -363,4 +376,5 @@ var catalogJA = map[string]string{
 	"ack.err.date":                                           "日付は 2026-12-31 の形式で入力してください。",
 	"ack.err.form":                                           "フォームを読み取れませんでした。もう一度送信してください。",
 	"ack.err.csrf":                                           "このフォームは有効期限が切れているか、このページから送信されたものではありません。もう一度送信してください。",
+	"ack.err.closed":                                         "この案件はその間に終了しました。ご回答は不要です。",
 }

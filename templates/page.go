@@ -14,6 +14,7 @@ import (
 // pages' blocks cannot collide.
 var (
 	ackPage     = parsePage("ack.html")
+	orgPage     = parsePage("org.html")
 	errorPage   = parsePage("error.html")
 	loginPage   = parsePage("login.html")
 	outboxPage  = parsePage("outbox.html")
@@ -78,6 +79,30 @@ func RenderAckPage(w io.Writer, p AckPage) error {
 	v := ackView{view: newView(p.Lang, p.Location), A: p}
 	v.Title = v.t("ack.title", p.Advisory.ID)
 	return render(w, ackPage, v)
+}
+
+// orgView is the view of the organization's page.
+type orgView struct {
+	view
+	P OrgPage
+}
+
+// RenderOrgPage writes the organization's page: a form per case waiting
+// for an answer. Like the ack page it changes nothing by itself.
+func RenderOrgPage(w io.Writer, p OrgPage) error {
+	p.OrgName = OneLine(p.OrgName)
+	p.Recorded = OneLine(p.Recorded)
+	p.Error = cleanText(p.Error)
+	cases := make([]OrgCase, len(p.Cases))
+	for i, c := range p.Cases {
+		c.Advisory = cleanAdvisory(c.Advisory)
+		c.Items = cleanItems(c.Items)
+		cases[i] = c
+	}
+	p.Cases = cases
+	v := orgView{view: newView(p.Lang, p.Location), P: p}
+	v.Title = v.t("org.title", p.OrgName)
+	return render(w, orgPage, v)
 }
 
 // errorView is the view of the error page.

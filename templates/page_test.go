@@ -74,6 +74,15 @@ func pages(t *testing.T) map[string]string {
 			p.Error = "choose a status"
 			return RenderAckPage(w, p)
 		})
+		add("org-"+lang, func(w *bytes.Buffer) error {
+			a := sampleAck(lang)
+			oc := OrgCase{ID: "c1", Advisory: a.Advisory, Items: a.Items, DueAt: a.DueAt}
+			return RenderOrgPage(w, OrgPage{Lang: lang, Location: tokyo, OrgName: a.OrgName, CSRFToken: "tok",
+				Justifications: a.Justifications, Cases: []OrgCase{oc, {ID: "c2", Advisory: a.Advisory}}, Recorded: "SA1", ErrorCase: "c1", Error: "choose"})
+		})
+		add("org-empty-"+lang, func(w *bytes.Buffer) error {
+			return RenderOrgPage(w, OrgPage{Lang: lang, Location: tokyo, OrgName: "Acme"})
+		})
 		add("ack-closed-"+lang, func(w *bytes.Buffer) error {
 			p := sampleAck(lang)
 			p.Closed = "The publisher withdrew the advisory."

@@ -29,6 +29,32 @@ type AckPage struct {
 	Recorded       bool        // true right after a POST recorded the answer
 	Error          string      // a form error to show above the form, e.g. "choose a status"
 	Closed         string      // non-empty: the case is closed (withdrawn, no longer affected); no form
+	OrgURL         string      // the organization's page, reached from the same link
+}
+
+// OrgPage is the organization's own page (GET /ack/{token}/all): every case
+// waiting for its answer, each with a form that POSTs to the same URL and
+// names its case.
+type OrgPage struct {
+	Lang      string
+	Location  *time.Location
+	OrgName   string
+	CSRFToken string // hidden field "csrf" of every form
+	// Justifications are the codes a "not affected" answer chooses from.
+	Justifications []string
+	Cases          []OrgCase
+	Recorded       string // the advisory whose answer a POST just recorded
+	ErrorCase      string // the case whose answer was refused, and why:
+	Error          string
+}
+
+// OrgCase is one case on the organization's page.
+type OrgCase struct {
+	ID       string // the form's hidden field "case"
+	Advisory AdvisoryView
+	Items    []ItemView
+	DueAt    time.Time
+	Answer   *AnswerView // a "will patch by" answer already given
 }
 
 // ErrorPage is shown for an invalid or expired link and other errors.

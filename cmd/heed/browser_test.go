@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -97,5 +98,60 @@ func TestSignOutInBrowser(t *testing.T) {
 	}
 	if h.api("GET", "/api/v1/sessions", "", nil, &list); len(list.Sessions) != 0 {
 		t.Errorf("sessions after signing out: %+v; want none", list.Sessions)
+	}
+}
+
+// TestOrgPageInBrowser follows one mail's link in a real headless Chromium to
+// the organization's page and answers both of its open cases there, one
+// form each, in one visit.
+func TestOrgPageInBrowser(t *testing.T) {
+	ctx := browser(t)
+	ns := startNATS(t)
+	mails := startSink(t)
+	clk := clock.NewFake(testStart)
+	h := startHeed(t, testConfig(t, t.TempDir(), ns.ClientURL(), mails.addr), clk)
+	org := h.addOrg("Acme", "sec@acme.test")
+	h.putCSV(org, "vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,9.0R3.3,,,vpn\n")
+	doc := readFile(t, sa44101Path)
+	publish(t, ns.ClientURL(), "advisories.heed", doc)
+	publish(t, ns.ClientURL(), "advisories.heed", bytes.ReplaceAll(doc, []byte(`"id": "SA44101"`), []byte(`"id": "SA44102"`)))
+	link := mails.nextN(t, 2)[0].ackLink(t)
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(link),
+		chromedp.Click(chromedp.ID("org-page")),
+		chromedp.WaitVisible(chromedp.ID("submit-1")),
+	)
+	if err != nil {
+		t.Fatalf("open the organization's page from the link: %v", err)
+	}
+	listed, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(listed, "SA44101") || !strings.Contains(listed, "SA44102") {
+		t.Fatalf("the organization's page does not list both cases:\n%s", listed)
+	}
+	// The first form answers "patched"; the page comes back with the other
+	// case, whose form answers "mitigated".
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.ID("status-0-patched")),
+		chromedp.Click(chromedp.ID("submit-0")),
+		chromedp.WaitVisible(chromedp.CSS(`p[role="status"]`)),
+		chromedp.Click(chromedp.ID("status-0-mitigated")),
+		chromedp.Click(chromedp.ID("submit-0")),
+		chromedp.WaitVisible(chromedp.ID("org-none")),
+	)
+	if err != nil {
+		t.Fatalf("answer both cases on the page: %v", err)
+	}
+	got := map[string]string{}
+	for _, c := range h.cases("org=" + org) {
+		if c.Answer != nil {
+			got[c.Advisory] = c.Answer.Status
+		}
+	}
+	if len(got) != 2 || got["SA44101"] == got["SA44102"] {
+		t.Errorf("answers after one visit = %v; want one patched and one mitigated", got)
 	}
 }

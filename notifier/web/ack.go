@@ -59,10 +59,7 @@ func looksHuman(r *http.Request) bool {
 
 // ackPost records the answer sent by the form.
 func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
-	if over, _ := limited(w, s.answerLimits, clientIP(r)); over {
-		s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusTooManyRequests, Title: "Too many answers / 回答が多すぎます",
-			Message: "Too many answers came from your address. Please wait a minute and press the button again.\n" +
-				"お使いのアドレスからの回答が多すぎます。1分ほど待ってから、もう一度ボタンを押してください。"})
+	if s.tooManyAnswers(w, r) {
 		return
 	}
 	token := r.PathValue("token")
@@ -71,38 +68,10 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 		s.linkError(w, err)
 		return
 	}
-	lang := v.Org.Language
-	if err := r.ParseForm(); err != nil {
-		status := http.StatusBadRequest
-		if tooLarge(err) {
-			status = http.StatusRequestEntityTooLarge
-		}
-		s.renderAck(w, r, status, v, false, templates.AckError(lang, "form"))
+	in, status, code := s.answerForm(r, v.Org.Language)
+	if code != "" {
+		s.renderAck(w, r, status, v, false, templates.AckError(v.Org.Language, code))
 		return
-	}
-	c, err := r.Cookie(csrfCookie)
-	field := r.PostFormValue("csrf")
-	if err != nil || field == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1 {
-		// The page sent back sets the cookie its form needs, so that
-		// the person's next press of the button goes through.
-		s.renderAck(w, r, http.StatusForbidden, v, false, templates.AckError(lang, "csrf"))
-		return
-	}
-	in := notifier.AnswerInput{
-		Status:        r.PostFormValue("status"),
-		Justification: r.PostFormValue("justification"),
-		Version:       r.PostFormValue("version"),
-		Note:          r.PostFormValue("note"),
-		IP:            clientIP(r),
-		UserAgent:     r.UserAgent(),
-	}
-	if u := r.PostFormValue("until"); u != "" {
-		t, err := time.Parse("2006-01-02", u)
-		if err != nil {
-			s.renderAck(w, r, http.StatusBadRequest, v, false, templates.AckError(lang, "date"))
-			return
-		}
-		in.Until = t
 	}
 	recorded, err := s.answers.RecordAnswer(r.Context(), token, in)
 	var ae *notifier.AnswerError
@@ -110,7 +79,7 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		s.renderAck(w, r, http.StatusOK, recorded, true, "")
 	case errors.As(err, &ae):
-		s.renderAck(w, r, http.StatusBadRequest, v, false, templates.AckError(lang, ae.Code))
+		s.renderAck(w, r, http.StatusBadRequest, v, false, templates.AckError(v.Org.Language, ae.Code))
 	case errors.Is(err, notifier.ErrCaseClosed):
 		// Closed since the page was read: show it closed, read afresh.
 		if v, err = s.answers.CaseForLink(r.Context(), token); err != nil {
@@ -123,6 +92,52 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// tooManyAnswers refuses, with a page in both languages, a client that
+// sent too many answers lately.
+func (s *Server) tooManyAnswers(w http.ResponseWriter, r *http.Request) bool {
+	if over, _ := limited(w, s.answerLimits, clientIP(r)); !over {
+		return false
+	}
+	s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusTooManyRequests, Title: "Too many answers / 回答が多すぎます",
+		Message: "Too many answers came from your address. Please wait a minute and press the button again.\n" +
+			"お使いのアドレスからの回答が多すぎます。1分ほど待ってから、もう一度ボタンを押してください。"})
+	return true
+}
+
+// answerForm reads an answer form and checks its CSRF token. A problem is
+// given as a status and the code of its message (templates.AckError).
+func (s *Server) answerForm(r *http.Request, lang string) (in notifier.AnswerInput, status int, code string) {
+	if err := r.ParseForm(); err != nil {
+		if tooLarge(err) {
+			return in, http.StatusRequestEntityTooLarge, "form"
+		}
+		return in, http.StatusBadRequest, "form"
+	}
+	c, err := r.Cookie(csrfCookie)
+	field := r.PostFormValue("csrf")
+	if err != nil || field == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) != 1 {
+		// The page sent back sets the cookie its form needs, so that
+		// the person's next press of the button goes through.
+		return in, http.StatusForbidden, "csrf"
+	}
+	in = notifier.AnswerInput{
+		Status:        r.PostFormValue("status"),
+		Justification: r.PostFormValue("justification"),
+		Version:       r.PostFormValue("version"),
+		Note:          r.PostFormValue("note"),
+		IP:            clientIP(r),
+		UserAgent:     r.UserAgent(),
+	}
+	if u := r.PostFormValue("until"); u != "" {
+		t, err := time.Parse("2006-01-02", u)
+		if err != nil {
+			return in, http.StatusBadRequest, "date"
+		}
+		in.Until = t
+	}
+	return in, http.StatusOK, ""
+}
+
 // renderAck writes the page of a case with status. The CSRF cookie, when the
 // browser has none, is set before the status is written: a header added
 // after it never reaches the browser.
@@ -130,7 +145,7 @@ func (s *Server) renderAck(w http.ResponseWriter, r *http.Request, status int, v
 	page := templates.AckPage{
 		Lang: v.Org.Language, Location: v.Location, OrgName: v.Org.Name, Items: v.Items,
 		DueAt: v.Case.DueAt, CSRFToken: s.csrfToken(w, r), Recorded: recorded, Error: formErr,
-		Justifications: notifier.Justifications,
+		Justifications: notifier.Justifications, OrgURL: "/ack/" + r.PathValue("token") + "/all",
 	}
 	if v.Advisory != nil {
 		page.Advisory = notifier.AdvisoryView(v.Advisory)

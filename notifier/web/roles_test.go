@@ -120,6 +120,8 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /metrics", "/metrics", "", "", statuses{200, 403, 403, 200, 403, 401}},
 		{"GET /ack/{token}", ackPath, "", "", statuses{200, 200, 200, 200, 200, 200}},
 		{"POST /ack/{token}", ackPath, form, "status=patched", statuses{403, 403, 403, 403, 403, 403}}, // no CSRF cookie
+		{"GET /ack/{token}/all", ackPath + "/all", "", "", statuses{200, 200, 200, 200, 200, 200}},
+		{"POST /ack/{token}/all", ackPath + "/all", form, "status=patched", statuses{403, 403, 403, 403, 403, 403}}, // no CSRF cookie
 		{"GET /login", "/login", "", "", statuses{200, 200, 200, 200, 200, 200}},
 		{"POST /login", "/login", form, "token=wrong", statuses{401, 401, 401, 401, 401, 401}},
 		{"POST /logout", "/logout", form, "", statuses{303, 303, 303, 303, 303, 303}},

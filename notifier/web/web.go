@@ -52,6 +52,10 @@ type Answers interface {
 	RecordAnswer(ctx context.Context, token string, in notifier.AnswerInput) (notifier.CaseView, error)
 	// Seen notes, the first time, that a person seems to have opened a link.
 	Seen(ctx context.Context, token string) error
+	// OrgForLink and RecordAnswerFor are the organization's page: every
+	// case of the link's organization that waits, and the answer to one.
+	OrgForLink(ctx context.Context, token string) (notifier.OrgView, error)
+	RecordAnswerFor(ctx context.Context, token, caseID string, in notifier.AnswerInput) (notifier.CaseView, error)
 }
 
 // Links signs the CSRF values of operator sessions and verifies the links in
@@ -192,6 +196,8 @@ func (s *Server) routes() {
 
 	s.handle("GET /ack/{token}", openToAll, http.HandlerFunc(s.ackPage))
 	s.handle("POST /ack/{token}", openToAll, limitBody(maxForm, http.HandlerFunc(s.ackPost)))
+	s.handle("GET /ack/{token}/all", openToAll, http.HandlerFunc(s.orgPage))
+	s.handle("POST /ack/{token}/all", openToAll, limitBody(maxForm, http.HandlerFunc(s.orgPost)))
 
 	s.handle("GET /login", openToAll, http.HandlerFunc(s.loginPage))
 	s.handle("POST /login", openToAll, limitBody(maxForm, http.HandlerFunc(s.loginPost)))
