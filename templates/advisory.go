@@ -56,9 +56,6 @@ type advisoryView struct {
 	SVG htmltemplate.HTML // the uptake curve, escaped as it was built
 }
 
-// StateName words a case state.
-func (v advisoryView) StateName(s string) string { return v.t("op.state." + s) }
-
 var advisoryPage = parsePage("advisory.html")
 
 // RenderAdvisoryPage writes the operator's page of one advisory.

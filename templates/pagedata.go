@@ -104,6 +104,7 @@ type CaseRow struct {
 	AdvisoryTitle string
 	Severity      string
 	OrgName       string
+	OrgID         string // links to the organization's page
 	State         string // open, answered, closed
 	Reminders     int
 	NextReminder  time.Time

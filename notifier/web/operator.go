@@ -62,7 +62,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range cp.Cases {
 		a := cp.Advisories[c.AdvisoryID]
 		row := templates.CaseRow{ID: c.ID, AdvisoryID: c.AdvisoryID, AdvisoryTitle: a.Title, Severity: a.Severity,
-			OrgName: cp.OrgNames[c.OrgID], State: c.State, Reminders: c.RemindersSent, NextReminder: c.NextReminderAt,
+			OrgName: cp.OrgNames[c.OrgID], OrgID: c.OrgID, State: c.State, Reminders: c.RemindersSent, NextReminder: c.NextReminderAt,
 			DueAt: c.DueAt, Overdue: c.State == store.CaseOpen && now.After(c.DueAt), SeenAt: c.SeenAt}
 		if c.Answer != nil {
 			row.Answer = &templates.AnswerView{Status: c.Answer.Status, Justification: c.Answer.Justification,

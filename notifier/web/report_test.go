@@ -225,4 +225,46 @@ func TestAdvisoryPageInBrowser(t *testing.T) {
 		t.Fatalf("switch to Japanese: %v", err)
 	}
 	headless.Screenshot(ctx, t, "advisory-SA1-ja.png")
+	// From a silent organization to its page, back in English.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] svg.uptake`)),
+		chromedp.Click(chromedp.CSS(`#silent + table a[href^="/orgs/"]`)), chromedp.WaitVisible(chromedp.ID("mails"))); err != nil {
+		t.Fatalf("open a silent organization's page: %v", err)
+	}
+	headless.Screenshot(ctx, t, "org.png")
+}
+
+// TestOrgPageShowsItsEvidence: the page of Org 00 lists its contact (marked
+// bounced once the relay refused it, with the refusal), its inventory by
+// product, its case of SA1 with the answer, the notice sent to it and the
+// answer in the history.
+func TestOrgPageShowsItsEvidence(t *testing.T) {
+	v, _ := uptakeHistory(t)
+	var org store.Org
+	err := v.db.Update(t.Context(), func(tx *store.Tx) error {
+		orgs, err := tx.Orgs()
+		if err != nil {
+			return err
+		}
+		org = orgs[0]
+		return tx.MarkBounced(org.Contacts[0].ID, time.Date(2026, 5, 3, 0, 0, 0, 0, time.UTC), "550 5.1.1 <sec@org0.test>: no such user")
+	})
+	if err != nil || org.Name != "Org 00" {
+		t.Fatalf("org %+v, %v", org, err)
+	}
+	resp, body := v.do("GET", "/orgs/"+org.ID, token, "", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /orgs/%s: %d\n%s", org.ID, resp.StatusCode, body)
+	}
+	for _, want := range []string{"<h1>Org 00</h1>", "sec@org0.test", "bounced 2026-05-03", "550 5.1.1", "<td>Pulse Secure</td><td>Pulse Connect Secure</td><td>1</td>",
+		`<a href="/advisories/SA1">SA1</a>`, "Answered", "Mails (1)", ">notice<", "Answers (1)", "Patched"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the organization's page lacks %q:\n%s", want, body)
+		}
+	}
+	if _, board := v.do("GET", "/board", token, "", ""); !strings.Contains(board, `href="/orgs/`+org.ID+`"`) {
+		t.Errorf("the board does not link to the organization's page")
+	}
+	if resp, _ := v.do("GET", "/orgs/nope", token, "", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown organization: %d, want 404", resp.StatusCode)
+	}
 }

@@ -129,6 +129,7 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /board.csv", "/board.csv", "", "", statuses{200, 200, 200, 403, 200, 303}},
 		{"GET /advisories", "/advisories", "", "", statuses{200, 200, 200, 403, 200, 303}},
 		{"GET /advisories/{id}", "/advisories/SA1", "", "", statuses{200, 200, 200, 403, 404, 303}}, // scoped: another publisher's
+		{"GET /orgs/{id}", "/orgs/" + orgID, "", "", statuses{200, 200, 200, 403, 403, 303}},
 		{"GET /advisories/{id}/uptake.svg", "/advisories/SA1/uptake.svg", "", "", statuses{200, 200, 200, 403, 404, 303}},
 		// The pages' buttons need the session's CSRF field: a bearer token has none.
 		{"POST /advisories/{id}/approve", "/advisories/NOT-HELD/approve", form, "", statuses{403, 403, 403, 403, 403, 303}},

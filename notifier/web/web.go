@@ -36,6 +36,7 @@ type Records interface {
 	Mail(ctx context.Context, id int64) (store.Mail, error)
 	AuditPage(ctx context.Context, q store.AuditQuery) (store.AuditPage, error)
 	AdvisoryReport(ctx context.Context, id string) (store.AdvisoryReport, error)
+	OrgReport(ctx context.Context, id string) (store.OrgReport, error)
 	Ping(ctx context.Context) error
 }
 
@@ -212,6 +213,7 @@ func (s *Server) routes() {
 	s.page("GET /advisories", needScopedViewer, s.advisoriesPage)
 	s.page("GET /advisories/{id}", needScopedViewer, s.advisoryPage)
 	s.page("GET /advisories/{id}/uptake.svg", needScopedViewer, s.uptakeSVG)
+	s.page("GET /orgs/{id}", needViewer, s.orgReportPage)
 	s.page("GET /outbox", needOperator, s.outbox)
 	s.page("GET /outbox/{id}", needOperator, s.outboxMessage)
 	s.page("GET /outbox/{id}/html", needOperator, s.outboxHTML)
