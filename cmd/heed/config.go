@@ -31,6 +31,16 @@ type Config struct {
 	// Publishers own the NATS subjects; none: one agency, "default",
 	// owns nats.subjects.
 	Publishers []PublisherConfig `toml:"publisher"`
+	HA         HAConfig          `toml:"ha"`
+}
+
+// HAConfig is how two heed serve on one stream share the work (one acts,
+// the other waits; lease.go).
+type HAConfig struct {
+	// LeaseTTL: a standby takes over this long (plus a second) after the
+	// active one died; the active one stops acting when it could not renew
+	// for 4/5 of it.
+	LeaseTTL string `toml:"lease_ttl"`
 }
 
 type StoreConfig struct {
@@ -117,6 +127,7 @@ func defaultConfig() Config {
 		SMTP:     SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4, ClaimTimeout: "10m"},
 		HTTP:     HTTPConfig{Listen: "127.0.0.1:8080"},
 		Delivery: DeliveryConfig{BusinessHours: subscribers.Always},
+		HA:       HAConfig{LeaseTTL: "10s"},
 	}
 }
 
@@ -186,6 +197,9 @@ func (c *Config) validate() error {
 	}
 	if d, err := notifier.ParseDuration(c.NATS.MaxAge); err != nil || d < 0 {
 		return fmt.Errorf("nats.max_age: %q is not a duration such as \"90d\" (\"0s\": no bound)", c.NATS.MaxAge)
+	}
+	if d, err := notifier.ParseDuration(c.HA.LeaseTTL); err != nil || d < 2*time.Second || d > time.Minute {
+		return fmt.Errorf("ha.lease_ttl: %q must be a duration from 2s to 1m (a standby takes over about this long after the active one dies)", c.HA.LeaseTTL)
 	}
 	if d, err := notifier.ParseDuration(c.NATS.AckWait); err != nil || d < 10*time.Second {
 		return fmt.Errorf("nats.ack_wait: %q must be a duration of at least 10s", c.NATS.AckWait)

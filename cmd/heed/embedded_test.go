@@ -95,7 +95,7 @@ func TestEmbeddedDefaults(t *testing.T) {
 		}
 		return nil
 	})
-	if got := fetch(t, http.DefaultClient, h.base+"/healthz"); strings.TrimSpace(got) != "ok" {
+	if got := fetch(t, http.DefaultClient, h.base+"/healthz"); strings.TrimSpace(got) != `{"status":"ok","role":"active"}` {
 		t.Errorf("healthz: %q", got)
 	}
 }

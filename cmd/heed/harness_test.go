@@ -343,6 +343,16 @@ func (h *heed) api(method, path, ctype string, body []byte, out any) int {
 // addOrg registers an organization through the API and returns its id.
 func (h *heed) addOrg(name string, contacts ...string) string {
 	h.t.Helper()
+	var out struct{ ID string }
+	if code := h.api("POST", "/api/v1/orgs", "application/json", orgJSON(name, contacts...), &out); code != http.StatusCreated {
+		h.t.Fatalf("create org %s: status %d", name, code)
+	}
+	return out.ID
+}
+
+// orgJSON is the API's body for a new organization; a contact "esc:x" is an
+// escalation contact, the others primary.
+func orgJSON(name string, contacts ...string) []byte {
 	var cs []map[string]string
 	for _, c := range contacts {
 		role := "primary"
@@ -352,11 +362,7 @@ func (h *heed) addOrg(name string, contacts ...string) string {
 		cs = append(cs, map[string]string{"email": c, "role": role})
 	}
 	body, _ := json.Marshal(map[string]any{"name": name, "language": "en", "timezone": "Asia/Tokyo", "contacts": cs})
-	var out struct{ ID string }
-	if code := h.api("POST", "/api/v1/orgs", "application/json", body, &out); code != http.StatusCreated {
-		h.t.Fatalf("create org %s: status %d", name, code)
-	}
-	return out.ID
+	return body
 }
 
 func (h *heed) putCSV(orgID, csv string) {

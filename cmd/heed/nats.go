@@ -31,6 +31,8 @@ func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger, users []*server.NkeyUse
 	}
 	if port == 0 {
 		port = server.RANDOM_PORT // nats-server reads 0 as its default, 4222
+	} else if err := portFree(cfg.EmbeddedListen); err != nil {
+		return nil, err
 	}
 	ns, err := server.NewServer(&server.Options{
 		ServerName: "heed-embedded",
@@ -55,6 +57,17 @@ func startEmbeddedNATS(cfg NATSConfig, log *slog.Logger, users []*server.NkeyUse
 	}
 	log.Info("embedded NATS with JetStream started", "listen", ns.Addr().String(), "store", cfg.EmbeddedDir, "nkey_users", len(users))
 	return ns, nil
+}
+
+// portFree fails at once, with what to do, when another process listens
+// where the embedded server would (nats-server would wait in silence).
+func portFree(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("nats.embedded_listen %s: the port is taken (%w): another heed serve or NATS server runs there; "+
+			"stop it, set nats.embedded_listen to a free port, or set nats.url to share an external NATS server (a second heed serve on it waits as a standby)", addr, err)
+	}
+	return ln.Close()
 }
 
 // natsURL is the server to connect to: the configured one, else the

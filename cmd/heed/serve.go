@@ -56,6 +56,11 @@ type serveOptions struct {
 // HTTP finishes its requests, the loops finish their current batch.
 func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	log := opt.Log
+	dbLock, err := lockDatabase(cfg.Store.Path, cfg.NATS.URL == "")
+	if err != nil {
+		return err
+	}
+	defer dbLock.Close()
 	var mailRelay notifier.Relay
 	if cfg.SMTP.Addr != "" {
 		r, err := relay.New(relay.Config{Addr: cfg.SMTP.Addr, TLS: cfg.SMTP.TLS, Username: cfg.SMTP.Username,
@@ -111,6 +116,12 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 		return fmt.Errorf("jetstream: %w", err)
 	}
 
+	ttl, _ := notifier.ParseDuration(cfg.HA.LeaseTTL) // validated
+	ls, err := openLease(ctx, js, cfg.NATS.Stream, cfg.Store.Path, ttl, log)
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if err := a.engine.Register(reg); err != nil {
@@ -120,7 +131,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	if derived {
 		log.Info("http.public_url is not set: links in mails point at " + publicURL + ", derived from http.listen; set http.public_url to the address recipients reach")
 	}
-	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Access: a.engine.Access, Alerts: a.engine.Delivery, Approvals: a.engine.Cases, Now: a.engine.Now,
+	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Access: a.engine.Access, Alerts: a.engine.Delivery, Approvals: a.engine.Cases, Now: a.engine.Now, Role: ls.Role,
 		Secure: strings.HasPrefix(publicURL, "https://"), Metrics: reg, Logger: log})
 	if err != nil {
 		return err
@@ -137,29 +148,15 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
-	wg.Add(3)
+	errc := make(chan error, 2)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if err := a.engine.Intake.Run(ctx, js, cfg.NATS.intake()); err != nil {
-			errc <- fmt.Errorf("intake: %w", err)
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		if err := a.engine.Run(ctx); err != nil {
+		// Everything that reads advisories, sends mail or changes data on
+		// a timer runs only while this process holds the lease.
+		if err := ls.run(ctx, func(ctx context.Context) error { return act(ctx, a, js, cfg, opt.Clock, log) }); err != nil {
 			errc <- err
 		}
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		clk := opt.Clock
-		if clk == nil {
-			clk = clock.Real{}
-		}
-		retention, _ := notifier.ParseDuration(cfg.Store.MailBodyRetention) // validated
-		pruneMailBodies(ctx, a.db, clk, retention, log)
 	}()
 	go func() {
 		defer wg.Done()
@@ -186,6 +183,48 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	wg.Wait()
 	log.Info("heed stopped")
 	return runErr
+}
+
+// act is what only the holder of the lease does: intake, the reminder and
+// delivery loops, and the pruning of mail bodies. It returns when ctx ends
+// (the process stops, or the lease is lost) once they have all stopped.
+func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk clock.Clock, log *slog.Logger) error {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := a.engine.Intake.Run(ctx, js, cfg.NATS.intake()); err != nil {
+			errc <- fmt.Errorf("intake: %w", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := a.engine.Run(ctx); err != nil {
+			errc <- err
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if clk == nil {
+			clk = clock.Real{}
+		}
+		retention, _ := notifier.ParseDuration(cfg.Store.MailBodyRetention) // validated
+		pruneMailBodies(ctx, a.db, clk, retention, log)
+	}()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	cancel()
+	wg.Wait()
+	if parent.Err() != nil {
+		return nil // stopped, or the lease lost: what failed meanwhile was the stop
+	}
+	return err
 }
 
 func relayName(cfg Config) string {

@@ -100,6 +100,7 @@ type Server struct {
 	loginLimits  *clientLimits // POST /login, per client address
 	answerLimits *clientLimits // POST /ack/{token}, per client address
 	metrics      prometheus.Gatherer
+	role         func() string
 	table        []routeNeed // every route and who may use it (roles.go)
 }
 
@@ -123,7 +124,10 @@ type Config struct {
 	// Metrics, when set, is served at /metrics to holders of an admin or a
 	// metrics token (Prometheus: authorization with the bearer token).
 	Metrics prometheus.Gatherer
-	Logger  *slog.Logger
+	// Role, optional, says whether this process is the "active" one or a
+	// "standby" (/healthz); default "active".
+	Role   func() string
+	Logger *slog.Logger
 }
 
 // New returns a Server.
@@ -145,6 +149,7 @@ func New(cfg Config) (*Server, error) {
 		log:       cfg.Logger,
 		mux:       http.NewServeMux(),
 		metrics:   cfg.Metrics,
+		role:      cfg.Role,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -252,8 +257,17 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "store: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
+	role := "active"
+	if s.role != nil {
+		role = s.role()
+	}
+	// Compact, one line: what load balancers and scripts match on.
+	b, _ := json.Marshal(struct {
+		Status string `json:"status"`
+		Role   string `json:"role"`
+	}{"ok", role})
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(append(b, '\n'))
 }
 
 // httpError is an error with the status to answer.

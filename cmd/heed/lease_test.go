@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/heed-dev/heed/notifier/eventually"
+)
+
+// actSpan records when one process acted.
+type actSpan struct {
+	mu         sync.Mutex
+	start, end time.Time
+}
+
+func (s *actSpan) act(ctx context.Context) error {
+	s.mu.Lock()
+	s.start = time.Now()
+	s.mu.Unlock()
+	<-ctx.Done()
+	s.mu.Lock()
+	s.end = time.Now()
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *actSpan) get() (start, end time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.start, s.end
+}
+
+// TestLeaseFencesBeforeTakeover cuts the active one off NATS: it must stop
+// acting before the standby starts, and the standby must start.
+func TestLeaseFencesBeforeTakeover(t *testing.T) {
+	ns := startNATS(t)
+	dir := t.TempDir()
+	open := func(store string) (*lease, *nats.Conn) {
+		nc, err := nats.Connect(ns.ClientURL())
+		must(t, err)
+		t.Cleanup(nc.Close)
+		js, err := jetstream.New(nc)
+		must(t, err)
+		l, err := openLease(context.Background(), js, "ADVISORIES", filepath.Join(dir, store), 2*time.Second, slog.New(slog.DiscardHandler))
+		must(t, err)
+		return l, nc
+	}
+	// Two paths: neither can tell the other ran beside it, as on two hosts.
+	active, activeConn := open("one.db")
+	standby, _ := open("two.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var first, second actSpan
+	go active.run(ctx, first.act)
+	eventually.True(t, 5*time.Second, "the first active", func() bool { return active.Role() == "active" })
+	go standby.run(ctx, second.act)
+	time.Sleep(3 * time.Second) // longer than the TTL: renewals keep the lease
+	if standby.Role() != "standby" {
+		t.Fatal("the second took the lease while the first renewed it")
+	}
+
+	activeConn.Close() // cut off: it cannot renew
+	eventually.True(t, 10*time.Second, "the standby takes over", func() bool { return standby.Role() == "active" })
+	_, firstEnd := first.get()
+	secondStart, _ := second.get()
+	if firstEnd.IsZero() || !firstEnd.Before(secondStart) {
+		t.Errorf("the cut-off one acted until %v, the other from %v: both acted at once", firstEnd, secondStart)
+	}
+	if active.Role() != "standby" {
+		t.Errorf("the cut-off one says %q", active.Role())
+	}
+	t.Logf("stopped %v before the other started", secondStart.Sub(firstEnd).Round(time.Millisecond))
+}
