@@ -18,7 +18,8 @@ import (
 // Answers shows the case behind a link and records the answer given through it.
 type Answers struct {
 	*deps
-	links *Links
+	links  *Links
+	outbox *Outbox // the mail that explains how to answer by reply
 }
 
 // Answer statuses an organization can give.

@@ -18,11 +18,14 @@ import (
 
 // envelope is what goes into a message's headers besides the rendered parts.
 type envelope struct {
-	From       *mail.Address
-	To         *mail.Address
-	Date       time.Time
-	MessageID  string // with angle brackets
-	InReplyTo  string // with angle brackets; empty for the first message of a thread
+	From      *mail.Address
+	To        *mail.Address
+	Date      time.Time
+	MessageID string // with angle brackets
+	InReplyTo string // with angle brackets; empty for the first message of a thread
+	// ReplyTo is the address at the inbound domain that a reply goes to,
+	// naming the case and contact; empty: none (no inbound mail).
+	ReplyTo    string
 	CaseID     string
 	Precedence string
 	// ListID is the List-Id header (RFC 2919), one list per publisher, so
@@ -38,6 +41,9 @@ func compose(env envelope, m templates.Mail) ([]byte, error) {
 	h := func(k, v string) { writeHeader(&buf, k, v) }
 	h("From", addressText(env.From))
 	h("To", addressText(env.To))
+	if env.ReplyTo != "" {
+		h("Reply-To", env.ReplyTo)
+	}
 	h("Subject", headerText(templates.OneLine(m.Subject)))
 	h("Date", env.Date.Format(time.RFC1123Z))
 	h("Message-ID", env.MessageID)

@@ -189,7 +189,7 @@ func (r *round) send(ctx context.Context, m store.Mail) *delivery {
 	start := time.Now()
 	var reply string
 	err := recovered(fmt.Sprintf("send mail %d to %s", m.ID, m.Recipient), func() (err error) {
-		reply, err = r.dv.relay.Send(context.WithoutCancel(ctx), r.dv.from, m.Recipient, m.Message)
+		reply, err = r.dv.relay.Send(context.WithoutCancel(ctx), r.dv.envelopeFrom(m), m.Recipient, m.Message)
 		return err
 	})
 	r.dv.metrics.sendTime.Observe(time.Since(start).Seconds())
@@ -236,6 +236,16 @@ func (dv *Delivery) putOff(ctx context.Context, mails []store.Mail) error {
 	}
 	dv.metrics.mails.WithLabelValues("retry").Add(float64(len(mails)))
 	return nil
+}
+
+// envelopeFrom is a mail's envelope sender (its Return-Path): with an
+// inbound domain, an address there naming the mail, so that a bounce
+// report arriving later tells whose address failed.
+func (dv *Delivery) envelopeFrom(m store.Mail) string {
+	if dv.outbox.inbound == "" {
+		return dv.from
+	}
+	return dv.outbox.links.bounceLocal(m.ID) + "@" + dv.outbox.inbound
 }
 
 func asSendError(err error) (SendError, bool) {

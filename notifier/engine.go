@@ -53,6 +53,10 @@ type Config struct {
 	// BusinessHours is the business_hours of a new organization that gives
 	// none ("always" when empty).
 	BusinessHours string
+	// InboundDomain, when set, is the domain of the addresses Heed receives
+	// mail at (inbound.domain): each mail's Reply-To names its case and
+	// contact, its envelope sender names the mail, for bounce reports.
+	InboundDomain string
 	// DKIM, when set, signs every mail as it is written to the outbox.
 	DKIM   *DKIM
 	Logger *slog.Logger
@@ -128,7 +132,7 @@ func New(cfg Config) (*Engine, error) {
 	links := &Links{deps: d, secret: cfg.AckSecret}
 	_, domain, _ := strings.Cut(from.Address, "@")
 	outbox := &Outbox{deps: d, links: links, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		from: from, domain: domain, hold: cfg.Hold, dkim: cfg.DKIM, renderMail: templates.RenderMail}
+		from: from, domain: domain, inbound: strings.ToLower(cfg.InboundDomain), hold: cfg.Hold, dkim: cfg.DKIM, renderMail: templates.RenderMail}
 	cases := &Cases{deps: d, outbox: outbox}
 	delivery := &Delivery{deps: d, outbox: outbox, refusals: cases, relay: cfg.Relay,
 		from: from.Address, senders: cfg.Senders, limiter: rate.NewLimiter(rate.Inf, 0), claimTimeout: cfg.ClaimTimeout}
@@ -147,7 +151,7 @@ func New(cfg Config) (*Engine, error) {
 		Cases:     cases,
 		Orgs:      &Orgs{deps: d, cases: cases, outbox: outbox, businessHours: cfg.BusinessHours},
 		Reminders: &Reminders{deps: d, outbox: outbox},
-		Answers:   &Answers{deps: d, links: links},
+		Answers:   &Answers{deps: d, links: links, outbox: outbox},
 		Links:     links,
 		Outbox:    outbox,
 		Delivery:  delivery,

@@ -46,9 +46,13 @@ func (lk *Links) ackToken(caseID string, contactID int64, expires time.Time) str
 // values the web layer hands out and must recognize later (the operator's
 // session cookie).
 func (lk *Links) Sign(purpose, payload string) string {
+	return base64.RawURLEncoding.EncodeToString(lk.mac(purpose, payload))
+}
+
+func (lk *Links) mac(purpose, payload string) []byte {
 	m := hmac.New(sha256.New, lk.secret)
 	m.Write([]byte(purpose + "\x00" + payload))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
 
 // Link is a verified link: whose case it is, and for whom.

@@ -19,8 +19,11 @@ type Outbox struct {
 	publicURL string
 	from      *mail.Address
 	domain    string
-	hold      bool
-	dkim      *DKIM
+	// inbound is the domain whose addresses Heed receives mail at: replies
+	// (Reply-To) and bounces (the envelope sender); empty: none.
+	inbound string
+	hold    bool
+	dkim    *DKIM
 	// renderMail renders a mail's subject and parts: templates.RenderMail.
 	renderMail func(templates.MailData) (templates.Mail, error)
 }
@@ -100,6 +103,9 @@ func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 	}
 	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
 		Date: now, CaseID: c.ID, ListID: ob.listID(publisherOf(adv))}
+	if ob.inbound != "" && data.AckURL != "" {
+		env.ReplyTo = ob.links.replyLocal(c.ID, contact.ID) + "@" + ob.inbound
+	}
 	if err := ob.thread(tx, &env, ob.threadID(c.ID, contact.ID), c.ID); err != nil {
 		return err
 	}
@@ -111,6 +117,21 @@ func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 	tx.mails = append(tx.mails, mailJob{data: data, env: env, rec: store.Mail{CaseID: c.ID, ContactID: contact.ID,
 		Kind: kind, Seq: seq, Recipient: contact.Email, MessageID: env.MessageID, State: state,
 		NextAttemptAt: sendAt, CreatedAt: now}})
+	return nil
+}
+
+// queueHelp queues the mail that explains how to answer by reply, to a
+// contact, replying to the contact's mail (inReplyTo, when it is one).
+func (ob *Outbox) queueHelp(tx *writeTx, c *store.Case, org store.Org, contact store.Contact, seq int, inReplyTo string) error {
+	now := ob.now()
+	data := templates.MailData{Kind: templates.KindReplyHelp, Lang: org.Language, Location: location(org.Timezone),
+		OrgName: org.Name, RecipientName: contact.Name, Advisory: templates.AdvisoryView{ID: c.AdvisoryID},
+		AckURL: ob.publicURL + "/ack/" + ob.links.ackToken(c.ID, contact.ID, ob.links.expiry(c))}
+	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
+		Date: now, CaseID: c.ID, MessageID: ob.messageID(c.ID), InReplyTo: inReplyTo}
+	tx.mails = append(tx.mails, mailJob{data: data, env: env, rec: store.Mail{CaseID: c.ID, ContactID: contact.ID,
+		Kind: templates.KindReplyHelp, Seq: seq, Recipient: contact.Email, MessageID: env.MessageID,
+		State: ob.newState(), NextAttemptAt: now, CreatedAt: now}})
 	return nil
 }
 

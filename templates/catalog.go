@@ -143,6 +143,10 @@ var catalogEN = map[string]string{
 	"sign":               "Heed — security advisory notifications",
 
 	"ack.title":                        "%s — tell us what you did",
+	"help.subject":                     "How to answer %s by replying",
+	"help.intro":                       "Thank you for your reply. Heed could not read an answer in it, so nothing was recorded; a person at the agency can still read it.",
+	"help.words":                       "To answer by mail, reply with one of these at the start of your first line:\n  patched\n  mitigated\n  not affected: component_not_present (or vulnerable_code_not_present, vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary, inline_mitigations_already_exist)\n  will patch by 2026-12-31",
+	"help.link":                        "Or answer on the page behind your link:",
 	"org.link":                         "See every open case of %s on one page",
 	"org.title":                        "%s — every case waiting for your answer",
 	"org.intro":                        "These are all the cases of %s that wait for an answer. Each has its own form; opening this page changed nothing.",
@@ -322,6 +326,10 @@ var catalogJA = map[string]string{
 	"sign":               "Heed（セキュリティ勧告通知サービス）",
 
 	"ack.title":                        "%s — 対応状況のご回答",
+	"help.subject":                     "%s への返信による回答方法",
+	"help.intro":                       "ご返信ありがとうございます。回答として読み取れなかったため、何も記録されていません（担当者が内容を確認することはできます）。",
+	"help.words":                       "メールで回答するには、返信の最初の行の先頭に次のいずれかをお書きください：\n  対応済み\n  緩和済み\n  影響なし: component_not_present（または vulnerable_code_not_present、vulnerable_code_not_in_execute_path、vulnerable_code_cannot_be_controlled_by_adversary、inline_mitigations_already_exist）\n  2026-12-31までに対応",
+	"help.link":                        "または、次のリンクのページから回答してください：",
 	"org.link":                         "%sの未回答の案件をまとめて表示する",
 	"org.title":                        "%s — ご回答をお待ちしている案件の一覧",
 	"org.intro":                        "%sについて、ご回答をお待ちしているすべての案件です。案件ごとにフォームがあります。このページを開いただけでは何も記録されません。",

@@ -35,11 +35,14 @@ type mailView struct {
 // subject (RFC 2047) when it writes the header.
 func RenderMail(d MailData) (Mail, error) {
 	switch d.Kind {
-	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest, KindUpdated:
+	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest, KindUpdated, KindReplyHelp:
 	default:
 		return Mail{}, fmt.Errorf("render mail: unknown kind %q", d.Kind)
 	}
 	d = cleanMailData(d)
+	if d.Kind == KindReplyHelp {
+		return renderReplyHelp(d)
+	}
 	if d.Kind == KindDigest {
 		return renderDigest(d)
 	}

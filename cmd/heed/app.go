@@ -63,7 +63,7 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 		DB: db, Matcher: matcher, Clock: clk, Policies: cfg.policies(), PublicURL: publicURL,
 		From: cfg.SMTP.From, AckSecret: secret, Relay: relay, Hold: cfg.SMTP.Addr == "",
 		Senders: cfg.SMTP.MaxConns, RatePerSecond: cfg.SMTP.RatePerSecond, ClaimTimeout: cfg.claimTimeout(),
-		BusinessHours: cfg.Delivery.BusinessHours, DKIM: dkim, Publishers: pubs, Logger: log,
+		BusinessHours: cfg.Delivery.BusinessHours, InboundDomain: cfg.Inbound.Domain, DKIM: dkim, Publishers: pubs, Logger: log,
 	})
 	if err != nil {
 		db.Close()

@@ -26,8 +26,10 @@ type Config struct {
 	HTTP  HTTPConfig  `toml:"http"`
 	// Delivery holds the defaults of when organizations get their mail.
 	Delivery DeliveryConfig `toml:"delivery"`
-	Policy   []PolicyConfig `toml:"policy"`
-	Aliases  []AliasConfig  `toml:"alias"`
+	// Inbound receives replies and bounce reports.
+	Inbound InboundConfig  `toml:"inbound"`
+	Policy  []PolicyConfig `toml:"policy"`
+	Aliases []AliasConfig  `toml:"alias"`
 	// Publishers own the NATS subjects; none: one agency, "default",
 	// owns nats.subjects.
 	Publishers []PublisherConfig `toml:"publisher"`
@@ -105,6 +107,18 @@ type DeliveryConfig struct {
 	BusinessHours string `toml:"business_hours"`
 }
 
+// InboundConfig: the SMTP listener for replies and bounce reports.
+type InboundConfig struct {
+	// Listen is the inbound SMTP address, e.g. "127.0.0.1:2525"; empty:
+	// no inbound mail (and no Reply-To, no per-mail envelope sender).
+	Listen string `toml:"listen"`
+	// Domain is the domain of the addresses Heed owns, routed to Listen.
+	Domain string `toml:"domain"`
+	// RequireAuth: an answer by reply counts only if DKIM passes for the
+	// From domain.
+	RequireAuth bool `toml:"require_auth"`
+}
+
 type PolicyConfig struct {
 	Severity      string   `toml:"severity"`
 	Reminders     []string `toml:"reminders"`
@@ -128,6 +142,7 @@ func defaultConfig() Config {
 		HTTP:     HTTPConfig{Listen: "127.0.0.1:8080"},
 		Delivery: DeliveryConfig{BusinessHours: subscribers.Always},
 		HA:       HAConfig{LeaseTTL: "10s"},
+		Inbound:  InboundConfig{RequireAuth: true},
 	}
 }
 
@@ -249,6 +264,12 @@ func (c *Config) validate() error {
 	}
 	if _, err := subscribers.ParseHours(c.Delivery.BusinessHours); err != nil {
 		return fmt.Errorf("delivery.business_hours: %w", err)
+	}
+	if (c.Inbound.Listen == "") != (c.Inbound.Domain == "") {
+		return errors.New("inbound.listen and inbound.domain: set both to receive replies, or neither")
+	}
+	if d := c.Inbound.Domain; d != "" && (strings.ContainsAny(d, "@ <>") || !strings.Contains(d, ".")) {
+		return fmt.Errorf("inbound.domain: %q is not a domain name like reply.agency.example", d)
 	}
 	seen := map[string]bool{}
 	for i, p := range c.Policy {

@@ -218,6 +218,8 @@ type heed struct {
 	// embeddedNATS is the address of the embedded NATS server, when Heed
 	// runs one.
 	embeddedNATS string
+	// inbound is the address of the inbound SMTP server, when configured.
+	inbound string
 }
 
 // testConfig returns a config for a Heed on the given NATS and relay, with
@@ -252,7 +254,7 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 	ready := make(chan struct{})
 	done := make(chan error, 1)
 	logw := &testLogWriter{t: t}
-	var embeddedNATS string
+	var embeddedNATS, inboundAddr string
 	go func() {
 		done <- serve(ctx, cfg, serveOptions{
 			Log:      slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelInfo})),
@@ -262,6 +264,7 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 			Ready:    func(string) { close(ready) },
 			// Called before Ready, on the same goroutine.
 			EmbeddedNATS: func(addr string) { embeddedNATS = addr },
+			Inbound:      func(addr string) { inboundAddr = addr },
 		})
 	}()
 	select {
@@ -274,7 +277,7 @@ func startHeed(t *testing.T, cfg Config, clk *clock.Fake) *heed {
 	jar, _ := cookiejar.New(nil)
 	base, _ := cfg.HTTP.publicURL()
 	h := &heed{t: t, cfg: cfg, clock: clk, log: logw, base: base, http: &http.Client{Jar: jar, Timeout: 20 * time.Second},
-		embeddedNATS: embeddedNATS}
+		embeddedNATS: embeddedNATS, inbound: inboundAddr}
 	var once sync.Once
 	h.stop = func() {
 		once.Do(func() {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/notifier/clock"
+	"github.com/heed-dev/heed/notifier/inbound"
 	"github.com/heed-dev/heed/notifier/relay"
 	"github.com/heed-dev/heed/notifier/web"
 )
@@ -50,6 +51,9 @@ type serveOptions struct {
 	// EmbeddedNATS, when set, is told the embedded NATS server's address
 	// once it listens (with nats.embedded_listen's port 0, the kernel's pick).
 	EmbeddedNATS func(addr string)
+	// Inbound, when set, is told the inbound SMTP server's address once it
+	// listens.
+	Inbound func(addr string)
 }
 
 // serve runs Heed until ctx ends, then drains: intake stops taking messages,
@@ -135,6 +139,13 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 		Secure: strings.HasPrefix(publicURL, "https://"), Metrics: reg, Logger: log})
 	if err != nil {
 		return err
+	}
+	if cfg.Inbound.Listen != "" {
+		stop, err := serveInbound(cfg.Inbound, a, log, opt.Inbound)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	ln := opt.Listener
 	if ln == nil {
@@ -232,4 +243,27 @@ func relayName(cfg Config) string {
 		return "none (mail held in the outbox; see /outbox)"
 	}
 	return cfg.SMTP.Addr
+}
+
+// serveInbound starts the inbound SMTP server; stop closes it.
+func serveInbound(cfg InboundConfig, a *app, log *slog.Logger, ready func(addr string)) (stop func(), err error) {
+	srv, err := inbound.New(inbound.Config{Domain: cfg.Domain, RequireAuth: cfg.RequireAuth,
+		Links: a.engine.Links, Answers: a.engine.Answers, Bounces: a.engine.Cases, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("inbound.listen %s: %w", cfg.Listen, err)
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			log.Error("inbound mail stopped", "err", err)
+		}
+	}()
+	log.Info("receiving replies and bounce reports", "inbound", ln.Addr().String(), "domain", cfg.Domain)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	return func() { srv.Close() }, nil
 }
