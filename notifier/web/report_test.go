@@ -268,3 +268,35 @@ func TestOrgPageShowsItsEvidence(t *testing.T) {
 		t.Errorf("an unknown organization: %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestRejectedPageSaysWhyAndWhose: a refused document is listed with its
+// reason and the publisher that owns its subject; one on a subject no
+// publisher owns says so.
+func TestRejectedPageSaysWhyAndWhose(t *testing.T) {
+	v := newEnv(t)
+	err := v.db.Update(t.Context(), func(tx *store.Tx) error {
+		for i, r := range []store.Rejected{
+			{Subject: "advisories.ivanti.csaf", StreamSeq: 1, Reason: "csaf: document.category <script>: not an advisory", Payload: []byte("{}")},
+			{Subject: "elsewhere.x", StreamSeq: 2, Reason: "no publisher owns this subject", Payload: []byte("{}")},
+		} {
+			r.ReceivedAt = time.Date(2026, 5, 1, i, 0, 0, 0, time.UTC)
+			if err := tx.AddRejected(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := v.do("GET", "/rejected", token, "", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /rejected: %d\n%s", resp.StatusCode, body)
+	}
+	for _, want := range []string{"<td>ivanti</td><td>advisories.ivanti.csaf</td>", "document.category &lt;script&gt;: not an advisory",
+		"none owns this subject</span></td><td>elsewhere.x</td>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q:\n%s", want, body)
+		}
+	}
+}

@@ -134,6 +134,7 @@ func TestEveryRouteByRole(t *testing.T) {
 		// The pages' buttons need the session's CSRF field: a bearer token has none.
 		{"POST /advisories/{id}/approve", "/advisories/NOT-HELD/approve", form, "", statuses{403, 403, 403, 403, 403, 303}},
 		{"POST /advisories/{id}/discard", "/advisories/NOT-HELD/discard", form, "", statuses{403, 403, 403, 403, 403, 303}},
+		{"GET /rejected", "/rejected", "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox", "/outbox", "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox/{id}", fmt.Sprint("/outbox/", mailID), "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox/{id}/html", fmt.Sprint("/outbox/", mailID, "/html"), "", "", statuses{200, 200, 403, 403, 403, 303}},

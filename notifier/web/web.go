@@ -93,6 +93,7 @@ type Server struct {
 	access       Access
 	alerts       Alerts    // may be nil
 	approvals    Approvals // may be nil: nothing is held
+	subjects     Subjects  // may be nil: refused documents name no publisher
 	now          func() time.Time
 	secure       bool // public URL is https: cookies get the Secure flag
 	log          *slog.Logger
@@ -118,7 +119,9 @@ type Config struct {
 	// (POST /api/v1/advisories/{id}/approve and /discard, and the buttons
 	// of the advisories page).
 	Approvals Approvals
-	Now       func() time.Time // the engine's clock
+	// Subjects, optional, names the publisher of a refused document.
+	Subjects Subjects
+	Now      func() time.Time // the engine's clock
 	// Secure sets the Secure flag on cookies (the public URL is https).
 	Secure bool
 	// Metrics, when set, is served at /metrics to holders of an admin or a
@@ -144,6 +147,7 @@ func New(cfg Config) (*Server, error) {
 		access:    cfg.Access,
 		alerts:    cfg.Alerts,
 		approvals: cfg.Approvals,
+		subjects:  cfg.Subjects,
 		now:       cfg.Now,
 		secure:    cfg.Secure,
 		log:       cfg.Logger,
@@ -219,6 +223,7 @@ func (s *Server) routes() {
 	s.page("GET /advisories/{id}", needScopedViewer, s.advisoryPage)
 	s.page("GET /advisories/{id}/uptake.svg", needScopedViewer, s.uptakeSVG)
 	s.page("GET /orgs/{id}", needViewer, s.orgReportPage)
+	s.page("GET /rejected", needOperator, s.rejectedPage)
 	s.page("GET /outbox", needOperator, s.outbox)
 	s.page("GET /outbox/{id}", needOperator, s.outboxMessage)
 	s.page("GET /outbox/{id}/html", needOperator, s.outboxHTML)
