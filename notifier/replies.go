@@ -108,6 +108,13 @@ func (an *Answers) RecordReply(ctx context.Context, l Link, sender string, in An
 	return an.record(ctx, l, in)
 }
 
+// KeepReply keeps a reply received at a case's reply address, whatever it
+// meant, for the operator (GET /api/v1/replies).
+func (an *Answers) KeepReply(ctx context.Context, r store.Reply) error {
+	r.ReceivedAt = an.now()
+	return an.db.Update(ctx, func(tx *store.Tx) error { return tx.AddReply(&r) })
+}
+
 // helpEvery is how often a contact may get the mail that explains the
 // answer words, per case: one reply that is not understood gets one mail,
 // and a loop with a responder Heed failed to recognize ends there.

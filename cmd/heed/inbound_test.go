@@ -111,6 +111,19 @@ func TestAnswersByReply(t *testing.T) {
 	if n := mails.count(); n != 3 {
 		t.Errorf("%d mails in all; want the 2 notices and 1 help mail", n)
 	}
+	// Every reply is kept for the operator, with what it meant.
+	var kept struct {
+		Replies []struct{ Sender, Line, Outcome string }
+	}
+	h.api("GET", "/api/v1/replies", "", nil, &kept)
+	var outcomes []string
+	for _, r := range kept.Replies {
+		outcomes = append(outcomes, r.Sender+" "+r.Outcome)
+	}
+	want := []string{"sec@acme.test answered", "SEC@acme.test answered", "sec@acme.test no_answer", "sec@acme.test automatic", "mallory@evil.test not_contact"}
+	if strings.Join(outcomes, ", ") != strings.Join(want, ", ") {
+		t.Errorf("replies kept, newest first: %v; want %v", outcomes, want)
+	}
 }
 
 // TestBounceReportTellsTheNextContact: a delivery status notification

@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/heed-dev/heed/notifier"
+	"github.com/heed-dev/heed/store"
 )
 
 // Links verifies the local parts of Heed's addresses (notifier.Links).
@@ -31,6 +32,8 @@ type Links interface {
 type Answers interface {
 	RecordReply(ctx context.Context, l notifier.Link, sender string, in notifier.AnswerInput) (notifier.CaseView, error)
 	ReplyHelp(ctx context.Context, l notifier.Link, inReplyTo string) (bool, error)
+	// KeepReply keeps a reply for the operator, with what it meant.
+	KeepReply(ctx context.Context, r store.Reply) error
 }
 
 // Bounces marks a mail's contact bounced (notifier.Cases).
@@ -186,19 +189,34 @@ func (s *Server) bounce(ctx context.Context, mailID int64, msg *message) error {
 	return s.cfg.Bounces.BounceReported(ctx, mailID, status)
 }
 
-// reply acts on a reply to a case's mail. Bounces, auto-replies and
-// out-of-office mail are never answered, so Heed never loops with another
-// robot.
+// reply acts on a reply to a case's mail, and keeps it for the operator
+// with what it meant.
 func (s *Server) reply(ctx context.Context, l notifier.Link, envFrom, ip string, raw []byte, msg *message) error {
-	log := s.log.With("case", l.CaseID, "from", msg.from, "subject", msg.subject)
-	if envFrom == "" || msg.automatic() {
-		log.Info("inbound: automatic reply or bounce ignored")
-		return nil
+	line := msg.firstLine()
+	outcome, err := s.answer(ctx, l, envFrom, ip, raw, msg, line)
+	if err != nil {
+		return err
 	}
-	in, ok := answerIn(msg.firstLine())
+	level := slog.LevelInfo
+	if outcome != "answered" && outcome != "automatic" {
+		level = slog.LevelWarn
+	}
+	s.log.Log(ctx, level, "inbound: reply kept for the operator", "case", l.CaseID, "from", msg.from,
+		"subject", msg.subject, "line", line, "outcome", outcome)
+	return s.cfg.Answers.KeepReply(ctx, store.Reply{CaseID: l.CaseID, Sender: msg.from, Subject: msg.subject,
+		Line: line, Outcome: outcome})
+}
+
+// answer records the answer a reply gives and says what became of it.
+// Bounces, auto-replies and out-of-office mail are never answered, so Heed
+// never loops with another robot.
+func (s *Server) answer(ctx context.Context, l notifier.Link, envFrom, ip string, raw []byte, msg *message, line string) (string, error) {
+	if envFrom == "" || msg.automatic() {
+		return "automatic", nil
+	}
+	in, ok := answerIn(line)
 	if ok && s.cfg.RequireAuth && !authenticated(bytes.NewReader(raw), msg.from, s.cfg.LookupTXT) {
-		log.Warn("inbound: reply kept for the operator: its From domain is not authenticated (DKIM)", "line", msg.firstLine())
-		return nil
+		return "unauthenticated", nil
 	}
 	if ok {
 		in.IP, in.UserAgent = ip, "reply by mail"
@@ -206,21 +224,17 @@ func (s *Server) reply(ctx context.Context, l notifier.Link, envFrom, ip string,
 		var ae *notifier.AnswerError
 		switch {
 		case err == nil:
-			log.Info("inbound: answer recorded from a reply", "status", in.Status)
-			return nil
+			return "answered", nil
 		case errors.Is(err, notifier.ErrNotContact):
-			log.Warn("inbound: reply kept for the operator: the sender is not a contact of the organization", "line", msg.firstLine())
-			return nil
+			return "not_contact", nil
 		case errors.Is(err, notifier.ErrCaseClosed), errors.Is(err, notifier.ErrContactRemoved):
-			log.Info("inbound: reply kept for the operator: " + err.Error())
-			return nil
+			return "closed", nil
 		case !errors.As(err, &ae):
-			return err
+			return "", err
 		}
 	}
-	log.Warn("inbound: reply kept for the operator: no answer read in it", "line", msg.firstLine())
 	if _, err := s.cfg.Answers.ReplyHelp(ctx, l, msg.messageID); err != nil && !errors.Is(err, notifier.ErrContactRemoved) {
-		return err
+		return "", err
 	}
-	return nil
+	return "no_answer", nil
 }

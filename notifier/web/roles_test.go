@@ -112,6 +112,7 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /api/v1/rejected", "/api/v1/rejected", "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected/{id}", fmt.Sprint("/api/v1/rejected/", rejectedID), "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/audit", "/api/v1/audit", "", "", statuses{200, 403, 403, 403, 403, 401}},
+		{"GET /api/v1/replies", "/api/v1/replies", "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/tokens", "/api/v1/tokens", "", "", statuses{200, 403, 403, 403, 403, 401}},
 		{"POST /api/v1/tokens", "/api/v1/tokens", json, `{"name":"made","role":"viewer"}`, statuses{201, 403, 403, 403, 403, 401}},
 		{"DELETE /api/v1/tokens/{name}", "/api/v1/tokens/doomed", "", "", statuses{200, 403, 403, 403, 403, 401}},

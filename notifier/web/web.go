@@ -35,6 +35,8 @@ type Records interface {
 	Mails(ctx context.Context, f store.MailFilter) ([]store.Mail, error)
 	Mail(ctx context.Context, id int64) (store.Mail, error)
 	AuditPage(ctx context.Context, q store.AuditQuery) (store.AuditPage, error)
+	// Replies are the mails received at cases' reply addresses, newest first.
+	Replies(ctx context.Context, limit int) ([]store.Reply, error)
 	AdvisoryReport(ctx context.Context, id string) (store.AdvisoryReport, error)
 	OrgReport(ctx context.Context, id string) (store.OrgReport, error)
 	Ping(ctx context.Context) error
@@ -191,6 +193,7 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/rejected", needOperator, 0, s.listRejected)
 	s.api("GET /api/v1/rejected/{id}", needOperator, 0, s.getRejected)
 	s.api("GET /api/v1/audit", needAdmin, 0, s.listAudit)
+	s.api("GET /api/v1/replies", needOperator, 0, s.listReplies)
 	s.api("GET /api/v1/tokens", needAdmin, 0, s.listTokens)
 	s.api("POST /api/v1/tokens", needAdmin, maxJSON, s.addToken)
 	s.api("DELETE /api/v1/tokens/{name}", needAdmin, 0, s.revokeToken)
