@@ -1,6 +1,9 @@
 package notifier
 
-import "github.com/heed-dev/heed/store"
+import (
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/templates"
+)
 
 // addressRefused is what a refused address means for a case: the contact is
 // marked bounced and, if that leaves the case with no primary contact to
@@ -12,8 +15,8 @@ func (cs *Cases) addressRefused(tx *writeTx, m store.Mail, reply string) error {
 	if err := tx.MarkBounced(m.ContactID, cs.now(), reply); err != nil {
 		return err
 	}
-	if m.CaseID == "" {
-		return nil
+	if m.CaseID == "" || m.Kind == templates.KindReplyHelp {
+		return nil // a help mail is the contact's own; nobody else needs it
 	}
 	c, err := tx.Case(m.CaseID)
 	if err != nil {
