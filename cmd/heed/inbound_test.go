@@ -175,3 +175,28 @@ func (h *heed) sendRaw(to, header, body string) {
 		h.t.Fatalf("send to the inbound listener: %v", err)
 	}
 }
+
+// TestBouncedHelpMailStaysWithItsContact: a bounce report of the mail that
+// explains the answer words marks its contact bounced but sends that mail to
+// nobody else; a report of the notice then moves the notice on.
+func TestBouncedHelpMailStaysWithItsContact(t *testing.T) {
+	h, mails, natsURL := startReplying(t)
+	org := h.addOrg("Acme", "sec@acme.test", "esc:boss@acme.test")
+	h.putCSV(org, "vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,9.0R3.3,,,vpn\n")
+	publish(t, natsURL, "advisories.heed", readFile(t, sa44101Path))
+	notice := mails.next(t)
+	h.send("sec@acme.test", headerOf(t, notice, "Reply-To"), "Subject: Re: SA44101\r\n", "Who are you?\n")
+	help := mails.next(t)
+	if !strings.Contains(help.Subject, "How to answer") {
+		t.Fatalf("want the help mail, got %q", help.Subject)
+	}
+	report := "Subject: Undelivered\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n"
+	body := "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.acme.test\r\n\r\n" +
+		"Final-Recipient: rfc822; sec@acme.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n--B--\r\n"
+	h.sendRaw(help.From, report, body)
+	h.sendRaw(notice.From, report, body)
+	next := mails.next(t)
+	if next.To != "boss@acme.test" || !strings.Contains(next.Subject, "SA44101") || strings.Contains(next.Subject, "How to answer") {
+		t.Errorf("after the reports: %s %q; want the notice to boss@acme.test, never the help mail", next.To, next.Subject)
+	}
+}
