@@ -115,7 +115,7 @@ openpgp_keys = [%q]
 	if code, out, errOut := heedCLI(t, "publish", "-config", conf, "-nkey", seedFile, "-subject", "advisories.ivanti.psirt", "-signature", sigFile, docFile); code != 0 {
 		t.Fatalf("publish the signed document: %d %q %q", code, out, errOut)
 	}
-	eventually.True(t, 10*time.Second, "the signed advisory opens a case", func() bool { return len(h.cases("advisory=SA44101")) == 1 })
+	eventually.True(t, 30*time.Second, "the signed advisory opens a case", func() bool { return len(h.cases("advisory=SA44101")) == 1 })
 	var rejected struct{ Rejected []struct{ Reason string } }
 	if code := h.api("GET", "/api/v1/rejected", "", nil, &rejected); code != http.StatusOK {
 		t.Fatalf("rejected: %d", code)

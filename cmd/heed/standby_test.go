@@ -121,7 +121,7 @@ func TestSecondHeedOnEmbeddedNATSRefuses(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), ln.Addr().String()) || !strings.Contains(err.Error(), "port is taken") {
 		t.Errorf("embedded NATS on a taken port: %v", err)
 	}
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(start); d > 5*time.Second { // the old wait was 15 s; a loaded machine may take a moment
 		t.Errorf("took %v to fail", d)
 	}
 }
