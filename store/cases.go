@@ -175,12 +175,23 @@ func (tx *Tx) CaseFor(advisoryID, orgID string) (Case, error) {
 	return c, nil
 }
 
-// CaseFilter selects cases; empty fields match everything.
+// CaseFilter selects cases; empty fields match everything. Every field is
+// a condition of the SQL, so that a filtered page costs what any page costs.
 type CaseFilter struct {
 	AdvisoryID string
 	OrgID      string
 	State      string
 	Publisher  string // only the cases of this publisher's advisories
+	// Scope is the publisher a scoped reader is limited to: only its cases,
+	// whatever Publisher asks for.
+	Scope string
+	// OrgName keeps the cases of organizations whose name contains it,
+	// case-insensitively (ASCII letters only: SQLite's lower()).
+	OrgName string
+	Silent  bool // only open cases without an answer
+	// OverdueAt, when set, keeps the cases past their due date at that time
+	// and not answered (open, without an answer).
+	OverdueAt time.Time
 }
 
 // where returns the conditions of f, and their arguments.
@@ -191,9 +202,22 @@ func (f CaseFilter) where() (where []string, args []any) {
 			args = append(args, c.val)
 		}
 	}
-	if f.Publisher != "" {
-		where = append(where, "advisory_id IN (SELECT id FROM advisories WHERE publisher = ?)")
-		args = append(args, f.Publisher)
+	for _, p := range []string{f.Publisher, f.Scope} {
+		if p != "" {
+			where = append(where, "advisory_id IN (SELECT id FROM advisories WHERE publisher = ?)")
+			args = append(args, p)
+		}
+	}
+	if f.OrgName != "" {
+		where = append(where, "org_id IN (SELECT id FROM orgs WHERE instr(lower(name), lower(?)) > 0)")
+		args = append(args, f.OrgName)
+	}
+	if f.Silent || !f.OverdueAt.IsZero() {
+		where = append(where, "state = 'open' AND answer_status = ''")
+	}
+	if !f.OverdueAt.IsZero() {
+		where = append(where, "due_at < ?")
+		args = append(args, ms(f.OverdueAt))
 	}
 	return where, args
 }

@@ -123,9 +123,19 @@ type BoardPage struct {
 	State    string       // the state the board is filtered on; empty: all
 	Totals   []StateTotal // every case (not only this page), by state
 	Next     string       // address of the following page; empty on the last
+	Filter   BoardFilter  // the filters the board is showing, for its form
+	All      string       // address of the board in every state, the other filters kept
+	CSV      string       // address of the CSV of every case the filters keep
 	// RelayAlert, when set, is a banner: the relay refuses mail for a reason
 	// that is not the recipients'.
 	RelayAlert *RelayAlertView
+}
+
+// BoardFilter is what the board is filtered on, besides its state.
+type BoardFilter struct {
+	Advisory, Publisher, OrgName string
+	Org                          string // an organization's id, from its page's links
+	Silent, Overdue              bool
 }
 
 // RelayAlertView is the relay's refusals since it last took a mail.

@@ -136,20 +136,44 @@ func (s *Server) getInventory(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// caseFilter reads the filters of a list of cases; a publisher-scoped token
-// sees only its publisher's.
-func caseFilter(r *http.Request) (store.CaseFilter, error) {
+// caseFilter reads the filters of a list of cases (the API, the board and
+// its CSV) from the query: state, advisory, org (an id), publisher,
+// org_name (part of the name), silent and overdue (true or false). A
+// publisher-scoped reader is kept to its publisher's cases whatever it asks.
+func (s *Server) caseFilter(r *http.Request) (store.CaseFilter, error) {
 	q := r.URL.Query()
-	f := store.CaseFilter{AdvisoryID: q.Get("advisory"), OrgID: q.Get("org"), State: q.Get("state"), Publisher: publisherOf(r)}
+	f := store.CaseFilter{AdvisoryID: q.Get("advisory"), OrgID: q.Get("org"), State: q.Get("state"),
+		Publisher: q.Get("publisher"), Scope: publisherOf(r), OrgName: strings.TrimSpace(q.Get("org_name"))}
 	if f.State != "" && !slices.Contains(store.CaseStates, f.State) {
 		return f, &httpError{http.StatusBadRequest, fmt.Sprintf("state %q: use one of %s", f.State, strings.Join(store.CaseStates, ", "))}
 	}
-	return f, nil
+	var err error
+	if f.Silent, err = flag(q, "silent"); err != nil {
+		return f, err
+	}
+	overdue, err := flag(q, "overdue")
+	if overdue {
+		f.OverdueAt = s.now()
+	}
+	return f, err
+}
+
+// flag reads a yes-or-no query parameter; absent is no.
+func flag(q url.Values, name string) (bool, error) {
+	v := q.Get(name)
+	if v == "" {
+		return false, nil
+	}
+	on, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &httpError{http.StatusBadRequest, fmt.Sprintf("%s %q: use true or false", name, v)}
+	}
+	return on, nil
 }
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f, err := caseFilter(r)
+	f, err := s.caseFilter(r)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func (s *Server) renderPage(w http.ResponseWriter, status int, render func(io.Wr
 
 func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	f, err := caseFilter(r)
+	f, err := s.caseFilter(r)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,10 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	totals, err := s.records.CaseTotals(r.Context(), store.CaseFilter{AdvisoryID: f.AdvisoryID, OrgID: f.OrgID, Publisher: f.Publisher})
+	// The totals count what the other filters keep, in every state.
+	all := f
+	all.State = ""
+	totals, err := s.records.CaseTotals(r.Context(), all)
 	if err != nil {
 		return err
 	}
@@ -47,7 +50,9 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
-	page := templates.BoardPage{State: f.State, Operator: s.operatorView(r)}
+	page := templates.BoardPage{State: f.State, Operator: s.operatorView(r), Filter: templates.BoardFilter{
+		Advisory: f.AdvisoryID, Publisher: f.Publisher, OrgName: f.OrgName, Org: f.OrgID, Silent: f.Silent, Overdue: !f.OverdueAt.IsZero()},
+		All: boardLink(f, "", "", limit), CSV: "/board.csv" + strings.TrimPrefix(boardLink(f, f.State, "", defaultPage), "/board")}
 	if s.alerts != nil {
 		if a, on := s.alerts.RelayAlert(); on {
 			page.RelayAlert = &templates.RelayAlertView{Since: a.Since, Last: a.Last, Reply: a.Reply, Refused: a.Refused}
@@ -74,17 +79,24 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// boardLink is the board's address for a state (empty: all), a cursor and
-// a page size.
+// boardLink is the board's address for a filter with the given state
+// (empty: all), cursor and page size: every filter stays in the links.
 func boardLink(f store.CaseFilter, state, cursor string, limit int) string {
 	q := url.Values{}
 	if limit != defaultPage {
 		q.Set("limit", strconv.Itoa(limit))
 	}
-	for k, v := range map[string]string{"advisory": f.AdvisoryID, "org": f.OrgID, "state": state, "cursor": cursor} {
+	for k, v := range map[string]string{"advisory": f.AdvisoryID, "org": f.OrgID, "state": state, "cursor": cursor,
+		"publisher": f.Publisher, "org_name": f.OrgName} {
 		if v != "" {
 			q.Set(k, v)
 		}
+	}
+	if f.Silent {
+		q.Set("silent", "true")
+	}
+	if !f.OverdueAt.IsZero() {
+		q.Set("overdue", "true")
 	}
 	if len(q) == 0 {
 		return "/board"
