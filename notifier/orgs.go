@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -101,15 +102,7 @@ func (o *Orgs) UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpe
 		if err != nil {
 			return err
 		}
-		for _, f := range []struct {
-			spec *string
-			was  string
-		}{
-			{&spec.BusinessHours, was.BusinessHours}, {&spec.Digest, was.Digest}, {&spec.DigestTime, was.DigestTime}} {
-			if *f.spec == "" {
-				*f.spec = f.was
-			}
-		}
+		keepSettings(&spec, was)
 		if org, err = spec.Org(id, time.Time{}); err != nil {
 			return &InputError{Msg: err.Error()}
 		}
@@ -122,4 +115,83 @@ func (o *Orgs) UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpe
 		return tx.Audit(o.now(), "org.update", id, org.Name)
 	})
 	return org, err
+}
+
+// ImportResult says what an organization import did.
+type ImportResult struct {
+	Created int `json:"created"`
+	Updated int `json:"updated"`
+}
+
+// ImportOrgs creates or updates, by external id, every organization of an
+// import file in one transaction: a row the store refuses refuses the
+// whole file, naming its line. An update replaces name, language, time
+// zone and contacts; mail settings the row leaves empty stay as they were.
+func (o *Orgs) ImportOrgs(ctx context.Context, rows []subscribers.OrgRow) (ImportResult, error) {
+	var res ImportResult
+	err := o.db.Update(ctx, func(tx *store.Tx) error {
+		res = ImportResult{}
+		for _, row := range rows {
+			if err := o.importRow(tx, row, &res); err != nil {
+				var in *InputError
+				if errors.As(err, &in) {
+					return &InputError{Msg: fmt.Sprintf("line %d (%s): %s", row.Line, row.ExternalID, in.Msg)}
+				}
+				return fmt.Errorf("line %d (%s): %w", row.Line, row.ExternalID, err)
+			}
+		}
+		return tx.Audit(o.now(), "org.import", "orgs", fmt.Sprintf("rows: %d; created: %d, updated: %d", len(rows), res.Created, res.Updated))
+	})
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import organizations: %w", err)
+	}
+	return res, nil
+}
+
+func (o *Orgs) importRow(tx *store.Tx, row subscribers.OrgRow, res *ImportResult) error {
+	id, err := tx.OrgByExternalID(row.ExternalID)
+	if errors.Is(err, store.ErrNotFound) {
+		spec := row.Spec
+		if spec.BusinessHours == "" {
+			spec.BusinessHours = o.businessHours
+		}
+		org, err := spec.Org(newID("org_"), o.now())
+		if err != nil {
+			return &InputError{Msg: err.Error()}
+		}
+		if err := tx.CreateOrg(&org); err != nil {
+			return err
+		}
+		res.Created++
+		return tx.SetExternalID(org.ID, row.ExternalID)
+	}
+	if err != nil {
+		return err
+	}
+	was, err := tx.Org(id)
+	if err != nil {
+		return err
+	}
+	spec := row.Spec
+	keepSettings(&spec, was)
+	org, err := spec.Org(id, time.Time{})
+	if err != nil {
+		return &InputError{Msg: err.Error()}
+	}
+	res.Updated++
+	return tx.UpdateOrg(&org)
+}
+
+// keepSettings fills the mail settings a spec leaves empty with an
+// organization's current ones.
+func keepSettings(spec *subscribers.OrgSpec, was store.Org) {
+	for _, f := range []struct {
+		spec *string
+		was  string
+	}{
+		{&spec.BusinessHours, was.BusinessHours}, {&spec.Digest, was.Digest}, {&spec.DigestTime, was.DigestTime}} {
+		if *f.spec == "" {
+			*f.spec = f.was
+		}
+	}
 }

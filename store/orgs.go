@@ -201,3 +201,28 @@ func (tx *Tx) UpdateOrg(o *Org) error {
 	}
 	return nil
 }
+
+// OrgByExternalID returns the id of the organization imported with an
+// external id, or ErrNotFound.
+func (tx *Tx) OrgByExternalID(ext string) (string, error) {
+	var id string
+	err := tx.queryRow(`SELECT id FROM orgs WHERE external_id = ?`, ext).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("org with external id %q: %w", ext, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read org by external id: %w", err)
+	}
+	return id, nil
+}
+
+// SetExternalID gives an organization the operator's own id for it.
+func (tx *Tx) SetExternalID(orgID, ext string) error {
+	if _, err := tx.exec(`UPDATE orgs SET external_id = ? WHERE id = ?`, ext, orgID); err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("external id %q: %w", ext, ErrConflict)
+		}
+		return fmt.Errorf("set external id of %s: %w", orgID, err)
+	}
+	return nil
+}

@@ -95,3 +95,13 @@ func (c *serverClient) call(ctx context.Context, method, path, ctype string, bod
 	}
 	return nil
 }
+
+// clientFor is the client of the server that a data-changing command's
+// -config and -server flags name.
+func clientFor(configPath, server string) (*serverClient, error) {
+	cfg, err := loadConfig(configPath)
+	if err != nil {
+		return nil, err
+	}
+	return newServerClient(cfg, server)
+}

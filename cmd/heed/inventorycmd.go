@@ -37,33 +37,18 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 	default:
 		return fmt.Errorf("%s: the file name must end in .csv or .json", path)
 	}
-	cfg, err := loadConfig(*configPath)
+	c, err := clientFor(*configPath, *server)
 	if err != nil {
 		return err
 	}
-	c, err := newServerClient(cfg, *server)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	// The server parses the file as it streams in, refuses it whole on a
-	// bad line, and matches it against the known advisories.
-	pr := &progressReader{r: f, total: st.Size(), name: filepath.Base(path), out: stderr, every: 250 * time.Millisecond}
 	var res struct {
 		Items   int `json:"items"`
 		Opened  int `json:"cases_opened"`
 		Updated int `json:"cases_updated"`
 	}
-	err = c.call(ctx, "PUT", "/api/v1/orgs/"+url.PathEscape(*orgID)+"/inventory", ctype, pr, &res)
-	pr.finish()
+	// The server parses the file as it streams in, refuses it whole on a
+	// bad line, and matches it against the known advisories.
+	err = c.sendFile(ctx, "PUT", "/api/v1/orgs/"+url.PathEscape(*orgID)+"/inventory", ctype, path, stderr, &res)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -74,6 +59,24 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 
 // progressReader prints how much of a file has been read, at most every
 // interval, so that a long import shows it is moving.
+// sendFile streams a file to the server, printing a progress line on
+// progress while it goes, and decodes the answer into out.
+func (c *serverClient) sendFile(ctx context.Context, method, apiPath, ctype, path string, progress io.Writer, out any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	pr := &progressReader{r: f, total: st.Size(), name: filepath.Base(path), out: progress, every: 250 * time.Millisecond}
+	err = c.call(ctx, method, apiPath, ctype, pr, out)
+	pr.finish()
+	return err
+}
+
 type progressReader struct {
 	r       io.Reader
 	total   int64

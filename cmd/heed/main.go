@@ -28,6 +28,7 @@ Usage:
   heed publisher key [-config FILE] -out FILE NAME  write a publisher's NKey seed for the embedded NATS server
   heed org add [-config FILE] -name NAME -contact EMAIL [-contact EMAIL] [-escalation EMAIL] [-language en|ja] [-timezone TZ]
   heed org list [-config FILE]
+  heed org import [-config FILE] FILE.csv       create or update organizations by external_id (all rows or none)
   heed inventory import [-config FILE] -org ID FILE.csv|FILE.json
   heed token add [-config FILE] -role ROLE [-name NAME] [-publisher P]   on the server's host: make a token, print it once
   heed token list [-config FILE]
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "publish":
 		err = cmdPublish(ctx, rest, stdout, stderr)
 	case "org":
-		err = sub(ctx, "org", rest, stdout, stderr, map[string]command{"add": cmdOrgAdd, "list": cmdOrgList})
+		err = sub(ctx, "org", rest, stdout, stderr, map[string]command{"add": cmdOrgAdd, "list": cmdOrgList, "import": cmdOrgImport})
 	case "inventory":
 		err = sub(ctx, "inventory", rest, stdout, stderr, map[string]command{"import": cmdInventoryImport})
 	case "token":

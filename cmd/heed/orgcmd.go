@@ -68,11 +68,7 @@ func cmdOrgAdd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			spec.Contacts = append(spec.Contacts, subscribers.ContactSpec{Email: email, Name: cname, Role: group.role})
 		}
 	}
-	cfg, err := loadConfig(*configPath)
-	if err != nil {
-		return err
-	}
-	c, err := newServerClient(cfg, *server)
+	c, err := clientFor(*configPath, *server)
 	if err != nil {
 		return err
 	}
@@ -125,4 +121,31 @@ func cmdOrgList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			o.Items, strings.Join(cs, ", "))
 	}
 	return tw.Flush()
+}
+
+// cmdOrgImport sends an organization CSV file to the running server, which
+// creates or updates each row by external_id, or, on a bad row, none.
+func cmdOrgImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("org import", "heed org import [-config FILE] [-server URL] FILE.csv", stderr)
+	configPath := fs.String("config", "", "configuration file (TOML) of the running server")
+	server := fs.String("server", "", "the running heed serve, e.g. http://127.0.0.1:8080 (default: from http.listen)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError(fs, fmt.Sprintf("give one FILE.csv with the header external_id,name,language,timezone,contacts,escalation (got %d files)", fs.NArg()))
+	}
+	path := fs.Arg(0)
+	c, err := clientFor(*configPath, *server)
+	if err != nil {
+		return err
+	}
+	var res struct{ Created, Updated int }
+	err = c.sendFile(ctx, "POST", "/api/v1/orgs/import", "text/csv", path, stderr, &res)
+	if err != nil {
+		return fmt.Errorf("%s: %w (nothing imported)", path, err)
+	}
+	fmt.Fprintf(stdout, "imported %s: %s created, %s updated\n", path,
+		count(res.Created, "organization", "organizations"), count(res.Updated, "organization", "organizations"))
+	return nil
 }

@@ -39,6 +39,27 @@ func (s *Server) createOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// importOrgs creates or updates organizations by external id from a CSV
+// file: all of its rows, or, on a bad row, none.
+func (s *Server) importOrgs(w http.ResponseWriter, r *http.Request) error {
+	if ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ctype != "text/csv" {
+		return &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send text/csv", ctype)}
+	}
+	rows, err := subscribers.ParseOrgsCSV(r.Body)
+	if tooLarge(err) {
+		return err
+	}
+	if err != nil {
+		return &httpError{http.StatusBadRequest, "nothing imported: " + err.Error()}
+	}
+	res, err := s.orgs.ImportOrgs(r.Context(), rows)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
 // Pages of lists: limit rows (default 1,000, at most 10,000) from cursor.
 const (
 	defaultPage = 1000

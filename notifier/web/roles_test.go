@@ -98,6 +98,8 @@ func TestEveryRouteByRole(t *testing.T) {
 	}{
 		{"GET /healthz", "/healthz", "", "", statuses{200, 200, 200, 200, 200, 200}},
 		{"POST /api/v1/orgs", "/api/v1/orgs", json, orgBody, statuses{201, 201, 403, 403, 403, 401}},
+		{"POST /api/v1/orgs/import", "/api/v1/orgs/import", csv,
+			"external_id,name,language,timezone,contacts,escalation\nT-1,Table KK,ja,Asia/Tokyo,sec@table.test,\n", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/orgs", "/api/v1/orgs", "", "", statuses{200, 200, 200, 403, 403, 401}},
 		{"GET /api/v1/orgs/{id}", "/api/v1/orgs/" + orgID, "", "", statuses{200, 200, 200, 403, 403, 401}},
 		{"PUT /api/v1/orgs/{id}", "/api/v1/orgs/" + orgID, json, `{"name":"Acme","contacts":[{"email":"sec@acme.test"}]}`, statuses{200, 200, 403, 403, 403, 401}},

@@ -47,6 +47,7 @@ type Orgs interface {
 	CreateOrg(ctx context.Context, spec subscribers.OrgSpec) (store.Org, error)
 	UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpec) (store.Org, error)
 	ReplaceInventory(ctx context.Context, orgID string, items []store.Item) (notifier.InventoryResult, error)
+	ImportOrgs(ctx context.Context, rows []subscribers.OrgRow) (notifier.ImportResult, error)
 }
 
 // Answers shows the case behind a link and records what its reader answers.
@@ -176,6 +177,7 @@ func (s *Server) routes() {
 	s.handle("GET /healthz", openToAll, http.HandlerFunc(s.healthz))
 
 	s.api("POST /api/v1/orgs", needOperator, maxJSON, s.createOrg)
+	s.api("POST /api/v1/orgs/import", needOperator, 0, s.importOrgs)
 	s.api("GET /api/v1/orgs", needViewer, 0, s.listOrgs)
 	s.api("GET /api/v1/orgs/{id}", needViewer, 0, s.getOrg)
 	s.api("PUT /api/v1/orgs/{id}", needOperator, maxJSON, s.updateOrg)
