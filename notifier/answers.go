@@ -259,7 +259,7 @@ func (an *Answers) record(ctx context.Context, l Link, in AnswerInput) (CaseView
 		if err := tx.ClearBounce(l.ContactID); err != nil {
 			return err
 		}
-		if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder, templates.KindUpdated); err != nil {
+		if err := tx.CancelMails(c.ID, templates.Answerable...); err != nil {
 			return err
 		}
 		v, err = an.caseView(tx, c.ID)

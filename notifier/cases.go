@@ -224,24 +224,28 @@ func (cs *Cases) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *O
 
 // inventoryChanged matches an organization's new inventory (recs, whose
 // lookup keys are keys) against the advisories already known: a new exposure
-// opens a case (and mails it); an open case gains newly affected items.
-func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, keys []string) (opened, updated int, err error) {
+// opens a case (and mails it); an open case gains newly affected items; a
+// case still waiting that the inventory no longer hits is resolved
+// (resolveFixed).
+func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, keys []string, res *InventoryResult) error {
 	advs, err := tx.AdvisoriesForKeys(keys)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
+	hit := map[string]bool{}
 	for _, rec := range advs {
 		adv, err := decodeAdvisory(rec)
 		if err != nil {
-			return 0, 0, err
+			return err
 		}
 		hits := matchByOrg(cs.matcher.Prepare(adv.Affected), recs)[orgID]
 		if len(hits) == 0 {
 			continue
 		}
+		hit[adv.ID] = true
 		cases, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID, OrgID: orgID})
 		if err != nil {
-			return 0, 0, err
+			return err
 		}
 		if len(cases) == 0 || cases[0].State == store.CaseClosed || cases[0].State == store.CaseWatching {
 			var c *store.Case
@@ -250,22 +254,23 @@ func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, 
 			}
 			_, state, err := cs.applyHits(tx, nil, adv, c, orgID, hits)
 			if err != nil {
-				return 0, 0, err
+				return err
 			}
 			if state == store.CaseOpen {
-				opened++
+				res.Opened++
 			}
 			continue
 		}
 		added, err := tx.AddCaseItems(cases[0].ID, hits)
 		if err != nil {
-			return 0, 0, err
+			return err
 		}
 		if added > 0 {
-			updated++
+			res.Updated++
 		}
 	}
-	return opened, updated, nil
+	res.Resolved, err = cs.resolveFixed(tx, orgID, recs, hit)
+	return err
 }
 
 // matchByOrg matches a prepared advisory against candidate items and groups
@@ -358,20 +363,20 @@ func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) er
 }
 
 // closeCase closes a case and, if the organization was ever told about it,
-// tells the same people why it closed.
-func (cs *Cases) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind, reason string) error {
+// tells the same people why it closed (a resolved case: what changed).
+func (cs *Cases) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind, reason string, changes ...templates.Change) error {
 	wasMailed := c.State != store.CaseWatching
 	c.State, c.ClosedReason, c.NextReminderAt, c.UpdatedAt = store.CaseClosed, reason, time.Time{}, cs.now()
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
-	if err := tx.CancelMails(c.ID, templates.KindNotice, templates.KindReminder, templates.KindUpdated); err != nil {
+	if err := tx.CancelMails(c.ID, templates.Answerable...); err != nil {
 		return err
 	}
 	if !wasMailed {
 		return nil
 	}
-	return cs.outbox.queueMail(tx, adv, c, kind, c.RemindersSent+1, c.Escalated)
+	return cs.outbox.queueMail(tx, adv, c, kind, c.RemindersSent+1, c.Escalated, changes...)
 }
 
 func sameItems(a, b []store.CaseItem) bool {

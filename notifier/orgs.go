@@ -50,11 +50,16 @@ type InventoryResult struct {
 	Items   int
 	Opened  int // cases opened, each mailed
 	Updated int // open cases that gained items
+	// Resolved: cases still waiting that the new inventory no longer hits
+	// (every item at a version not affected, or gone), closed as resolved.
+	Resolved int
 }
 
 // ReplaceInventory replaces an organization's inventory and matches it
 // against the advisories already known, in one transaction: a new exposure
-// opens a case (and mails it); an open case gains newly affected items.
+// opens a case (and mails it); an open case gains newly affected items; a
+// case still waiting whose items all show a fixed version (or are gone)
+// closes as resolved, with one mail saying so.
 func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store.Item) (InventoryResult, error) {
 	res := InventoryResult{Items: len(items)}
 	recs := slices.Clone(items)
@@ -77,12 +82,11 @@ func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store
 		if err := tx.ReplaceInventory(orgID, recs); err != nil {
 			return err
 		}
-		var err error
-		if res.Opened, res.Updated, err = o.cases.inventoryChanged(tx, orgID, recs, keys); err != nil {
+		if err := o.cases.inventoryChanged(tx, orgID, recs, keys, &res); err != nil {
 			return err
 		}
 		return tx.Audit(o.now(), "inventory.replace", orgID,
-			fmt.Sprintf("items: %d; cases opened: %d, updated: %d", res.Items, res.Opened, res.Updated))
+			fmt.Sprintf("items: %d; cases opened: %d, updated: %d, resolved: %d", res.Items, res.Opened, res.Updated, res.Resolved))
 	})
 	if err != nil {
 		return res, fmt.Errorf("replace inventory of %s: %w", orgID, err)

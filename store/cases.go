@@ -22,6 +22,10 @@ const (
 const (
 	ClosedWithdrawn = "withdrawn"        // the publisher withdrew the advisory
 	ClosedNotListed = "no_longer_listed" // a new revision no longer lists the organization's products
+	// ClosedResolved: the organization's inventory shows every item of the
+	// case at a version not affected, or gone; the reason goes on after
+	// ": " with what the inventory showed.
+	ClosedResolved = "resolved"
 )
 
 // CaseStates lists every case state, in the order lists show them.

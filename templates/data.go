@@ -13,11 +13,21 @@ const (
 	KindClosed    = "closed"    // the advisory's new revision no longer affects the org
 	KindWithdrawn = "withdrawn" // the publisher withdrew the advisory
 	KindUpdated   = "updated"   // a new revision changed what the open case is about
+	KindExploited = "exploited" // the flaw of the open case is now known to be exploited
+	KindResolved  = "resolved"  // the organization's inventory shows the fix: the case closed
 )
 
-// Change is one thing a new revision changed for a case: Code names it
-// (severity, due, fixed, ranges, items_added, items_removed), From and To
-// are the values before and after (the due date's in FromAt and ToAt).
+// Answerable lists the kinds of mail that ask for an answer and carry a
+// link: the mails of a case still waiting, cancelled once it is answered
+// or closed.
+var Answerable = []string{KindNotice, KindReminder, KindUpdated, KindExploited}
+
+// Change is one thing that changed for a case: Code names it (a new
+// revision's severity, due, fixed, ranges, items_added, items_removed;
+// exploited, with the day it was catalogued in ToAt; for a resolved case,
+// now_at, an item From at version To, and gone, an item From no longer in
+// the inventory), From and To are the values before and after (the due
+// date's in FromAt and ToAt).
 type Change struct {
 	Code         string
 	From, To     string
@@ -89,7 +99,8 @@ type MailData struct {
 	// Digest lists the cases of a KindDigest mail, most urgent first; the
 	// fields above that describe one case are unused then.
 	Digest []DigestEntry
-	// Changes says what a KindUpdated mail is about.
+	// Changes says what a KindUpdated, KindExploited or KindResolved mail
+	// is about.
 	Changes []Change
 }
 

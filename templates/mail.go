@@ -5,8 +5,10 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
 	texttemplate "text/template"
+	"time"
 )
 
 //go:embed mail/*.tmpl page/*.html
@@ -35,7 +37,7 @@ type mailView struct {
 // subject (RFC 2047) when it writes the header.
 func RenderMail(d MailData) (Mail, error) {
 	switch d.Kind {
-	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest, KindUpdated, KindReplyHelp:
+	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest, KindUpdated, KindReplyHelp, KindExploited, KindResolved:
 	default:
 		return Mail{}, fmt.Errorf("render mail: unknown kind %q", d.Kind)
 	}
@@ -73,12 +75,16 @@ func subject(v mailView) string {
 		head = v.t("subj.closed")
 	case KindWithdrawn:
 		head = v.t("subj.withdrawn")
+	case KindResolved:
+		head = v.t("subj.resolved")
 	default:
 		switch v.M.Kind {
 		case KindReminder:
 			head = v.t("subj.reminder", max(v.M.Reminder, 1))
 		case KindUpdated:
 			head = v.t("subj.updated")
+		case KindExploited:
+			head = v.t("subj.exploited")
 		}
 		if sev := OneLine(v.Sev(a.Severity)); sev != "" {
 			if v.lang == langEN {
@@ -106,6 +112,8 @@ func (v mailView) Lead() string {
 	a := v.M.Advisory
 	id := OneLine(a.ID)
 	switch {
+	case v.M.Kind == KindResolved:
+		return v.t("lead.resolved", id)
 	case !v.Open():
 		return v.t("lead.closed", id)
 	case v.M.DueAt.IsZero():
@@ -143,6 +151,10 @@ func (v mailView) Intro() []string {
 		p = append(p, v.t("intro.reminder", max(v.M.Reminder, 1)))
 	case KindUpdated:
 		p = append(p, v.t("intro.updated", v.M.Advisory.Revision))
+	case KindExploited:
+		p = append(p, v.t("intro.exploited"))
+	case KindResolved:
+		p = append(p, v.t("intro.resolved", v.Org(v.M.OrgName)))
 	case KindClosed:
 		reason := v.M.ClosedReason
 		if reason == "" {
@@ -168,16 +180,31 @@ func (v mailView) Intro() []string {
 }
 
 // Open reports whether the mail asks for an answer (notice, reminder,
-// update); closed and withdrawn mails carry no call to action.
+// update, exploited); closed, withdrawn and resolved mails carry no call
+// to action.
 func (v mailView) Open() bool {
-	return v.M.Kind == KindNotice || v.M.Kind == KindReminder || v.M.Kind == KindUpdated
+	return slices.Contains(Answerable, v.M.Kind)
 }
 
-// Changes words what a new revision changed, one sentence each.
-func (v mailView) Changes() []string {
+// Changes words what changed, one sentence each.
+func (v mailView) Changes() []string { return v.changes(v.M.Changes) }
+
+// ChangeSentences words changes in lang as a mail does, one sentence each:
+// what the API and the pages say of a resolved case, for instance.
+func ChangeSentences(lang string, changes []Change) []string {
+	return mailView{view: newView(lang, time.UTC)}.changes(changes)
+}
+
+func (v mailView) changes(changes []Change) []string {
 	var out []string
-	for _, c := range v.M.Changes {
+	for _, c := range changes {
 		switch c.Code {
+		case "exploited":
+			out = append(out, v.t("change.exploited", v.Day(c.ToAt)))
+		case "now_at":
+			out = append(out, v.t("change.now_at", c.From, c.To))
+		case "gone":
+			out = append(out, v.t("change.gone", c.From))
 		case "due":
 			out = append(out, v.t("change.due", v.Time(c.FromAt), v.Time(c.ToAt)))
 		case "severity":

@@ -25,6 +25,20 @@ func TestRenderMailGolden(t *testing.T) {
 	}
 	updatedJA := updated
 	updatedJA.Lang = "ja"
+	exploited := sampleMail(KindExploited, "en")
+	exploited.Changes = []Change{
+		{Code: "exploited", ToAt: time.Date(2019, 4, 20, 0, 0, 0, 0, time.UTC)},
+		{Code: "due", FromAt: time.Date(2019, 5, 8, 9, 0, 0, 0, time.UTC), ToAt: time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	exploitedJA := exploited
+	exploitedJA.Lang = "ja"
+	resolved := sampleMail(KindResolved, "en")
+	resolved.Changes = []Change{
+		{Code: "now_at", From: "Pulse Secure Pulse Connect Secure (vpn-gw-01)", To: "9.0R3.4"},
+		{Code: "gone", From: "Pulse Secure Pulse Connect Secure (vpn-gw-02)"},
+	}
+	resolvedJA := resolved
+	resolvedJA.Lang = "ja"
 
 	tests := []struct {
 		name string
@@ -36,6 +50,10 @@ func TestRenderMailGolden(t *testing.T) {
 		{"reminder_escalated_ja", reminderJA},
 		{"updated_en", updated},
 		{"updated_ja", updatedJA},
+		{"exploited_en", exploited},
+		{"exploited_ja", exploitedJA},
+		{"resolved_en", resolved},
+		{"resolved_ja", resolvedJA},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +84,9 @@ func TestRenderMailSubject(t *testing.T) {
 		{"overdue reminder", overdue, "[Heed] Reminder 3: CRITICAL: SA44101 Pulse Connect Secure arbitrary file read — overdue"},
 		{"closed", sampleMail(KindClosed, "en"), "[Heed] Closed: SA44101 Pulse Connect Secure arbitrary file read"},
 		{"withdrawn", sampleMail(KindWithdrawn, "en"), "[Heed] Withdrawn: SA44101 Pulse Connect Secure arbitrary file read"},
+		{"resolved", sampleMail(KindResolved, "en"), "[Heed] Resolved: SA44101 Pulse Connect Secure arbitrary file read"},
+		{"exploited", sampleMail(KindExploited, "en"), "[Heed] Now exploited: CRITICAL: SA44101 Pulse Connect Secure arbitrary file read — action required"},
+		{"ja exploited", sampleMail(KindExploited, "ja"), "[Heed] 悪用確認: 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},
 		{"updated", sampleMail(KindUpdated, "en"), "[Heed] Updated: CRITICAL: SA44101 Pulse Connect Secure arbitrary file read — action required"},
 		{"ja updated", sampleMail(KindUpdated, "ja"), "[Heed] 更新: 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},
 		{"ja notice", sampleMail(KindNotice, "ja"), "[Heed] 重大: SA44101 Pulse Connect Secure arbitrary file read 対応のお願い"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -240,13 +241,21 @@ func RenderBoardPage(w io.Writer, p BoardPage) error {
 }
 
 // ClosedReason words why a case was closed (store.ClosedWithdrawn,
-// store.ClosedNotListed) in lang; a reason without wording (written by an
+// store.ClosedNotListed, store.ClosedResolved followed by ": " and what
+// the inventory showed) in lang; a reason without wording (written by an
 // older Heed) is given as it is.
 func ClosedReason(lang, reason string) string {
 	if reason == "" {
 		reason = "none"
 	}
-	if msg, err := newView(lang, nil).T("ack.closed_" + reason); err == nil && msg != "" {
+	code, detail, _ := strings.Cut(reason, ": ")
+	if code != "resolved" {
+		code, detail = reason, ""
+	}
+	if msg, err := newView(lang, nil).T("ack.closed_" + code); err == nil && msg != "" {
+		if detail != "" {
+			msg += " (" + detail + ")"
+		}
 		return msg
 	}
 	return reason

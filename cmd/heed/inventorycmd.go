@@ -42,9 +42,10 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	var res struct {
-		Items   int `json:"items"`
-		Opened  int `json:"cases_opened"`
-		Updated int `json:"cases_updated"`
+		Items    int `json:"items"`
+		Opened   int `json:"cases_opened"`
+		Updated  int `json:"cases_updated"`
+		Resolved int `json:"cases_resolved"`
 	}
 	// The server parses the file as it streams in, refuses it whole on a
 	// bad line, and matches it against the known advisories.
@@ -52,8 +53,8 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	fmt.Fprintf(stdout, "imported %s into %s; %s opened, %s updated\n", count(res.Items, "item", "items"), *orgID,
-		count(res.Opened, "new case", "new cases"), count(res.Updated, "case", "cases"))
+	fmt.Fprintf(stdout, "imported %s into %s; %s opened, %s updated, %s resolved\n", count(res.Items, "item", "items"), *orgID,
+		count(res.Opened, "new case", "new cases"), count(res.Updated, "case", "cases"), count(res.Resolved, "case", "cases"))
 	return nil
 }
 

@@ -140,7 +140,7 @@ func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, inventoryResultJSON{Items: res.Items, Opened: res.Opened, Updated: res.Updated})
+	writeJSON(w, http.StatusOK, inventoryResultJSON{Items: res.Items, Opened: res.Opened, Updated: res.Updated, Resolved: res.Resolved})
 	return nil
 }
 

@@ -89,7 +89,7 @@ func TestAuditLogListsEachChange(t *testing.T) {
 			t.Errorf("entry %d = %+v; want %s of %s by %s through %s", i, g, w.action, w.object, w.token, w.via)
 		}
 	}
-	if got[3].Detail != "items: 1; cases opened: 0, updated: 0" || got[6].Detail != "role operator" {
+	if got[3].Detail != "items: 1; cases opened: 0, updated: 0, resolved: 0" || got[6].Detail != "role operator" {
 		t.Errorf("details: %q, %q", got[3].Detail, got[6].Detail)
 	}
 }

@@ -55,6 +55,8 @@ type inventoryResultJSON struct {
 	Items   int `json:"items"`
 	Opened  int `json:"cases_opened"`
 	Updated int `json:"cases_updated"`
+	// Resolved: cases closed because the inventory shows them fixed.
+	Resolved int `json:"cases_resolved"`
 }
 
 // caseJSON is a case as the API shows it.
