@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(sinkEnv) == "1" {
+		os.Exit(runSink()) // the sink process is this test binary again
+	}
+	os.Exit(m.Run())
+}
+
+// TestLoadSmall runs the whole load command at a tiny size, so that it
+// keeps working: a real heed serve built from this tree, the sink in its
+// own process, every organization mailed exactly once.
+func TestLoadSmall(t *testing.T) {
+	var out, progress bytes.Buffer
+	res, err := run(context.Background(), []string{"-orgs", "50", "-items-per-org", "3",
+		"-raw-mails", "200", "-first-mail-runs", "3", "-dir", t.TempDir()}, &out, &progress)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, progress.String())
+	}
+	t.Logf("\n%s", out.String())
+	if f := res.Fanout; f.Mails != 50 || len(f.Problems) > 0 {
+		t.Errorf("fan-out: %d mails, problems %q; want 50, one to each primary contact", f.Mails, f.Problems)
+	}
+	if res.Fanout.Rate <= 0 || res.Raw.Rate <= 0 || res.Fanout.PeakRSS <= 0 {
+		t.Errorf("fan-out %.0f mails/s, raw %.0f mails/s, peak RSS %d: want all measured", res.Fanout.Rate, res.Raw.Rate, res.Fanout.PeakRSS)
+	}
+	if l := res.FirstMail; l.Runs != 3 || len(l.Problems) > 0 || l.P99 <= 0 {
+		t.Errorf("first mail: %+v; want 3 runs, each one mail to its organization", l)
+	}
+	if !strings.Contains(out.String(), "every primary contact got exactly one mail") {
+		t.Errorf("summary does not say every contact got one mail:\n%s", out.String())
+	}
+}
+
+// TestCheckRecipients: a missing, a doubled and an unexpected recipient
+// (an escalation contact) are each named.
+func TestCheckRecipients(t *testing.T) {
+	if p := checkRecipients(map[string]int{contact(0): 1, contact(1): 1}, 2); len(p) != 0 {
+		t.Errorf("exactly one each: problems %q", p)
+	}
+	got := checkRecipients(map[string]int{contact(0): 2, escalation(1): 1}, 2)
+	want := []string{contact(0) + " got 2 mails", contact(1) + " got 0 mails", escalation(1) + " got 1 mails and should have got none"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1,0 +1,236 @@
+// Command heed-load measures Heed's fan-out as an agency would see it: it
+// runs a real "heed serve" (built from this repository) on a temporary
+// database with its embedded NATS server, creates N organizations and
+// their inventories through Heed's API, publishes one advisory that hits
+// every one of them to NATS, and counts the mails at a go-smtp server in
+// a process of its own. In the same run it measures what go-smtp moves
+// over loopback without Heed (same message size, same number of
+// connections), and the time from publishing an advisory that hits one
+// organization to its mail, over many such advisories.
+//
+//	go run ./cmd/heed-load -orgs 10000
+//
+// See docs/PERFORMANCE.md for results and -help for the flags.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if os.Getenv(sinkEnv) == "1" {
+		os.Exit(runSink())
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	_, err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "heed-load:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	orgs, itemsPerOrg, conns  int
+	importBatch, onboardConns int
+	rawMails, firstMailRuns   int
+	heed, dir                 string
+	keep                      bool
+	timeout                   time.Duration
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("heed-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: go run ./cmd/heed-load [flags]
+
+Runs "heed serve" (built from this repository unless -heed is given) on a
+temporary database with its embedded NATS server and a go-smtp sink in
+another process as its relay; creates -orgs organizations with
+-items-per-org items each through the API (POST /api/v1/orgs/import, then
+PUT /api/v1/orgs/{id}/inventory); publishes one critical advisory hitting
+every organization and waits until each primary contact has its mail;
+sends the same number of mails of the same size straight to the sink over
+-conns connections (raw loopback go-smtp); then times -first-mail-runs
+advisories that each hit one organization. Prints mails/s, the ratio to
+raw, the time to the first mail, the first-mail p50/p99 and Heed's peak
+resident memory (VmHWM, counted from just before the publish).
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	fs.IntVar(&o.orgs, "orgs", 10000, "organizations, each with one primary and one escalation contact")
+	fs.IntVar(&o.itemsPerOrg, "items-per-org", 10, "inventory items per organization (the first is hit by the fan-out advisory, the second by a single-organization one)")
+	fs.IntVar(&o.conns, "conns", 4, "SMTP connections: heed's smtp.max_conns and the raw measurement's")
+	fs.IntVar(&o.importBatch, "import-batch", 5000, "organizations per import request")
+	fs.IntVar(&o.onboardConns, "onboard-conns", 4, "inventory uploads at once")
+	fs.IntVar(&o.rawMails, "raw-mails", 0, "mails of the raw measurement (0: as many as organizations, at least 2,000, at most 100,000)")
+	fs.IntVar(&o.firstMailRuns, "first-mail-runs", 100, "single-organization advisories timed for the first-mail percentiles (0: none)")
+	fs.StringVar(&o.heed, "heed", "", "the heed binary to run (default: go build github.com/heed-dev/heed/cmd/heed)")
+	fs.StringVar(&o.dir, "dir", "", "folder for the database, NATS and heed's log (default: a temporary one, removed at the end)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (its path is printed)")
+	fs.DurationVar(&o.timeout, "timeout", time.Hour, "how long the fan-out may take")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q (see -help)", fs.Arg(0))
+	case o.orgs < 1:
+		return o, errors.New("-orgs: at least 1")
+	case o.itemsPerOrg < 2:
+		return o, errors.New("-items-per-org: at least 2 (the fan-out's item and the organization's own)")
+	case o.conns < 1 || o.conns > 100:
+		return o, errors.New("-conns: from 1 to 100 (smtp.max_conns's range)")
+	case o.importBatch < 1 || o.onboardConns < 1:
+		return o, errors.New("-import-batch and -onboard-conns: at least 1")
+	case o.firstMailRuns < 0 || o.rawMails < 0:
+		return o, errors.New("-first-mail-runs and -raw-mails: not negative")
+	}
+	if o.rawMails == 0 {
+		o.rawMails = min(max(o.orgs, 2000), 100000)
+	}
+	return o, nil
+}
+
+// result is everything a run measured.
+type result struct {
+	Onboarding onboarding
+	Fanout     fanout
+	Raw        raw
+	FirstMail  latencies
+	Load       [2]string // /proc/loadavg before and after
+}
+
+// run carries out one load run and prints its summary to stdout, progress
+// to stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, error) {
+	var res result
+	o, err := parseOptions(args, stderr)
+	if err != nil {
+		return res, err
+	}
+	dir := o.dir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "heed-load-"); err != nil {
+			return res, err
+		}
+		if o.keep {
+			fmt.Fprintln(stderr, "heed-load: keeping", dir)
+		} else {
+			defer os.RemoveAll(dir)
+		}
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return res, err
+	}
+	res.Load[0] = loadavg()
+	bin := o.heed
+	if bin == "" {
+		fmt.Fprintln(stderr, "heed-load: building heed")
+		if bin, err = buildHeed(ctx, dir); err != nil {
+			return res, err
+		}
+	}
+	s, err := startSink(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer s.stop()
+	h, err := startHeed(ctx, bin, dir, s.smtpAddr, o.conns)
+	if err != nil {
+		return res, err
+	}
+	defer h.stop()
+	fmt.Fprintf(stderr, "heed-load: heed serve is running (pid %d, %s); creating %d organizations\n", h.cmd.Process.Pid, h.base, o.orgs)
+
+	if err := measureAll(ctx, o, h, s, &res, stderr); err != nil {
+		return res, fmt.Errorf("%w\nheed's output, last lines:\n%s", err, h.log.tail(4096))
+	}
+	res.Load[1] = loadavg()
+	printSummary(stdout, o, res)
+	return res, nil
+}
+
+func measureAll(ctx context.Context, o options, h *heedServer, s *sink, res *result, progress io.Writer) (err error) {
+	if _, res.Onboarding, err = onboard(ctx, h, o.orgs, o.itemsPerOrg, o.importBatch, o.onboardConns, progress); err != nil {
+		return err
+	}
+	p, err := connectPublisher(h.nats)
+	if err != nil {
+		return err
+	}
+	defer p.nc.Close()
+	fmt.Fprintf(progress, "heed-load: publishing one advisory hitting all %d organizations\n", o.orgs)
+	if res.Fanout, err = measureFanout(ctx, h, s, p, o.orgs, o.timeout, progress); err != nil {
+		return err
+	}
+	size := int(res.Fanout.Bytes / int64(max(res.Fanout.Mails, 1)))
+	fmt.Fprintf(progress, "heed-load: raw loopback SMTP: %d mails of %d bytes over %d connections\n", o.rawMails, size, o.conns)
+	if res.Raw, err = measureRaw(ctx, s, o.rawMails, size, o.conns); err != nil {
+		return err
+	}
+	if o.firstMailRuns > 0 {
+		fmt.Fprintf(progress, "heed-load: timing the first mail of %d single-organization advisories\n", o.firstMailRuns)
+		if res.FirstMail, err = measureFirstMail(ctx, s, p, o.orgs, o.firstMailRuns, progress); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, o options, r result) {
+	ob, f, raw, l := r.Onboarding, r.Fanout, r.Raw, r.FirstMail
+	fmt.Fprintf(w, "heed-load: %d organizations, %d inventory items, %d SMTP connections (smtp.max_conns)\n", ob.Orgs, ob.Items, o.conns)
+	fmt.Fprintf(w, "  load average before/after: %s / %s\n", r.Load[0], r.Load[1])
+	fmt.Fprintf(w, "  onboarding:  organizations imported in %.1f s (%d requests); inventories uploaded in %.1f s (%.0f a second)\n",
+		ob.OrgsTook.Seconds(), ob.OrgImportRequests, ob.InventoriesTook.Seconds(), float64(ob.Orgs)/ob.InventoriesTook.Seconds())
+	fmt.Fprintf(w, "  fan-out:     %d mails in %.2f s from the publish: %.0f mails/s (%d bytes a mail on average)\n",
+		f.Mails, f.Took.Seconds(), f.Rate, f.Bytes/int64(max(f.Mails, 1)))
+	if len(f.Problems) == 0 {
+		fmt.Fprintln(w, "               every primary contact got exactly one mail, nobody else got one")
+	} else {
+		fmt.Fprintf(w, "               NOT exactly one mail per primary contact: %s\n", strings.Join(f.Problems, "; "))
+	}
+	fmt.Fprintf(w, "  raw SMTP:    %d mails of %d bytes in %.2f s over %d connections: %.0f mails/s\n", raw.Mails, raw.Size, raw.Took.Seconds(), raw.Conns, raw.Rate)
+	fmt.Fprintf(w, "  ratio:       %.1f %% of raw loopback go-smtp (target >= 50 %%)\n", 100*f.Rate/raw.Rate)
+	fmt.Fprintf(w, "  first mail:  %.0f ms after the publish\n", ms(f.FirstMail))
+	fmt.Fprintf(w, "  peak RSS:    %.0f MB during the fan-out (target < 300 MB)\n", float64(f.PeakRSS)/1e6)
+	if l.Runs > 0 {
+		fmt.Fprintf(w, "  first mail of %d single-organization advisories: p50 %.0f ms, p99 %.0f ms, max %.0f ms (target p99 < 100 ms)\n",
+			l.Runs, ms(l.P50), ms(l.P99), ms(l.Max))
+		for _, p := range l.Problems {
+			fmt.Fprintln(w, "               NOT as expected:", p)
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// loadavg is the machine's load average, to say what else was running.
+func loadavg() string {
+	data, err := os.ReadFile(filepath.Join("/proc", "loadavg"))
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// subject is where the run publishes, within heed serve's default
+// nats.subjects (advisories.>), owned by the default agency.
+const subject = "advisories.load"
+
+// fanoutAdvisory is the advisory every organization of the run is hit by
+// (its VPN appliance's version is in the affected range), critical so that
+// no business hours hold it. Written for this command, in Heed's own format.
+func fanoutAdvisory(id string) []byte {
+	return fmt.Appendf(nil, `{
+  "heed_advisory": 1,
+  "id": %q,
+  "revision": 1,
+  "publisher": "Heed load run",
+  "title": "Pulse Connect Secure: file read before authentication (load run)",
+  "severity": "critical",
+  "cves": ["CVE-2019-11510"],
+  "summary": "A remote attacker without credentials can read files from the appliance, cached credentials included. Upgrade to a fixed release and reset every credential the appliance held.",
+  "url": "https://load.test/advisories/%s",
+  "published": "2026-01-05T00:00:00Z",
+  "remediations": [{"category": "vendor_fix", "details": "Upgrade to 9.0R3.4 or later.", "url": "https://load.test/fix"}],
+  "affected": [{"vendor": "Pulse Secure", "product": "Pulse Connect Secure", "scheme": "generic",
+    "ranges": [{"introduced": "9.0R1", "fixed": "9.0R3.4"}]}]
+}`, id, id)
+}
+
+// applianceAdvisory hits organization i alone: the appliance only it runs.
+func applianceAdvisory(id string, i int) []byte {
+	return fmt.Appendf(nil, `{
+  "heed_advisory": 1,
+  "id": %q,
+  "revision": 1,
+  "title": "%s: command injection in the admin page (load run)",
+  "severity": "critical",
+  "summary": "An authenticated administrator can run commands on the appliance. Upgrade to 2.0.",
+  "affected": [{"vendor": "Heed Load", "product": %q, "scheme": "generic", "ranges": [{"introduced": "0", "fixed": "2.0"}]}]
+}`, id, applianceProduct(i), applianceProduct(i))
+}
+
+// publisher publishes advisories to Heed's stream as "heed publish" or the
+// nats CLI would.
+type publisher struct {
+	nc *nats.Conn
+	js jetstream.JetStream
+}
+
+func connectPublisher(url string) (*publisher, error) {
+	nc, err := nats.Connect(url, nats.Name("heed-load"))
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS %s: %w", url, err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return &publisher{nc: nc, js: js}, nil
+}
+
+// publish sends one document; until Heed has created its stream (just
+// after it became active), it tries again.
+func (p *publisher) publish(ctx context.Context, id string, doc []byte) error {
+	msg := &nats.Msg{Subject: subject, Data: doc, Header: nats.Header{}}
+	msg.Header.Set(jetstream.MsgIDHeader, id+"@1")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := p.js.PublishMsg(ctx, msg)
+		if err == nil || !errors.Is(err, jetstream.ErrNoStreamResponse) || time.Now().After(deadline) {
+			if err != nil {
+				return fmt.Errorf("publish %s on %s: %w", id, subject, err)
+			}
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// fanout is what one advisory hitting every organization measured.
+type fanout struct {
+	Mails     int
+	Bytes     int64
+	FirstMail time.Duration // from the publish to the first mail accepted
+	Took      time.Duration // from the publish to the last
+	Rate      float64       // mails a second over Took
+	// Problems: recipients that got no mail, more than one, or should not
+	// have got one; empty when every primary contact got exactly one.
+	Problems []string
+	PeakRSS  int64 // Heed's VmHWM, counted from just before the publish
+}
+
+// measureFanout publishes one advisory that hits all n organizations and
+// waits until every primary contact has its mail.
+func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n int, timeout time.Duration, progress io.Writer) (fanout, error) {
+	var f fanout
+	if err := s.reset(ctx); err != nil {
+		return f, err
+	}
+	if err := h.resetPeak(); err != nil {
+		return f, err
+	}
+	start := time.Now()
+	if err := p.publish(ctx, "HEED-LOAD-FANOUT", fanoutAdvisory("HEED-LOAD-FANOUT")); err != nil {
+		return f, err
+	}
+	lastNote := start
+	var st sinkStatus
+	for {
+		var err error
+		if st, err = s.status(ctx, false); err != nil {
+			return f, err
+		}
+		if st.Distinct >= n {
+			break
+		}
+		if time.Since(start) > timeout {
+			return f, fmt.Errorf("fan-out: %d of %d organizations had their mail after %v", st.Distinct, n, timeout)
+		}
+		if time.Since(lastNote) >= 5*time.Second {
+			lastNote = time.Now()
+			fmt.Fprintf(progress, "  fan-out: %d of %d mails accepted after %.1f s\n", st.Total, n, time.Since(start).Seconds())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A mail sent twice would arrive about now; give it a moment.
+	time.Sleep(time.Second)
+	st, err := s.status(ctx, true)
+	if err != nil {
+		return f, err
+	}
+	peak, err := h.memory("VmHWM")
+	if err != nil {
+		return f, err
+	}
+	f = fanout{Mails: st.Total, Bytes: st.Bytes, FirstMail: time.Duration(st.FirstNS - start.UnixNano()),
+		Took: time.Duration(st.LastNS - start.UnixNano()), PeakRSS: peak}
+	f.Rate = float64(n) / f.Took.Seconds()
+	f.Problems = checkRecipients(st.Recipients, n)
+	return f, nil
+}
+
+// checkRecipients names what differs from exactly one mail to each primary
+// contact of organizations 0..n-1 (at most 10 lines).
+func checkRecipients(got map[string]int, n int) []string {
+	var problems []string
+	note := func(format string, args ...any) {
+		if len(problems) < 10 {
+			problems = append(problems, fmt.Sprintf(format, args...))
+		}
+	}
+	want := map[string]bool{}
+	for i := range n {
+		want[contact(i)] = true
+		if c := got[contact(i)]; c != 1 {
+			note("%s got %d mails", contact(i), c)
+		}
+	}
+	for _, r := range slices.Sorted(maps.Keys(got)) {
+		if !want[r] {
+			note("%s got %d mails and should have got none", r, got[r])
+		}
+	}
+	return problems
+}
+
+// latencies is the time to the first mail of single-organization advisories.
+type latencies struct {
+	Runs          int
+	P50, P99, Max time.Duration
+	Problems      []string
+}
+
+// measureFirstMail publishes runs advisories one after the other, each
+// hitting one organization (spread over the n), and times each from its
+// publish to its mail's acceptance.
+func measureFirstMail(ctx context.Context, s *sink, p *publisher, n, runs int, progress io.Writer) (latencies, error) {
+	l := latencies{Runs: runs}
+	var took []time.Duration
+	for r := range runs {
+		i := r * n / runs
+		if err := s.reset(ctx); err != nil {
+			return l, err
+		}
+		id := fmt.Sprintf("HEED-LOAD-ONE-%04d", r)
+		start := time.Now()
+		if err := p.publish(ctx, id, applianceAdvisory(id, i)); err != nil {
+			return l, err
+		}
+		var st sinkStatus
+		for st.Total == 0 {
+			if time.Since(start) > time.Minute {
+				return l, fmt.Errorf("%s: no mail within a minute", id)
+			}
+			time.Sleep(2 * time.Millisecond)
+			var err error
+			if st, err = s.status(ctx, true); err != nil {
+				return l, err
+			}
+		}
+		took = append(took, time.Duration(st.FirstNS-start.UnixNano()))
+		if st.Recipients[contact(i)] != 1 || st.Total != 1 {
+			l.Problems = append(l.Problems, fmt.Sprintf("%s: want one mail to %s, got %v", id, contact(i), st.Recipients))
+		}
+		if (r+1)%25 == 0 {
+			fmt.Fprintf(progress, "  first mail: %d of %d advisories\n", r+1, runs)
+		}
+	}
+	slices.Sort(took)
+	l.P50, l.P99, l.Max = percentile(took, 0.50), percentile(took, 0.99), took[len(took)-1]
+	return l, nil
+}
+
+// percentile is the nearest-rank percentile of sorted durations.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	rank := int(math.Ceil(p * float64(len(sorted))))
+	return sorted[max(rank, 1)-1]
+}
+
+// raw is what go-smtp moves over loopback without Heed.
+type raw struct {
+	Mails, Size, Conns int
+	Took               time.Duration
+	Rate               float64
+}
+
+// measureRaw sends mails of size bytes to the sink over conns connections,
+// one transaction per mail on reused connections (MAIL with SIZE, RCPT,
+// DATA), as Heed's relay client does.
+func measureRaw(ctx context.Context, s *sink, mails, size, conns int) (raw, error) {
+	r := raw{Mails: mails, Size: size, Conns: conns}
+	if err := s.reset(ctx); err != nil {
+		return r, err
+	}
+	body := rawMessage(size)
+	errs := make([]error, conns)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[c] = sendRaw(s.smtpAddr, c, mails*c/conns, mails*(c+1)/conns, body)
+		}()
+	}
+	wg.Wait()
+	r.Took = time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return r, fmt.Errorf("raw SMTP: %w", err)
+	}
+	st, err := s.status(ctx, false)
+	if err != nil {
+		return r, err
+	}
+	if st.Total != mails {
+		return r, fmt.Errorf("raw SMTP: the sink accepted %d of %d mails", st.Total, mails)
+	}
+	r.Rate = float64(mails) / r.Took.Seconds()
+	return r, nil
+}
+
+func sendRaw(addr string, conn, from, to int, body []byte) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("raw.load.test"); err != nil {
+		return err
+	}
+	for i := from; i < to; i++ {
+		if err := c.Mail("raw@raw.load.test", &smtp.MailOptions{Size: int64(len(body))}); err != nil {
+			return err
+		}
+		if err := c.Rcpt(fmt.Sprintf("raw-%d-%d@raw.load.test", conn, i), nil); err != nil {
+			return err
+		}
+		w, err := c.Data()
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(body); err != nil {
+			return err
+		}
+		if _, err := w.CloseWithResponse(); err != nil {
+			return err
+		}
+	}
+	return c.Quit()
+}
+
+// rawMessage is a message of about size bytes: headers, then lines of 76
+// characters, as a quoted-printable part has.
+func rawMessage(size int) []byte {
+	var b strings.Builder
+	b.WriteString("From: raw@raw.load.test\r\nTo: raw@raw.load.test\r\nSubject: raw loopback SMTP\r\n" +
+		"Message-ID: <raw@raw.load.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
+	line := strings.Repeat("abcdefghij", 8)[:76] + "\r\n"
+	for b.Len()+len(line) <= size {
+		b.WriteString(line)
+	}
+	b.WriteString(strings.Repeat("z", max(size-b.Len()-2, 0)) + "\r\n")
+	return []byte(b.String())
+}
