@@ -48,7 +48,8 @@ var (
 
 // startHeed writes a configuration into dir and runs "heed serve" on it
 // until it serves HTTP and holds the lease (role active).
-func startHeed(ctx context.Context, bin, dir, relayAddr string, conns int) (*heedServer, error) {
+// Extra arguments of heed serve (-cpuprofile FILE) follow the config.
+func startHeed(ctx context.Context, bin, dir, relayAddr string, conns int, extra ...string) (*heedServer, error) {
 	token := make([]byte, 24)
 	rand.Read(token)
 	h := &heedServer{log: &lockedBuffer{}, token: hex.EncodeToString(token), done: make(chan error, 1)}
@@ -69,7 +70,7 @@ listen = "127.0.0.1:0"
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		return nil, fmt.Errorf("start heed: %w", err)
 	}
-	h.cmd = exec.Command(bin, "serve", "-config", path)
+	h.cmd = exec.Command(bin, append([]string{"serve", "-config", path}, extra...)...)
 	h.cmd.Dir = dir
 	h.cmd.Env = append(os.Environ(), "HEED_ADMIN_TOKEN="+h.token)
 	h.cmd.Stdout, h.cmd.Stderr = h.log, h.log

@@ -47,7 +47,7 @@ type options struct {
 	orgs, itemsPerOrg, conns  int
 	importBatch, onboardConns int
 	rawMails, firstMailRuns   int
-	heed, dir                 string
+	heed, dir, cpuProfile     string
 	keep                      bool
 	timeout                   time.Duration
 }
@@ -84,6 +84,7 @@ Flags:
 	fs.IntVar(&o.firstMailRuns, "first-mail-runs", 100, "single-organization advisories timed for the first-mail percentiles (0: none)")
 	fs.StringVar(&o.heed, "heed", "", "the heed binary to run (default: go build github.com/heed-dev/heed/cmd/heed)")
 	fs.StringVar(&o.dir, "dir", "", "folder for the database, NATS and heed's log (default: a temporary one, removed at the end)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "restart heed after the onboarding with heed serve -cpuprofile FILE: a profile of the fan-out and what follows, written when heed stops")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (its path is printed)")
 	fs.DurationVar(&o.timeout, "timeout", time.Hour, "how long the fan-out may take")
 	if err := fs.Parse(args); err != nil {
@@ -156,9 +157,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, 
 	if err != nil {
 		return res, err
 	}
-	defer h.stop()
+	defer func() { h.stop() }()
 	fmt.Fprintf(stderr, "heed-load: heed serve is running (pid %d, %s); creating %d organizations\n", h.cmd.Process.Pid, h.base, o.orgs)
 
+	if _, res.Onboarding, err = onboard(ctx, h, o.orgs, o.itemsPerOrg, o.importBatch, o.onboardConns, stderr); err != nil {
+		return res, fmt.Errorf("%w\nheed's output, last lines:\n%s", err, h.log.tail(4096))
+	}
+	if o.cpuProfile != "" {
+		h.stop()
+		path, err := filepath.Abs(o.cpuProfile)
+		if err != nil {
+			return res, err
+		}
+		if h, err = startHeed(ctx, bin, dir, s.smtpAddr, o.conns, "-cpuprofile", path); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(stderr, "heed-load: heed restarted with -cpuprofile %s (pid %d)\n", path, h.cmd.Process.Pid)
+	}
 	if err := measureAll(ctx, o, h, s, &res, stderr); err != nil {
 		return res, fmt.Errorf("%w\nheed's output, last lines:\n%s", err, h.log.tail(4096))
 	}
@@ -168,9 +183,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, 
 }
 
 func measureAll(ctx context.Context, o options, h *heedServer, s *sink, res *result, progress io.Writer) (err error) {
-	if _, res.Onboarding, err = onboard(ctx, h, o.orgs, o.itemsPerOrg, o.importBatch, o.onboardConns, progress); err != nil {
-		return err
-	}
 	p, err := connectPublisher(h.nats)
 	if err != nil {
 		return err
