@@ -58,8 +58,7 @@ func RenderAdvisoriesPage(w io.Writer, p AdvisoriesPage) error {
 	for i := range p.Advisories {
 		p.Advisories[i].Title = OneLine(p.Advisories[i].Title)
 	}
-	v := advisoriesView{view: newView(langEN, time.UTC), P: p}
-	v.Op = p.Operator
-	v.Title = "Advisories — Heed"
+	v := advisoriesView{view: opView(p.Operator), P: p}
+	v.Title = v.t("op.advisories_title")
 	return render(w, advisoriesPage, v)
 }

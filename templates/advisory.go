@@ -32,8 +32,6 @@ type WaitingCase struct {
 // /advisories/{id}): what it is, its revisions, its cases by state, the
 // uptake curve, and who is overdue or silent.
 type AdvisoryPage struct {
-	Lang       string // en or ja, the operator's choice
-	LangSwitch string // the address of this page in the other language
 	Operator   *Operator
 	ID         string
 	Revision   string
@@ -69,10 +67,9 @@ func RenderAdvisoryPage(w io.Writer, p AdvisoryPage) error {
 			l[i].OrgName = OneLine(l[i].OrgName)
 		}
 	}
-	p.Uptake.Lang = p.Lang
-	v := advisoryView{view: newView(p.Lang, time.UTC), P: p}
+	v := advisoryView{view: opView(p.Operator), P: p}
+	p.Uptake.Lang = v.lang
 	v.SVG = htmltemplate.HTML(UptakeSVG(p.Uptake)) // every text in it escaped by UptakeSVG
-	v.Op = p.Operator
 	v.Title = v.t("op.advisory_title", p.ID)
 	return render(w, advisoryPage, v)
 }

@@ -45,8 +45,6 @@ type OrgAnswerRow struct {
 // who it is, whom Heed mails there, what it runs, every case, every mail
 // and every answer: the evidence of what it was told and what it said.
 type OrgReportPage struct {
-	Lang          string
-	LangSwitch    string
 	Operator      *Operator
 	ID            string
 	Name          string
@@ -93,8 +91,7 @@ func RenderOrgReportPage(w io.Writer, p OrgReportPage) error {
 		p.Contacts[i].Name = OneLine(p.Contacts[i].Name)
 		p.Contacts[i].Bounce = OneLine(p.Contacts[i].Bounce)
 	}
-	v := orgReportView{view: newView(p.Lang, time.UTC), P: p}
-	v.Op = p.Operator
+	v := orgReportView{view: opView(p.Operator), P: p}
 	v.Title = v.t("op.org_title", p.Name)
 	return render(w, orgReportPage, v)
 }

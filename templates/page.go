@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Each page is its own template set holding the shared layout, so that the
@@ -138,7 +137,7 @@ func RenderErrorPage(w io.Writer, p ErrorPage) error {
 	return render(w, errorPage, v)
 }
 
-// loginView is the view of the sign-in page; operator pages are English.
+// loginView is the view of the sign-in page.
 type loginView struct {
 	view
 	L LoginPage
@@ -146,8 +145,8 @@ type loginView struct {
 
 // RenderLoginPage writes the operator sign-in form.
 func RenderLoginPage(w io.Writer, p LoginPage) error {
-	v := loginView{view: newView(langEN, nil), L: p}
-	v.Title = "Sign in — Heed"
+	v := loginView{view: newView(p.Lang, nil), L: p}
+	v.Title = v.t("op.login_title")
 	return render(w, loginPage, v)
 }
 
@@ -160,9 +159,8 @@ type outboxView struct {
 // RenderOutboxPage writes the list of the newest outbox messages. Times are
 // shown in UTC: operators compare them with relay logs, not with a mailbox.
 func RenderOutboxPage(w io.Writer, p OutboxPage) error {
-	v := outboxView{view: newView(langEN, time.UTC), O: p}
-	v.Op = p.Operator
-	v.Title = "Outbox — Heed"
+	v := outboxView{view: opView(p.Operator), O: p}
+	v.Title = v.t("op.outbox_title")
 	return render(w, outboxPage, v)
 }
 
@@ -176,9 +174,8 @@ type messageView struct {
 // and its HTML part in a sandboxed iframe, so that the mail's HTML never
 // runs in the operator's session even if it were hostile.
 func RenderOutboxMessagePage(w io.Writer, p OutboxMessagePage) error {
-	v := messageView{view: newView(langEN, time.UTC), M: p}
-	v.Op = p.Operator
-	v.Title = fmt.Sprintf("Message %d — Heed", p.Row.ID)
+	v := messageView{view: opView(p.Operator), M: p}
+	v.Title = v.t("op.message_title", p.Row.ID)
 	return render(w, messagePage, v)
 }
 
@@ -234,9 +231,8 @@ func RenderBoardPage(w io.Writer, p BoardPage) error {
 		v.Reply = OneLine(v.Reply)
 		p.RelayAlert = &v
 	}
-	v := boardView{view: newView(langEN, time.UTC), B: p}
-	v.Op = p.Operator
-	v.Title = "Cases — Heed"
+	v := boardView{view: opView(p.Operator), B: p}
+	v.Title = v.t("op.board_title")
 	return render(w, boardPage, v)
 }
 

@@ -266,7 +266,7 @@ func TestOperatorPages(t *testing.T) {
 		if len(findAll(els, "a", map[string]string{"href": "https://heed.example.org/ack/abc"})) != 1 {
 			t.Error("no ack link")
 		}
-		if !strings.Contains(doc, "<pre>Dear Taro,\n&lt;script&gt;alert(1)&lt;/script&gt;</pre>") {
+		if !strings.Contains(doc, "<pre translate=\"no\">Dear Taro,\n&lt;script&gt;alert(1)&lt;/script&gt;</pre>") {
 			t.Error("text part not in an escaped <pre>")
 		}
 	})

@@ -152,18 +152,26 @@ type StateTotal struct {
 	Link  string
 }
 
-// Operator is who is signed in to an operator page, shown in its navigation
-// with the sign-out button; nil for a page opened with a bearer token, which
-// has no session to end.
+// Operator is who looks at an operator page and how: the token, shown in
+// the navigation with the sign-out button when it came through a session,
+// the language the pages speak to them, and the page's own address, where
+// the language switch returns. Every operator page has one.
 type Operator struct {
 	Token     string // the token's name
 	Role      string
 	Publisher string // the one publisher the token sees; empty: all
-	CSRF      string // hidden field "csrf" of the sign-out form
+	// CSRF is the hidden field "csrf" of the session's forms; empty for a
+	// page opened with a bearer token, which has no session (and no forms).
+	CSRF string
+	Lang string // en or ja, the operator's choice (see PickLang)
+	Here string // this page's path and query, for the language switch
 }
 
 // LoginPage is the operator sign-in form (GET /login). It posts a token as
-// field "token" to /login; Error is shown when the last try failed.
+// field "token" and the page's language as "lang" to /login; Error is
+// shown when the last try failed.
 type LoginPage struct {
-	Error string
+	Lang   string
+	Chosen bool // Lang was chosen with the page's switch: signing in keeps it
+	Error  string
 }

@@ -29,15 +29,14 @@ type rejectedView struct {
 
 var rejectedPage = parsePage("rejected.html")
 
-// RenderRejectedPage writes the list of refused documents. It is in
-// English: the reasons are the parsers' and the rules' own words.
+// RenderRejectedPage writes the list of refused documents. The reasons
+// stay in English: they are the parsers' and the rules' own words.
 func RenderRejectedPage(w io.Writer, p RejectedPage) error {
 	for i := range p.Rows {
 		p.Rows[i].Subject = OneLine(p.Rows[i].Subject)
 		p.Rows[i].Reason = cleanText(p.Rows[i].Reason)
 	}
-	v := rejectedView{view: newView(langEN, time.UTC), P: p}
-	v.Op = p.Operator
-	v.Title = "Refused documents — Heed"
+	v := rejectedView{view: opView(p.Operator), P: p}
+	v.Title = v.t("op.rejected_title")
 	return render(w, rejectedPage, v)
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/subtle"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -82,6 +81,7 @@ func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, done s
 		return err
 	}
 	page := templates.AdvisoriesPage{Operator: s.operatorView(r), Done: done, CanDecide: refusal(who(r).token, needOperator) == ""}
+	page.Operator.Here = "/advisories" // also after an approve or discard button's POST
 	for _, a := range rows {
 		if a.State == "held" {
 			page.Held = append(page.Held, templates.HeldRow{ID: a.ID, Revision: a.Revision, Title: a.Title, Severity: a.Severity,
@@ -108,20 +108,20 @@ func (s *Server) decideHeld(approve bool) func(http.ResponseWriter, *http.Reques
 			return &httpError{http.StatusBadRequest, "bad form: " + err.Error()}
 		}
 		op := s.operatorView(r)
-		if op == nil || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(op.CSRF)) != 1 {
-			return &httpError{http.StatusForbidden, "This form has expired or did not come from this page. Open the advisories page again and press the button there."}
+		if op.CSRF == "" || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(op.CSRF)) != 1 {
+			return &httpError{http.StatusForbidden, templates.OpText(op.Lang, "op.err.held_form")}
 		}
 		id := r.PathValue("id")
 		if !approve {
 			if err := s.approvals.Discard(r.Context(), id); err != nil {
 				return err
 			}
-			return s.renderAdvisories(w, r, fmt.Sprintf("Advisory %s was discarded: it opened nothing and mailed nobody.", id))
+			return s.renderAdvisories(w, r, templates.OpText(op.Lang, "op.discarded", id))
 		}
 		out, err := s.approvals.Approve(r.Context(), id)
 		if err != nil {
 			return err
 		}
-		return s.renderAdvisories(w, r, fmt.Sprintf("Advisory %s was approved: %d cases opened and mailed.", id, out.Opened))
+		return s.renderAdvisories(w, r, templates.OpText(op.Lang, "op.approved", id, out.Opened))
 	}
 }

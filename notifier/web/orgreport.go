@@ -20,9 +20,8 @@ func (s *Server) orgReportPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lang := s.operatorLang(w, r)
 	o := rep.Org
-	page := templates.OrgReportPage{Lang: lang, LangSwitch: otherLang(r, lang), Operator: s.operatorView(r), ID: o.ID, Name: o.Name,
+	page := templates.OrgReportPage{Operator: s.operatorView(r), ID: o.ID, Name: o.Name,
 		Language: o.Language, Timezone: o.Timezone, BusinessHours: o.BusinessHours, Digest: o.Digest, CreatedAt: o.CreatedAt}
 	for _, c := range o.Contacts {
 		page.Contacts = append(page.Contacts, templates.ContactRow{Email: c.Email, Name: c.Name, Role: c.Role, Bounced: c.Bounced, Bounce: c.Bounce})

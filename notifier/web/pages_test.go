@@ -131,7 +131,7 @@ func TestBoardPagesAndTotals(t *testing.T) {
 	if n := strings.Count(body, `id="case-`); n != 2 {
 		t.Errorf("board page has %d cases; want 2", n)
 	}
-	if !strings.Contains(body, "<strong>All</strong>: 3") || !strings.Contains(body, `state=open">open</a>: 3`) {
+	if !strings.Contains(body, "<strong>All: 3</strong>") || !strings.Contains(body, `data-state="open">Open: 3</a>`) {
 		t.Errorf("board does not show the totals per state:\n%s", body)
 	}
 	next := strings.Index(body, `rel="next"`)

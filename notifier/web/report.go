@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/templates"
@@ -13,30 +12,6 @@ import (
 // The operator's page of one advisory: what it is, its revisions, its
 // cases by state, the uptake curve (also alone as SVG) and who is overdue
 // or silent.
-
-// operatorLang is the language the operator chose for the pages that
-// offer one: ?lang=ja or ?lang=en sets it (and a cookie keeping it),
-// else the cookie says it, else English.
-func (s *Server) operatorLang(w http.ResponseWriter, r *http.Request) string {
-	if l := r.URL.Query().Get("lang"); l == "en" || l == "ja" {
-		http.SetCookie(w, &http.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
-		return l
-	}
-	if c, err := r.Cookie("lang"); err == nil && c.Value == "ja" {
-		return "ja"
-	}
-	return "en"
-}
-
-// otherLang is this page's address in the other language.
-func otherLang(r *http.Request, lang string) string {
-	q := url.Values{"lang": {"ja"}}
-	if lang == "ja" {
-		q.Set("lang", "en")
-	}
-	return r.URL.Path + "?" + q.Encode()
-}
 
 // advisoryReport reads the advisory in the path, if the request may see
 // it: a publisher-scoped token sees only its publisher's (others are not
@@ -79,9 +54,9 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lang := s.operatorLang(w, r)
+	lang := s.operatorLang(r)
 	a := rep.Advisory
-	page := templates.AdvisoryPage{Lang: lang, LangSwitch: otherLang(r, lang), Operator: s.operatorView(r), ID: a.ID,
+	page := templates.AdvisoryPage{Operator: s.operatorView(r), ID: a.ID,
 		Revision: a.Revision, Title: a.Title, Severity: a.Severity, Publisher: a.Publisher, Format: a.Format,
 		Withdrawn: a.Withdrawn, ReceivedAt: a.ReceivedAt, Uptake: s.uptake(rep, lang)}
 	for _, v := range rep.Revisions {
@@ -118,6 +93,6 @@ func (s *Server) uptakeSVG(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
-	io.WriteString(w, templates.UptakeSVG(s.uptake(rep, s.operatorLang(w, r))))
+	io.WriteString(w, templates.UptakeSVG(s.uptake(rep, s.operatorLang(r))))
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -55,13 +54,22 @@ func grants(role, need string) bool {
 
 // refusal says why t may not use a route of need n, or "" if it may.
 func refusal(t store.Token, n need) string {
-	if !grants(t.Role, n.role) {
-		return fmt.Sprintf("this needs the %s role; token %q has the %s role", n.role, t.Name, t.Role)
-	}
-	if t.Publisher != "" && !n.scoped {
-		return fmt.Sprintf("token %q sees only publisher %s's advisories and their cases; this is not one of them", t.Name, t.Publisher)
+	if key, args := refusalOf(t, n); key != "" {
+		return templates.OpText("en", key, args...)
 	}
 	return ""
+}
+
+// refusalOf is refusal's sentence (an operator catalog key and its
+// arguments), for a page to word in the operator's language.
+func refusalOf(t store.Token, n need) (key string, args []any) {
+	if !grants(t.Role, n.role) {
+		return "op.err.role", []any{n.role, t.Name, t.Role}
+	}
+	if t.Publisher != "" && !n.scoped {
+		return "op.err.scope", []any{t.Name, t.Publisher}
+	}
+	return "", nil
 }
 
 // routeNeed is one registered route and who may use it.
@@ -160,11 +168,13 @@ func (s *Server) page(pattern string, n need, h func(http.ResponseWriter, *http.
 			return
 		}
 		if err != nil {
-			s.pageError(w, err)
+			s.pageError(w, r, err)
 			return
 		}
-		if msg := refusal(p.token, n); msg != "" {
-			s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusForbidden, Title: "Not for this token", Message: msg})
+		lang := s.operatorLang(r)
+		if key, args := refusalOf(p.token, n); key != "" {
+			s.renderError(w, templates.ErrorPage{Lang: lang, Status: http.StatusForbidden, Title: templates.OpText(lang, "op.err.not_for"),
+				Message: templates.OpText(lang, key, args...)})
 			return
 		}
 		// A page's form that changes something carries the session's CSRF
@@ -172,33 +182,38 @@ func (s *Server) page(pattern string, n need, h func(http.ResponseWriter, *http.
 		// it with the operator's cookie.
 		if p.session.ID != 0 && r.Method != http.MethodGet && r.Method != http.MethodHead &&
 			subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrfOf(p.secret))) != 1 {
-			s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusForbidden, Title: "Not done",
-				Message: "The form was not this session's (its CSRF value is missing or wrong): nothing was changed. Open the page again and use its button."})
+			s.renderError(w, templates.ErrorPage{Lang: lang, Status: http.StatusForbidden, Title: templates.OpText(lang, "op.err.not_done"),
+				Message: templates.OpText(lang, "op.err.csrf")})
 			return
 		}
 		if err := h(w, as(r, p, "page")); err != nil {
-			s.pageError(w, err)
+			s.pageError(w, r, err)
 		}
 	}))
 }
 
-func (s *Server) pageError(w http.ResponseWriter, err error) {
-	page := templates.ErrorPage{Lang: "en", Status: http.StatusInternalServerError, Title: "Error", Message: err.Error()}
+// pageError shows an operator page's error in the operator's language; an
+// httpError's message is the handler's own (English where it names data).
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	lang := s.operatorLang(r)
+	page := templates.ErrorPage{Lang: lang, Status: http.StatusInternalServerError, Title: templates.OpText(lang, "op.err.title")}
 	if he, ok := err.(*httpError); ok {
 		page.Status, page.Message = he.status, he.msg
 	} else {
 		s.log.Error("page failed", "err", err)
-		page.Message = "internal error"
+		page.Message = templates.OpText(lang, "op.err.internal")
 	}
 	s.renderError(w, page)
 }
 
-// operatorView is who is signed in, for the navigation of a page: nil when
-// the page was opened with a bearer token (no session to end).
+// operatorView is who looks at a page and in which language, for its
+// navigation: the CSRF value of the session's forms is empty when the page
+// was opened with a bearer token (no session, no forms).
 func (s *Server) operatorView(r *http.Request) *templates.Operator {
 	p := who(r)
-	if p.session.ID == 0 {
-		return nil
+	op := &templates.Operator{Token: p.token.Name, Role: p.token.Role, Publisher: p.token.Publisher, Lang: s.operatorLang(r), Here: here(r)}
+	if p.session.ID != 0 {
+		op.CSRF = s.csrfOf(p.secret)
 	}
-	return &templates.Operator{Token: p.token.Name, Role: p.token.Role, Publisher: p.token.Publisher, CSRF: s.csrfOf(p.secret)}
+	return op
 }

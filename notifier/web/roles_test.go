@@ -128,6 +128,7 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /login", "/login", "", "", statuses{200, 200, 200, 200, 200, 200}},
 		{"POST /login", "/login", form, "token=wrong", statuses{401, 401, 401, 401, 401, 401}},
 		{"POST /logout", "/logout", form, "", statuses{303, 303, 303, 303, 303, 303}},
+		{"POST /lang", "/lang", form, "lang=ja&back=/board", statuses{303, 303, 303, 403, 303, 303}},
 		{"GET /board", "/board", "", "", statuses{200, 200, 200, 403, 200, 303}},
 		{"GET /board.csv", "/board.csv", "", "", statuses{200, 200, 200, 403, 200, 303}},
 		{"GET /advisories", "/advisories", "", "", statuses{200, 200, 200, 403, 200, 303}},

@@ -2,7 +2,6 @@ package web
 
 import (
 	"crypto/subtle"
-	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -44,20 +43,35 @@ func (s *Server) csrfOf(secret string) string {
 	return s.links.Sign("csrf", secret)
 }
 
+// loginPage is the sign-in form, in the operator's language; ?lang= (its
+// own switch) shows it in the other, and the form then carries that choice,
+// which signing in keeps.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderLoginPage(w, templates.LoginPage{}) })
+	page := templates.LoginPage{Lang: s.operatorLang(r), Chosen: knownLang(r.URL.Query().Get("lang"))}
+	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderLoginPage(w, page) })
 }
 
-func (s *Server) loginError(w http.ResponseWriter, status int, msg string) {
-	s.renderPage(w, status, func(w io.Writer) error {
-		return templates.RenderLoginPage(w, templates.LoginPage{Error: msg})
-	})
+// loginError shows the sign-in form again with the catalog's sentence key.
+func (s *Server) loginError(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
+	page := templates.LoginPage{Lang: s.loginLang(r)}
+	page.Chosen = page.Lang == r.PostFormValue("lang")
+	page.Error = templates.OpText(page.Lang, key, args...)
+	s.renderPage(w, status, func(w io.Writer) error { return templates.RenderLoginPage(w, page) })
+}
+
+// loginLang is the language of a sign-in POST: the form's, else the
+// operator's.
+func (s *Server) loginLang(r *http.Request) string {
+	if l := r.PostFormValue("lang"); knownLang(l) {
+		return l
+	}
+	return s.operatorLang(r)
 }
 
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	if over, wait := limited(w, s.loginLimits, clientIP(r)); over {
 		s.log.Warn("operator login refused: too many tries", "ip", clientIP(r))
-		s.loginError(w, http.StatusTooManyRequests, fmt.Sprintf("Too many tries from your address. Try again in %d seconds.", int(math.Ceil(wait.Seconds()))))
+		s.loginError(w, r, http.StatusTooManyRequests, "op.login.too_many", int(math.Ceil(wait.Seconds())))
 		return
 	}
 	if err := r.ParseForm(); err != nil {
@@ -65,7 +79,7 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 		if tooLarge(err) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		s.loginError(w, status, "The form could not be read.")
+		s.loginError(w, r, status, "op.login.form")
 		return
 	}
 	t, err := s.access.Authenticate(r.Context(), r.PostFormValue("token"))
@@ -74,22 +88,25 @@ func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("operator login", "err", err)
 		}
 		s.log.Warn("operator login refused", "ip", clientIP(r))
-		s.loginError(w, http.StatusUnauthorized, "Wrong token.")
+		s.loginError(w, r, http.StatusUnauthorized, "op.login.wrong")
 		return
 	}
 	if !grants(t.Role, store.RoleViewer) {
-		s.loginError(w, http.StatusForbidden, fmt.Sprintf("Token %q has the %s role, which opens no page.", t.Name, t.Role))
+		s.loginError(w, r, http.StatusForbidden, "op.login.no_page", t.Name, t.Role)
 		return
 	}
 	ctx := store.WithActor(r.Context(), store.Actor{Name: t.Name, Via: "page"})
 	secret, _, err := s.access.OpenSession(ctx, t, clientIP(r), r.UserAgent())
 	if err != nil {
 		s.log.Error("open session", "err", err)
-		s.loginError(w, http.StatusInternalServerError, "The session could not be opened; try again.")
+		s.loginError(w, r, http.StatusInternalServerError, "op.login.session")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/",
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode, MaxAge: int(notifier.SessionTTL.Seconds())})
+	if l := r.PostFormValue("lang"); knownLang(l) {
+		s.keepLang(w, l) // chosen on the sign-in page with its switch
+	}
 	http.Redirect(w, r, "/board", http.StatusSeeOther)
 }
 
@@ -103,17 +120,18 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case err == nil:
 			if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(s.csrfOf(c.Value))) != 1 {
-				s.renderError(w, templates.ErrorPage{Lang: "en", Status: http.StatusForbidden, Title: "Not signed out",
-					Message: "The sign-out form was not this session's. Use the Sign out button of a page."})
+				lang := s.operatorLang(r)
+				s.renderError(w, templates.ErrorPage{Lang: lang, Status: http.StatusForbidden, Title: templates.OpText(lang, "op.err.not_out"),
+					Message: templates.OpText(lang, "op.err.not_out_msg")})
 				return
 			}
 			ctx := store.WithActor(r.Context(), store.Actor{Name: sess.Token.Name, Via: "page"})
 			if err := s.access.EndSession(ctx, sess.ID); err != nil {
-				s.pageError(w, err)
+				s.pageError(w, r, err)
 				return
 			}
 		case err != notifier.ErrUnknownToken:
-			s.pageError(w, err)
+			s.pageError(w, r, err)
 			return
 		}
 	}

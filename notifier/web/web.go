@@ -217,6 +217,7 @@ func (s *Server) routes() {
 	s.handle("GET /login", openToAll, http.HandlerFunc(s.loginPage))
 	s.handle("POST /login", openToAll, limitBody(maxForm, http.HandlerFunc(s.loginPost)))
 	s.handle("POST /logout", openToAll, limitBody(maxForm, http.HandlerFunc(s.logout)))
+	s.page("POST /lang", needScopedViewer, s.chooseLang)
 	s.page("GET /board", needScopedViewer, s.board)
 	s.page("GET /board.csv", needScopedViewer, func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
