@@ -173,3 +173,16 @@ func TestOperatorPagesInEnglish(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryMailKindIsWorded: the outbox and the organization's page word
+// every kind of mail Heed writes in both languages.
+func TestEveryMailKindIsWorded(t *testing.T) {
+	for _, kind := range []string{templates.KindNotice, templates.KindReminder, templates.KindClosed, templates.KindWithdrawn, templates.KindUpdated,
+		templates.KindExploited, templates.KindResolved, templates.KindDigest, templates.KindReplyHelp} {
+		for _, lang := range []string{"en", "ja"} {
+			if templates.OpText(lang, "op.kind."+kind) == "op.kind."+kind {
+				t.Errorf("mail kind %q has no %s word (op.kind.%s in catalog_operator.go)", kind, lang, kind)
+			}
+		}
+	}
+}
