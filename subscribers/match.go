@@ -42,17 +42,19 @@ func NewMatcher(a *Aliases) *Matcher {
 }
 
 // Prepared is an advisory's affected entries parsed once for matching many
-// items.
+// items. It remembers what it worked out while matching (see memo), so it is
+// for one goroutine at a time.
 type Prepared struct {
 	m       *Matcher
 	entries []*entry
+	memo    *memo // nil: work everything out for each item
 }
 
 // Prepare parses affected once; matching 10,000 candidates of one advisory
 // should not parse its CPEs and purls 10,000 times. affected must not be
 // modified while the result is in use.
 func (m *Matcher) Prepare(affected []advisory.Affected) *Prepared {
-	p := &Prepared{m: m}
+	p := &Prepared{m: m, memo: newMemo()}
 	for _, a := range affected {
 		p.entries = append(p.entries, newEntry(m.aliases, a))
 	}
@@ -78,10 +80,10 @@ func (m *Matcher) Prepare(affected []advisory.Affected) *Prepared {
 //   - an under_investigation entry gives UnderInvestigation, only when no
 //     entry says affected.
 func (p *Prepared) Match(it store.Item) (Hit, bool) {
-	x := newItem(p.m.aliases, it)
+	x, ids := p.item(it)
 	var certain, possible, investigating *Hit
-	for _, e := range p.entries {
-		via, key, ok := identify(e, x)
+	for i, e := range p.entries {
+		via, key, ok := ids[i].via, ids[i].key, ids[i].ok
 		if !ok {
 			continue
 		}
@@ -102,13 +104,13 @@ func (p *Prepared) Match(it store.Item) (Hit, bool) {
 			continue
 		}
 		if st == advisory.StatusFixed || st == advisory.StatusNotAffected {
-			if e.lists(e.schemeFor(x), x.version) {
+			if in, _ := p.verdict(i, e.schemeFor(x), x.version); in {
 				return Hit{}, false
 			}
 			continue
 		}
 		if (st == advisory.StatusAffected && certain == nil) || (st == advisory.StatusUnderInvestigation && investigating == nil) {
-			if in, why := e.covers(e.schemeFor(x), x.version); in {
+			if in, why := p.verdict(i, e.schemeFor(x), x.version); in {
 				if st == advisory.StatusAffected {
 					certain = hit(CertainAffected, why)
 				} else {
