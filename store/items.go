@@ -32,7 +32,8 @@ func (tx *Tx) ReplaceInventory(orgID string, items []Item) error {
 		return fmt.Errorf("insert item: %w", err)
 	}
 	defer ins.Close()
-	key, err := tx.tx.PrepareContext(tx.ctx, `INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?, ?)`)
+	key, err := tx.tx.PrepareContext(tx.ctx, `INSERT OR IGNORE INTO item_keys
+		(key, item_id, org_id, vendor, product, version, cpe, purl, asset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return fmt.Errorf("insert item key: %w", err)
 	}
@@ -46,7 +47,7 @@ func (tx *Tx) ReplaceInventory(orgID string, items []Item) error {
 		}
 		it.ID, _ = res.LastInsertId()
 		for _, k := range it.Keys {
-			if _, err := key.ExecContext(tx.ctx, k, it.ID); err != nil {
+			if _, err := key.ExecContext(tx.ctx, k, it.ID, orgID, it.Vendor, it.Product, it.Version, it.CPE, it.PURL, it.Asset); err != nil {
 				return fmt.Errorf("insert item key: %w", err)
 			}
 		}
@@ -80,38 +81,31 @@ func (tx *Tx) Inventory(orgID string) ([]Item, error) {
 
 // ItemsByKeys lists the items having at least one of keys, ordered by
 // organization. With all set it lists every item instead.
+//
+// The items are read from the copies their keys carry (migration 19): the
+// candidates of a key are one range of item_keys.
 func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
 	if all {
 		return tx.queryItems(`SELECT ` + itemColumns + ` FROM items i ORDER BY i.org_id, i.id`)
 	}
-	if len(keys) <= keyChunk {
-		return tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.id IN
-			(SELECT item_id FROM item_keys WHERE key IN (`+placeholders(len(keys))+`))
-			ORDER BY i.org_id, i.id`, anys(keys)...)
-	}
-	// SQLite bounds the variables of one statement: ask in chunks.
 	var items []Item
-	seen := map[int64]bool{}
+	// SQLite bounds the variables of one statement: ask in chunks.
 	for chunk := range slices.Chunk(keys, keyChunk) {
-		got, err := tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.id IN
-			(SELECT item_id FROM item_keys WHERE key IN (`+placeholders(len(chunk))+`))`, anys(chunk)...)
+		got, err := tx.queryItems(`SELECT item_id, org_id, vendor, product, version, cpe, purl, asset
+			FROM item_keys WHERE key IN (`+placeholders(len(chunk))+`)`, anys(chunk)...)
 		if err != nil {
 			return nil, err
 		}
-		for _, it := range got {
-			if !seen[it.ID] {
-				seen[it.ID] = true
-				items = append(items, it)
-			}
-		}
+		items = append(items, got...)
 	}
+	// An item found under two keys is listed once.
 	slices.SortFunc(items, func(a, b Item) int {
 		if c := strings.Compare(a.OrgID, b.OrgID); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	return items, nil
+	return slices.CompactFunc(items, func(a, b Item) bool { return a.ID == b.ID }), nil
 }
 
 // keyChunk is how many keys one lookup statement binds, well under SQLite's

@@ -86,6 +86,43 @@ func TestItemsByKeys(t *testing.T) {
 	}
 }
 
+// TestItemsByKeysReadsTrueCopies: the candidates come from the copies the
+// keys carry (migration 19); a key written without its copy and an item
+// changed in place still give the item as it is in items.
+func TestItemsByKeysReadsTrueCopies(t *testing.T) {
+	t.Parallel()
+	db, _ := openTestDB(t)
+	update(t, db, func(tx *Tx) error {
+		if err := tx.CreateOrg(&Org{ID: "o1", Name: "o1", Language: "en", Timezone: "UTC", CreatedAt: t0}); err != nil {
+			return err
+		}
+		if err := tx.ReplaceInventory("o1", []Item{{Vendor: "Pulse Secure", Product: "PCS", Version: "9.0", CPE: "cpe:/a:p:pcs",
+			PURL: "pkg:generic/pcs", Asset: "vpn-1", Keys: []string{"name:pulse"}}}); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO item_keys (key, item_id) SELECT 'name:bare', id FROM items`); err != nil {
+			return err
+		}
+		_, err := tx.exec(`UPDATE items SET version = '9.1', asset = 'vpn-2'`)
+		return err
+	})
+	for _, key := range []string{"name:pulse", "name:bare"} {
+		var items []Item
+		if err := db.View(context.Background(), func(tx *Tx) (err error) { items, err = tx.ItemsByKeys([]string{key}, false); return err }); err != nil {
+			t.Fatal(err)
+		}
+		want := Item{OrgID: "o1", Vendor: "Pulse Secure", Product: "PCS", Version: "9.1", CPE: "cpe:/a:p:pcs", PURL: "pkg:generic/pcs", Asset: "vpn-2"}
+		if len(items) != 1 || items[0].ID == 0 {
+			t.Fatalf("%s: items = %+v, want one", key, items)
+		}
+		items[0].ID = 0
+		if items[0].OrgID != want.OrgID || items[0].Vendor != want.Vendor || items[0].Version != want.Version ||
+			items[0].CPE != want.CPE || items[0].PURL != want.PURL || items[0].Asset != want.Asset || items[0].Product != want.Product {
+			t.Errorf("%s: item = %+v, want %+v", key, items[0], want)
+		}
+	}
+}
+
 // TestRejectedOncePerSequence: a redelivered document is recorded once; a
 // large one is kept cut, with the size and digest of the whole; the list
 // leaves the payloads out.

@@ -37,6 +37,8 @@ func TestUpgradeFromSchema1(t *testing.T) {
 	for _, stmt := range []string{string(frozen), "PRAGMA user_version = 1",
 		`INSERT INTO orgs (id, name, created_at) VALUES ('o1', 'Acme', 1)`,
 		`INSERT INTO contacts (id, org_id, email, role) VALUES (1, 'o1', 'sec@acme.example', 'primary')`,
+		`INSERT INTO items (id, org_id, vendor, product, version, asset) VALUES (4, 'o1', 'Fortinet', 'FortiOS', '7.0.1', 'fw')`,
+		`INSERT INTO item_keys (key, item_id) VALUES ('name:fortinet/fortios', 4)`,
 		`INSERT INTO advisories (id, revision, format, title, severity, doc, received_at, updated_at)
 		 VALUES ('SA1', '3', 'heed', 'old', 'high', '{}', 1, 1)`,
 		`INSERT INTO cases (id, advisory_id, org_id, state, opened_at, due_at, updated_at) VALUES ('c1', 'SA1', 'o1', 'open', 1, 2, 1)`,
@@ -74,6 +76,13 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		}
 		if len(due) != 1 || due[0].MessageID != "<m1@heed>" || due[0].State != MailPending {
 			t.Errorf("pending mail after upgrade = %+v; want <m1@heed>, still due", due)
+		}
+		items, err := tx.ItemsByKeys([]string{"name:fortinet/fortios"}, false)
+		if err != nil {
+			return err
+		}
+		if len(items) != 1 || items[0].OrgID != "o1" || items[0].Version != "7.0.1" || items[0].Asset != "fw" {
+			t.Errorf("candidates after upgrade = %+v; want the item FortiOS 7.0.1 of o1 copied into its key", items)
 		}
 		var size int
 		var kept int
