@@ -74,23 +74,45 @@ var nation struct {
 // operation: Prepare, Keys, loading the candidates from the key index, and
 // Match on each. "afresh" is the matcher without its memo (as before
 // 2026-12-01), run beside it so that the ratio is measured on one machine
-// at one moment.
+// at one moment; "remembered-distinct-versions" gives every candidate a
+// version of its own (the memo's worst case but for names).
 func BenchmarkMatch1M(b *testing.B) {
 	nation.once.Do(func() {
 		nation.m = NewMatcher(DefaultAliases())
 		nation.items, nation.index = benchInventory(nation.m, 1_000_000, 100_000)
 	})
+	// A fleet with every installation on a version of its own: the memo
+	// still knows the names, but each version is compared afresh.
+	distinct := map[int32]string{}
+	for _, k := range must(nation.m.Prepare(sa44101).Keys()) {
+		for _, id := range nation.index[k] {
+			if v := nation.items[id].Version; v != "" {
+				distinct[id] = fmt.Sprintf("%s.%d", v, id)
+			}
+		}
+	}
 	for _, mode := range []struct {
-		name    string
-		prepare func(*Matcher, []advisory.Affected) *Prepared
-	}{{"remembered", (*Matcher).Prepare}, {"afresh", plain}} {
+		name     string
+		prepare  func(*Matcher, []advisory.Affected) *Prepared
+		versions map[int32]string
+	}{{"remembered", (*Matcher).Prepare, nil}, {"afresh", plain, nil}, {"remembered-distinct-versions", (*Matcher).Prepare, distinct}} {
 		b.Run(mode.name, func(b *testing.B) {
-			matchNation(b, func() *Prepared { return mode.prepare(nation.m, sa44101) })
+			matchNation(b, func() *Prepared { return mode.prepare(nation.m, sa44101) }, mode.versions)
 		})
 	}
 }
 
-func matchNation(b *testing.B, prepare func() *Prepared) {
+// must returns the keys of an advisory that needs no full scan.
+func must(keys []string, scanAll bool) []string {
+	if scanAll {
+		panic("SA44101 must be keyed")
+	}
+	return keys
+}
+
+// matchNation matches the candidates of an advisory; versions, when set,
+// replaces the version of the items it names.
+func matchNation(b *testing.B, prepare func() *Prepared, versions map[int32]string) {
 	items, index := nation.items, nation.index
 	seen := make([]uint32, len(items))
 	stamp := uint32(0)
@@ -111,7 +133,11 @@ func matchNation(b *testing.B, prepare func() *Prepared) {
 				}
 				seen[id] = stamp
 				candidates++
-				if _, ok := p.Match(items[id]); ok {
+				it := items[id]
+				if v, ok := versions[id]; ok {
+					it.Version = v
+				}
+				if _, ok := p.Match(it); ok {
 					hits++
 				}
 			}
