@@ -48,6 +48,12 @@ func TestEmbeddedDefaults(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "duplicate") {
 		t.Errorf("publishing the same revision again: %q; want it reported as a duplicate", out)
 	}
+	// On another subject (another publisher's) it is a message of its own:
+	// a copy someone else sent first must not make the stream drop it.
+	code, out, _ = heedCLI(t, "publish", "-config", conf, "-subject", "advisories.other", "../../testdata/advisories/sa44101.heed.json")
+	if code != 0 || strings.Contains(out, "duplicate") || !strings.Contains(out, "stream ADVISORIES #2") {
+		t.Errorf("the same revision on another subject: %q; want it taken as stream message #2", out)
+	}
 
 	// A document over NATS's default 1 MiB, as real CSAF files can be.
 	big := filepath.Join(dir, "big.json")

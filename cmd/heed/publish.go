@@ -105,12 +105,14 @@ func cmdPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 // msg is the NATS message of a document. JetStream drops a second copy of
-// the same revision within its duplicate window (Nats-Msg-Id); intake
-// ignores it after that anyway.
+// the same revision on the same subject within its duplicate window
+// (Nats-Msg-Id); intake ignores it after that anyway. The subject is part
+// of the id: otherwise a copy that another publisher sent first (and
+// intake refused) would make JetStream drop the owner's own, silently.
 func (d doc) msg(subject, signature string) *nats.Msg {
 	msg := nats.NewMsg(subject)
 	msg.Data = d.data
-	msg.Header.Set(jetstream.MsgIDHeader, d.adv.ID+"@"+d.adv.Revision)
+	msg.Header.Set(jetstream.MsgIDHeader, subject+"/"+d.adv.ID+"@"+d.adv.Revision)
 	if signature != "" {
 		msg.Header.Set(publishers.SignatureHeader, signature)
 	}
