@@ -252,6 +252,9 @@ func (an *Answers) record(ctx context.Context, l Link, in AnswerInput) (CaseView
 		if err := tx.UpdateCase(&c); err != nil {
 			return err
 		}
+		if err := an.recordEvent(tx, EventAnswered, &c, answerDetail(a)); err != nil {
+			return err
+		}
 		if err := tx.AddAnswer(c.ID, *a); err != nil {
 			return err
 		}
@@ -272,4 +275,19 @@ func (an *Answers) record(ctx context.Context, l Link, in AnswerInput) (CaseView
 	an.log.Info("answer recorded", "case", l.CaseID, "status", in.Status)
 	an.wake()
 	return v, nil
+}
+
+// answerDetail is what an answered event says of the answer.
+func answerDetail(a *store.Answer) map[string]any {
+	d := map[string]any{"status": a.Status}
+	if a.Justification != "" {
+		d["justification"] = a.Justification
+	}
+	if a.Version != "" {
+		d["version"] = a.Version
+	}
+	if !a.Until.IsZero() {
+		d["until"] = a.Until.UTC().Format(time.RFC3339)
+	}
+	return d
 }

@@ -355,19 +355,31 @@ func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) er
 		c.DueAt = now.Add(p.Due)
 	}
 	c.NextReminderAt, _ = p.reminderAt(now, 0)
-	c.ToldRevision = adv.Revision
+	c.ToldRevision, c.OverdueAt = adv.Revision, time.Time{}
 	if err := tx.UpdateCase(c); err != nil {
+		return err
+	}
+	if err := cs.recordEvent(tx.Tx, EventOpened, c, map[string]any{"revision": adv.Revision, "severity": adv.Severity}); err != nil {
 		return err
 	}
 	return cs.outbox.queueMail(tx, adv, c, templates.KindNotice, 0, false)
 }
 
 // closeCase closes a case and, if the organization was ever told about it,
-// tells the same people why it closed (a resolved case: what changed).
+// tells the same people why it closed (a mail of kind; a resolved case:
+// what changed). Its event is "resolved" for a reason starting with
+// store.ClosedResolved, else "closed".
 func (cs *Cases) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind, reason string, changes ...templates.Change) error {
 	wasMailed := c.State != store.CaseWatching
 	c.State, c.ClosedReason, c.NextReminderAt, c.UpdatedAt = store.CaseClosed, reason, time.Time{}, cs.now()
 	if err := tx.UpdateCase(c); err != nil {
+		return err
+	}
+	event := EventClosed
+	if strings.HasPrefix(reason, store.ClosedResolved) {
+		event = EventResolved
+	}
+	if err := cs.recordEvent(tx.Tx, event, c, map[string]any{"reason": reason}); err != nil {
 		return err
 	}
 	if err := tx.CancelMails(c.ID, templates.Answerable...); err != nil {

@@ -48,7 +48,10 @@ func (rm *Reminders) digest(tx *writeTx, org store.Org, now time.Time, done map[
 		if err != nil {
 			return 0, err
 		}
-		escalate := rm.advance(adv, c, now)
+		escalate, err := rm.advance(tx.Tx, adv, c, now)
+		if err != nil {
+			return 0, err
+		}
 		if err := tx.UpdateCase(c); err != nil {
 			return 0, err
 		}

@@ -58,7 +58,10 @@ type Config struct {
 	// contact, its envelope sender names the mail, for bounce reports.
 	InboundDomain string
 	// DKIM, when set, signs every mail as it is written to the outbox.
-	DKIM   *DKIM
+	DKIM *DKIM
+	// Events, when set, records every case change as an event and
+	// publishes it (Events.Run); nil: no events.
+	Events *EventsConfig
 	Logger *slog.Logger
 }
 
@@ -77,6 +80,7 @@ type Engine struct {
 	Outbox    *Outbox    // mails composed, rendered, signed and stored
 	Delivery  *Delivery  // mails handed to the relay, outcomes recorded
 	Access    *Access    // named tokens with roles, and the pages' sessions
+	Events    *Events    // case events published to JetStream
 }
 
 // deps are what every stage shares.
@@ -89,9 +93,12 @@ type deps struct {
 	publishers *publishers.Set
 	metrics    *metrics
 	log        *slog.Logger
+	// events: where case events go; nil: none recorded (recordEvent).
+	events *EventsConfig
 
 	wakeReminders chan struct{}
 	wakeDelivery  chan struct{}
+	wakeEvents    chan struct{}
 }
 
 // New checks cfg and returns an Engine.
@@ -116,6 +123,14 @@ func New(cfg Config) (*Engine, error) {
 		metrics:       newMetrics(),
 		wakeReminders: make(chan struct{}, 1),
 		wakeDelivery:  make(chan struct{}, 1),
+		wakeEvents:    make(chan struct{}, 1),
+	}
+	if cfg.Events != nil {
+		ev := *cfg.Events
+		if ev.KeepPublished <= 0 {
+			ev.KeepPublished = 7 * day
+		}
+		d.events = &ev
 	}
 	for sev, p := range cfg.Policies {
 		d.policies[sev] = p
@@ -156,6 +171,7 @@ func New(cfg Config) (*Engine, error) {
 		Outbox:    outbox,
 		Delivery:  delivery,
 		Access:    &Access{deps: d},
+		Events:    &Events{deps: d},
 	}, nil
 }
 
@@ -173,7 +189,7 @@ func (d *deps) policy(severity string) Policy {
 
 // wake tells the loops that something changed, without blocking.
 func (d *deps) wake() {
-	for _, ch := range []chan struct{}{d.wakeReminders, d.wakeDelivery} {
+	for _, ch := range []chan struct{}{d.wakeReminders, d.wakeDelivery, d.wakeEvents} {
 		select {
 		case ch <- struct{}{}:
 		default:

@@ -20,6 +20,7 @@ type metrics struct {
 	refusals   prometheus.Counter     // refusals by the relay that bounce nobody
 	answers    *prometheus.CounterVec // by status
 	sendTime   prometheus.Histogram
+	events     prometheus.Counter // case events JetStream acknowledged
 }
 
 func newMetrics() *metrics {
@@ -38,6 +39,8 @@ func newMetrics() *metrics {
 			Help: "Answers recorded through links, by status."}, []string{"status"}),
 		sendTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "heed_mail_send_seconds",
 			Help: "Time the relay took to accept one mail.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 8)}),
+		events: prometheus.NewCounter(prometheus.CounterOpts{Name: "heed_events_published_total",
+			Help: "Case events published to JetStream and acknowledged."}),
 	}
 }
 
@@ -45,7 +48,7 @@ func newMetrics() *metrics {
 // by state, to reg.
 func (e *Engine) Register(reg prometheus.Registerer) error {
 	m := e.metrics
-	for _, c := range []prometheus.Collector{m.advisories, m.cases, m.reminders, m.mails, m.refusals, m.answers, m.sendTime,
+	for _, c := range []prometheus.Collector{m.advisories, m.cases, m.reminders, m.mails, m.refusals, m.answers, m.sendTime, m.events,
 		&stateCollector{db: e.db}} {
 		if err := reg.Register(c); err != nil {
 			return err

@@ -21,11 +21,16 @@ type Reminders struct {
 // reminderBatch bounds one transaction of the scheduler.
 const reminderBatch = 200
 
-// remindDue sends every reminder due now and plans the next one of each
-// case; a reminder outside its organization's business hours waits for
-// them. Reminders that came due more than once while Heed was down are
-// collapsed into one. It returns how many due cases it handled.
+// remindDue records the cases that have just become overdue, then sends
+// every reminder due now and plans the next one of each case; a reminder
+// outside its organization's business hours waits for them. Reminders that
+// came due more than once while Heed was down are collapsed into one. It
+// returns how many due cases it reminded or held (more cases overdue than
+// one round marks are marked next round, which next says is due at once).
 func (rm *Reminders) remindDue(ctx context.Context) (int, error) {
+	if _, err := rm.markOverdue(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		n, sent, err := rm.remindBatch(ctx)
@@ -42,9 +47,26 @@ func (rm *Reminders) remindDue(ctx context.Context) (int, error) {
 	}
 }
 
-// next returns when the next reminder is due, or the zero time.
+// next returns when the next reminder is due or the next case becomes
+// overdue, whichever comes first, or the zero time.
 func (rm *Reminders) next(ctx context.Context) (at time.Time, err error) {
-	err = rm.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextReminderAt(); return err })
+	err = rm.db.View(ctx, func(tx *store.Tx) error {
+		if at, err = tx.NextReminderAt(); err != nil {
+			return err
+		}
+		due, err := tx.NextOverdueAt()
+		if err != nil {
+			return err
+		}
+		if due.IsZero() {
+			return nil
+		}
+		// Overdue is strictly past the due date.
+		if due = due.Add(time.Millisecond); at.IsZero() || due.Before(at) {
+			at = due
+		}
+		return nil
+	})
 	return at, err
 }
 
@@ -202,23 +224,29 @@ func mailWindow(org store.Org, t time.Time) time.Time {
 
 // remind sends one reminder of a case and plans the next.
 func (rm *Reminders) remind(tx *writeTx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
-	escalate := rm.advance(adv, c, now)
+	escalate, err := rm.advance(tx.Tx, adv, c, now)
+	if err != nil {
+		return err
+	}
 	if err := rm.outbox.queueMail(tx, adv, c, templates.KindReminder, c.RemindersSent, escalate); err != nil {
 		return err
 	}
 	return tx.UpdateCase(c)
 }
 
-// advance counts a reminder of c as sent now and plans the next; it
-// reports whether this reminder escalates. The caller stores c.
-func (rm *Reminders) advance(adv *advisory.Advisory, c *store.Case, now time.Time) (escalate bool) {
+// advance counts a reminder of c as sent now, plans the next and records
+// its events (reminded; escalated, the first time); it reports whether this
+// reminder escalates. The caller stores c.
+func (rm *Reminders) advance(tx *store.Tx, adv *advisory.Advisory, c *store.Case, now time.Time) (escalate bool, err error) {
 	p := rm.policy(adv.Severity)
 	if c.State == store.CaseScheduled {
 		// The date the organization promised has come: ask again.
 		c.State = store.CaseOpen
 	}
 	c.RemindersSent++
-	escalate = c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)
+	overdue := now.After(c.DueAt)
+	escalate = c.RemindersSent > p.EscalateAfter || overdue
+	first := escalate && !c.Escalated
 	c.Escalated = c.Escalated || escalate
 	step, next, ok := p.nextStep(c.OpenedAt, c.ReminderStep, now)
 	if !ok {
@@ -226,5 +254,50 @@ func (rm *Reminders) advance(adv *advisory.Advisory, c *store.Case, now time.Tim
 	}
 	c.ReminderStep, c.NextReminderAt, c.UpdatedAt = step, next, now
 	c.ToldRevision = adv.Revision
-	return escalate
+	if err := rm.recordEvent(tx, EventReminded, c, map[string]any{"reminder": c.RemindersSent, "escalated": escalate}); err != nil {
+		return false, err
+	}
+	if first {
+		why := "reminders"
+		if overdue {
+			why = "overdue"
+		}
+		if err := rm.recordEvent(tx, EventEscalated, c, map[string]any{"reminder": c.RemindersSent, "reason": why}); err != nil {
+			return false, err
+		}
+	}
+	return escalate, nil
+}
+
+// overdueBatch bounds one transaction of markOverdue.
+const overdueBatch = 500
+
+// markOverdue records, once per case, that an open case passed its due
+// date without an answer (the board's "overdue"): the moment it does, not
+// at its next reminder. It returns how many cases it marked.
+func (rm *Reminders) markOverdue(ctx context.Context) (int, error) {
+	now := rm.now()
+	n := 0
+	err := rm.db.Update(ctx, func(tx *store.Tx) error {
+		due, err := tx.NewlyOverdue(now, overdueBatch)
+		if err != nil {
+			return err
+		}
+		for i := range due {
+			c := &due[i]
+			c.OverdueAt = now
+			if err := tx.UpdateCase(c); err != nil {
+				return err
+			}
+			if err := rm.recordEvent(tx, EventOverdue, c, nil); err != nil {
+				return err
+			}
+		}
+		n = len(due)
+		return nil
+	})
+	if n > 0 && err == nil {
+		rm.wake()
+	}
+	return n, err
 }

@@ -73,6 +73,9 @@ type Case struct {
 	// A hint: mail scanners open links too.
 	SeenAt time.Time
 	SeenBy string
+	// OverdueAt is when Heed saw the case past its due date unanswered and
+	// recorded the overdue event; zero: not yet (or reopened since).
+	OverdueAt time.Time
 }
 
 // CaseItem is an inventory item a case is about, copied when it matched.
@@ -116,21 +119,21 @@ func scanCaseItem(rows *sql.Rows, first ...any) (CaseItem, error) {
 
 const caseColumns = `id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
 	next_reminder_at, escalated, answer_status, answer_at, answer_note, answer_until, answer_ip,
-	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version, told_revision, seen_at, seen_by`
+	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version, told_revision, seen_at, seen_by, overdue_at`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var opened, due, updated int64
-	var next, answerAt, until, contact, seen sql.NullInt64
+	var next, answerAt, until, contact, seen, overdue sql.NullInt64
 	var a Answer
 	err := row.Scan(&c.ID, &c.AdvisoryID, &c.OrgID, &c.State, &opened, &due, &c.RemindersSent, &c.ReminderStep,
 		&next, &c.Escalated, &a.Status, &answerAt, &a.Note, &until, &a.IP, &a.UserAgent, &contact,
-		&c.ClosedReason, &updated, &a.Justification, &a.Version, &c.ToldRevision, &seen, &c.SeenBy)
+		&c.ClosedReason, &updated, &a.Justification, &a.Version, &c.ToldRevision, &seen, &c.SeenBy, &overdue)
 	if err != nil {
 		return c, err
 	}
 	c.OpenedAt, c.DueAt, c.UpdatedAt = fromMS(opened), fromMS(due), fromMS(updated)
-	c.NextReminderAt, c.SeenAt = fromNullMS(next), fromNullMS(seen)
+	c.NextReminderAt, c.SeenAt, c.OverdueAt = fromNullMS(next), fromNullMS(seen), fromNullMS(overdue)
 	if a.Status != "" {
 		a.At, a.Until, a.ContactID = fromNullMS(answerAt), fromNullMS(until), contact.Int64
 		c.Answer = &a
@@ -269,6 +272,27 @@ func (tx *Tx) DueCasesOf(orgID string, now time.Time) ([]Case, error) {
 		ORDER BY next_reminder_at`, orgID, ms(now))
 }
 
+// NewlyOverdue lists up to limit cases past their due date at now and not
+// answered (open, without an answer: the board's overdue) that have not
+// been recorded overdue yet.
+func (tx *Tx) NewlyOverdue(now time.Time, limit int) ([]Case, error) {
+	return tx.queryCases(`SELECT `+caseColumns+` FROM cases
+		WHERE overdue_at IS NULL AND state = 'open' AND answer_status = '' AND due_at < ?
+		ORDER BY due_at LIMIT ?`, ms(now), limit)
+}
+
+// NextOverdueAt returns the earliest due date of the open, unanswered cases
+// not yet recorded overdue, or the zero time.
+func (tx *Tx) NextOverdueAt() (time.Time, error) {
+	var next sql.NullInt64
+	err := tx.queryRow(`SELECT min(due_at) FROM cases
+		WHERE overdue_at IS NULL AND state = 'open' AND answer_status = ''`).Scan(&next)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read next due date: %w", err)
+	}
+	return fromNullMS(next), nil
+}
+
 // NextReminderAt returns the earliest planned reminder, or the zero time.
 func (tx *Tx) NextReminderAt() (time.Time, error) {
 	var next sql.NullInt64
@@ -293,10 +317,11 @@ func (tx *Tx) UpdateCase(c *Case) error {
 	_, err := tx.exec(`UPDATE cases SET state = ?, due_at = ?, reminders_sent = ?,
 		reminder_step = ?, next_reminder_at = ?, escalated = ?, answer_status = ?, answer_at = ?,
 		answer_note = ?, answer_until = ?, answer_ip = ?, answer_agent = ?, answer_contact = ?,
-		closed_reason = ?, updated_at = ?, answer_justification = ?, answer_version = ?, told_revision = ? WHERE id = ?`,
+		closed_reason = ?, updated_at = ?, answer_justification = ?, answer_version = ?, told_revision = ?,
+		overdue_at = ? WHERE id = ?`,
 		c.State, ms(c.DueAt), c.RemindersSent, c.ReminderStep, nullMS(c.NextReminderAt), c.Escalated,
 		a.Status, nullMS(a.At), a.Note, nullMS(a.Until), a.IP, a.UserAgent, contact,
-		c.ClosedReason, ms(c.UpdatedAt), a.Justification, a.Version, c.ToldRevision, c.ID)
+		c.ClosedReason, ms(c.UpdatedAt), a.Justification, a.Version, c.ToldRevision, nullMS(c.OverdueAt), c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}

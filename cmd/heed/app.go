@@ -64,6 +64,7 @@ func openApp(ctx context.Context, cfg Config, clk clock.Clock, log *slog.Logger,
 		From: cfg.SMTP.From, AckSecret: secret, Relay: relay, Hold: cfg.SMTP.Addr == "",
 		Senders: cfg.SMTP.MaxConns, RatePerSecond: cfg.SMTP.RatePerSecond, ClaimTimeout: cfg.claimTimeout(),
 		BusinessHours: cfg.Delivery.BusinessHours, InboundDomain: cfg.Inbound.Domain, DKIM: dkim, Publishers: pubs, Logger: log,
+		Events: cfg.Events.engine(publicURL),
 	})
 	if err != nil {
 		db.Close()

@@ -35,6 +35,8 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"testdata/bad-policy.toml", "policy[0] (critical): reminders[1]"},
 		{"testdata/bad-tls.toml", `smtp.tls: "ssl" must be starttls, tls or none`},
 		{"testdata/short-ack-wait.toml", `nats.ack_wait: "2s" must be a duration of at least 10s`},
+		{"testdata/bad-events-prefix.toml", `events.subject_prefix: "heed.events.>" is not a NATS subject without wildcards`},
+		{"testdata/events-stream-taken.toml", `events.stream: "ADVISORIES" is also nats.stream`},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {

@@ -34,6 +34,52 @@ type Config struct {
 	// owns nats.subjects.
 	Publishers []PublisherConfig `toml:"publisher"`
 	HA         HAConfig          `toml:"ha"`
+	// Events: every case change published to JetStream as a CloudEvent.
+	Events EventsConfig `toml:"events"`
+}
+
+// EventsConfig is where case events go (notifier.EventsConfig).
+type EventsConfig struct {
+	Enabled bool   `toml:"enabled"`
+	Stream  string `toml:"stream"`
+	// SubjectPrefix: an event of kind K is published on PREFIX.case.K.
+	SubjectPrefix string `toml:"subject_prefix"`
+	// MaxAge bounds the stream Heed creates ("0s": no bound).
+	MaxAge string `toml:"max_age"`
+	// KeepPublished: how long an event stays in SQLite after JetStream
+	// acknowledged it.
+	KeepPublished string `toml:"keep_published"`
+}
+
+// engine is the notifier's view of [events]: nil when they are off.
+func (c EventsConfig) engine(source string) *notifier.EventsConfig {
+	if !c.Enabled {
+		return nil
+	}
+	age, _ := notifier.ParseDuration(c.MaxAge)         // validated
+	keep, _ := notifier.ParseDuration(c.KeepPublished) // validated
+	return &notifier.EventsConfig{Stream: c.Stream, SubjectPrefix: c.SubjectPrefix, Source: source, MaxAge: age, KeepPublished: keep}
+}
+
+func (c EventsConfig) validate() error {
+	if !c.Enabled {
+		return nil
+	}
+	if c.Stream == "" || strings.ContainsAny(c.Stream, " .*>") {
+		return fmt.Errorf("events.stream: %q is not a valid stream name", c.Stream)
+	}
+	for _, tok := range strings.Split(c.SubjectPrefix, ".") {
+		if tok == "" || strings.ContainsAny(tok, " \t\r\n*>") {
+			return fmt.Errorf("events.subject_prefix: %q is not a NATS subject without wildcards, such as \"heed.events\"", c.SubjectPrefix)
+		}
+	}
+	if d, err := notifier.ParseDuration(c.MaxAge); err != nil || d < 0 {
+		return fmt.Errorf("events.max_age: %q is not a duration such as \"30d\" (\"0s\": no bound)", c.MaxAge)
+	}
+	if d, err := notifier.ParseDuration(c.KeepPublished); err != nil || d < time.Minute {
+		return fmt.Errorf("events.keep_published: %q must be a duration of at least 1m, such as \"7d\"", c.KeepPublished)
+	}
+	return nil
 }
 
 // HAConfig is how two heed serve on one stream share the work (one acts,
@@ -143,6 +189,8 @@ func defaultConfig() Config {
 		Delivery: DeliveryConfig{BusinessHours: subscribers.Always},
 		HA:       HAConfig{LeaseTTL: "10s"},
 		Inbound:  InboundConfig{RequireAuth: true},
+		Events: EventsConfig{Enabled: true, Stream: "HEED_EVENTS", SubjectPrefix: "heed.events",
+			MaxAge: "30d", KeepPublished: "7d"},
 	}
 }
 
@@ -264,6 +312,12 @@ func (c *Config) validate() error {
 	}
 	if _, err := subscribers.ParseHours(c.Delivery.BusinessHours); err != nil {
 		return fmt.Errorf("delivery.business_hours: %w", err)
+	}
+	if err := c.Events.validate(); err != nil {
+		return err
+	}
+	if c.Events.Enabled && c.Events.Stream == c.NATS.Stream {
+		return fmt.Errorf("events.stream: %q is also nats.stream; events need a stream of their own", c.Events.Stream)
 	}
 	if (c.Inbound.Listen == "") != (c.Inbound.Domain == "") {
 		return errors.New("inbound.listen and inbound.domain: set both to receive replies, or neither")

@@ -220,18 +220,24 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 }
 
 // act is what only the holder of the lease does: intake, the reminder and
-// delivery loops, and the pruning of mail bodies. It returns when ctx ends
+// delivery loops, publishing case events, and the pruning of mail bodies. It returns when ctx ends
 // (the process stops, or the lease is lost) once they have all stopped.
 func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk clock.Clock, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
-	wg.Add(3)
+	errc := make(chan error, 3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		if err := a.engine.Intake.Run(ctx, js, cfg.NATS.intake()); err != nil {
 			errc <- fmt.Errorf("intake: %w", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if err := a.engine.Events.Run(ctx, js); err != nil {
+			errc <- fmt.Errorf("events: %w", err)
 		}
 	}()
 	go func() {

@@ -1,0 +1,328 @@
+package notifier
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the test resets a row as a crash would leave it
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/heed-dev/heed/notifier/eventually"
+	"github.com/heed-dev/heed/store"
+)
+
+// testEvents is the [events] of the tests: the defaults of heed serve.
+var testEvents = EventsConfig{Stream: "HEED_EVENTS", SubjectPrefix: "heed.events", Source: "https://heed.example"}
+
+// received is one event as a consumer of the stream gets it.
+type received struct {
+	Subject string
+	MsgID   string
+	Event   map[string]any
+	Data    map[string]any
+}
+
+// key names an event by its case and type, e.g. "case_x heed.case.opened".
+func (r received) key() string { return fmt.Sprint(r.Data["case"], " ", r.Event["type"]) }
+
+// consume reads every message of the events stream, through a consumer of
+// its own, until none arrives for a moment.
+func consume(t *testing.T, js jetstream.JetStream) []received {
+	t.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, testEvents.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []received
+	for {
+		batch, err := cons.Fetch(100, jetstream.FetchMaxWait(300*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for msg := range batch.Messages() {
+			n++
+			r := received{Subject: msg.Subject(), MsgID: msg.Headers().Get(jetstream.MsgIDHeader)}
+			if err := json.Unmarshal(msg.Data(), &r.Event); err != nil {
+				t.Fatalf("event %s is not JSON: %v", msg.Data(), err)
+			}
+			r.Data, _ = r.Event["data"].(map[string]any)
+			out = append(out, r)
+		}
+		if n == 0 {
+			return out
+		}
+	}
+}
+
+// waitPublished waits until the stream holds n messages.
+func waitPublished(t *testing.T, js jetstream.JetStream, n uint64) {
+	t.Helper()
+	eventually.Check(t, 10*time.Second, func() error {
+		s, err := js.Stream(context.Background(), testEvents.Stream)
+		if err != nil {
+			return err
+		}
+		info, err := s.Info(context.Background())
+		if err != nil {
+			return err
+		}
+		if info.State.Msgs != n {
+			return fmt.Errorf("the stream holds %d events, want %d", info.State.Msgs, n)
+		}
+		return nil
+	})
+}
+
+// runEvents runs the engine's events stage until the test ends.
+func runEvents(t *testing.T, e *Engine, js jetstream.JetStream) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Events.Run(ctx, js) }()
+	stop = func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("events stage: %v", err)
+		}
+	}
+	t.Cleanup(func() {
+		if ctx.Err() == nil {
+			stop()
+		}
+	})
+	return stop
+}
+
+func withEvents(cfg *Config) { ev := testEvents; cfg.Events = &ev }
+
+// TestEveryCaseChangeIsOneEvent follows two organizations' cases of
+// SA44101 through their notices, reminders, an escalation, an answer, the
+// due date passing and the advisory no longer listing them, and checks that
+// a JetStream consumer receives each change exactly once, as a CloudEvent
+// with the case, advisory, organization, state and what the kind needs.
+func TestEveryCaseChangeIsOneEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	policy := Policy{Severity: "critical", Reminders: []time.Duration{day, 2 * day}, Repeat: day, EscalateAfter: 1, Due: 3 * day}
+	e, clk := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents,
+		func(c *Config) { c.Policies = map[string]Policy{"critical": policy} })
+	runEvents(t, e, js)
+	alpha, beta := addOrg(t, e, "Alpha", "9.0R3.3"), addOrg(t, e, "Beta", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	ca, cb := caseOf(t, e, alpha), caseOf(t, e, beta)
+	waitPublished(t, js, 2)
+
+	for _, at := range []time.Duration{day, 2 * day} { // reminders 1 and 2; 2 escalates
+		clk.Set(t0.Add(at))
+		if n, err := e.Reminders.remindDue(ctx); err != nil || n != 2 {
+			t.Fatalf("remindDue at +%s = %d, %v; want both cases", at, n, err)
+		}
+	}
+	if _, err := e.Answers.RecordAnswer(ctx, e.Links.ackToken(ca.ID, 1, t0.Add(90*day)),
+		AnswerInput{Status: AnswerPatched, Version: "9.0R3.4"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(t0.Add(3*day + time.Hour)) // past the due date: Beta is overdue and reminded a third time
+	if n, err := e.Reminders.remindDue(ctx); err != nil || n != 1 {
+		t.Fatalf("remindDue past the due date = %d, %v; want Beta's case", n, err)
+	}
+	if n, err := e.Reminders.remindDue(ctx); err != nil || n != 0 {
+		t.Fatalf("remindDue again = %d, %v; want nothing", n, err)
+	}
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("2", "9.0R3.1")); err != nil { // no longer lists 9.0R3.3
+		t.Fatal(err)
+	}
+	const want = 6 + 7
+	waitPublished(t, js, want)
+
+	got := consume(t, js)
+	counts := map[string]int{}
+	for _, r := range got {
+		counts[r.key()]++
+	}
+	wantCounts := map[string]int{}
+	for _, k := range []string{"opened", "reminded", "reminded", "escalated", "answered", "closed"} {
+		wantCounts[ca.ID+" heed.case."+k]++
+	}
+	for _, k := range []string{"opened", "reminded", "reminded", "escalated", "overdue", "reminded", "closed"} {
+		wantCounts[cb.ID+" heed.case."+k]++
+	}
+	if fmt.Sprint(counts) != fmt.Sprint(wantCounts) {
+		t.Errorf("events by case and type:\n got %v\nwant %v", counts, wantCounts)
+	}
+
+	ids := map[string]bool{}
+	byKind := map[string]received{}
+	for _, r := range got {
+		ev := r.Event
+		typ, _ := ev["type"].(string)
+		kind := strings.TrimPrefix(typ, "heed.case.")
+		if r.Subject != "heed.events.case."+kind {
+			t.Errorf("%s on subject %q, want heed.events.case.%s", typ, r.Subject, kind)
+		}
+		id, _ := ev["id"].(string)
+		if id == "" || ids[id] || r.MsgID != id {
+			t.Errorf("%s: id %q (Nats-Msg-Id %q) must be set, unique and the message id", typ, id, r.MsgID)
+		}
+		ids[id] = true
+		if ev["specversion"] != "1.0" || ev["source"] != "https://heed.example" || ev["datacontenttype"] != "application/json" ||
+			ev["subject"] != r.Data["case"] {
+			t.Errorf("%s: CloudEvents attributes %v", typ, ev)
+		}
+		if _, err := time.Parse(time.RFC3339, fmt.Sprint(ev["time"])); err != nil {
+			t.Errorf("%s: time %v is not RFC 3339", typ, ev["time"])
+		}
+		if r.Data["advisory"] != "SA44101" || r.Data["organization"] == "" || r.Data["state"] == "" {
+			t.Errorf("%s: data %v lacks advisory, organization or state", typ, r.Data)
+		}
+		byKind[fmt.Sprint(r.Data["case"], kind)] = r
+	}
+	for _, c := range []struct {
+		key, field string
+		want       any
+	}{
+		{ca.ID + "opened", "state", store.CaseOpen},
+		{ca.ID + "opened", "severity", "critical"},
+		{ca.ID + "opened", "organization", alpha},
+		{ca.ID + "escalated", "reason", "reminders"},
+		{ca.ID + "escalated", "reminder", 2.0},
+		{ca.ID + "answered", "status", AnswerPatched},
+		{ca.ID + "answered", "version", "9.0R3.4"},
+		{ca.ID + "answered", "state", store.CaseAnswered},
+		{cb.ID + "overdue", "due_at", t0.Add(3 * day).Format(time.RFC3339)},
+		{cb.ID + "overdue", "state", store.CaseOpen},
+		{cb.ID + "reminded", "reminder", 3.0}, // the last reminded event of Beta's case
+		{cb.ID + "reminded", "escalated", true},
+		{cb.ID + "closed", "reason", store.ClosedNotListed},
+		{cb.ID + "closed", "state", store.CaseClosed},
+	} {
+		if got := byKind[c.key].Data[c.field]; got != c.want {
+			t.Errorf("%s: data.%s = %v, want %v", c.key, c.field, got, c.want)
+		}
+	}
+}
+
+// TestResolvedIsItsOwnKind: a case closed because the organization's new
+// inventory shows the fix is a "resolved" event, not a "closed" one.
+func TestResolvedIsItsOwnKind(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	fixed := []store.Item{{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.4"}}
+	if _, err := e.Orgs.ReplaceInventory(ctx, org, fixed); err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, e, js)
+	waitPublished(t, js, 2)
+	got := consume(t, js)
+	reason, _ := got[1].Data["reason"].(string)
+	if got[1].Event["type"] != "heed.case.resolved" || got[1].Subject != "heed.events.case.resolved" ||
+		!strings.HasPrefix(reason, store.ClosedResolved) || got[1].Data["state"] != store.CaseClosed {
+		t.Errorf("the second event is %v on %s, want heed.case.resolved with its reason", got[1].Event, got[1].Subject)
+	}
+}
+
+// TestEventsSurviveAStopNoneTwice: events written while nothing published
+// them (Heed stopped) are published by the next Heed on the same database;
+// an event published whose mark was lost (Heed killed between JetStream's
+// ack and the commit) is published again and dropped by JetStream as a
+// duplicate, so a consumer gets each once.
+func TestEventsSurviveAStopNoneTwice(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	path := filepath.Join(t.TempDir(), "heed.db")
+	first, _ := newTestEngineAt(t, path, withEvents)
+	stop := runEvents(t, first, js)
+	org := addOrg(t, first, "Alpha", "9.0R3.3")
+	if _, err := first.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	waitPublished(t, js, 1)
+	stop()
+	// Stopped: the answer's event is written, not published.
+	c := caseOf(t, first, org)
+	if _, err := first.Answers.RecordAnswer(ctx, first.Links.ackToken(c.ID, 1, t0.Add(90*day)),
+		AnswerInput{Status: AnswerMitigated}); err != nil {
+		t.Fatal(err)
+	}
+	// And as if killed after JetStream's ack of the notice's event, before
+	// its mark was committed.
+	raw, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`UPDATE events SET published_at = NULL WHERE kind = 'opened'`); err != nil {
+		t.Fatal(err)
+	}
+
+	second, _ := newTestEngineAt(t, path, withEvents)
+	runEvents(t, second, js)
+	eventually.Check(t, 10*time.Second, func() error {
+		var evs []store.Event
+		err := second.db.View(ctx, func(tx *store.Tx) (err error) { evs, err = tx.Events(c.ID); return err })
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			if ev.PublishedAt.IsZero() {
+				return errors.New("event " + ev.Kind + " not yet marked published")
+			}
+		}
+		return nil
+	})
+	got := consume(t, js)
+	var types []string
+	for _, r := range got {
+		types = append(types, fmt.Sprint(r.Event["type"]))
+	}
+	if strings.Join(types, ",") != "heed.case.opened,heed.case.answered" {
+		t.Errorf("the consumer got %v, want the opened event once and then the answered one", types)
+	}
+}
+
+// TestEventsOffRecordNothing: with events off, changes record no event and
+// the events stage creates no stream.
+func TestEventsOffRecordNothing(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	e, _ := newTestEngine(t)
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Events.Run(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	var evs []store.Event
+	err := e.db.View(ctx, func(tx *store.Tx) (err error) { evs, err = tx.Events(caseOf(t, e, org).ID); return err })
+	if err != nil || len(evs) != 0 {
+		t.Errorf("events recorded with events off: %v, %v", evs, err)
+	}
+	if _, err := js.Stream(ctx, testEvents.Stream); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Errorf("stream %s with events off: %v, want none", testEvents.Stream, err)
+	}
+}
