@@ -142,6 +142,9 @@ func cmdOrgImport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	var res struct{ Created, Updated int }
 	err = c.sendFile(ctx, "POST", "/api/v1/orgs/import", "text/csv", path, stderr, &res)
+	if err != nil && strings.Contains(err.Error(), "nothing imported") {
+		return fmt.Errorf("%s: %w", path, err) // the server's refusal says so already
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w (nothing imported)", path, err)
 	}

@@ -33,7 +33,7 @@ func TestOrgImportCLI(t *testing.T) {
 	must(t, os.WriteFile(bad, []byte("external_id,name,language,timezone,contacts,escalation\n"+
 		"C-3,Gamma KK,en,UTC,sec@gamma.test,\nD-4,Delta KK,fr,UTC,sec@delta.test,\n"), 0o600))
 	code, _, errOut = heedCLI(t, "org", "import", "-config", conf, bad)
-	if code == 0 || !strings.Contains(errOut, "line 3") || !strings.Contains(errOut, "language") {
+	if code == 0 || !strings.Contains(errOut, "line 3") || !strings.Contains(errOut, "language") || strings.Count(errOut, "nothing imported") != 1 {
 		t.Fatalf("org import of a bad file: %d %q", code, errOut)
 	}
 	code, out, _ = heedCLI(t, "org", "list", "-config", conf)
