@@ -156,7 +156,9 @@ func TestEveryOperatorPageInJapanese(t *testing.T) {
 // TestLanguageSwitchInBrowser: in headless Chromium, an operator switches
 // the sign-in page to Japanese, signs in, finds the board and the advisory
 // in Japanese, switches back to English with the button on the page, and
-// leaves screenshots of both in the test's output folder.
+// leaves screenshots of both in the test's output folder (docs/OPERATING.md
+// shows them: HEED_TEST_OUT=$PWD/docs go test ./notifier/web -run
+// TestLanguageSwitchInBrowser writes them there).
 func TestLanguageSwitchInBrowser(t *testing.T) {
 	v, _ := uptakeHistory(t)
 	ctx := headless.Start(t)
@@ -179,7 +181,7 @@ func TestLanguageSwitchInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(v.srv.URL+"/advisories/SA1"), chromedp.WaitVisible(chromedp.CSS(`html[lang="ja"] svg.uptake`))); err != nil {
 		t.Fatalf("the advisory's page in Japanese: %v", err)
 	}
-	headless.Screenshot(ctx, t, "advisory-SA1-ja-chosen.png")
+	headless.Screenshot(ctx, t, "advisory-ja.png")
 	// The switch returns to the same page, in English, and the choice holds.
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] svg.uptake`)),
 		chromedp.Navigate(v.srv.URL+"/board"), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #sign-out`))); err != nil {
