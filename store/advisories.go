@@ -69,16 +69,7 @@ func (tx *Tx) PutAdvisory(a *Advisory) error {
 		VALUES (?, ?, ?, ?, ?, ?)`, a.ID, a.Revision, a.Title, a.Severity, a.Withdrawn, ms(a.UpdatedAt)); err != nil {
 		return fmt.Errorf("store advisory revision: %w", err)
 	}
-	if _, err := tx.exec(`DELETE FROM advisory_keys WHERE advisory_id = ?`, a.ID); err != nil {
-		return fmt.Errorf("store advisory keys: %w", err)
-	}
-	for _, k := range a.Keys {
-		if _, err := tx.exec(
-			`INSERT OR IGNORE INTO advisory_keys (key, advisory_id) VALUES (?, ?)`, k, a.ID); err != nil {
-			return fmt.Errorf("store advisory keys: %w", err)
-		}
-	}
-	return nil
+	return tx.writeAdvisoryKeys(a.ID, a.Keys)
 }
 
 // AdvisoriesForKeys lists the advisories, not withdrawn, that have one of

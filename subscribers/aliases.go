@@ -2,8 +2,6 @@ package subscribers
 
 import (
 	"fmt"
-	"strings"
-	"unicode"
 )
 
 // Alias kinds accepted by Aliases.Add.
@@ -124,42 +122,18 @@ func (a *Aliases) SameVendor(x, y string) bool {
 }
 
 // product returns the canonical folded form of a product name. A product
-// named with its vendor in front ("Fortinet FortiOS" by "Fortinet") is
-// also tried without it, so that it meets the bare name.
+// named with its vendor in front ("Fortinet FortiOS" by "Fortinet, Inc.")
+// is also tried without it (withoutVendor), so that it meets the bare name.
 func (a *Aliases) product(vendor, name string) string {
 	f := foldName(AliasProduct, name)
 	if c, ok := a.canon[AliasProduct][f]; ok {
 		return c
 	}
-	if v := foldName(AliasVendor, vendor); v != "" && len(f) > len(v) && strings.HasPrefix(f, v) {
-		rest := f[len(v):]
+	if rest := withoutVendor(vendor, name); rest != "" {
 		if c, ok := a.canon[AliasProduct][rest]; ok {
 			return c
 		}
 		return rest
 	}
 	return f
-}
-
-// legalSuffixes are company-form words dropped from the end of vendor
-// names: "Siemens AG", "Fortinet, Inc." and "Siemens" are one vendor.
-var legalSuffixes = map[string]bool{
-	"inc": true, "incorporated": true, "corp": true, "corporation": true, "co": true,
-	"company": true, "ltd": true, "limited": true, "llc": true, "gmbh": true, "ag": true,
-	"sa": true, "plc": true, "kk": true, "bv": true, "nv": true, "ab": true, "oy": true,
-}
-
-// foldName lowers a name and keeps only its letters and digits, so that
-// case, spaces and punctuation do not matter. For vendors, trailing
-// company-form words are dropped first.
-func foldName(kind, name string) string {
-	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-	if kind == AliasVendor {
-		for len(words) > 1 && legalSuffixes[words[len(words)-1]] {
-			words = words[:len(words)-1]
-		}
-	}
-	return strings.Join(words, "")
 }

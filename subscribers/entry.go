@@ -23,6 +23,11 @@ type side struct {
 	names    []ident   // from the vendor and product fields
 	cpeNames []ident   // from a CPE with concrete vendor and product
 	display  string    // the product as a person would name it
+	// qualified are the folded vendor and product as one name, for a side
+	// that gives both: "Siemens" "SCALANCE X-200" meets an item that gives
+	// no vendor and names the product "Siemens SCALANCE X-200" (the vendor
+	// as written, and without its company forms).
+	qualified []string
 }
 
 func newSide(a *Aliases, vendor, product, cpeStr, purl string) side {
@@ -42,6 +47,13 @@ func newSide(a *Aliases, vendor, product, cpeStr, purl string) side {
 	}
 	if p := a.product(vendor, product); p != "" {
 		s.names = []ident{{a.vendor(vendor), p}}
+		rest := withoutVendor(vendor, product)
+		if rest == "" {
+			rest = foldName(AliasProduct, product)
+		}
+		for _, v := range vendorSpellings(vendor) {
+			s.qualified = append(s.qualified, v+rest)
+		}
 	}
 	s.display = strings.TrimSpace(product)
 	switch {

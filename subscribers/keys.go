@@ -16,9 +16,19 @@ package subscribers
 // gets name:/<p>. An entry with a vendor asks for name:<v>/<p> and
 // name:/<p>; one without asks for product:<p> and name:/<p>. So a missing
 // vendor on either side still meets, and an entry with a vendor loads only
-// that vendor's items and vendor-less ones.
+// that vendor's items and vendor-less ones. A side with a vendor and a
+// product also has its qualified name (vendor and product as one name, see
+// side.qualified): an item gets product:<qualified>, an entry asks for
+// name:/<qualified>, so that an item naming "Siemens SCALANCE X-200"
+// without a vendor meets the entry of Siemens' "SCALANCE X-200", and the
+// other way round.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"maps"
 	"slices"
 
 	"github.com/heed-dev/heed/store"
@@ -26,7 +36,7 @@ import (
 
 // ItemKeys returns the lookup keys of an inventory item.
 func (m *Matcher) ItemKeys(it store.Item) []string {
-	x := newItem(m.aliases, it)
+	x := newItem(m.aliases.Load(), it)
 	var keys []string
 	if x.purl != "" {
 		keys = append(keys, "purl:"+x.purl)
@@ -37,6 +47,9 @@ func (m *Matcher) ItemKeys(it store.Item) []string {
 		} else {
 			keys = append(keys, "name:/"+n.product)
 		}
+	}
+	for _, q := range x.qualified {
+		keys = append(keys, "product:"+q)
 	}
 	return sortedSet(keys)
 }
@@ -59,8 +72,30 @@ func (p *Prepared) Keys() (keys []string, scanAll bool) {
 				keys = append(keys, "product:"+n.product, "name:/"+n.product)
 			}
 		}
+		for _, q := range e.qualified {
+			keys = append(keys, "name:/"+q)
+		}
 	}
 	return sortedSet(keys), scanAll
+}
+
+// keysVersion names the way keys are computed from names; it changes when
+// that way does (2: company forms, full-width letters, qualified names).
+const keysVersion = "2"
+
+// KeysFingerprint identifies the function from an item or an advisory to
+// its lookup keys: the key rules and the alias table. Keys stored under
+// another fingerprint must be computed again.
+func (m *Matcher) KeysFingerprint() string {
+	h := sha256.New()
+	io.WriteString(h, keysVersion+"\n")
+	a := m.aliases.Load()
+	for _, kind := range []string{AliasVendor, AliasProduct} {
+		for _, name := range slices.Sorted(maps.Keys(a.canon[kind])) {
+			fmt.Fprintf(h, "%s\t%s\t%s\n", kind, name, a.canon[kind][name])
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // sortedSet sorts keys and drops repeats: keys are a set, and sorted ones

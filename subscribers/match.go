@@ -2,6 +2,7 @@ package subscribers
 
 import (
 	"slices"
+	"sync/atomic"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -28,9 +29,9 @@ type Hit struct {
 }
 
 // Matcher decides whether inventory items are concerned by an advisory's
-// affected entries. It is safe for concurrent use.
+// affected entries. It is safe for concurrent use, Learn included.
 type Matcher struct {
-	aliases *Aliases
+	aliases atomic.Pointer[Aliases] // replaced whole by Learn, never changed in place
 }
 
 // NewMatcher returns a Matcher using a copy of a (nil means no aliases).
@@ -38,14 +39,32 @@ func NewMatcher(a *Aliases) *Matcher {
 	if a == nil {
 		a = NewAliases()
 	}
-	return &Matcher{aliases: a.clone()}
+	m := &Matcher{}
+	m.aliases.Store(a.clone())
+	return m
+}
+
+// Learn adds an alias group (Aliases.Add) to the matcher's table. Items and
+// advisories matched afterwards see it; the lookup keys stored before do
+// not, so the caller re-keys those that name one of the names.
+func (m *Matcher) Learn(kind string, names ...string) error {
+	for {
+		old := m.aliases.Load()
+		a := old.clone()
+		if err := a.Add(kind, names...); err != nil {
+			return err
+		}
+		if m.aliases.CompareAndSwap(old, a) {
+			return nil
+		}
+	}
 }
 
 // Prepared is an advisory's affected entries parsed once for matching many
 // items. It remembers what it worked out while matching (see memo), so it is
 // for one goroutine at a time.
 type Prepared struct {
-	m       *Matcher
+	aliases *Aliases
 	entries []*entry
 	memo    *memo // nil: work everything out for each item
 }
@@ -54,9 +73,9 @@ type Prepared struct {
 // should not parse its CPEs and purls 10,000 times. affected must not be
 // modified while the result is in use.
 func (m *Matcher) Prepare(affected []advisory.Affected) *Prepared {
-	p := &Prepared{m: m, memo: newMemo()}
+	p := &Prepared{aliases: m.aliases.Load(), memo: newMemo()}
 	for _, a := range affected {
-		p.entries = append(p.entries, newEntry(m.aliases, a))
+		p.entries = append(p.entries, newEntry(p.aliases, a))
 	}
 	return p
 }
@@ -148,7 +167,22 @@ func identify(e *entry, x *item) (via, key string, ok bool) {
 			}
 		}
 	}
+	if namesQualified(e.side, x.side) || namesQualified(x.side, e.side) {
+		return "", "", true
+	}
 	return "", "", false
+}
+
+// namesQualified reports whether a side that gives a vendor and a product
+// (q) meets one that gives only a product naming that vendor in front of
+// it (bare).
+func namesQualified(q, bare side) bool {
+	for _, n := range bare.names {
+		if n.vendor == "" && slices.Contains(q.qualified, n.product) {
+			return true
+		}
+	}
+	return false
 }
 
 // allNames returns the name identities, with the CPE's when withCPE.

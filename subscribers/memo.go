@@ -67,7 +67,7 @@ func (p *Prepared) item(it store.Item) (*item, []identity) {
 	k := itemKey{it.Vendor, it.Product, it.CPE, it.PURL}
 	known := p.memo.knownItem(k)
 	if known == nil {
-		known = &knownItem{item: *newItem(p.m.aliases, store.Item{Vendor: it.Vendor, Product: it.Product, CPE: it.CPE, PURL: it.PURL})}
+		known = &knownItem{item: *newItem(p.aliases, store.Item{Vendor: it.Vendor, Product: it.Product, CPE: it.CPE, PURL: it.PURL})}
 		known.ids = make([]identity, len(p.entries))
 		for i, e := range p.entries {
 			via, key, ok := identify(e, &known.item)

@@ -219,12 +219,21 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	return runErr
 }
 
-// act is what only the holder of the lease does: intake, the reminder and
-// delivery loops, publishing case events, and the pruning of mail bodies. It returns when ctx ends
+// act is what only the holder of the lease does: re-keying when the way
+// names are matched changed, intake, the reminder and delivery loops,
+// publishing case events, and the pruning of mail bodies. It returns when ctx ends
 // (the process stops, or the lease is lost) once they have all stopped.
 func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk clock.Clock, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	// Keys stored by another way of folding names would miss: recompute
+	// them before the first advisory is matched.
+	if _, _, err := a.engine.Cases.Rekey(ctx); err != nil {
+		if parent.Err() != nil {
+			return nil
+		}
+		return err
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
 	wg.Add(4)
