@@ -37,6 +37,8 @@ type Outcome struct {
 	// publisher may; it waits for an operator's approval, opening nothing.
 	Held      bool `json:"held,omitempty"`
 	WouldOpen int  `json:"would_open,omitempty"`
+	// Informational: the document informs; it was recorded, opening nothing.
+	Informational bool `json:"informational,omitempty"`
 }
 
 // applyBatch is how many organizations one transaction of ApplyAdvisory
@@ -66,7 +68,7 @@ func (cs *Cases) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 }
 
 func (cs *Cases) applyFrom(ctx context.Context, adv *advisory.Advisory, src Source) (Outcome, error) {
-	out := Outcome{AdvisoryID: adv.ID, Revision: adv.Revision}
+	out := Outcome{AdvisoryID: adv.ID, Revision: adv.Revision, Informational: adv.Informational}
 	var work []orgWork
 	var fresh bool
 	err := cs.db.Update(ctx, func(tx *store.Tx) (err error) {
@@ -139,13 +141,25 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out
 	if err != nil {
 		return nil, false, err
 	}
-	if adv.Withdrawn {
+	switch {
+	case adv.Informational:
+		// Information names no product: it is recorded and shown, and
+		// matches nothing, now or when an inventory changes (no keys).
+		// It cannot stand in for an advisory whose cases are still live:
+		// their recipients would be left without a word.
+		if n := liveCases(existing); n > 0 {
+			return nil, false, &rejectedError{Reason: fmt.Sprintf(
+				"advisory %s has %d cases not closed; a revision of category %q is information and cannot replace it (withdraw the advisory, or publish the information under its own id)",
+				adv.ID, n, adv.Category)}
+		}
+		keys, scanAll = nil, false
+	case adv.Withdrawn:
 		for _, c := range existing {
 			if c.State != store.CaseClosed {
 				work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindWithdrawn})
 			}
 		}
-	} else {
+	default:
 		items, err := tx.ItemsByKeys(keys, scanAll)
 		if err != nil {
 			return nil, false, err
@@ -176,7 +190,7 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out
 			Title: adv.Title, Severity: adv.Severity, WouldOpen: n, Doc: doc, ReceivedAt: now})
 	}
 	rec := &store.Advisory{ID: adv.ID, Revision: adv.Revision, Publisher: owner, Format: adv.Format, Title: adv.Title,
-		Severity: adv.Severity, Withdrawn: adv.Withdrawn, ScanAll: scanAll, Keys: keys, Doc: doc,
+		Severity: adv.Severity, Withdrawn: adv.Withdrawn, Informational: adv.Informational, ScanAll: scanAll, Keys: keys, Doc: doc,
 		ReceivedAt: now, UpdatedAt: now}
 	if !old.ReceivedAt.IsZero() {
 		rec.ReceivedAt = old.ReceivedAt
@@ -185,6 +199,17 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out
 		return nil, false, err
 	}
 	return work, true, nil
+}
+
+// liveCases counts the cases not closed.
+func liveCases(cases []store.Case) int {
+	n := 0
+	for _, c := range cases {
+		if c.State != store.CaseClosed {
+			n++
+		}
+	}
+	return n
 }
 
 // applyOrg carries out one organization's part of an advisory, reading its

@@ -77,6 +77,8 @@ func (in *Intake) ingest(ctx context.Context, subject string, seq uint64, data [
 			outcome = "held"
 		case out.Unchanged:
 			outcome = "unchanged"
+		case out.Informational:
+			outcome = "information"
 		}
 		in.metrics.advisories.WithLabelValues(outcome).Inc()
 		in.log.Info("advisory "+outcome, "id", out.AdvisoryID, "revision", out.Revision, "publisher", pub.Name,

@@ -12,19 +12,22 @@ import (
 // Advisory is a stored advisory: a few columns to list and filter by, and the
 // normalized document as JSON.
 type Advisory struct {
-	ID         string
-	Revision   string
-	Publisher  string // its owner: the publisher that first published it
-	Format     string
-	Title      string
-	Severity   string
-	Withdrawn  bool
-	Applied    bool     // every case it calls for has been opened, updated or closed
-	ScanAll    bool     // some entry has no lookup key
-	Keys       []string // candidate-lookup keys of its affected entries
-	Doc        []byte
-	ReceivedAt time.Time
-	UpdatedAt  time.Time
+	ID        string
+	Revision  string
+	Publisher string // its owner: the publisher that first published it
+	Format    string
+	Title     string
+	Severity  string
+	Withdrawn bool
+	// Informational: it informs and names no affected product; it never
+	// has keys or cases.
+	Informational bool
+	Applied       bool     // every case it calls for has been opened, updated or closed
+	ScanAll       bool     // some entry has no lookup key
+	Keys          []string // candidate-lookup keys of its affected entries
+	Doc           []byte
+	ReceivedAt    time.Time
+	UpdatedAt     time.Time
 }
 
 // Advisory returns a stored advisory.
@@ -32,9 +35,9 @@ func (tx *Tx) Advisory(id string) (Advisory, error) {
 	var a Advisory
 	var received, updated int64
 	err := tx.queryRow(
-		`SELECT id, revision, publisher, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at
+		`SELECT id, revision, publisher, format, title, severity, withdrawn, informational, applied, scan_all, doc, received_at, updated_at
 		 FROM advisories WHERE id = ?`, id).
-		Scan(&a.ID, &a.Revision, &a.Publisher, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.Applied, &a.ScanAll, &a.Doc, &received, &updated)
+		Scan(&a.ID, &a.Revision, &a.Publisher, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.Informational, &a.Applied, &a.ScanAll, &a.Doc, &received, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, fmt.Errorf("advisory %s: %w", id, ErrNotFound)
 	}
@@ -54,12 +57,12 @@ func (tx *Tx) PutAdvisory(a *Advisory) error {
 		a.Publisher = "default"
 	}
 	_, err := tx.exec(
-		`INSERT INTO advisories (id, revision, publisher, format, title, severity, withdrawn, applied, scan_all, doc, received_at, updated_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		`INSERT INTO advisories (id, revision, publisher, format, title, severity, withdrawn, informational, applied, scan_all, doc, received_at, updated_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, format = excluded.format,
-		   title = excluded.title, severity = excluded.severity, withdrawn = excluded.withdrawn,
+		   title = excluded.title, severity = excluded.severity, withdrawn = excluded.withdrawn, informational = excluded.informational,
 		   applied = excluded.applied, scan_all = excluded.scan_all, doc = excluded.doc, updated_at = excluded.updated_at`,
-		a.ID, a.Revision, a.Publisher, a.Format, a.Title, a.Severity, a.Withdrawn, a.Applied, a.ScanAll, a.Doc, ms(a.ReceivedAt), ms(a.UpdatedAt))
+		a.ID, a.Revision, a.Publisher, a.Format, a.Title, a.Severity, a.Withdrawn, a.Informational, a.Applied, a.ScanAll, a.Doc, ms(a.ReceivedAt), ms(a.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("store advisory %s: %w", a.ID, err)
 	}
@@ -134,23 +137,25 @@ func (tx *Tx) MarkApplied(id string) error {
 
 // AdvisorySummary is an advisory with its cases counted by state.
 type AdvisorySummary struct {
-	ID         string
-	Revision   string
-	Publisher  string
-	Format     string
-	Title      string
-	Severity   string
-	Withdrawn  bool
-	ReceivedAt time.Time
-	UpdatedAt  time.Time
-	Cases      map[string]int
+	ID        string
+	Revision  string
+	Publisher string
+	Format    string
+	Title     string
+	Severity  string
+	Withdrawn bool
+	// Informational: shown as information, it has no cases.
+	Informational bool
+	ReceivedAt    time.Time
+	UpdatedAt     time.Time
+	Cases         map[string]int
 }
 
 // AdvisorySummaries lists the advisories, newest first, with their cases
 // counted by state: the agency's view of who is still silent on what. A
 // publisher limits them to its own; empty: every publisher's.
 func (tx *Tx) AdvisorySummaries(limit int, publisher string) ([]AdvisorySummary, error) {
-	rows, err := tx.query(`SELECT a.id, a.revision, a.publisher, a.format, a.title, a.severity, a.withdrawn, a.received_at,
+	rows, err := tx.query(`SELECT a.id, a.revision, a.publisher, a.format, a.title, a.severity, a.withdrawn, a.informational, a.received_at,
 		a.updated_at, c.state, count(c.id)
 		FROM (SELECT * FROM advisories WHERE ? IN ('', publisher) ORDER BY received_at DESC, id LIMIT ?) a
 		LEFT JOIN cases c ON c.advisory_id = a.id
@@ -165,7 +170,7 @@ func (tx *Tx) AdvisorySummaries(limit int, publisher string) ([]AdvisorySummary,
 		var received, updated int64
 		var state sql.NullString
 		var n int
-		if err := rows.Scan(&a.ID, &a.Revision, &a.Publisher, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &received, &updated, &state, &n); err != nil {
+		if err := rows.Scan(&a.ID, &a.Revision, &a.Publisher, &a.Format, &a.Title, &a.Severity, &a.Withdrawn, &a.Informational, &received, &updated, &state, &n); err != nil {
 			return nil, fmt.Errorf("list advisories: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].ID != a.ID {

@@ -17,7 +17,7 @@ type AdvisoryRevision struct {
 }
 
 // AdvisoryReport is everything the operator's page of one advisory shows:
-// the advisory and its revisions, every case with its organization's name
+// the advisory (with its normalized document) and its revisions, every case with its organization's name
 // and every answer given to it (the uptake curve is drawn from these), and
 // when the first mail about it was written.
 type AdvisoryReport struct {
@@ -45,7 +45,6 @@ func (tx *Tx) AdvisoryReport(id string) (AdvisoryReport, error) {
 	if r.Advisory, err = tx.Advisory(id); err != nil {
 		return r, err
 	}
-	r.Advisory.Doc = nil
 	if r.Revisions, err = tx.revisions(id); err != nil {
 		return r, err
 	}

@@ -30,14 +30,26 @@ type AdvisoryRow struct {
 	ReceivedAt time.Time
 }
 
+// InformationRow is a document recorded as information: it opened no case.
+type InformationRow struct {
+	ID         string
+	Revision   string
+	Title      string
+	Publisher  string
+	ReceivedAt time.Time
+}
+
 // AdvisoriesPage is the operator's list of advisories (GET /advisories):
 // first those held for approval, each with an approve and a discard
 // button (forms posting CSRF), then the applied ones.
 type AdvisoriesPage struct {
 	Held       []HeldRow
 	Advisories []AdvisoryRow
-	Done       string    // what the last button did, shown once
-	Operator   *Operator // who is signed in; its CSRF value goes in the forms
+	// Information: documents that inform (CSAF informational and
+	// csaf_base documents), recorded and shown, opening no case.
+	Information []InformationRow
+	Done        string    // what the last button did, shown once
+	Operator    *Operator // who is signed in; its CSRF value goes in the forms
 	// CanDecide: the signed-in token may approve and discard (an operator
 	// or admin not limited to one publisher); others see no buttons.
 	CanDecide bool
@@ -57,6 +69,9 @@ func RenderAdvisoriesPage(w io.Writer, p AdvisoriesPage) error {
 	}
 	for i := range p.Advisories {
 		p.Advisories[i].Title = OneLine(p.Advisories[i].Title)
+	}
+	for i := range p.Information {
+		p.Information[i].Title = OneLine(p.Information[i].Title)
 	}
 	v := advisoriesView{view: opView(p.Operator), P: p}
 	v.Title = v.t("op.advisories_title")

@@ -46,6 +46,19 @@ type AdvisoryPage struct {
 	Uptake     Uptake
 	Overdue    []WaitingCase
 	Silent     []WaitingCase
+	// Informational: the document informs and opened no case; the page
+	// shows its category, its texts and references instead of cases.
+	Informational bool
+	Category      string
+	Texts         []InfoText
+	References    []string
+}
+
+// InfoText is one of the publisher's notes in an informational document.
+type InfoText struct {
+	Category string // e.g. summary, general, legal_disclaimer
+	Title    string
+	Text     string
 }
 
 type advisoryView struct {

@@ -98,20 +98,23 @@ var (
 	negatedExploits = regexp.MustCompile(`(?i)\b(?:no|not|none|unproven|unknown|without)\b`)
 )
 
-// parseCSAF reads csaf_security_advisory and csaf_vex documents. Other
-// categories (informational advisories, csaf_base documents such as Cisco's
-// "Cisco Security Advisory") are refused: they are not statements about
-// affected products Heed can act on.
+// parseCSAF reads a CSAF 2.0 document. csaf_security_advisory and csaf_vex
+// documents state which products are affected and become advisories that
+// open cases. Every other category — the other profiles
+// (csaf_informational_advisory, csaf_security_incident_response) and
+// csaf_base, which any category outside the profiles falls under (Cisco's
+// "Cisco Security Advisory") — informs without a statement Heed can act on:
+// it is read as information (Informational, with its notes and
+// references), recorded and shown, opening no case.
 func parseCSAF(data []byte) (*advisory.Advisory, error) {
 	var d csafDoc
 	if err := decodeLenient(FormatCSAF, data, &d); err != nil {
 		return nil, err
 	}
 	doc := d.Document
-	switch doc.Category {
-	case "csaf_security_advisory", "csaf_vex":
-	default:
-		return nil, refuse(FormatCSAF, "document.category %q is not supported; only csaf_security_advisory and csaf_vex", doc.Category)
+	category := strings.TrimSpace(doc.Category)
+	if category == "" {
+		return nil, refuse(FormatCSAF, "document.category is missing")
 	}
 	if !strings.HasPrefix(strings.TrimSpace(doc.CSAFVersion), "2.") {
 		return nil, refuse(FormatCSAF, "document.csaf_version %q is not supported; only 2.x", doc.CSAFVersion)
@@ -140,6 +143,9 @@ func parseCSAF(data []byte) (*advisory.Advisory, error) {
 	a.URL, a.References = csafURLs(doc.References)
 	if doc.AggregateSeverity != nil {
 		a.Severity = severityFromText(doc.AggregateSeverity.Text)
+	}
+	if category != "csaf_security_advisory" && category != "csaf_vex" {
+		return csafInformation(a, d, category), nil
 	}
 	scoreSeverity := ""
 	products := csafProducts(d.ProductTree)

@@ -1,9 +1,7 @@
 package formats
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -107,18 +105,45 @@ func TestCSAF(t *testing.T) {
 	}
 }
 
-func TestCSAFRefusesInformational(t *testing.T) {
+// TestCSAFInformation reads documents of the categories Heed does not act
+// on as information: recorded with their notes and references, naming no
+// affected product, so that they can never open a case.
+func TestCSAFInformation(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join("testdata", "csaf_informational.json"))
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		file, category, severity string
+		texts                    []string // the titles of the notes kept
+		refs                     []string
+		cves                     []string
+	}{
+		{"csaf_informational.json", "csaf_informational_advisory", advisory.Low, nil, nil, nil},
+		{"csaf_base_vendor.json", "Acme Networks Security Notice", advisory.Medium,
+			[]string{"Summary", "Products in scope", "Workarounds", "Terms of use"},
+			[]string{"https://psirt.acme.example/notices/acme-sn-2024-0007", "https://docs.acme.example/routemaster/hardening", "https://bugs.acme.example/RM-5521"},
+			[]string{"CVE-2024-99001"}},
 	}
-	_, err = Parse(data)
-	var perr *Error
-	want := `csaf: document.category "csaf_informational_advisory" is not supported; only csaf_security_advisory and csaf_vex`
-	if !errors.As(err, &perr) || err.Error() != want {
-		t.Errorf("Parse: %v\nwant %s", err, want)
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			a := mustParse(t, tt.file)
+			if !a.Informational || a.Category != tt.category || len(a.Affected) != 0 || a.Severity != tt.severity {
+				t.Errorf("informational %v, category %q, %d affected, severity %q; want information %q with none affected, severity %q",
+					a.Informational, a.Category, len(a.Affected), a.Severity, tt.category, tt.severity)
+			}
+			var titles []string
+			for _, x := range a.Texts {
+				titles = append(titles, x.Title)
+			}
+			if !slices.Equal(titles, tt.texts) || !slices.Equal(a.References, tt.refs) || !slices.Equal(a.CVEs, tt.cves) {
+				t.Errorf("texts %q, references %q, CVEs %q; want %q, %q, %q", titles, a.References, a.CVEs, tt.texts, tt.refs, tt.cves)
+			}
+		})
 	}
+	t.Run("no category", func(t *testing.T) {
+		_, err := Parse([]byte(`{"document": {"csaf_version": "2.0", "title": "t", "tracking": {"id": "T-1", "version": "1"}}}`))
+		if err == nil || err.Error() != "csaf: document.category is missing" {
+			t.Errorf("Parse: %v; want the missing category named", err)
+		}
+	})
 }
 
 func TestCSAFProductStatuses(t *testing.T) {

@@ -37,10 +37,36 @@ func (s *Server) advisoryRows(r *http.Request) ([]advisoryJSON, error) {
 			Title: h.Title, Severity: h.Severity, ReceivedAt: h.ReceivedAt, UpdatedAt: h.ReceivedAt, Cases: map[string]int{}})
 	}
 	for _, a := range advs {
-		out = append(out, advisoryJSON{ID: a.ID, Revision: a.Revision, Publisher: a.Publisher, State: "applied", Format: a.Format, Title: a.Title,
+		out = append(out, advisoryJSON{ID: a.ID, Revision: a.Revision, Publisher: a.Publisher, State: advisoryState(a.Informational), Format: a.Format, Title: a.Title,
 			Severity: a.Severity, Withdrawn: a.Withdrawn, ReceivedAt: a.ReceivedAt, UpdatedAt: a.UpdatedAt, Cases: a.Cases})
 	}
 	return out, nil
+}
+
+// advisoryState is the state the API gives a stored advisory.
+func advisoryState(informational bool) string {
+	if informational {
+		return "information"
+	}
+	return "applied"
+}
+
+// getAdvisory is one advisory with its cases counted by state and its
+// normalized document.
+func (s *Server) getAdvisory(w http.ResponseWriter, r *http.Request) error {
+	rep, err := s.advisoryReport(r)
+	if err != nil {
+		return err
+	}
+	a := rep.Advisory
+	out := advisoryJSON{ID: a.ID, Revision: a.Revision, Publisher: a.Publisher, State: advisoryState(a.Informational), Format: a.Format,
+		Title: a.Title, Severity: a.Severity, Withdrawn: a.Withdrawn, ReceivedAt: a.ReceivedAt, UpdatedAt: a.UpdatedAt,
+		Cases: map[string]int{}, Document: a.Doc}
+	for _, c := range rep.Cases {
+		out.Cases[c.State]++
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request) error {
@@ -83,6 +109,11 @@ func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, done s
 	page := templates.AdvisoriesPage{Operator: s.operatorView(r), Done: done, CanDecide: refusal(who(r).token, needOperator) == ""}
 	page.Operator.Here = "/advisories" // also after an approve or discard button's POST
 	for _, a := range rows {
+		if a.State == "information" {
+			page.Information = append(page.Information, templates.InformationRow{ID: a.ID, Revision: a.Revision, Title: a.Title,
+				Publisher: a.Publisher, ReceivedAt: a.ReceivedAt})
+			continue
+		}
 		if a.State == "held" {
 			page.Held = append(page.Held, templates.HeldRow{ID: a.ID, Revision: a.Revision, Title: a.Title, Severity: a.Severity,
 				Publisher: a.Publisher, WouldOpen: a.WouldOpen, ReceivedAt: a.ReceivedAt})

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
 
@@ -59,6 +62,16 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request) error {
 	page := templates.AdvisoryPage{Operator: s.operatorView(r), ID: a.ID,
 		Revision: a.Revision, Title: a.Title, Severity: a.Severity, Publisher: a.Publisher, Format: a.Format,
 		Withdrawn: a.Withdrawn, ReceivedAt: a.ReceivedAt, Uptake: s.uptake(rep, lang)}
+	if a.Informational {
+		var doc advisory.Advisory
+		if err := json.Unmarshal(a.Doc, &doc); err != nil {
+			return fmt.Errorf("read advisory %s: %w", a.ID, err)
+		}
+		page.Informational, page.Category, page.References = true, doc.Category, doc.References
+		for _, t := range doc.Texts {
+			page.Texts = append(page.Texts, templates.InfoText{Category: t.Category, Title: t.Title, Text: t.Text})
+		}
+	}
 	for _, v := range rep.Revisions {
 		page.Revisions = append(page.Revisions, templates.RevisionRow{Revision: v.Revision, Title: v.Title,
 			Severity: v.Severity, Withdrawn: v.Withdrawn, AppliedAt: v.AppliedAt})

@@ -109,6 +109,7 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /api/v1/cases", "/api/v1/cases", "", "", statuses{200, 200, 200, 403, 200, 401}},
 		{"GET /api/v1/cases/{id}", "/api/v1/cases/" + caseID, "", "", statuses{200, 200, 200, 403, 404, 401}}, // scoped: another publisher's case
 		{"GET /api/v1/advisories", "/api/v1/advisories", "", "", statuses{200, 200, 200, 403, 200, 401}},
+		{"GET /api/v1/advisories/{id}", "/api/v1/advisories/SA1", "", "", statuses{200, 200, 200, 403, 404, 401}}, // scoped: another publisher's
 		{"POST /api/v1/advisories/{id}/approve", "/api/v1/advisories/NOT-HELD/approve", "", "", statuses{404, 404, 403, 403, 403, 401}},
 		{"POST /api/v1/advisories/{id}/discard", "/api/v1/advisories/NOT-HELD/discard", "", "", statuses{404, 404, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected", "/api/v1/rejected", "", "", statuses{200, 200, 403, 403, 403, 401}},

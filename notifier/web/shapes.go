@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/heed-dev/heed/store"
@@ -155,8 +156,10 @@ type advisoryJSON struct {
 	ID        string `json:"id"`
 	Revision  string `json:"revision"`
 	Publisher string `json:"publisher"` // its owner
-	// State: "applied", or "held" for a revision that waits for an
-	// operator's approval because it would open would_open cases.
+	// State: "applied"; "held" for a revision that waits for an
+	// operator's approval because it would open would_open cases;
+	// "information" for a document that informs and opens no case (CSAF
+	// informational and csaf_base documents).
 	State      string         `json:"state"`
 	WouldOpen  int            `json:"would_open,omitempty"`
 	Format     string         `json:"format,omitempty"`
@@ -166,6 +169,10 @@ type advisoryJSON struct {
 	ReceivedAt time.Time      `json:"received_at"`
 	UpdatedAt  time.Time      `json:"updated_at"`
 	Cases      map[string]int `json:"cases"` // by state; "open" is still silent
+	// Document is the normalized advisory (GET /api/v1/advisories/{id}
+	// only): for information, its texts (the publisher's notes) and
+	// references are what it says.
+	Document json.RawMessage `json:"document,omitempty"`
 }
 
 // rejectedJSON is a document intake could not use. Lists leave its payload

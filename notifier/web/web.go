@@ -186,6 +186,7 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/cases", needScopedViewer, 0, s.listCases)
 	s.api("GET /api/v1/cases/{id}", needScopedViewer, 0, s.getCase)
 	s.api("GET /api/v1/advisories", needScopedViewer, 0, s.listAdvisories)
+	s.api("GET /api/v1/advisories/{id}", needScopedViewer, 0, s.getAdvisory)
 	if s.approvals != nil {
 		s.api("POST /api/v1/advisories/{id}/approve", needOperator, 0, s.approveAdvisory)
 		s.api("POST /api/v1/advisories/{id}/discard", needOperator, 0, s.discardAdvisory)

@@ -44,11 +44,30 @@ type Advisory struct {
 	Withdrawn      bool          `json:"withdrawn,omitempty"`
 	Remediations   []Remediation `json:"remediations,omitempty"`
 	Notes          []string      `json:"notes,omitempty"` // e.g. "no structured product data"
+	// Informational: the document informs and asks nothing of anyone (a
+	// CSAF informational advisory, incident response or csaf_base
+	// document). Heed records and shows it, with its Texts, and opens no
+	// case: it names no affected products (Affected is empty).
+	Informational bool `json:"informational,omitempty"`
+	// Category is the document's own category when it is informational
+	// (CSAF document.category, e.g. "csaf_informational_advisory").
+	Category string `json:"category,omitempty"`
+	// Texts are the publisher's own notes (CSAF document.notes), kept for
+	// informational documents, whose notes are their content.
+	Texts []Text `json:"texts,omitempty"`
 	Affected       []Affected    `json:"affected"`
 	// Relayed is who sent the advisory to Heed, as Heed established it
 	// (the NATS subject's publisher, a verified signature). No format sets
 	// it: it is never read from a document.
 	Relayed *Relayed `json:"relayed,omitempty"`
+}
+
+// Text is one of the publisher's notes: its kind (CSAF note category such
+// as summary, general, legal_disclaimer), title and text.
+type Text struct {
+	Category string `json:"category,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Text     string `json:"text"`
 }
 
 // Relayed says who published an advisory through Heed.
