@@ -164,7 +164,10 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out
 		if err != nil {
 			return nil, false, err
 		}
-		hits := matchByOrg(prepared, items)
+		hits, err := activeHits(tx, prepared, items)
+		if err != nil {
+			return nil, false, err
+		}
 		var prev *advisory.Advisory
 		if old.Doc != nil {
 			if prev, err = decodeAdvisory(old); err != nil {
@@ -312,6 +315,21 @@ func matchByOrg(prepared *subscribers.Prepared, items []store.Item) map[string][
 			Certainty: string(h.Certainty), Reason: h.Reason})
 	}
 	return hits
+}
+
+// activeHits is matchByOrg without the deactivated organizations: they
+// get no new case (their cases were closed when they were deactivated and
+// stay so).
+func activeHits(tx *store.Tx, prepared *subscribers.Prepared, items []store.Item) (map[string][]store.CaseItem, error) {
+	hits := matchByOrg(prepared, items)
+	inactive, err := tx.DeactivatedOrgs()
+	if err != nil {
+		return nil, err
+	}
+	for id := range inactive {
+		delete(hits, id)
+	}
+	return hits, nil
 }
 
 // mailable reports whether some hit asks for a mail (not only "under investigation").

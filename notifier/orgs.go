@@ -62,25 +62,20 @@ type InventoryResult struct {
 // closes as resolved, with one mail saying so.
 func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store.Item) (InventoryResult, error) {
 	res := InventoryResult{Items: len(items)}
-	recs := slices.Clone(items)
-	var keys []string
-	seen := map[string]bool{}
-	for i := range recs {
-		recs[i].Keys = o.matcher.ItemKeys(recs[i])
-		for _, k := range recs[i].Keys {
-			if !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
-	}
+	recs, keys := o.withKeys(items)
 	err := o.outbox.update(ctx, func(tx *writeTx) error {
 		res = InventoryResult{Items: len(items)}
-		if _, err := tx.Org(orgID); err != nil {
+		org, err := tx.Org(orgID)
+		if err != nil {
 			return err
 		}
 		if err := tx.ReplaceInventory(orgID, recs); err != nil {
 			return err
+		}
+		// A deactivated organization's inventory is kept, not matched:
+		// activating it matches it then.
+		if !org.DeactivatedAt.IsZero() {
+			return tx.Audit(o.now(), "inventory.replace", orgID, fmt.Sprintf("items: %d; organization deactivated, not matched", res.Items))
 		}
 		if err := o.cases.inventoryChanged(tx, orgID, recs, keys, &res); err != nil {
 			return err
@@ -93,6 +88,22 @@ func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store
 	}
 	o.wake()
 	return res, nil
+}
+
+// withKeys gives each item its lookup keys, and lists them all once.
+func (o *Orgs) withKeys(items []store.Item) (recs []store.Item, keys []string) {
+	recs = slices.Clone(items)
+	seen := map[string]bool{}
+	for i := range recs {
+		recs[i].Keys = o.matcher.ItemKeys(recs[i])
+		for _, k := range recs[i].Keys {
+			if !seen[k] {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	return recs, keys
 }
 
 // UpdateOrg replaces an organization's name, language, time zone and

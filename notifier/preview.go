@@ -25,7 +25,10 @@ func (cs *Cases) Preview(ctx context.Context, adv *advisory.Advisory) ([]OrgHits
 		if err != nil {
 			return err
 		}
-		hits := matchByOrg(prepared, items)
+		hits, err := activeHits(tx, prepared, items)
+		if err != nil {
+			return err
+		}
 		ids := sortedKeys(hits)
 		names, err := tx.OrgNames(ids)
 		if err != nil {

@@ -26,6 +26,9 @@ const (
 	// case at a version not affected, or gone; the reason goes on after
 	// ": " with what the inventory showed.
 	ClosedResolved = "resolved"
+	// ClosedDeactivated: the operator deactivated the organization; Heed
+	// no longer follows its cases.
+	ClosedDeactivated = "org_deactivated"
 )
 
 // CaseStates lists every case state, in the order lists show them.

@@ -20,6 +20,9 @@ type Org struct {
 	Digest        string
 	DigestTime    string
 	CreatedAt     time.Time
+	// DeactivatedAt: when the operator deactivated it (no new cases, its
+	// open ones closed); zero while it is active.
+	DeactivatedAt time.Time
 	Contacts      []Contact
 	Items         int // how many inventory items it has
 }
@@ -70,13 +73,14 @@ func (tx *Tx) CreateOrg(o *Org) error {
 }
 
 const orgColumns = `o.id, o.name, o.language, o.timezone, o.business_hours, o.digest, o.digest_time, o.created_at,
-	(SELECT count(*) FROM items i WHERE i.org_id = o.id)`
+	o.deactivated_at, (SELECT count(*) FROM items i WHERE i.org_id = o.id)`
 
 func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
 	var o Org
 	var created int64
-	err := row.Scan(&o.ID, &o.Name, &o.Language, &o.Timezone, &o.BusinessHours, &o.Digest, &o.DigestTime, &created, &o.Items)
-	o.CreatedAt = fromMS(created)
+	var deactivated sql.NullInt64
+	err := row.Scan(&o.ID, &o.Name, &o.Language, &o.Timezone, &o.BusinessHours, &o.Digest, &o.DigestTime, &created, &deactivated, &o.Items)
+	o.CreatedAt, o.DeactivatedAt = fromMS(created), fromNullMS(deactivated)
 	return o, err
 }
 
@@ -223,6 +227,65 @@ func (tx *Tx) SetExternalID(orgID, ext string) error {
 			return fmt.Errorf("external id %q: %w", ext, ErrConflict)
 		}
 		return fmt.Errorf("set external id of %s: %w", orgID, err)
+	}
+	return nil
+}
+
+// SetDeactivated records when an organization was deactivated; a zero
+// time makes it active again.
+func (tx *Tx) SetDeactivated(orgID string, at time.Time) error {
+	var v any
+	if !at.IsZero() {
+		v = ms(at)
+	}
+	res, err := tx.exec(`UPDATE orgs SET deactivated_at = ? WHERE id = ?`, v, orgID)
+	if err != nil {
+		return fmt.Errorf("set deactivation of org %s: %w", orgID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("org %s: %w", orgID, ErrNotFound)
+	}
+	return nil
+}
+
+// DeactivatedOrgs is the set of organizations deactivated: an advisory
+// opens no case at them.
+func (tx *Tx) DeactivatedOrgs() (map[string]bool, error) {
+	rows, err := tx.query(`SELECT id FROM orgs WHERE deactivated_at IS NOT NULL`)
+	if err != nil {
+		return nil, fmt.Errorf("list deactivated orgs: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("list deactivated orgs: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// CountCases counts the cases of an organization, whatever their state.
+func (tx *Tx) CountCases(orgID string) (int, error) {
+	var n int
+	if err := tx.queryRow(`SELECT count(*) FROM cases WHERE org_id = ?`, orgID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count cases of org %s: %w", orgID, err)
+	}
+	return n, nil
+}
+
+// DeleteOrg removes an organization with its contacts and inventory. Its
+// cases would go too (the schema cascades), so the caller deletes only an
+// organization that has none: they are the evidence of what it was told.
+func (tx *Tx) DeleteOrg(orgID string) error {
+	res, err := tx.exec(`DELETE FROM orgs WHERE id = ?`, orgID)
+	if err != nil {
+		return fmt.Errorf("delete org %s: %w", orgID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("org %s: %w", orgID, ErrNotFound)
 	}
 	return nil
 }

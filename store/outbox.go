@@ -263,3 +263,18 @@ func (tx *Tx) PruneMailBodies(before time.Time, limit int) (int, error) {
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// CancelOrgMails cancels every undelivered message to an organization:
+// each of its cases' mails, of any kind, and the digests that carry one of
+// its cases. Returns how many were cancelled.
+func (tx *Tx) CancelOrgMails(orgID string) (int, error) {
+	res, err := tx.exec(`UPDATE outbox SET state = 'cancelled'
+		WHERE state IN ('pending', 'sending', 'held')
+		  AND (case_id IN (SELECT id FROM cases WHERE org_id = ?)
+		    OR id IN (SELECT m.mail_id FROM mail_cases m JOIN cases c ON c.id = m.case_id WHERE c.org_id = ?))`, orgID, orgID)
+	if err != nil {
+		return 0, fmt.Errorf("cancel mails of org %s: %w", orgID, err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

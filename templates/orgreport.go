@@ -53,6 +53,7 @@ type OrgReportPage struct {
 	BusinessHours string
 	Digest        string
 	CreatedAt     time.Time
+	DeactivatedAt time.Time // zero: active
 	Contacts      []ContactRow
 	Products      []ProductRow
 	Items         int

@@ -29,6 +29,8 @@ Usage:
   heed org add [-config FILE] -name NAME -contact EMAIL [-contact EMAIL] [-escalation EMAIL] [-language en|ja] [-timezone TZ]
   heed org list [-config FILE]
   heed org import [-config FILE] FILE.csv       create or update organizations by external_id (all rows or none)
+  heed org deactivate|activate [-config FILE] ID   stop following an organization (its open cases close, no mail) or resume
+  heed org delete [-config FILE] ID             delete an organization that has no cases
   heed inventory import [-config FILE] -org ID FILE.csv|FILE.json
   heed token add [-config FILE] -role ROLE [-name NAME] [-publisher P]   on the server's host: make a token, print it once
   heed token list [-config FILE]
@@ -66,7 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "publish":
 		err = cmdPublish(ctx, rest, stdout, stderr)
 	case "org":
-		err = sub(ctx, "org", rest, stdout, stderr, map[string]command{"add": cmdOrgAdd, "list": cmdOrgList, "import": cmdOrgImport})
+		err = sub(ctx, "org", rest, stdout, stderr, map[string]command{"add": cmdOrgAdd, "list": cmdOrgList, "import": cmdOrgImport,
+			"deactivate": cmdOrgDeactivate, "activate": cmdOrgActivate, "delete": cmdOrgDelete})
 	case "inventory":
 		err = sub(ctx, "inventory", rest, stdout, stderr, map[string]command{"import": cmdInventoryImport})
 	case "token":

@@ -100,7 +100,7 @@ func cmdOrgList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tLANG\tTIMEZONE\tHOURS\tDIGEST\tITEMS\tCONTACTS")
+	fmt.Fprintln(tw, "ID\tNAME\tLANG\tTIMEZONE\tHOURS\tDIGEST\tITEMS\tCONTACTS\tSTATUS")
 	for _, o := range orgs {
 		var cs []string
 		for _, c := range o.Contacts {
@@ -117,8 +117,12 @@ func cmdOrgList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if digest == subscribers.DigestDaily {
 			digest += " " + o.DigestTime
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", o.ID, o.Name, o.Language, o.Timezone, o.BusinessHours, digest,
-			o.Items, strings.Join(cs, ", "))
+		status := "active"
+		if !o.DeactivatedAt.IsZero() {
+			status = "deactivated " + o.DeactivatedAt.UTC().Format("2006-01-02")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", o.ID, o.Name, o.Language, o.Timezone, o.BusinessHours, digest,
+			o.Items, strings.Join(cs, ", "), status)
 	}
 	return tw.Flush()
 }

@@ -118,6 +118,39 @@ func (s *Server) updateOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deactivateOrg stops Heed following an organization: no new cases, its
+// open ones closed without a mail, the evidence kept.
+func (s *Server) deactivateOrg(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.orgs.Deactivate(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deactivated": true,
+		"cases_closed": res.CasesClosed, "mails_cancelled": res.MailsCancelled})
+	return nil
+}
+
+// activateOrg makes a deactivated organization active again: its
+// inventory is matched, and what hits it is opened and mailed.
+func (s *Server) activateOrg(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.orgs.Activate(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deactivated": false, "cases_opened": res.Opened})
+	return nil
+}
+
+// deleteOrg deletes an organization that has no case; one with cases is a
+// 409 that says to deactivate it instead.
+func (s *Server) deleteOrg(w http.ResponseWriter, r *http.Request) error {
+	if err := s.orgs.DeleteOrg(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"deleted": r.PathValue("id")})
+	return nil
+}
+
 func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) error {
 	ctype, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var items []store.Item

@@ -22,7 +22,8 @@ func (s *Server) orgReportPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	o := rep.Org
 	page := templates.OrgReportPage{Operator: s.operatorView(r), ID: o.ID, Name: o.Name,
-		Language: o.Language, Timezone: o.Timezone, BusinessHours: o.BusinessHours, Digest: o.Digest, CreatedAt: o.CreatedAt}
+		Language: o.Language, Timezone: o.Timezone, BusinessHours: o.BusinessHours, Digest: o.Digest, CreatedAt: o.CreatedAt,
+		DeactivatedAt: o.DeactivatedAt}
 	for _, c := range o.Contacts {
 		page.Contacts = append(page.Contacts, templates.ContactRow{Email: c.Email, Name: c.Name, Role: c.Role, Bounced: c.Bounced, Bounce: c.Bounce})
 	}

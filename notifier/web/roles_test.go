@@ -69,6 +69,11 @@ func TestEveryRouteByRole(t *testing.T) {
 		return err
 	})
 	tokens := v.roleTokens()
+	// An organization without cases, for deactivate and activate.
+	spare, err := v.engine.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: "Spare", Contacts: []subscribers.ContactSpec{{Email: "sec@spare.test"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// What the admin's DELETE routes remove: a token, and a session.
 	victim, _, err := v.engine.Access.AddToken(ctx, notifier.TokenSpec{Name: "doomed", Role: "viewer"})
 	if err != nil {
@@ -106,6 +111,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"PUT /api/v1/orgs/{id}/inventory", "/api/v1/orgs/" + orgID + "/inventory", csv,
 			"vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,9.0R3.3,,,vpn\n", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/orgs/{id}/inventory", "/api/v1/orgs/" + orgID + "/inventory", "", "", statuses{200, 200, 403, 403, 403, 401}},
+		{"POST /api/v1/orgs/{id}/deactivate", "/api/v1/orgs/" + spare.ID + "/deactivate", "", "", statuses{200, 200, 403, 403, 403, 401}},
+		{"POST /api/v1/orgs/{id}/activate", "/api/v1/orgs/" + spare.ID + "/activate", "", "", statuses{200, 200, 403, 403, 403, 401}},
+		{"DELETE /api/v1/orgs/{id}", "/api/v1/orgs/" + orgID, "", "", statuses{409, 409, 403, 403, 403, 401}}, // it has a case
 		{"GET /api/v1/cases", "/api/v1/cases", "", "", statuses{200, 200, 200, 403, 200, 401}},
 		{"GET /api/v1/cases/{id}", "/api/v1/cases/" + caseID, "", "", statuses{200, 200, 200, 403, 404, 401}}, // scoped: another publisher's case
 		{"GET /api/v1/advisories", "/api/v1/advisories", "", "", statuses{200, 200, 200, 403, 200, 401}},

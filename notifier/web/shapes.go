@@ -17,10 +17,13 @@ type orgJSON struct {
 	Language string `json:"language"`
 	Timezone string `json:"timezone"`
 	// BusinessHours, Digest and DigestTime: when the organization gets mail.
-	BusinessHours string        `json:"business_hours"`
-	Digest        string        `json:"digest"`
-	DigestTime    string        `json:"digest_time"`
-	CreatedAt     time.Time     `json:"created_at"`
+	BusinessHours string    `json:"business_hours"`
+	Digest        string    `json:"digest"`
+	DigestTime    string    `json:"digest_time"`
+	CreatedAt     time.Time `json:"created_at"`
+	// DeactivatedAt: when the operator deactivated it (no new cases);
+	// absent while it is active.
+	DeactivatedAt time.Time     `json:"deactivated_at,omitzero"`
 	Contacts      []contactJSON `json:"contacts"`
 	Items         int           `json:"items"`
 }
@@ -36,7 +39,7 @@ type contactJSON struct {
 func toOrgJSON(o store.Org) orgJSON {
 	j := orgJSON{ID: o.ID, Name: o.Name, Language: o.Language, Timezone: o.Timezone,
 		BusinessHours: o.BusinessHours, Digest: o.Digest, DigestTime: o.DigestTime, CreatedAt: o.CreatedAt,
-		Items: o.Items, Contacts: make([]contactJSON, len(o.Contacts))}
+		DeactivatedAt: o.DeactivatedAt, Items: o.Items, Contacts: make([]contactJSON, len(o.Contacts))}
 	for i, c := range o.Contacts {
 		j.Contacts[i] = contactJSON{Email: c.Email, Name: c.Name, Role: c.Role, BouncedAt: c.Bounced, Bounce: c.Bounce}
 	}

@@ -48,6 +48,9 @@ type Orgs interface {
 	UpdateOrg(ctx context.Context, id string, spec subscribers.OrgSpec) (store.Org, error)
 	ReplaceInventory(ctx context.Context, orgID string, items []store.Item) (notifier.InventoryResult, error)
 	ImportOrgs(ctx context.Context, rows []subscribers.OrgRow) (notifier.ImportResult, error)
+	Deactivate(ctx context.Context, orgID string) (notifier.DeactivateResult, error)
+	Activate(ctx context.Context, orgID string) (notifier.InventoryResult, error)
+	DeleteOrg(ctx context.Context, orgID string) error
 }
 
 // Answers shows the case behind a link and records what its reader answers.
@@ -182,6 +185,9 @@ func (s *Server) routes() {
 	s.api("GET /api/v1/orgs/{id}", needViewer, 0, s.getOrg)
 	s.api("PUT /api/v1/orgs/{id}", needOperator, maxJSON, s.updateOrg)
 	s.api("PUT /api/v1/orgs/{id}/inventory", needOperator, 0, s.putInventory)
+	s.api("POST /api/v1/orgs/{id}/deactivate", needOperator, 0, s.deactivateOrg)
+	s.api("POST /api/v1/orgs/{id}/activate", needOperator, 0, s.activateOrg)
+	s.api("DELETE /api/v1/orgs/{id}", needOperator, 0, s.deleteOrg)
 	s.api("GET /api/v1/orgs/{id}/inventory", needOperator, 0, s.getInventory)
 	s.api("GET /api/v1/cases", needScopedViewer, 0, s.listCases)
 	s.api("GET /api/v1/cases/{id}", needScopedViewer, 0, s.getCase)
