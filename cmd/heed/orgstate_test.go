@@ -53,7 +53,9 @@ func TestOrgDeactivateActivateDeleteCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "STATUS") || !strings.Contains(out, "deactivated 20") {
 		t.Errorf("org list does not say the organization is deactivated:\n%s", out)
 	}
-	var c struct{ Cases []struct{ State, ClosedReason string } }
+	var c struct {
+		Cases []struct{ State, ClosedReason string }
+	}
 	h.api("GET", "/api/v1/cases?org="+orgID, "", nil, &c)
 	if len(c.Cases) != 1 || c.Cases[0].State != "closed" {
 		t.Errorf("cases after deactivation: %+v; want the one, closed", c.Cases)
@@ -69,7 +71,10 @@ func TestOrgDeactivateActivateDeleteCLI(t *testing.T) {
 		t.Errorf("after activation the relay got %q to %s (%d mails in all); want the new notice, the second mail", m.Subject, m.To, mails.count())
 	}
 
-	code, out, _ = heedCLI(t, "org", "add", "-config", conf, "-name", "Never Corp", "-contact", "sec@never.test")
+	code, out, errOut = heedCLI(t, "org", "add", "-config", conf, "-name", "Never Corp", "-contact", "sec@never.test")
+	if code != 0 {
+		t.Fatalf("org add: %d %s", code, errOut)
+	}
 	never := strings.TrimSpace(out)
 	if code, out, errOut := heedCLI(t, "org", "delete", "-config", conf, never); code != 0 || !strings.Contains(out, never+" deleted") {
 		t.Errorf("org delete of an organization without cases: %d %q %q", code, out, errOut)

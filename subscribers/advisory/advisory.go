@@ -54,8 +54,8 @@ type Advisory struct {
 	Category string `json:"category,omitempty"`
 	// Texts are the publisher's own notes (CSAF document.notes), kept for
 	// informational documents, whose notes are their content.
-	Texts []Text `json:"texts,omitempty"`
-	Affected       []Affected    `json:"affected"`
+	Texts    []Text     `json:"texts,omitempty"`
+	Affected []Affected `json:"affected"`
 	// Relayed is who sent the advisory to Heed, as Heed established it
 	// (the NATS subject's publisher, a verified signature). No format sets
 	// it: it is never read from a document.
