@@ -2,17 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/heed-dev/heed/subscribers"
 )
 
 func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("inventory import", "heed inventory import [-config FILE] [-server URL] -org ID FILE.csv|FILE.json", stderr)
+	fs := newFlags("inventory import", "heed inventory import [-config FILE] [-server URL] -org ID FILE.csv|FILE.json|SBOM (CycloneDX JSON or XML, SPDX JSON)", stderr)
 	configPath := fs.String("config", "", "configuration file (TOML) of the running server")
 	server := fs.String("server", "", "the running heed serve, e.g. http://127.0.0.1:8080 (default: from http.listen)")
 	orgID := fs.String("org", "", "organization id (required; see heed org list)")
@@ -21,21 +23,16 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 	}
 	switch {
 	case *orgID == "" && fs.NArg() != 1:
-		return usageError(fs, "which organization, and which file? Give -org ID (see heed org list) and one FILE.csv or FILE.json")
+		return usageError(fs, "which organization, and which file? Give -org ID (see heed org list) and one FILE.csv, FILE.json or SBOM")
 	case *orgID == "":
 		return usageError(fs, "which organization? Give -org ID (see heed org list)")
 	case fs.NArg() != 1:
-		return usageError(fs, fmt.Sprintf("give one FILE.csv or FILE.json (got %d)", fs.NArg()))
+		return usageError(fs, fmt.Sprintf("give one FILE.csv, FILE.json or SBOM (got %d)", fs.NArg()))
 	}
 	path := fs.Arg(0)
-	var ctype string
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		ctype = "text/csv"
-	case ".json":
-		ctype = "application/json"
-	default:
-		return fmt.Errorf("%s: the file name must end in .csv or .json", path)
+	ctype, err := inventoryType(path)
+	if err != nil {
+		return err
 	}
 	c, err := clientFor(*configPath, *server)
 	if err != nil {
@@ -62,6 +59,27 @@ func cmdInventoryImport(ctx context.Context, args []string, stdout, stderr io.Wr
 // interval, so that a long import shows it is moving.
 // sendFile streams a file to the server, printing a progress line on
 // progress while it goes, and decodes the answer into out.
+// inventoryType tells what an inventory file is from its first 64 KiB
+// and its name: CSV, Heed's JSON, or an SBOM (CycloneDX JSON or XML, SPDX
+// JSON), so that the server reads it as what it is.
+func inventoryType(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	head := make([]byte, 64<<10)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	ctype := subscribers.InventoryMediaType(filepath.Base(path), head[:n])
+	if ctype == "" {
+		return "", fmt.Errorf("%s: neither CSV nor JSON nor an SBOM (CycloneDX JSON or XML, SPDX JSON): name it .csv, .json, .cdx.json, .spdx.json or .xml", path)
+	}
+	return ctype, nil
+}
+
 func (c *serverClient) sendFile(ctx context.Context, method, apiPath, ctype, path string, progress io.Writer, out any) error {
 	f, err := os.Open(path)
 	if err != nil {

@@ -5,10 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/heed-dev/heed/notifier/clock"
-	"github.com/heed-dev/heed/notifier/eventually"
 )
 
 // TestOrgDeactivateActivateDeleteCLI: heed org delete refuses an
@@ -17,15 +13,7 @@ import (
 // says so; heed org activate opens the case again with a new notice; an
 // organization without cases is deleted.
 func TestOrgDeactivateActivateDeleteCLI(t *testing.T) {
-	ns := startNATS(t)
-	mails := startSink(t)
-	h := startHeed(t, testConfig(t, t.TempDir(), ns.ClientURL(), mails.addr), clock.NewFake(testStart))
-	publish(t, ns.ClientURL(), "advisories.heed", readFile(t, sa44101Path))
-	eventually.True(t, 20*time.Second, "the advisory taken in", func() bool {
-		var list struct{ Advisories []struct{ ID string } }
-		h.api("GET", "/api/v1/advisories", "", nil, &list)
-		return len(list.Advisories) == 1
-	})
+	h, mails := heedKnowing(t, "advisories.heed", sa44101Path)
 	conf := h.cliConfig()
 	code, out, errOut := heedCLI(t, "org", "add", "-config", conf, "-name", "Leaving Corp", "-contact", "sec@leaving.test")
 	if code != 0 {

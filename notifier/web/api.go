@@ -160,8 +160,15 @@ func (s *Server) putInventory(w http.ResponseWriter, r *http.Request) error {
 		items, err = subscribers.ParseInventoryCSV(r.Body)
 	case "application/json", "":
 		items, err = subscribers.ParseInventoryJSON(r.Body)
+	case subscribers.MediaCycloneDXJSON:
+		items, err = subscribers.ParseCycloneDXJSON(r.Body)
+	case subscribers.MediaCycloneDXXML:
+		items, err = subscribers.ParseCycloneDXXML(r.Body)
+	case subscribers.MediaSPDXJSON:
+		items, err = subscribers.ParseSPDXJSON(r.Body)
 	default:
-		return &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send application/json or text/csv", ctype)}
+		return &httpError{http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send application/json or text/csv, or an SBOM as %s, %s or %s",
+			ctype, subscribers.MediaCycloneDXJSON, subscribers.MediaCycloneDXXML, subscribers.MediaSPDXJSON)}
 	}
 	if tooLarge(err) {
 		return err
