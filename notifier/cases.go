@@ -149,7 +149,7 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out
 		// their recipients would be left without a word.
 		if n := liveCases(existing); n > 0 {
 			return nil, false, &rejectedError{Reason: fmt.Sprintf(
-				"advisory %s has %d cases not closed; a revision of category %q is information and cannot replace it (withdraw the advisory, or publish the information under its own id)",
+				"advisory %s has cases not closed (%d); a revision of category %q is information and cannot replace it (withdraw the advisory, or publish the information under its own id)",
 				adv.ID, n, adv.Category)}
 		}
 		keys, scanAll = nil, false

@@ -65,7 +65,7 @@ func TestInformationOpensNoCase(t *testing.T) {
 			return err
 		})
 	})
-	if len(rej) != 1 || !strings.Contains(rej[0].Reason, "acme-sa-2024-0007 has 1 cases not closed") ||
+	if len(rej) != 1 || !strings.Contains(rej[0].Reason, "acme-sa-2024-0007 has cases not closed (1)") ||
 		!strings.Contains(rej[0].Reason, `"Acme Networks Security Notice" is information`) {
 		t.Errorf("refused %+v; want only the informational revision of the advisory with a case, saying why", rej)
 	}

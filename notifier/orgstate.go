@@ -57,6 +57,9 @@ func (o *Orgs) Deactivate(ctx context.Context, orgID string) (DeactivateResult, 
 			if err := tx.UpdateCase(&c); err != nil {
 				return err
 			}
+			if err := o.recordEvent(tx.Tx, EventClosed, &c, map[string]any{"reason": store.ClosedDeactivated}); err != nil {
+				return err
+			}
 			res.CasesClosed++
 		}
 		// Nothing more goes to an organization Heed no longer follows,
@@ -70,6 +73,7 @@ func (o *Orgs) Deactivate(ctx context.Context, orgID string) (DeactivateResult, 
 		return res, fmt.Errorf("deactivate org %s: %w", orgID, err)
 	}
 	o.metrics.cases.WithLabelValues("closed").Add(float64(res.CasesClosed))
+	o.wake()
 	return res, nil
 }
 
@@ -123,7 +127,7 @@ func (o *Orgs) DeleteOrg(ctx context.Context, orgID string) error {
 			return err
 		}
 		if n > 0 {
-			return fmt.Errorf("organization %s has %d cases, kept as the evidence of what it was told, so it cannot be deleted; deactivate it instead (POST /api/v1/orgs/%s/deactivate, heed org deactivate %s): it gets no new cases and its open ones close: %w",
+			return fmt.Errorf("organization %s cannot be deleted: it has cases (%d), kept as the evidence of what it was told; deactivate it instead (POST /api/v1/orgs/%s/deactivate, heed org deactivate %s): it gets no new cases and its open ones close: %w",
 				orgID, n, orgID, orgID, store.ErrConflict)
 		}
 		if err := tx.DeleteOrg(orgID); err != nil {

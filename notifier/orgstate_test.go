@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -70,7 +71,7 @@ func TestDeactivatedOrgIsLeftAlone(t *testing.T) {
 	}
 
 	err = e.Orgs.DeleteOrg(ctx, a)
-	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "has 1 cases") || !strings.Contains(err.Error(), "deactivate it instead") {
+	if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "it has cases (1)") || !strings.Contains(err.Error(), "deactivate it instead") {
 		t.Errorf("delete Alpha: %v; want a conflict saying it has a case and to deactivate it", err)
 	}
 	spare, err := e.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: "Spare", Contacts: []subscribers.ContactSpec{{Email: "sec@spare.test"}}})
@@ -107,5 +108,28 @@ func TestDeactivatedOrgIsLeftAlone(t *testing.T) {
 	}
 	if ms := mailsOf(t, e, ca.ID); len(ms) != 2 || ms[0].Kind != templates.KindNotice || ms[0].State == "cancelled" {
 		t.Errorf("Alpha's mails after activation = %+v; want a new notice", ms)
+	}
+}
+
+// TestDeactivationClosesWithAnEvent: the case closed by deactivating its
+// organization is published as heed.case.closed with the reason, once.
+func TestDeactivationClosesWithAnEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Orgs.Deactivate(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	runEvents(t, e, js)
+	waitPublished(t, js, 2)
+	got := consume(t, js)
+	if len(got) != 2 || got[1].Event["type"] != "heed.case.closed" || got[1].Subject != "heed.events.case.closed" ||
+		got[1].Data["reason"] != store.ClosedDeactivated || got[1].Data["state"] != store.CaseClosed {
+		t.Errorf("events %+v; want opened, then heed.case.closed with reason %s", got, store.ClosedDeactivated)
 	}
 }

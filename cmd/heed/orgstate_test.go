@@ -30,7 +30,7 @@ func TestOrgDeactivateActivateDeleteCLI(t *testing.T) {
 	}
 
 	code, _, errOut = heedCLI(t, "org", "delete", "-config", conf, orgID)
-	if code == 0 || !strings.Contains(errOut, "has 1 cases") || !strings.Contains(errOut, "heed org deactivate "+orgID) {
+	if code == 0 || !strings.Contains(errOut, "it has cases (1)") || !strings.Contains(errOut, "heed org deactivate "+orgID) {
 		t.Errorf("org delete of an organization with a case: %d %q; want a refusal suggesting deactivation", code, errOut)
 	}
 	code, out, errOut = heedCLI(t, "org", "deactivate", "-config", conf, orgID)

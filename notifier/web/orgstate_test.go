@@ -26,7 +26,7 @@ func TestDeactivatedOrgIsShown(t *testing.T) {
 	org := cases[0].OrgID
 
 	resp, body := v.do("DELETE", "/api/v1/orgs/"+org, token, "", "")
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "has 1 cases") || !strings.Contains(body, "deactivate it instead") {
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "it has cases (1)") || !strings.Contains(body, "deactivate it instead") {
 		t.Errorf("DELETE an organization with a case: %d %s; want 409 saying to deactivate it", resp.StatusCode, body)
 	}
 	resp, body = v.do("POST", "/api/v1/orgs/"+org+"/deactivate", token, "", "")
