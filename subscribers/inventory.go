@@ -159,7 +159,7 @@ func ParseInventoryJSON(r io.Reader) ([]store.Item, error) {
 			return fail(0, err.Error())
 		}
 		if tok != "items" {
-			return fail(0, fmt.Sprintf("unknown field %q (only \"items\" is allowed)", tok))
+			return fail(0, fmt.Sprintf("unknown field %q (only \"items\" is allowed)%s", tok, sbomHint(tok)))
 		}
 		if items != nil {
 			return fail(0, `"items" appears twice`)

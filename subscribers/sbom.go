@@ -241,3 +241,16 @@ func InventoryMediaType(name string, head []byte) string {
 	}
 	return ""
 }
+
+// sbomHint is what to say when Heed's own JSON inventory starts with a
+// field that names an SBOM format: the file is an SBOM sent as the wrong
+// type.
+func sbomHint(field any) string {
+	switch field {
+	case "bomFormat":
+		return "; this is a CycloneDX SBOM: send it as " + MediaCycloneDXJSON
+	case "spdxVersion":
+		return "; this is an SPDX document: send it as " + MediaSPDXJSON
+	}
+	return ""
+}

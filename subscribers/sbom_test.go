@@ -99,6 +99,20 @@ func TestBadSBOMs(t *testing.T) {
 	}
 }
 
+// TestSBOMSentAsJSON: an SBOM sent as Heed's JSON inventory is refused
+// with the media type it should have been sent as.
+func TestSBOMSentAsJSON(t *testing.T) {
+	t.Parallel()
+	for doc, want := range map[string]string{
+		`{"bomFormat": "CycloneDX", "components": []}`: "send it as " + MediaCycloneDXJSON,
+		`{"spdxVersion": "SPDX-2.3", "packages": []}`:  "send it as " + MediaSPDXJSON,
+	} {
+		if _, err := ParseInventoryJSON(strings.NewReader(doc)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want %q", doc, err, want)
+		}
+	}
+}
+
 func TestInventoryMediaType(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, head, want string }{
