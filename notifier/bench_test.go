@@ -3,8 +3,11 @@ package notifier
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/notifier/relay"
@@ -18,7 +21,17 @@ import (
 // go-smtp server, with the delivery loop and the relay's pool sized as
 // "heed serve" sizes them by default (smtp.max_conns = 4 senders and
 // connections). Run with -benchtime=1x; see docs/PERFORMANCE.md.
+//
+// It runs twice: with [events] off, and on (heed serve's default), where
+// each case's opened event is written in its batch's transaction and the
+// events stage publishes them to an embedded JetStream meanwhile; s-events
+// is when the last of the 10,000 events was acknowledged.
 func BenchmarkAdvisoryTo10kMails(b *testing.B) {
+	b.Run("events=off", func(b *testing.B) { advisoryTo10kMails(b, false) })
+	b.Run("events=on", func(b *testing.B) { advisoryTo10kMails(b, true) })
+}
+
+func advisoryTo10kMails(b *testing.B, events bool) {
 	// serveMaxConns is smtp.max_conns's default: heed serve gives the relay
 	// that many connections and the engine that many senders.
 	const serveMaxConns = 4
@@ -30,7 +43,11 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		e, _ := newTestEngine(b)
+		var opts []func(*Config)
+		if events {
+			opts = append(opts, withEvents)
+		}
+		e, _ := newTestEngineAt(b, filepath.Join(b.TempDir(), "heed.db"), opts...)
 		e.Delivery.relay, e.Outbox.hold, e.Delivery.senders = r, false, serveMaxConns
 		ctx := context.Background()
 		for i := range orgs {
@@ -48,8 +65,15 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 		// The delivery loop runs as in "heed serve", so the first batches of
 		// mail leave while later ones are still being written.
 		runCtx, stop := context.WithCancel(ctx)
-		done := make(chan error, 1)
+		done := make(chan error, 2)
 		go func() { done <- e.Run(runCtx) }()
+		var js jetstream.JetStream
+		if events {
+			js = startJetStream(b)
+			go func() { done <- e.Events.Run(runCtx, js) }()
+		} else {
+			done <- nil
+		}
 		b.StartTimer()
 
 		start := time.Now()
@@ -65,7 +89,12 @@ func BenchmarkAdvisoryTo10kMails(b *testing.B) {
 			return nil
 		})
 		total := time.Since(start)
+		if events {
+			waitPublished(b, js, orgs)
+			b.ReportMetric(time.Since(start).Seconds(), "s-events")
+		}
 		stop()
+		<-done
 		<-done
 		b.ReportMetric(float64(orgs)/total.Seconds(), "mails/s")
 		b.ReportMetric(queued.Seconds(), "s-to-outbox")

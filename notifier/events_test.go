@@ -68,9 +68,9 @@ func consume(t *testing.T, js jetstream.JetStream) []received {
 }
 
 // waitPublished waits until the stream holds n messages.
-func waitPublished(t *testing.T, js jetstream.JetStream, n uint64) {
+func waitPublished(t testing.TB, js jetstream.JetStream, n uint64) {
 	t.Helper()
-	eventually.Check(t, 10*time.Second, func() error {
+	eventually.Check(t, time.Minute, func() error {
 		s, err := js.Stream(context.Background(), testEvents.Stream)
 		if err != nil {
 			return err
