@@ -410,13 +410,19 @@ func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) er
 
 // closeCase closes a case and, if the organization was ever told about it,
 // tells the same people why it closed (a mail of kind; a resolved case:
-// what changed). Its event is "resolved" for a reason starting with
-// store.ClosedResolved, else "closed".
+// what changed), and records its event: "resolved" for a reason starting
+// with store.ClosedResolved, else "closed".
 func (cs *Cases) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, kind, reason string, changes ...templates.Change) error {
 	wasMailed := c.State != store.CaseWatching
 	c.State, c.ClosedReason, c.NextReminderAt, c.UpdatedAt = store.CaseClosed, reason, time.Time{}, cs.now()
 	if err := tx.UpdateCase(c); err != nil {
 		return err
+	}
+	if err := tx.CancelMails(c.ID, templates.Answerable...); err != nil {
+		return err
+	}
+	if !wasMailed {
+		return nil // only watched, never opened: nobody was told, mail or event
 	}
 	event := EventClosed
 	if strings.HasPrefix(reason, store.ClosedResolved) {
@@ -424,12 +430,6 @@ func (cs *Cases) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, k
 	}
 	if err := cs.recordEvent(tx.Tx, event, c, map[string]any{"reason": reason}); err != nil {
 		return err
-	}
-	if err := tx.CancelMails(c.ID, templates.Answerable...); err != nil {
-		return err
-	}
-	if !wasMailed {
-		return nil
 	}
 	return cs.outbox.queueMail(tx, adv, c, kind, c.RemindersSent+1, c.Escalated, changes...)
 }

@@ -326,3 +326,38 @@ func TestEventsOffRecordNothing(t *testing.T) {
 		t.Errorf("stream %s with events off: %v, want none", testEvents.Stream, err)
 	}
 }
+
+// TestPublishedEventsArePruned: an event stays in SQLite while unpublished,
+// and goes keep_published after JetStream acknowledged it; the stream
+// keeps it.
+func TestPublishedEventsArePruned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	e, clk := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	c := caseOf(t, e, org)
+	kept := func() int {
+		var evs []store.Event
+		if err := e.db.View(ctx, func(tx *store.Tx) (err error) { evs, err = tx.Events(c.ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return len(evs)
+	}
+	clk.Advance(30 * day) // unpublished: kept however old
+	runEvents(t, e, js)
+	waitPublished(t, js, 1)
+	clk.Advance(6 * day)
+	e.wake()
+	time.Sleep(100 * time.Millisecond)
+	if n := kept(); n != 1 {
+		t.Fatalf("%d events kept 6 days after publishing, want 1 (keep_published is 7 days)", n)
+	}
+	clk.Advance(2 * day)
+	e.wake()
+	eventually.True(t, 10*time.Second, "the published event is pruned after 7 days", func() bool { return kept() == 0 })
+	waitPublished(t, js, 1)
+}
