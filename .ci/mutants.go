@@ -120,6 +120,12 @@ var breaks = []breakage{
 		edits: []edit{{"return tx.Audit(o.now(), \"org.update\", id, org.Name)", "return nil"}}},
 	{name: "page-form-without-csrf", pkg: "notifier/web", what: "an operator page's form accepted without the session's CSRF value",
 		edits: []edit{{"subtle.ConstantTimeCompare([]byte(r.PostFormValue(\"csrf\")), []byte(s.csrfOf(p.secret))) != 1 {", "false && subtle.ConstantTimeCompare([]byte(r.PostFormValue(\"csrf\")), []byte(s.csrfOf(p.secret))) != 1 {"}}},
+	{name: "event-without-msg-id", pkg: "notifier", what: "case events published without Nats-Msg-Id, so JetStream cannot drop a re-published one",
+		edits: []edit{{"\tmsg.Header.Set(jetstream.MsgIDHeader, e.ID)\n", ""}}},
+	{name: "answer-without-event", pkg: "notifier", what: "an answer recorded without its event",
+		edits: []edit{{"if err := an.recordEvent(tx, EventAnswered, &c, answerDetail(a)); err != nil {", "if err := error(nil); err != nil {"}}},
+	{name: "overdue-told-again", pkg: "notifier", what: "an overdue case not marked, so its overdue event is recorded again every round",
+		edits: []edit{{"\t\t\tc.OverdueAt = now\n", ""}}},
 	{name: "corpus-missing", pkg: "notifier/formats", what: "../shared/corpus missing while CI requires it (HEED_REQUIRE_CORPUS=1)",
 		run: func(dir string) ([]string, func() error, error) {
 			shared := filepath.Join(filepath.Dir(dir), "shared")
