@@ -378,3 +378,55 @@ func TestPublishedEventsArePruned(t *testing.T) {
 	eventually.True(t, 10*time.Second, "the published event is pruned after 7 days", func() bool { return kept() == 0 })
 	waitPublished(t, js, 1)
 }
+
+// TestOverdueAgainAfterANewDueDate: a case is overdue once; a revision that
+// moves its due date into the future makes it not overdue, and when that
+// date passes unanswered, it is overdue once more.
+func TestOverdueAgainAfterANewDueDate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, clk := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	adv := sa44101("1", "9.0R3.3")
+	adv.Due = t0.Add(2 * day)
+	if _, err := e.Cases.ApplyAdvisory(ctx, adv); err != nil {
+		t.Fatal(err)
+	}
+	overdue := func() int {
+		var evs []store.Event
+		if err := e.db.View(ctx, func(tx *store.Tx) (err error) { evs, err = tx.Events(caseOf(t, e, org).ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, ev := range evs {
+			if ev.Kind == EventOverdue {
+				n++
+			}
+		}
+		return n
+	}
+	for _, at := range []time.Duration{2*day + time.Hour, 2*day + 2*time.Hour} {
+		clk.Set(t0.Add(at))
+		if _, err := e.Reminders.markOverdue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := overdue(); n != 1 {
+		t.Fatalf("%d overdue events past the due date, want 1", n)
+	}
+	later := sa44101("2", "9.0R3.3")
+	later.Due = t0.Add(10 * day)
+	if _, err := e.Cases.ApplyAdvisory(ctx, later); err != nil {
+		t.Fatal(err)
+	}
+	if at, err := e.Reminders.next(ctx); err != nil || at.After(t0.Add(10*day+time.Second)) {
+		t.Errorf("the scheduler next wakes at %v (%v); want by the new due date", at, err)
+	}
+	clk.Set(t0.Add(10*day + time.Hour))
+	if _, err := e.Reminders.markOverdue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := overdue(); n != 2 {
+		t.Errorf("%d overdue events after the new due date passed, want 2", n)
+	}
+}

@@ -60,6 +60,8 @@ func (e *Engine) Register(reg prometheus.Registerer) error {
 var (
 	casesDesc = prometheus.NewDesc("heed_cases", "Cases by state; open cases are the organizations still silent.", []string{"state"}, nil)
 	mailsDesc = prometheus.NewDesc("heed_outbox_mails", "Mails in the outbox by state.", []string{"state"}, nil)
+	// A backlog that grows says NATS is not taking Heed's case events.
+	eventsDesc = prometheus.NewDesc("heed_events_unpublished", "Case events recorded and not yet acknowledged by JetStream.", nil, nil)
 )
 
 // stateCollector reads the counts from SQLite when scraped.
@@ -68,6 +70,7 @@ type stateCollector struct{ db *store.DB }
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- casesDesc
 	ch <- mailsDesc
+	ch <- eventsDesc
 }
 
 func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
@@ -90,6 +93,11 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 		for _, state := range []string{store.MailPending, store.MailSending, store.MailSent, store.MailFailed, store.MailHeld, store.MailCancelled} {
 			ch <- prometheus.MustNewConstMetric(mailsDesc, prometheus.GaugeValue, float64(mails[state]), state)
 		}
+		events, err := tx.UnpublishedEventCount()
+		if err != nil {
+			return err
+		}
+		ch <- prometheus.MustNewConstMetric(eventsDesc, prometheus.GaugeValue, float64(events))
 		return nil
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package notifier
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -28,6 +29,9 @@ func (cs *Cases) tellUpdate(tx *writeTx, prev, adv *advisory.Advisory, c *store.
 	if !adv.Due.IsZero() && !adv.Due.Equal(c.DueAt) {
 		changes = append(changes, templates.Change{Code: "due", FromAt: c.DueAt, ToAt: adv.Due})
 		c.DueAt = adv.Due
+		if c.DueAt.After(cs.now()) {
+			c.OverdueAt = time.Time{} // no longer overdue: told again if the new date passes
+		}
 	}
 	if added := itemsOnlyIn(now, old); added != "" {
 		changes = append(changes, templates.Change{Code: "items_added", To: added})

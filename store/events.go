@@ -40,6 +40,15 @@ func (tx *Tx) UnpublishedEvents(limit int) ([]Event, error) {
 		WHERE published_at IS NULL ORDER BY seq LIMIT ?`, limit)
 }
 
+// UnpublishedEventCount counts the events not yet published.
+func (tx *Tx) UnpublishedEventCount() (int, error) {
+	var n int
+	if err := tx.queryRow(`SELECT count(*) FROM events WHERE published_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count unpublished events: %w", err)
+	}
+	return n, nil
+}
+
 // Events lists the events of a case, oldest first, published or not.
 func (tx *Tx) Events(caseID string) ([]Event, error) {
 	return tx.queryEvents(`SELECT `+eventColumns+` FROM events WHERE case_id = ? ORDER BY seq`, caseID)

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +70,19 @@ func streamedEvents(t *testing.T, js jetstream.JetStream, n int) []map[string]an
 	return out
 }
 
+// metrics returns what /metrics shows the operator.
+func (h *heed) metrics() string {
+	h.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := h.http.Do(req)
+	must(h.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	must(h.t, err)
+	return string(b)
+}
+
 // caseEvents reads a case's events straight from the database file.
 func caseEvents(t *testing.T, cfg Config, caseID string) []store.Event {
 	t.Helper()
@@ -109,6 +125,9 @@ func TestEventsAcrossARestart(t *testing.T) {
 		}
 		return nil
 	})
+	if m := h.metrics(); !strings.Contains(m, "heed_events_unpublished 1\n") || !strings.Contains(m, "heed_events_published_total 1\n") {
+		t.Errorf("metrics while NATS is down lack heed_events_unpublished 1 and heed_events_published_total 1")
+	}
 	h.stop()
 
 	n.restart()
