@@ -69,6 +69,9 @@ func (cs *Cases) ApplyAdvisory(ctx context.Context, adv *advisory.Advisory) (Out
 
 func (cs *Cases) applyFrom(ctx context.Context, adv *advisory.Advisory, src Source) (Outcome, error) {
 	out := Outcome{AdvisoryID: adv.ID, Revision: adv.Revision, Informational: adv.Informational}
+	if err := cs.syncAliases(ctx); err != nil {
+		return out, err
+	}
 	var work []orgWork
 	var fresh bool
 	err := cs.db.Update(ctx, func(tx *store.Tx) (err error) {
@@ -104,6 +107,9 @@ func (cs *Cases) applyFrom(ctx context.Context, adv *advisory.Advisory, src Sour
 		cs.metrics.cases.WithLabelValues("opened").Add(float64(got.Opened))
 		cs.metrics.cases.WithLabelValues("closed").Add(float64(got.Closed))
 		cs.wake()
+	}
+	if err := cs.recordNearMisses(ctx, adv); err != nil {
+		return out, fmt.Errorf("apply advisory %s revision %s: near misses: %w", adv.ID, adv.Revision, err)
 	}
 	if err := cs.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkApplied(adv.ID) }); err != nil {
 		return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)

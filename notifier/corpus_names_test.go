@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -250,4 +251,61 @@ func namedBy(affected []advisory.Affected, vendor, product string) bool {
 	return slices.ContainsFunc(affected, func(a advisory.Affected) bool {
 		return fold(a.Product) == fold(product) || fold(a.Product) == fold(vendor+product) || fold(vendor+a.Product) == fold(product)
 	})
+}
+
+// TestCorpusNearMisses measures how many near misses an advisory brings:
+// the inventory is every named product of the corpus at the version its
+// own advisory covers (one item per advisory, vendor and product as the
+// corpus writes them); each advisory is matched against all of it, and the
+// items it does not match but finds close are counted. docs/MATCHING.md
+// gives the figures:
+//
+//	go test -run TestCorpusNearMisses -v ./notifier
+func TestCorpusNearMisses(t *testing.T) {
+	t.Parallel()
+	products := corpusProducts(t)
+	m := subscribers.NewMatcher(subscribers.DefaultAliases())
+	var inventory []store.Item
+	seen := map[string]bool{}
+	for _, p := range products {
+		k := fold(p.vendor) + "/" + p.product + "/" + p.version
+		if !seen[k] {
+			seen[k] = true
+			inventory = append(inventory, store.Item{Vendor: p.vendor, Product: p.product, Version: p.version})
+		}
+	}
+	advisories := map[string][]advisory.Affected{}
+	for _, p := range products {
+		advisories[p.file] = p.affected
+	}
+	var total, with, most int
+	var mostFile string
+	shown := 0
+	for _, file := range slices.Sorted(maps.Keys(advisories)) {
+		prepared := m.Prepare(advisories[file])
+		n := 0
+		for _, it := range inventory {
+			nm, ok := prepared.NearMiss(it)
+			if !ok {
+				continue
+			}
+			n++
+			if shown < 25 {
+				shown++
+				t.Logf("%s: %q %q %s ~ %q (%s %q)", file, it.Vendor, it.Product, it.Version, nm.Product, nm.Why, nm.Words)
+			}
+		}
+		total += n
+		if n > 0 {
+			with++
+		}
+		if n > most {
+			most, mostFile = n, file
+		}
+	}
+	t.Logf("%d advisories against an inventory of %d items (%d named products): %d near misses, %.2f an advisory; %d advisories bring at least one; at most %d (%s)",
+		len(advisories), len(inventory), len(products), total, float64(total)/float64(len(advisories)), with, most, mostFile)
+	if total == 0 {
+		t.Error("no near miss in the whole corpus: the measure measures nothing")
+	}
 }

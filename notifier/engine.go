@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -81,6 +82,7 @@ type Engine struct {
 	Delivery  *Delivery  // mails handed to the relay, outcomes recorded
 	Access    *Access    // named tokens with roles, and the pages' sessions
 	Events    *Events    // case events published to JetStream
+	Review    *Review    // near misses kept for an operator's decision
 }
 
 // deps are what every stage shares.
@@ -95,6 +97,9 @@ type deps struct {
 	log        *slog.Logger
 	// events: where case events go; nil: none recorded (recordEvent).
 	events *EventsConfig
+	// learnt is the id of the last learnt alias the matcher has
+	// (syncAliases, review.go).
+	learnt atomic.Int64
 
 	wakeReminders chan struct{}
 	wakeDelivery  chan struct{}
@@ -172,6 +177,7 @@ func New(cfg Config) (*Engine, error) {
 		Delivery:  delivery,
 		Access:    &Access{deps: d},
 		Events:    &Events{deps: d},
+		Review:    &Review{deps: d, cases: cases, outbox: outbox},
 	}, nil
 }
 

@@ -23,10 +23,14 @@ const rekeyBatch = 2000
 
 // Rekey recomputes every stored lookup key when they were computed by
 // another key function than the matcher's (an older Heed, other aliases in
-// the configuration), and records the new fingerprint. It does nothing when
+// the configuration), and records the new fingerprint. The aliases learnt
+// from confirmed near misses are read first (syncAliases). It does nothing when
 // the fingerprint is the same. It runs before intake starts; stopped half
 // way, it starts over at the next start.
 func (cs *Cases) Rekey(ctx context.Context) (items, advisories int, err error) {
+	if err := cs.syncAliases(ctx); err != nil {
+		return 0, 0, err
+	}
 	want := cs.matcher.KeysFingerprint()
 	var have string
 	err = cs.db.View(ctx, func(tx *store.Tx) error {

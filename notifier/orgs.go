@@ -62,6 +62,9 @@ type InventoryResult struct {
 // closes as resolved, with one mail saying so.
 func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store.Item) (InventoryResult, error) {
 	res := InventoryResult{Items: len(items)}
+	if err := o.syncAliases(ctx); err != nil {
+		return res, err
+	}
 	recs, keys := o.withKeys(items)
 	err := o.outbox.update(ctx, func(tx *writeTx) error {
 		res = InventoryResult{Items: len(items)}
@@ -78,6 +81,9 @@ func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store
 			return tx.Audit(o.now(), "inventory.replace", orgID, fmt.Sprintf("items: %d; organization deactivated, not matched", res.Items))
 		}
 		if err := o.cases.inventoryChanged(tx, orgID, recs, keys, &res); err != nil {
+			return err
+		}
+		if err := o.cases.nearMissesOfOrg(tx.Tx, orgID, recs); err != nil {
 			return err
 		}
 		return tx.Audit(o.now(), "inventory.replace", orgID,

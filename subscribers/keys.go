@@ -79,6 +79,18 @@ func (p *Prepared) Keys() (keys []string, scanAll bool) {
 	return sortedSet(keys), scanAll
 }
 
+// KeysNaming are the keys under which items and advisories naming the
+// product are stored (product:<p>, name:/<p>; an item with a vendor has
+// the first, one without and every advisory the second): those to
+// re-key when an alias changes what the product's canonical name is.
+func (m *Matcher) KeysNaming(vendor, product string) []string {
+	p := m.aliases.Load().product(vendor, product)
+	if p == "" {
+		return nil
+	}
+	return []string{"product:" + p, "name:/" + p}
+}
+
 // keysVersion names the way keys are computed from names; it changes when
 // that way does (2: company forms, full-width letters, qualified names).
 const keysVersion = "2"

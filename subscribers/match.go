@@ -46,16 +46,17 @@ func NewMatcher(a *Aliases) *Matcher {
 
 // Learn adds an alias group (Aliases.Add) to the matcher's table. Items and
 // advisories matched afterwards see it; the lookup keys stored before do
-// not, so the caller re-keys those that name one of the names.
-func (m *Matcher) Learn(kind string, names ...string) error {
+// not, so the caller re-keys those that name one of the names. undo takes
+// the group back out, unless something else was learnt since.
+func (m *Matcher) Learn(kind string, names ...string) (undo func(), err error) {
 	for {
 		old := m.aliases.Load()
 		a := old.clone()
 		if err := a.Add(kind, names...); err != nil {
-			return err
+			return nil, err
 		}
 		if m.aliases.CompareAndSwap(old, a) {
-			return nil
+			return func() { m.aliases.CompareAndSwap(a, old) }, nil
 		}
 	}
 }

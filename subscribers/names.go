@@ -142,9 +142,19 @@ func halfWidth(s string) string {
 // is "plceditor"). It returns "" when the product does not start with the
 // vendor's name, or is nothing else.
 func withoutVendor(vendor, product string) string {
+	rest, ok := wordsAfterVendor(vendor, product)
+	if !ok {
+		return ""
+	}
+	return strings.Join(rest, "")
+}
+
+// wordsAfterVendor is withoutVendor's result as words (alnumWords), and
+// whether the product starts with the vendor's name.
+func wordsAfterVendor(vendor, product string) ([]string, bool) {
 	v := foldName(AliasVendor, vendor)
 	if v == "" {
-		return ""
+		return nil, false
 	}
 	// Both split at every non-letter, so that "Schneider-Electric Modicon"
 	// starts with the words of "Schneider Electric", and "S.A." is s, a.
@@ -155,15 +165,15 @@ func withoutVendor(vendor, product string) string {
 			continue
 		}
 		if prefix != v {
-			return ""
+			return nil, false
 		}
 		rest := words[i+1:]
 		for len(rest) > 1 && companyForms[rest[0]] && slices.Contains(vwords, rest[0]) {
 			rest = rest[1:]
 		}
-		return strings.Join(rest, "")
+		return rest, len(rest) > 0
 	}
-	return ""
+	return nil, false
 }
 
 // alnumWords splits a name at every character that is not a letter or a

@@ -1,0 +1,266 @@
+package notifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
+)
+
+// Review keeps the near misses (subscribers.Prepared.NearMiss) for an
+// operator: found when an advisory is applied and when an inventory
+// changes, listed, then confirmed (the case opens and is mailed like any
+// new case, and the alias is learnt so that the next advisory naming the
+// product matches at once) or dismissed (remembered, so that a later
+// revision does not bring the pair back). Both decisions are audited.
+type Review struct {
+	*deps
+	cases  *Cases
+	outbox *Outbox
+}
+
+// nearMisses are the near misses of a prepared advisory among items.
+func nearMisses(prepared *subscribers.Prepared, advisoryID string, items []store.Item) []store.NearMiss {
+	var out []store.NearMiss
+	for _, it := range items {
+		nm, ok := prepared.NearMiss(it)
+		if !ok {
+			continue
+		}
+		out = append(out, store.NearMiss{ID: newID("review_"), AdvisoryID: advisoryID, OrgID: it.OrgID, Pair: nm.Pair,
+			Vendor: it.Vendor, Product: it.Product, Version: it.Version, Asset: it.Asset,
+			AdvVendor: nm.Vendor, AdvProduct: nm.Product, Why: nm.Why, Words: nm.Words, Reason: nm.Reason})
+	}
+	return out
+}
+
+// recordNearMisses records the near misses an advisory brings among the
+// items of its vendors, after its cases are applied.
+func (cs *Cases) recordNearMisses(ctx context.Context, adv *advisory.Advisory) error {
+	prepared := cs.matcher.Prepare(adv.Affected)
+	return cs.db.Update(ctx, func(tx *store.Tx) error {
+		var found []store.NearMiss
+		if !adv.Withdrawn && !adv.Informational {
+			items, err := tx.ItemsOfVendors(prepared.Vendors())
+			if err != nil {
+				return err
+			}
+			// A deactivated organization gets no new case, nor a review.
+			inactive, err := tx.DeactivatedOrgs()
+			if err != nil {
+				return err
+			}
+			items = slices.DeleteFunc(items, func(it store.Item) bool { return inactive[it.OrgID] })
+			found = nearMisses(prepared, adv.ID, items)
+		}
+		_, err := tx.RecordNearMisses(adv.ID, "", found, cs.now())
+		return err
+	})
+}
+
+// nearMissesOfOrg records the near misses an organization's new inventory
+// (recs) has with the advisories of its vendors, in the transaction that
+// replaces it.
+func (cs *Cases) nearMissesOfOrg(tx *store.Tx, orgID string, recs []store.Item) error {
+	ids, err := tx.AdvisoriesOfVendors(cs.matcher.ItemVendors(recs))
+	if err != nil {
+		return err
+	}
+	var found []store.NearMiss
+	for _, id := range ids {
+		rec, err := tx.Advisory(id)
+		if err != nil {
+			return err
+		}
+		adv, err := decodeAdvisory(rec)
+		if err != nil {
+			return err
+		}
+		found = append(found, nearMisses(cs.matcher.Prepare(adv.Affected), id, recs)...)
+	}
+	_, err = tx.RecordNearMisses("", orgID, found, cs.now())
+	return err
+}
+
+// NearMisses lists the near misses in a state (store.ReviewPending, …;
+// "" for all), newest first.
+func (rv *Review) NearMisses(ctx context.Context, state string, limit int) ([]store.NearMiss, error) {
+	var out []store.NearMiss
+	err := rv.db.View(ctx, func(tx *store.Tx) (err error) {
+		out, err = tx.NearMisses(state, limit)
+		return err
+	})
+	return out, err
+}
+
+// Confirmed says what confirming a near miss did.
+type Confirmed struct {
+	Case   string   `json:"case"`
+	Opened bool     `json:"opened"` // a new case, mailed; false: the item joined an open case
+	Alias  []string `json:"alias"`  // the product names now one
+}
+
+// Confirm opens the case of a pending near miss (mailed like any new case)
+// and learns its two product names as one: the stored lookup keys naming
+// either are recomputed in the same transaction, and the alias is kept
+// (learnt_aliases) for every later start. A near miss decided already is
+// a store.ErrConflict.
+func (rv *Review) Confirm(ctx context.Context, id string) (Confirmed, error) {
+	var n store.NearMiss
+	if err := rv.db.View(ctx, func(tx *store.Tx) (err error) { n, err = tx.NearMiss(id); return err }); err != nil {
+		return Confirmed{}, err
+	}
+	if n.State != store.ReviewPending {
+		return Confirmed{}, fmt.Errorf("near miss %s: %s already: %w", id, n.State, store.ErrConflict)
+	}
+	names := []string{subscribers.BareProduct(n.AdvVendor, n.AdvProduct), subscribers.BareProduct(n.Vendor, n.Product)}
+	stale := append(rv.matcher.KeysNaming(n.AdvVendor, n.AdvProduct), rv.matcher.KeysNaming(n.Vendor, n.Product)...)
+	before := rv.matcher.KeysFingerprint()
+	undo, err := rv.matcher.Learn(subscribers.AliasProduct, names...)
+	if err != nil {
+		return Confirmed{}, &InputError{Msg: err.Error()}
+	}
+	res := Confirmed{Alias: names}
+	err = rv.outbox.update(ctx, func(tx *writeTx) error {
+		if org, err := tx.Org(n.OrgID); err != nil {
+			return err
+		} else if !org.DeactivatedAt.IsZero() {
+			return fmt.Errorf("near miss %s: %s is deactivated and gets no new case: %w", id, org.Name, store.ErrConflict)
+		}
+		if err := tx.DecideNearMiss(id, store.ReviewConfirmed, actorName(ctx), rv.now()); err != nil {
+			return err
+		}
+		if err := tx.AddLearntAlias(subscribers.AliasProduct, names, id, rv.now()); err != nil {
+			return err
+		}
+		if err := rv.rekeyNames(tx.Tx, stale, before); err != nil {
+			return err
+		}
+		rec, err := tx.Advisory(n.AdvisoryID)
+		if err != nil {
+			return err
+		}
+		adv, err := decodeAdvisory(rec)
+		if err != nil {
+			return err
+		}
+		items, err := tx.Inventory(n.OrgID)
+		if err != nil {
+			return err
+		}
+		hits := matchByOrg(rv.matcher.Prepare(adv.Affected), items)[n.OrgID]
+		if len(hits) == 0 {
+			return fmt.Errorf("near miss %s: with the alias, %s still matches nothing of %s (its inventory changed?): %w",
+				id, adv.ID, n.OrgName, store.ErrConflict)
+		}
+		if res.Case, res.Opened, err = rv.cases.expose(tx, adv, n.OrgID, hits); err != nil {
+			return err
+		}
+		return tx.Audit(rv.now(), "review.confirm", id, fmt.Sprintf("%s at %s: %q is %q; alias learnt; case %s (opened: %v)",
+			adv.ID, n.OrgName, n.Product, n.AdvProduct, res.Case, res.Opened))
+	})
+	if err != nil {
+		undo()
+		return Confirmed{}, fmt.Errorf("confirm near miss %s: %w", id, err)
+	}
+	rv.wake()
+	return res, nil
+}
+
+// Dismiss records that a pending near miss is not the product: the pair is
+// not brought back by a later revision of the advisory.
+func (rv *Review) Dismiss(ctx context.Context, id string) error {
+	return rv.db.Update(ctx, func(tx *store.Tx) error {
+		n, err := tx.NearMiss(id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DecideNearMiss(id, store.ReviewDismissed, actorName(ctx), rv.now()); err != nil {
+			return err
+		}
+		return tx.Audit(rv.now(), "review.dismiss", id, fmt.Sprintf("%s at %s: %q is not %q", n.AdvisoryID, n.OrgName, n.Product, n.AdvProduct))
+	})
+}
+
+// rekeyNames recomputes the keys of the items and advisories stored under
+// stale keys, after an alias changed their product's canonical name; the
+// stored fingerprint follows when it was the matcher's before.
+func (rv *Review) rekeyNames(tx *store.Tx, stale []string, before string) error {
+	items, err := tx.ItemsByKeys(stale, false)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if err := tx.ReplaceItemKeys(it, rv.matcher.ItemKeys(it)); err != nil {
+			return err
+		}
+	}
+	ids, err := tx.AdvisoryIDs(stale)
+	if err != nil {
+		return err
+	}
+	if err := rv.cases.rekeyAdvisories(tx, ids); err != nil {
+		return err
+	}
+	switch have, err := tx.Setting(keysSetting); {
+	case err == nil && have == before:
+		return tx.SetSetting(keysSetting, rv.matcher.KeysFingerprint())
+	case err == nil || errors.Is(err, store.ErrNotFound):
+		return nil // not re-keyed at start yet: Rekey will do all of it
+	default:
+		return err
+	}
+}
+
+// expose opens a case for an organization's hits of an advisory, or adds
+// them to its open case: what a new exposure found outside an advisory's
+// apply does. It returns the case and whether it was opened (and mailed).
+func (cs *Cases) expose(tx *writeTx, adv *advisory.Advisory, orgID string, hits []store.CaseItem) (caseID string, opened bool, err error) {
+	cases, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID, OrgID: orgID})
+	if err != nil {
+		return "", false, err
+	}
+	if len(cases) == 0 || cases[0].State == store.CaseClosed || cases[0].State == store.CaseWatching {
+		var c *store.Case
+		if len(cases) > 0 {
+			c = &cases[0]
+		}
+		_, state, err := cs.applyHits(tx, nil, adv, c, orgID, hits)
+		if err != nil {
+			return "", false, err
+		}
+		cases, err = tx.Cases(store.CaseFilter{AdvisoryID: adv.ID, OrgID: orgID})
+		if err != nil || len(cases) == 0 {
+			return "", false, fmt.Errorf("expose %s at %s: the case is gone: %w", adv.ID, orgID, err)
+		}
+		return cases[0].ID, state == store.CaseOpen, nil
+	}
+	_, err = tx.AddCaseItems(cases[0].ID, hits)
+	return cases[0].ID, false, err
+}
+
+// syncAliases learns the aliases kept in the store that this process has
+// not learnt yet (learnt by another process, or before this start), so
+// that every process matches with the same table.
+func (d *deps) syncAliases(ctx context.Context) error {
+	var rows []store.LearntAlias
+	err := d.db.View(ctx, func(tx *store.Tx) (err error) {
+		rows, err = tx.LearntAliases(d.learnt.Load())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("read learnt aliases: %w", err)
+	}
+	for _, a := range rows {
+		if _, err := d.matcher.Learn(a.Kind, a.Names...); err != nil {
+			d.log.Warn("a learnt alias is refused; skipped", "alias", strings.Join(a.Names, " = "), "err", err)
+		}
+		d.learnt.Store(a.ID)
+	}
+	return nil
+}
