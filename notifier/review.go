@@ -98,6 +98,13 @@ func (rv *Review) NearMisses(ctx context.Context, state string, limit int) ([]st
 	return out, err
 }
 
+// NearMiss returns one near miss.
+func (rv *Review) NearMiss(ctx context.Context, id string) (store.NearMiss, error) {
+	var n store.NearMiss
+	err := rv.db.View(ctx, func(tx *store.Tx) (err error) { n, err = tx.NearMiss(id); return err })
+	return n, err
+}
+
 // Confirmed says what confirming a near miss did.
 type Confirmed struct {
 	Case   string   `json:"case"`
@@ -111,8 +118,8 @@ type Confirmed struct {
 // (learnt_aliases) for every later start. A near miss decided already is
 // a store.ErrConflict.
 func (rv *Review) Confirm(ctx context.Context, id string) (Confirmed, error) {
-	var n store.NearMiss
-	if err := rv.db.View(ctx, func(tx *store.Tx) (err error) { n, err = tx.NearMiss(id); return err }); err != nil {
+	n, err := rv.NearMiss(ctx, id)
+	if err != nil {
 		return Confirmed{}, err
 	}
 	if n.State != store.ReviewPending {

@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	if derived {
 		log.Info("http.public_url is not set: links in mails point at " + publicURL + ", derived from http.listen; set http.public_url to the address recipients reach")
 	}
-	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Access: a.engine.Access, Alerts: a.engine.Delivery, Approvals: a.engine.Cases, Subjects: a.engine.Intake, Now: a.engine.Now, Role: ls.Role,
+	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Access: a.engine.Access, Alerts: a.engine.Delivery, Approvals: a.engine.Cases, Subjects: a.engine.Intake, Review: a.engine.Review, Now: a.engine.Now, Role: ls.Role,
 		Secure: strings.HasPrefix(publicURL, "https://"), Metrics: reg, Logger: log})
 	if err != nil {
 		return err

@@ -130,17 +130,29 @@ func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, done s
 	return nil
 }
 
+// buttonForm reads the form of a page's button, which must carry the CSRF
+// value of the operator's session; without one (a bearer token has no
+// session, and no forms: the API is for that) it is refused with the
+// sentence of key.
+func (s *Server) buttonForm(r *http.Request, key string) (*templates.Operator, error) {
+	if err := r.ParseForm(); err != nil {
+		return nil, &httpError{http.StatusBadRequest, "bad form: " + err.Error()}
+	}
+	op := s.operatorView(r)
+	if op.CSRF == "" || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(op.CSRF)) != 1 {
+		return nil, &httpError{http.StatusForbidden, templates.OpText(op.Lang, key)}
+	}
+	return op, nil
+}
+
 // decideHeld is the page's approve or discard button: a POST with the
 // CSRF field of the operator's session (no session, as with a bearer
 // token, no form: the API is for that).
 func (s *Server) decideHeld(approve bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if err := r.ParseForm(); err != nil {
-			return &httpError{http.StatusBadRequest, "bad form: " + err.Error()}
-		}
-		op := s.operatorView(r)
-		if op.CSRF == "" || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(op.CSRF)) != 1 {
-			return &httpError{http.StatusForbidden, templates.OpText(op.Lang, "op.err.held_form")}
+		op, err := s.buttonForm(r, "op.err.held_form")
+		if err != nil {
+			return err
 		}
 		id := r.PathValue("id")
 		if !approve {

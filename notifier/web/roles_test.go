@@ -120,6 +120,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /api/v1/advisories/{id}", "/api/v1/advisories/SA1", "", "", statuses{200, 200, 200, 403, 404, 401}}, // scoped: another publisher's
 		{"POST /api/v1/advisories/{id}/approve", "/api/v1/advisories/NOT-HELD/approve", "", "", statuses{404, 404, 403, 403, 403, 401}},
 		{"POST /api/v1/advisories/{id}/discard", "/api/v1/advisories/NOT-HELD/discard", "", "", statuses{404, 404, 403, 403, 403, 401}},
+		{"GET /api/v1/review", "/api/v1/review", "", "", statuses{200, 200, 200, 403, 403, 401}},
+		{"POST /api/v1/review/{id}/confirm", "/api/v1/review/NO-SUCH/confirm", "", "", statuses{404, 404, 403, 403, 403, 401}},
+		{"POST /api/v1/review/{id}/dismiss", "/api/v1/review/NO-SUCH/dismiss", "", "", statuses{404, 404, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected", "/api/v1/rejected", "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected/{id}", fmt.Sprint("/api/v1/rejected/", rejectedID), "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/audit", "/api/v1/audit", "", "", statuses{200, 403, 403, 403, 403, 401}},
@@ -147,6 +150,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		// The pages' buttons need the session's CSRF field: a bearer token has none.
 		{"POST /advisories/{id}/approve", "/advisories/NOT-HELD/approve", form, "", statuses{403, 403, 403, 403, 403, 303}},
 		{"POST /advisories/{id}/discard", "/advisories/NOT-HELD/discard", form, "", statuses{403, 403, 403, 403, 403, 303}},
+		{"GET /review", "/review", "", "", statuses{200, 200, 200, 403, 403, 303}},
+		{"POST /review/{id}/confirm", "/review/NO-SUCH/confirm", form, "", statuses{403, 403, 403, 403, 403, 303}},
+		{"POST /review/{id}/dismiss", "/review/NO-SUCH/dismiss", form, "", statuses{403, 403, 403, 403, 403, 303}},
 		{"GET /rejected", "/rejected", "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox", "/outbox", "", "", statuses{200, 200, 403, 403, 403, 303}},
 		{"GET /outbox/{id}", fmt.Sprint("/outbox/", mailID), "", "", statuses{200, 200, 403, 403, 403, 303}},

@@ -100,6 +100,7 @@ type Server struct {
 	alerts       Alerts    // may be nil
 	approvals    Approvals // may be nil: nothing is held
 	subjects     Subjects  // may be nil: refused documents name no publisher
+	review       Review    // may be nil: no review routes
 	now          func() time.Time
 	secure       bool // public URL is https: cookies get the Secure flag
 	log          *slog.Logger
@@ -127,7 +128,10 @@ type Config struct {
 	Approvals Approvals
 	// Subjects, optional, names the publisher of a refused document.
 	Subjects Subjects
-	Now      func() time.Time // the engine's clock
+	// Review, optional, keeps the near misses for the operator
+	// (/api/v1/review, the review page).
+	Review Review
+	Now    func() time.Time // the engine's clock
 	// Secure sets the Secure flag on cookies (the public URL is https).
 	Secure bool
 	// Metrics, when set, is served at /metrics to holders of an admin or a
@@ -154,6 +158,7 @@ func New(cfg Config) (*Server, error) {
 		alerts:    cfg.Alerts,
 		approvals: cfg.Approvals,
 		subjects:  cfg.Subjects,
+		review:    cfg.Review,
 		now:       cfg.Now,
 		secure:    cfg.Secure,
 		log:       cfg.Logger,
@@ -198,6 +203,14 @@ func (s *Server) routes() {
 		s.api("POST /api/v1/advisories/{id}/discard", needOperator, 0, s.discardAdvisory)
 		s.page("POST /advisories/{id}/approve", needOperator, s.decideHeld(true))
 		s.page("POST /advisories/{id}/discard", needOperator, s.decideHeld(false))
+	}
+	if s.review != nil {
+		s.api("GET /api/v1/review", needViewer, 0, s.listReview)
+		s.api("POST /api/v1/review/{id}/confirm", needOperator, 0, s.confirmReview)
+		s.api("POST /api/v1/review/{id}/dismiss", needOperator, 0, s.dismissReview)
+		s.page("GET /review", needViewer, s.reviewPage)
+		s.page("POST /review/{id}/confirm", needOperator, s.decideReview(true))
+		s.page("POST /review/{id}/dismiss", needOperator, s.decideReview(false))
 	}
 	s.api("GET /api/v1/rejected", needOperator, 0, s.listRejected)
 	s.api("GET /api/v1/rejected/{id}", needOperator, 0, s.getRejected)
