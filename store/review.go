@@ -18,7 +18,7 @@ const (
 )
 
 // NearMiss is an inventory item an advisory nearly matches, kept for an
-// operator's review (migration 21).
+// operator's review (migration 23).
 type NearMiss struct {
 	ID         string
 	AdvisoryID string
