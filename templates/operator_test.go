@@ -186,3 +186,50 @@ func TestEveryMailKindIsWorded(t *testing.T) {
 		}
 	}
 }
+
+// TestPickLang: the operator pages' language from a browser's
+// Accept-Language, before the operator chooses one.
+func TestPickLang(t *testing.T) {
+	for accept, want := range map[string]string{
+		"":                        "en",
+		"ja":                      "ja",
+		"ja-JP,ja;q=0.9,en;q=0.8": "ja",
+		"en-US,en;q=0.9,ja;q=0.8": "en",
+		"fr-FR,fr;q=0.9,ja;q=0.5": "ja",
+		"fr-FR,de":                "en",
+		"en;q=0.4, ja;q=0.6":      "ja",
+		"ja;q=0, en;q=0.1":        "en",
+		"*":                       "en",
+		"ja;q=bogus, en":          "en",
+		"JA_jp":                   "ja",
+	} {
+		if got := templates.PickLang(accept); got != want {
+			t.Errorf("PickLang(%q) = %q, want %q", accept, got, want)
+		}
+	}
+}
+
+// TestNumAndCount: counts carry thousands separators, and English says
+// "1 case" but "2 cases"; sizes (int64) too.
+func TestNumAndCount(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 0, "0 cases"}, {"en", 1, "1 case"}, {"en", 1234567, "1,234,567 cases"}, {"ja", 1, "1件"}, {"ja", 12000, "12,000件"},
+	} {
+		var b bytes.Buffer
+		err := templates.RenderAdvisoriesPage(&b, templates.AdvisoriesPage{Operator: &templates.Operator{Lang: c.lang},
+			Held: []templates.HeldRow{{ID: "H", WouldOpen: c.n}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "<strong>"+c.want+"</strong>") {
+			t.Errorf("%s %d: want %q on the page", c.lang, c.n, c.want)
+		}
+	}
+	if doc := operatorPages(t, "ja")["rejected"].doc; !strings.Contains(doc, "123,456 バイト") {
+		t.Errorf("the refused document's size in Japanese: want 123,456 バイト:\n%s", doc)
+	}
+}

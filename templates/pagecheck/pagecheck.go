@@ -82,7 +82,7 @@ func isVoid(name string) bool {
 	return false
 }
 
-// operatorKeys are the catalog keys operator pages word: their own ("op.")
+// operatorKey reports whether k is a catalog key operator pages word: their own ("op.")
 // and the severities, answer statuses and justifications they share with
 // the mails.
 func operatorKey(k string) bool {
