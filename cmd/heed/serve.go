@@ -142,6 +142,13 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	if err != nil {
 		return fmt.Errorf("jetstream: %w", err)
 	}
+	// The stream exists before /healthz answers: a publisher's key may not
+	// create it, and its plain publish to a subject without a stream is
+	// lost without a word, while act (which ensures it too) may still be
+	// waiting for the lease or recomputing lookup keys.
+	if _, err := notifier.EnsureStream(ctx, js, cfg.NATS.intake()); err != nil {
+		return err
+	}
 
 	ttl, _ := notifier.ParseDuration(cfg.HA.LeaseTTL) // validated
 	ls, err := openLease(ctx, js, cfg.NATS.Stream, cfg.Store.Path, ttl, log)
