@@ -104,6 +104,8 @@ type fanout struct {
 	// have got one; empty when every primary contact got exactly one.
 	Problems []string
 	PeakRSS  int64 // Heed's VmHWM, counted from just before the publish
+	// CPU is the processor time Heed used from the publish to the last mail.
+	CPU time.Duration
 }
 
 // measureFanout publishes one advisory that hits all n organizations and
@@ -114,6 +116,10 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 		return f, err
 	}
 	if err := h.resetPeak(); err != nil {
+		return f, err
+	}
+	cpu0, err := h.cpu()
+	if err != nil {
 		return f, err
 	}
 	start := time.Now()
@@ -139,10 +145,13 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	cpu1, err := h.cpu()
+	if err != nil {
+		return f, err
+	}
 	// A mail sent twice would arrive about now; give it a moment.
 	time.Sleep(time.Second)
-	st, err := s.status(ctx, true)
-	if err != nil {
+	if st, err = s.status(ctx, true); err != nil {
 		return f, err
 	}
 	peak, err := h.memory("VmHWM")
@@ -150,7 +159,7 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 		return f, err
 	}
 	f = fanout{Mails: st.Total, Bytes: st.Bytes, FirstMail: time.Duration(st.FirstNS - start.UnixNano()),
-		Took: time.Duration(st.LastNS - start.UnixNano()), PeakRSS: peak}
+		Took: time.Duration(st.LastNS - start.UnixNano()), PeakRSS: peak, CPU: cpu1 - cpu0}
 	f.Rate = float64(n) / f.Took.Seconds()
 	f.Problems = checkRecipients(st.Recipients, n)
 	return f, nil
