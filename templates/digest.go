@@ -3,7 +3,6 @@ package templates
 import (
 	"bytes"
 	"fmt"
-	htmltemplate "html/template"
 	texttemplate "text/template"
 	"time"
 )
@@ -27,9 +26,7 @@ var (
 	digestText = texttemplate.Must(texttemplate.New("digest.txt.tmpl").
 			Funcs(texttemplate.FuncMap{"indent": indent, "wrap": wrap}).
 			ParseFS(files, "mail/digest.txt.tmpl"))
-	digestHTML = htmltemplate.Must(htmltemplate.New("digest.html.tmpl").
-			Funcs(htmltemplate.FuncMap{"css": mailCSS}).
-			ParseFS(files, "mail/digest.html.tmpl"))
+	digestHTML = parseMailHTML("mail/digest.html.tmpl")
 )
 
 // renderDigest renders a digest; d is already cleaned.

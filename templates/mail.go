@@ -18,9 +18,7 @@ var (
 	mailText = texttemplate.Must(texttemplate.New("mail.txt.tmpl").
 			Funcs(texttemplate.FuncMap{"indent": indent, "wrap": wrap}).
 			ParseFS(files, "mail/mail.txt.tmpl"))
-	mailHTML = htmltemplate.Must(htmltemplate.New("mail.html.tmpl").
-			Funcs(htmltemplate.FuncMap{"css": mailCSS}).
-			ParseFS(files, "mail/mail.html.tmpl"))
+	mailHTML = parseMailHTML("mail/mail.html.tmpl")
 )
 
 // mailView adds to view the sentences that depend on the whole mail, so the
@@ -35,13 +33,31 @@ type mailView struct {
 // first: control characters never reach the bodies and never reach the
 // subject, which is built as a single line. The caller still encodes the
 // subject (RFC 2047) when it writes the header.
-func RenderMail(d MailData) (Mail, error) {
+func RenderMail(d MailData) (Mail, error) { return RenderMailShared(nil, d) }
+
+// RenderMailShared is RenderMail taking the parts a mail shares with the
+// other mails of its advisory from s (rendering them there the first
+// time), so that a fan-out renders them once per kind, language and time
+// zone rather than once per recipient. The result is the same, byte for
+// byte. A nil s shares nothing.
+func RenderMailShared(s *Shared, d MailData) (Mail, error) {
 	switch d.Kind {
 	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest, KindUpdated, KindReplyHelp, KindExploited, KindResolved:
 	default:
 		return Mail{}, fmt.Errorf("render mail: unknown kind %q", d.Kind)
 	}
-	d = cleanMailData(d)
+	var parts *sharedParts
+	if s != nil && d.Kind != KindReplyHelp && d.Kind != KindDigest {
+		parts = s.find(d)
+	}
+	raw, key := d.Advisory, keyOf(d)
+	if parts != nil {
+		d.Advisory = AdvisoryView{} // cleaned once, when the parts were rendered
+		d = cleanMailData(d)
+		d.Advisory = parts.advisory
+	} else {
+		d = cleanMailData(d)
+	}
 	if d.Kind == KindReplyHelp {
 		return renderReplyHelp(d)
 	}
@@ -52,11 +68,23 @@ func RenderMail(d MailData) (Mail, error) {
 	v.Title = subject(v)
 
 	var text, html bytes.Buffer
-	if err := mailText.Execute(&text, v); err != nil {
-		return Mail{}, fmt.Errorf("render mail text: %w", err)
-	}
-	if err := mailHTML.Execute(&html, v); err != nil {
-		return Mail{}, fmt.Errorf("render mail html: %w", err)
+	if s == nil {
+		if err := mailText.Execute(&text, v); err != nil {
+			return Mail{}, fmt.Errorf("render mail text: %w", err)
+		}
+		if err := mailHTML.Execute(&html, v); err != nil {
+			return Mail{}, fmt.Errorf("render mail html: %w", err)
+		}
+	} else {
+		if parts == nil {
+			var err error
+			if parts, err = s.render(key, raw, v); err != nil {
+				return Mail{}, err
+			}
+		}
+		if err := renderParts(&text, &html, v, parts); err != nil {
+			return Mail{}, err
+		}
 	}
 	if err := v.missingErr(); err != nil {
 		return Mail{}, fmt.Errorf("render mail: %w", err)
@@ -365,6 +393,27 @@ var mailStyles = map[string]string{
 	"small":  "color:#555555;font-size:13px;",
 	"foot":   "margin:24px 0 0 0;padding-top:12px;border-top:1px solid #e5e5e5;color:#777777;font-size:12px;",
 }
+
+// parseMailHTML parses an HTML mail template with its {{css "name"}}
+// calls replaced by the style itself, as html/template would have written
+// it in the attribute: the same mail, without a function call per style
+// attribute per mail (a fan-out renders tens of thousands). A name with no
+// style is left as a call, which fails the render, as it always did.
+func parseMailHTML(path string) *htmltemplate.Template {
+	src, err := files.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	text := string(src)
+	for name, style := range mailStyles {
+		text = strings.ReplaceAll(text, `{{css "`+name+`"}}`, attrEscaper.Replace(style))
+	}
+	return htmltemplate.Must(htmltemplate.New(path[strings.LastIndex(path, "/")+1:]).
+		Funcs(htmltemplate.FuncMap{"css": mailCSS}).Parse(text))
+}
+
+// attrEscaper escapes text for a quoted HTML attribute as html/template does.
+var attrEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
 
 // mailCSS returns a fixed inline style. The styles are constants of this
 // package, never data, so marking them safe CSS is sound.

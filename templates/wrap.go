@@ -78,6 +78,9 @@ func tokens(s string) []string {
 }
 
 func wide(r rune) bool {
+	if r < 0x2E80 { // below every range that follows: most text, quickly
+		return false
+	}
 	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) ||
 		(r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
 }

@@ -3,6 +3,7 @@ package templates
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -45,6 +46,16 @@ func TestWrapKeepsLinesWithinTheTerminal(t *testing.T) {
 		}
 		if unwrapped(got) != strings.TrimRight(tt.in, " ") {
 			t.Errorf("wrap lost text:\n got %q\nwant %q", unwrapped(got), tt.in)
+		}
+	}
+}
+
+// TestWideBelowTheFirstWideRange: the quick answer for runes below U+2E80
+// agrees with the tables for every one of them.
+func TestWideBelowTheFirstWideRange(t *testing.T) {
+	for r := rune(0); r < 0x2E80; r++ {
+		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF) {
+			t.Fatalf("%U is wide, and below U+2E80", r)
 		}
 	}
 }
