@@ -46,6 +46,10 @@ type Outcome struct {
 // a minute, and that the first mails leave while the rest are written.
 const applyBatch = 500
 
+// firstApplyBatch is the size of an advisory's first batch: small, so that
+// the first mails leave soon after the advisory arrives.
+const firstApplyBatch = 50
+
 // orgWork is what applying an advisory does at one organization.
 type orgWork struct {
 	orgID string
@@ -88,12 +92,30 @@ func (cs *Cases) applyFrom(ctx context.Context, adv *advisory.Advisory, src Sour
 		out.Unchanged = true
 		return out, nil
 	}
-	for start := 0; start < len(work); start += applyBatch {
-		batch := work[start:min(start+applyBatch, len(work))]
+	for start := 0; start < len(work); {
+		size := applyBatch
+		if start == 0 {
+			size = firstApplyBatch
+		}
+		batch := work[start:min(start+size, len(work))]
+		start += len(batch)
+		pre, err := cs.prepare(ctx, adv, batch)
+		if err != nil {
+			return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
+		}
 		var got Outcome
-		err := cs.outbox.update(ctx, func(tx *writeTx) error {
+		err = cs.outbox.update(ctx, func(tx *writeTx) error {
 			got = Outcome{}
 			for _, w := range batch {
+				if p := pre[w.orgID]; p != nil {
+					switch opened, err := cs.openPrepared(tx, adv, p); {
+					case err != nil:
+						return err
+					case opened:
+						got.Opened++
+						continue
+					}
+				}
 				if err := cs.applyOrg(tx, adv, w, &got); err != nil {
 					return err
 				}
@@ -394,7 +416,25 @@ func (cs *Cases) applyHits(tx *writeTx, prev, adv *advisory.Advisory, c *store.C
 
 // openCase starts the schedule of a case and queues its first mail.
 func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) error {
-	now := cs.now()
+	return cs.openCaseAt(tx, adv, c, cs.now())
+}
+
+// openCaseAt opens a case as of now: a prepared case (prepare.go) was
+// opened, and its notice composed, at the time it was prepared.
+func (cs *Cases) openCaseAt(tx *writeTx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
+	cs.startSchedule(adv, c, now)
+	if err := tx.UpdateCase(c); err != nil {
+		return err
+	}
+	if err := cs.recordEvent(tx.Tx, EventOpened, c, map[string]any{"revision": adv.Revision, "severity": adv.Severity}); err != nil {
+		return err
+	}
+	return cs.outbox.queueMail(tx, adv, c, templates.KindNotice, 0, false)
+}
+
+// startSchedule sets what opening a case at now sets: its state, due date,
+// first reminder and the revision it tells.
+func (cs *Cases) startSchedule(adv *advisory.Advisory, c *store.Case, now time.Time) {
 	p := cs.policy(adv.Severity)
 	c.State, c.ClosedReason, c.Answer = store.CaseOpen, "", nil
 	c.OpenedAt, c.UpdatedAt = now, now
@@ -405,13 +445,6 @@ func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) er
 	}
 	c.NextReminderAt, _ = p.reminderAt(now, 0)
 	c.ToldRevision, c.OverdueAt = adv.Revision, time.Time{}
-	if err := tx.UpdateCase(c); err != nil {
-		return err
-	}
-	if err := cs.recordEvent(tx.Tx, EventOpened, c, map[string]any{"revision": adv.Revision, "severity": adv.Severity}); err != nil {
-		return err
-	}
-	return cs.outbox.queueMail(tx, adv, c, templates.KindNotice, 0, false)
 }
 
 // closeCase closes a case and, if the organization was ever told about it,

@@ -74,7 +74,12 @@ func plainHeaderText(s string) bool {
 // Q keeps mostly-English text readable in the raw mail, B is a third the
 // size of Q for Japanese.
 func encodedWords(s string) string {
-	q, b := splitWords(s, qText), splitWords(s, bText)
+	qCost := make([]int, len(s)+1) // qCost[i]: the Q length of s[:i]
+	for i := 0; i < len(s); i++ {
+		qCost[i+1] = qCost[i] + len(qText(s[i:i+1]))
+	}
+	q := splitWords(s, qText, func(start, end int) int { return qCost[end] - qCost[start] })
+	b := splitWords(s, bText, func(start, end int) int { return (end - start + 2) / 3 * 4 })
 	words, enc := q, "q"
 	if len(strings.Join(b, "")) < len(strings.Join(q, "")) {
 		words, enc = b, "b"
@@ -87,12 +92,13 @@ func encodedWords(s string) string {
 
 // splitWords encodes s with encode in pieces of whole characters, each at
 // most maxWordText long, so no character is split across two encoded-words.
-func splitWords(s string, encode func(string) string) []string {
+// size(start, end) is the encoded length of s[start:end], without encoding it.
+func splitWords(s string, encode func(string) string, size func(start, end int) int) []string {
 	var words []string
 	start := 0
 	for i := 0; i < len(s); {
 		_, n := utf8.DecodeRuneInString(s[i:])
-		if i > start && len(encode(s[start:i+n])) > maxWordText {
+		if i > start && size(start, i+n) > maxWordText {
 			words = append(words, encode(s[start:i]))
 			start = i
 		}

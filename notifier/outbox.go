@@ -2,7 +2,9 @@ package notifier
 
 import (
 	"net/mail"
+	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/heed-dev/heed/store"
@@ -24,8 +26,9 @@ type Outbox struct {
 	inbound string
 	hold    bool
 	dkim    *DKIM
-	// renderMail renders a mail's subject and parts: templates.RenderMail.
-	renderMail func(templates.MailData) (templates.Mail, error)
+	// renderMail renders a mail's subject and parts, sharing what it can
+	// with the other mails of a batch: templates.RenderMailShared.
+	renderMail func(*templates.Shared, templates.MailData) (templates.Mail, error)
 }
 
 // recipients picks who gets a case's mail: the primary contacts whose
@@ -80,9 +83,34 @@ func (ob *Outbox) queueTo(tx *writeTx, adv *advisory.Advisory, c *store.Case, or
 }
 
 // queueOne prepares one mail for one contact. It is rendered, and written to
-// the outbox, when the transaction's work is done (see update).
+// the outbox, when the transaction's work is done (see update); a notice
+// prepared and rendered before the transaction (prepare.go) is taken as is.
 func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool, changes []templates.Change) error {
-	now := ob.now()
+	first := ob.threadID(c.ID, contact.ID)
+	if j, ok := tx.prepared[preparedKey{c.ID, contact.ID, kind, seq}]; ok && sameOrg(org, tx.preparedOrg) {
+		tx.mails = append(tx.mails, j)
+		if tx.threads == nil {
+			tx.threads = map[string]bool{}
+		}
+		tx.threads[first] = true
+		return nil
+	}
+	j := ob.mailJob(adv, c, org, items, contact, kind, seq, escalate, changes, ob.now())
+	if err := ob.thread(tx, &j.env, first, c.ID); err != nil {
+		return err
+	}
+	j.rec.MessageID = j.env.MessageID
+	tx.mails = append(tx.mails, j)
+	return nil
+}
+
+// sameOrg reports whether an organization read in a transaction is as it
+// was when a mail was prepared for it.
+func sameOrg(now, then store.Org) bool { return reflect.DeepEqual(now, then) }
+
+// mailJob builds one mail of a case to one contact, composed at now, as the
+// first of its thread (queueOne threads it).
+func (ob *Outbox) mailJob(adv *advisory.Advisory, c *store.Case, org store.Org, items []store.CaseItem, contact store.Contact, kind string, seq int, escalate bool, changes []templates.Change, now time.Time) mailJob {
 	data := templates.MailData{
 		Kind:          kind,
 		Lang:          org.Language,
@@ -102,22 +130,17 @@ func (ob *Outbox) queueOne(tx *writeTx, adv *advisory.Advisory, c *store.Case, o
 		data.AckURL = ob.publicURL + "/ack/" + ob.links.ackToken(c.ID, contact.ID, ob.links.expiry(c))
 	}
 	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
-		Date: now, CaseID: c.ID, ListID: ob.listID(publisherOf(adv))}
+		Date: now, CaseID: c.ID, ListID: ob.listID(publisherOf(adv)), MessageID: ob.threadID(c.ID, contact.ID)}
 	if ob.inbound != "" && data.AckURL != "" {
 		env.ReplyTo = ob.links.replyLocal(c.ID, contact.ID) + "@" + ob.inbound
 	}
-	if err := ob.thread(tx, &env, ob.threadID(c.ID, contact.ID), c.ID); err != nil {
-		return err
-	}
-	state := ob.newState()
 	sendAt := now
 	if kind == templates.KindNotice && !urgent(adv) {
 		sendAt = mailWindow(org, now) // it can wait until someone is at work
 	}
-	tx.mails = append(tx.mails, mailJob{data: data, env: env, rec: store.Mail{CaseID: c.ID, ContactID: contact.ID,
-		Kind: kind, Seq: seq, Recipient: contact.Email, MessageID: env.MessageID, State: state,
-		NextAttemptAt: sendAt, CreatedAt: now}})
-	return nil
+	return mailJob{data: data, env: env, rec: store.Mail{CaseID: c.ID, ContactID: contact.ID,
+		Kind: kind, Seq: seq, Recipient: contact.Email, MessageID: env.MessageID, State: ob.newState(),
+		NextAttemptAt: sendAt, CreatedAt: now}}
 }
 
 // queueHelp queues the mail that explains how to answer by reply, to a
@@ -168,12 +191,21 @@ func urgent(adv *advisory.Advisory) bool {
 	return adv.KnownExploited || strings.EqualFold(adv.Severity, "critical")
 }
 
+// location is the time zone of that name, else UTC. Loaded zones are kept:
+// time.LoadLocation reads the zone file every time, for every mail.
 func location(name string) *time.Location {
-	if loc, err := time.LoadLocation(name); err == nil {
-		return loc
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location)
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	locations.Store(name, loc)
+	return loc
 }
+
+var locations sync.Map // zone name → *time.Location
 
 // AdvisoryView is what mails and pages show of an advisory.
 func AdvisoryView(a *advisory.Advisory) templates.AdvisoryView {

@@ -18,6 +18,11 @@ type writeTx struct {
 	*store.Tx
 	mails   []mailJob
 	threads map[string]bool // thread Message-IDs used by mails queued here
+	// prepared are mails composed and rendered before the transaction
+	// (prepare.go) for the organization as it was then (preparedOrg),
+	// taken instead of composing them again while it is the same.
+	prepared    map[preparedKey]mailJob
+	preparedOrg store.Org
 }
 
 // mailJob is one mail to render and store.
@@ -41,38 +46,17 @@ func (ob *Outbox) update(ctx context.Context, fn func(tx *writeTx) error) error 
 	})
 }
 
-// writeMails renders the queued mails on every core and adds them to the outbox.
+// writeMails renders the queued mails not yet rendered, on every core, and
+// adds them to the outbox.
 func (ob *Outbox) writeMails(tx *writeTx) error {
 	jobs := tx.mails
 	tx.mails = nil
-	errs := make([]error, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				j := &jobs[i]
-				what := fmt.Sprintf("render %s mail of case %s to %s", j.data.Kind, j.rec.CaseID, j.rec.Recipient)
-				if err := recovered(what, func() error { return ob.render(j) }); err != nil {
-					if _, ok := asWorkError(err); !ok {
-						err = &workError{what: what, err: err}
-					}
-					errs[i] = err
-				}
-			}
-		}()
-	}
-	for i := range jobs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for i := range jobs {
-		if errs[i] != nil {
-			return errs[i]
+	for _, err := range ob.renderAll(jobs) {
+		if err != nil {
+			return err
 		}
+	}
+	for i := range jobs {
 		if err := tx.AddMail(&jobs[i].rec); err != nil {
 			return err
 		}
@@ -83,11 +67,50 @@ func (ob *Outbox) writeMails(tx *writeTx) error {
 	return nil
 }
 
+// renderAll renders, on every core, the jobs that have no message yet, and
+// returns each one's failure (naming its mail), if any.
+func (ob *Outbox) renderAll(jobs []mailJob) []error {
+	var todo []int
+	for i := range jobs {
+		if jobs[i].rec.Message == nil {
+			todo = append(todo, i)
+		}
+	}
+	errs := make([]error, len(jobs))
+	// The mails of a batch are mostly of one advisory: the parts they
+	// share are rendered once.
+	shared := templates.NewShared()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := &jobs[i]
+				what := fmt.Sprintf("render %s mail of case %s to %s", j.data.Kind, j.rec.CaseID, j.rec.Recipient)
+				if err := recovered(what, func() error { return ob.render(shared, j) }); err != nil {
+					if _, ok := asWorkError(err); !ok {
+						err = &workError{what: what, err: err}
+					}
+					errs[i] = err
+				}
+			}
+		}()
+	}
+	for _, i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errs
+}
+
 // render fills in a job's subject and message: the templates, the MIME
 // message and, if configured, its DKIM signature. The caller names the mail
 // in the error.
-func (ob *Outbox) render(j *mailJob) error {
-	rendered, err := ob.renderMail(j.data)
+func (ob *Outbox) render(shared *templates.Shared, j *mailJob) error {
+	rendered, err := ob.renderMail(shared, j.data)
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
