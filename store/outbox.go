@@ -49,14 +49,25 @@ func (tx *Tx) AddMail(m *Mail) error {
 		caseID = sql.NullString{String: m.CaseID, Valid: true}
 	}
 	res, err := tx.exec(`INSERT INTO outbox (case_id, contact_id, kind, seq, recipient,
-		subject, message_id, message, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		caseID, contact, m.Kind, m.Seq, m.Recipient, m.Subject, m.MessageID, m.Message, m.State,
+		subject, message_id, state, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		caseID, contact, m.Kind, m.Seq, m.Recipient, m.Subject, m.MessageID, m.State,
 		ms(m.NextAttemptAt), ms(m.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("add mail to outbox: %w", err)
 	}
 	m.ID, _ = res.LastInsertId()
+	if _, err := tx.exec(`INSERT INTO mail_bodies (mail_id, created_at, message) VALUES (?, ?, ?)`,
+		m.ID, ms(m.CreatedAt), nonNilBytes(m.Message)); err != nil {
+		return fmt.Errorf("add mail to outbox: %w", err)
+	}
 	return nil
+}
+
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 // MailCase is a case a digest mail carried a reminder of: Seq is which
@@ -84,18 +95,22 @@ func (tx *Tx) DigestsOf(caseID string) ([]Mail, error) {
 }
 
 const mailColumns = `id, coalesce(case_id, ''), coalesce(contact_id, 0), kind, seq, recipient, subject, message_id,
-	message, state, attempts, next_attempt_at, last_reply, sent_at, created_at, claimed_at`
+	state, attempts, next_attempt_at, last_reply, sent_at, created_at, claimed_at`
+
+// mailBodyColumn follows mailColumns where a query reads bodies: a pruned
+// body reads as empty.
+const mailBodyColumn = `, coalesce((SELECT message FROM mail_bodies WHERE mail_id = outbox.id), x'')`
 
 func scanMail(row interface{ Scan(...any) error }, withBody bool) (Mail, error) {
 	var m Mail
 	var next, created int64
 	var sent, claimed sql.NullInt64
-	var body []byte
-	err := row.Scan(&m.ID, &m.CaseID, &m.ContactID, &m.Kind, &m.Seq, &m.Recipient, &m.Subject, &m.MessageID,
-		&body, &m.State, &m.Attempts, &next, &m.LastReply, &sent, &created, &claimed)
+	dest := []any{&m.ID, &m.CaseID, &m.ContactID, &m.Kind, &m.Seq, &m.Recipient, &m.Subject, &m.MessageID,
+		&m.State, &m.Attempts, &next, &m.LastReply, &sent, &created, &claimed}
 	if withBody {
-		m.Message = body
+		dest = append(dest, &m.Message)
 	}
+	err := row.Scan(dest...)
 	m.NextAttemptAt, m.CreatedAt, m.SentAt, m.ClaimedAt = fromMS(next), fromMS(created), fromNullMS(sent), fromNullMS(claimed)
 	return m, err
 }
@@ -119,7 +134,7 @@ func (tx *Tx) queryMails(withBody bool, q string, args ...any) ([]Mail, error) {
 
 // Mail returns one message of the outbox, with its body.
 func (tx *Tx) Mail(id int64) (Mail, error) {
-	m, err := scanMail(tx.queryRow(`SELECT `+mailColumns+` FROM outbox WHERE id = ?`, id), true)
+	m, err := scanMail(tx.queryRow(`SELECT `+mailColumns+mailBodyColumn+` FROM outbox WHERE id = ?`, id), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("mail %d: %w", id, ErrNotFound)
 	}
@@ -150,12 +165,12 @@ func (tx *Tx) Mails(f MailFilter) ([]Mail, error) {
 // the claims made before staleBefore whose outcome was never recorded, then
 // the pending messages that are due, oldest first.
 func (tx *Tx) DueMails(now, staleBefore time.Time, limit int) ([]Mail, error) {
-	stale, err := tx.queryMails(true, `SELECT `+mailColumns+` FROM outbox
+	stale, err := tx.queryMails(true, `SELECT `+mailColumns+mailBodyColumn+` FROM outbox
 		WHERE state = 'sending' AND claimed_at <= ? ORDER BY claimed_at, id LIMIT ?`, ms(staleBefore), limit)
 	if err != nil || len(stale) == limit {
 		return stale, err
 	}
-	due, err := tx.queryMails(true, `SELECT `+mailColumns+` FROM outbox
+	due, err := tx.queryMails(true, `SELECT `+mailColumns+mailBodyColumn+` FROM outbox
 		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, ms(now), limit-len(stale))
 	return append(stale, due...), err
 }
@@ -254,9 +269,10 @@ func (tx *Tx) MailExists(messageID string) (bool, error) {
 // was mailed, when, and the relay's reply stay as evidence. It returns how
 // many it pruned.
 func (tx *Tx) PruneMailBodies(before time.Time, limit int) (int, error) {
-	res, err := tx.exec(`UPDATE outbox SET message = x'' WHERE id IN (SELECT id FROM outbox
-		WHERE state IN ('sent', 'failed', 'cancelled') AND length(message) > 0 AND created_at < ?
-		ORDER BY created_at LIMIT ?)`, ms(before), limit)
+	res, err := tx.exec(`DELETE FROM mail_bodies WHERE mail_id IN (SELECT b.mail_id FROM mail_bodies b
+		JOIN outbox o ON o.id = b.mail_id
+		WHERE b.created_at < ? AND o.state IN ('sent', 'failed', 'cancelled')
+		ORDER BY b.created_at LIMIT ?)`, ms(before), limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune mail bodies: %w", err)
 	}
