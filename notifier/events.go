@@ -115,6 +115,10 @@ func (ev *Events) Run(ctx context.Context, js jetstream.JetStream) error {
 			failures++
 			ev.log.Warn("events: publish failed; will retry", "err", err, "attempt", failures)
 			wait = min(time.Duration(failures)*time.Second, 30*time.Second)
+			// The stream may have been deleted meanwhile: make it again.
+			if err := ensureEventStream(ctx, js, cfg); err != nil {
+				ev.log.Warn("events: stream", "err", err)
+			}
 		case n == eventBatch:
 			failures = 0
 			continue

@@ -430,3 +430,26 @@ func TestOverdueAgainAfterANewDueDate(t *testing.T) {
 		t.Errorf("%d overdue events after the new due date passed, want 2", n)
 	}
 }
+
+// TestEventsStreamMadeAgain: if the events stream is deleted while Heed
+// runs, the events that follow are not lost: Heed makes the stream again
+// and publishes them.
+func TestEventsStreamMadeAgain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
+	runEvents(t, e, js)
+	eventually.Check(t, 10*time.Second, func() error { _, err := js.Stream(ctx, testEvents.Stream); return err })
+	if err := js.DeleteStream(ctx, testEvents.Stream); err != nil {
+		t.Fatal(err)
+	}
+	addOrg(t, e, "Alpha", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e)
+	if got := consume(t, js); len(got) != 1 || got[0].Event["type"] != "heed.case.opened" {
+		t.Errorf("after the stream was deleted, the consumer got %v; want the opened event", got)
+	}
+}
