@@ -54,13 +54,17 @@ type OrgReportPage struct {
 	Digest        string
 	CreatedAt     time.Time
 	DeactivatedAt time.Time // zero: active
-	Contacts      []ContactRow
-	Products      []ProductRow
-	Items         int
-	Cases         []OrgCaseRow
-	Mails         []OutboxRow
-	MailsCapped   int // non-zero: only this many newest mails are listed
-	Answers       []OrgAnswerRow
+	// CanChange: the signed-in token may deactivate and activate (an
+	// operator or admin); others see no button.
+	CanChange   bool
+	Done        string // what the last button did, shown once
+	Contacts    []ContactRow
+	Products    []ProductRow
+	Items       int
+	Cases       []OrgCaseRow
+	Mails       []OutboxRow
+	MailsCapped int // non-zero: only this many newest mails are listed
+	Answers     []OrgAnswerRow
 }
 
 type orgReportView struct {

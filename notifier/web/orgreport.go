@@ -13,6 +13,12 @@ import (
 // (bounced ones marked), its inventory by product, every case, every mail
 // sent about them and every answer.
 func (s *Server) orgReportPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOrgReport(w, r, "")
+}
+
+// renderOrgReport writes the page of the organization in the path; done
+// says what the page's last button did.
+func (s *Server) renderOrgReport(w http.ResponseWriter, r *http.Request, done string) error {
 	rep, err := s.records.OrgReport(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return &httpError{http.StatusNotFound, "organization " + r.PathValue("id") + ": not found"}
@@ -23,7 +29,8 @@ func (s *Server) orgReportPage(w http.ResponseWriter, r *http.Request) error {
 	o := rep.Org
 	page := templates.OrgReportPage{Operator: s.operatorView(r), ID: o.ID, Name: o.Name,
 		Language: o.Language, Timezone: o.Timezone, BusinessHours: o.BusinessHours, Digest: o.Digest, CreatedAt: o.CreatedAt,
-		DeactivatedAt: o.DeactivatedAt}
+		DeactivatedAt: o.DeactivatedAt, Done: done, CanChange: refusal(who(r).token, needOperator) == ""}
+	page.Operator.Here = "/orgs/" + o.ID // also after a button's POST
 	for _, c := range o.Contacts {
 		page.Contacts = append(page.Contacts, templates.ContactRow{Email: c.Email, Name: c.Name, Role: c.Role, Bounced: c.Bounced, Bounce: c.Bounce})
 	}
@@ -57,4 +64,29 @@ func (s *Server) orgReportPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderOrgReportPage(w, page) })
 	return nil
+}
+
+// orgStateForm is the page's deactivate or activate button: a POST with
+// the CSRF field of the operator's session, doing what the API's
+// POST /api/v1/orgs/{id}/deactivate or /activate does.
+func (s *Server) orgStateForm(deactivate bool) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		op, err := s.buttonForm(r, "op.err.csrf")
+		if err != nil {
+			return err
+		}
+		id := r.PathValue("id")
+		if deactivate {
+			res, err := s.orgs.Deactivate(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			return s.renderOrgReport(w, r, templates.OpText(op.Lang, "op.deactivated_done", res.CasesClosed, res.MailsCancelled))
+		}
+		res, err := s.orgs.Activate(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return s.renderOrgReport(w, r, templates.OpText(op.Lang, "op.activated_done", res.Opened))
+	}
 }

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/heed-dev/heed/notifier/web/headless"
 	"github.com/heed-dev/heed/store"
 )
 
@@ -61,4 +64,57 @@ func TestDeactivatedOrgIsShown(t *testing.T) {
 	if resp, _ := v.do("DELETE", "/api/v1/orgs/org_nope", token, "", ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("DELETE an unknown organization: %d, want 404", resp.StatusCode)
 	}
+}
+
+// TestDeactivateButtonInBrowser: an operator signed in in headless
+// Chromium deactivates an organization with the button on its page and
+// activates it again with the other; the page says what each did, and a
+// viewer sees no button.
+func TestDeactivateButtonInBrowser(t *testing.T) {
+	v := newEnv(t)
+	v.notifiedCase("VPN flaw")
+	var cases []store.Case
+	if err := v.db.View(t.Context(), func(tx *store.Tx) (err error) { cases, err = tx.Cases(store.CaseFilter{}); return err }); err != nil {
+		t.Fatal(err)
+	}
+	org := cases[0].OrgID
+	ctx := headless.Start(t)
+	err := chromedp.Do(ctx,
+		signInTasks(v.srv.URL, token),
+		chromedp.Navigate(v.srv.URL+"/orgs/"+org),
+		chromedp.Click(chromedp.CSS(`#deactivate button`)),
+		chromedp.WaitVisible(chromedp.ID("deactivated")),
+	)
+	if err != nil {
+		t.Fatalf("deactivate with the button: %v", err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p[role="status"]`)))
+	if err != nil || !strings.Contains(status, "1 cases closed") || !strings.Contains(status, "nobody was mailed") {
+		t.Errorf("after the button the page says %q, %v", status, err)
+	}
+	headless.Screenshot(ctx, t, "org-deactivated.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#activate button`)), chromedp.WaitVisible(chromedp.ID("deactivate"))); err != nil {
+		t.Fatalf("activate with the button: %v", err)
+	}
+	if status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p[role="status"]`))); err != nil || !strings.Contains(status, "1 cases opened") {
+		t.Errorf("after activation the page says %q, %v", status, err)
+	}
+	if n := v.mailCount(); n != 1 {
+		t.Errorf("%d mails held; want the new notice only (the first was cancelled)", n)
+	}
+
+	viewer := v.roleTokens()["viewer"]
+	if _, body := v.do("GET", "/orgs/"+org, viewer, "", ""); strings.Contains(body, `id="deactivate"`) || strings.Contains(body, `id="activate"`) {
+		t.Errorf("a viewer sees a button on the organization's page")
+	}
+}
+
+// signInTasks signs in at base's login form with tok, in the browser.
+func signInTasks(base, tok string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.SetValue(chromedp.ID("token"), tok),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("sign-out")),
+	)
 }

@@ -200,10 +200,7 @@ func TestAdvisoryPageInBrowser(t *testing.T) {
 	v, _ := uptakeHistory(t)
 	ctx := headless.Start(t)
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(v.srv.URL+"/login"),
-		chromedp.SetValue(chromedp.ID("token"), token),
-		chromedp.Click(chromedp.ID("submit")),
-		chromedp.WaitVisible(chromedp.ID("sign-out")),
+		signInTasks(v.srv.URL, token),
 		chromedp.Navigate(v.srv.URL+"/advisories"),
 		chromedp.Click(chromedp.CSS(`a[href="/advisories/SA1"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`svg.uptake`)),

@@ -149,6 +149,8 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /advisories/{id}/uptake.svg", "/advisories/SA1/uptake.svg", "", "", statuses{200, 200, 200, 403, 404, 303}},
 		// The pages' buttons need the session's CSRF field: a bearer token has none.
 		{"POST /advisories/{id}/approve", "/advisories/NOT-HELD/approve", form, "", statuses{403, 403, 403, 403, 403, 303}},
+		{"POST /orgs/{id}/deactivate", "/orgs/" + spare.ID + "/deactivate", form, "", statuses{403, 403, 403, 403, 403, 303}}, // no session: no CSRF value
+		{"POST /orgs/{id}/activate", "/orgs/" + spare.ID + "/activate", form, "", statuses{403, 403, 403, 403, 403, 303}},
 		{"POST /advisories/{id}/discard", "/advisories/NOT-HELD/discard", form, "", statuses{403, 403, 403, 403, 403, 303}},
 		{"GET /review", "/review", "", "", statuses{200, 200, 200, 403, 403, 303}},
 		{"POST /review/{id}/confirm", "/review/NO-SUCH/confirm", form, "", statuses{403, 403, 403, 403, 403, 303}},

@@ -249,6 +249,8 @@ func (s *Server) routes() {
 	s.page("GET /advisories/{id}", needScopedViewer, s.advisoryPage)
 	s.page("GET /advisories/{id}/uptake.svg", needScopedViewer, s.uptakeSVG)
 	s.page("GET /orgs/{id}", needViewer, s.orgReportPage)
+	s.page("POST /orgs/{id}/deactivate", needOperator, s.orgStateForm(true))
+	s.page("POST /orgs/{id}/activate", needOperator, s.orgStateForm(false))
 	s.page("GET /rejected", needOperator, s.rejectedPage)
 	s.page("GET /outbox", needOperator, s.outbox)
 	s.page("GET /outbox/{id}", needOperator, s.outboxMessage)
