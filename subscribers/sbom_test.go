@@ -2,6 +2,7 @@ package subscribers
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -159,4 +160,40 @@ func FuzzParseCycloneDXXML(f *testing.F) {
 func FuzzParseSPDXJSON(f *testing.F) {
 	sbomSeeds(f, "portal.spdx.json")
 	f.Fuzz(func(t *testing.T, s string) { checkImport(t, ParseSPDXJSON, s) })
+}
+
+// BenchmarkSBOM10k reads a CycloneDX JSON BOM and an SPDX JSON document of
+// 10,000 components each (a large container image's SBOM), written here;
+// the BOM's subject is one item more.
+func BenchmarkSBOM10k(b *testing.B) {
+	var cdxDoc, spdxDoc strings.Builder
+	cdxDoc.WriteString(`{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{"component":{"type":"container","name":"image","version":"1"}},"components":[`)
+	spdxDoc.WriteString(`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"image-1","packages":[`)
+	for i := range 10000 {
+		if i > 0 {
+			cdxDoc.WriteString(",")
+			spdxDoc.WriteString(",")
+		}
+		fmt.Fprintf(&cdxDoc, `{"type":"library","bom-ref":"c%d","supplier":{"name":"Vendor %d"},"name":"lib%d","version":"1.%d.0","purl":"pkg:npm/lib%d@1.%d.0"}`, i, i%50, i, i%30, i, i%30)
+		fmt.Fprintf(&spdxDoc, `{"SPDXID":"SPDXRef-p%d","name":"lib%d","versionInfo":"1.%d.0","supplier":"Organization: Vendor %d","downloadLocation":"NOASSERTION",`+
+			`"externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl","referenceLocator":"pkg:npm/lib%d@1.%d.0"}]}`, i, i, i%30, i%50, i, i%30)
+	}
+	cdxDoc.WriteString(`]}`)
+	spdxDoc.WriteString(`]}`)
+	for _, bm := range []struct {
+		name  string
+		doc   string
+		parse func(io.Reader) ([]store.Item, error)
+		items int
+	}{{"cyclonedx-json", cdxDoc.String(), ParseCycloneDXJSON, 10001}, {"spdx-json", spdxDoc.String(), ParseSPDXJSON, 10000}} {
+		b.Run(bm.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bm.doc)))
+			for b.Loop() {
+				items, err := bm.parse(strings.NewReader(bm.doc))
+				if err != nil || len(items) != bm.items {
+					b.Fatalf("%d items, %v", len(items), err)
+				}
+			}
+		})
+	}
 }
