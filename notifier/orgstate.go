@@ -29,7 +29,7 @@ type DeactivateResult struct {
 
 // Deactivate deactivates an organization and closes its cases not yet
 // closed, cancelling their undelivered mail. Deactivating one already
-// deactivated changes nothing.
+// deactivated changes nothing but the audit log, which records the request.
 func (o *Orgs) Deactivate(ctx context.Context, orgID string) (DeactivateResult, error) {
 	var res DeactivateResult
 	err := o.outbox.update(ctx, func(tx *writeTx) error {
