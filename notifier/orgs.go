@@ -65,9 +65,19 @@ func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store
 	if err := o.syncAliases(ctx); err != nil {
 		return res, err
 	}
+	near, err := o.cases.orgNearMisses(ctx, orgID, items)
+	if err != nil {
+		return res, fmt.Errorf("replace inventory of %s: near misses: %w", orgID, err)
+	}
+	fingerprint := o.matcher.KeysFingerprint()
 	recs, keys := o.withKeys(items)
-	err := o.outbox.update(ctx, func(tx *writeTx) error {
+	err = o.outbox.update(ctx, func(tx *writeTx) error {
 		res = InventoryResult{Items: len(items)}
+		// An alias learnt meanwhile (a near miss confirmed) changes keys.
+		if fp := o.matcher.KeysFingerprint(); fp != fingerprint {
+			fingerprint = fp
+			recs, keys = o.withKeys(items)
+		}
 		org, err := tx.Org(orgID)
 		if err != nil {
 			return err
@@ -83,7 +93,7 @@ func (o *Orgs) ReplaceInventory(ctx context.Context, orgID string, items []store
 		if err := o.cases.inventoryChanged(tx, orgID, recs, keys, &res); err != nil {
 			return err
 		}
-		if err := o.cases.nearMissesOfOrg(tx.Tx, orgID, recs); err != nil {
+		if _, err := tx.RecordNearMisses("", orgID, near, o.now()); err != nil {
 			return err
 		}
 		return tx.Audit(o.now(), "inventory.replace", orgID,

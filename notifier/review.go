@@ -27,8 +27,33 @@ type Review struct {
 // nearMisses are the near misses of a prepared advisory among items.
 func nearMisses(prepared *subscribers.Prepared, advisoryID string, items []store.Item) []store.NearMiss {
 	var out []store.NearMiss
+	// Thousands of items carry a few names and versions: most names are
+	// the product itself or another one, which the names alone tell, and
+	// the rest is decided once per name and version.
+	closeBy := map[[2]string]bool{}
+	type seen struct {
+		nm subscribers.NearMiss
+		ok bool
+	}
+	type itemName struct{ vendor, product, version, cpe, purl string }
+	decided := map[itemName]seen{}
 	for _, it := range items {
-		nm, ok := prepared.NearMiss(it)
+		name := [2]string{it.Vendor, it.Product}
+		maybe, known := closeBy[name]
+		if !known {
+			maybe = prepared.CloseName(it.Vendor, it.Product)
+			closeBy[name] = maybe
+		}
+		if !maybe {
+			continue
+		}
+		key := itemName{it.Vendor, it.Product, it.Version, it.CPE, it.PURL}
+		d, known := decided[key]
+		if !known {
+			d.nm, d.ok = prepared.NearMiss(it)
+			decided[key] = d
+		}
+		nm, ok := d.nm, d.ok
 		if !ok {
 			continue
 		}
@@ -40,13 +65,15 @@ func nearMisses(prepared *subscribers.Prepared, advisoryID string, items []store
 }
 
 // recordNearMisses records the near misses an advisory brings among the
-// items of its vendors, after its cases are applied.
+// items of its vendors, after its cases are applied. They are looked for
+// in a read, outside the write lock (a vendor may have a tenth of a
+// national inventory), and recorded in a short write.
 func (cs *Cases) recordNearMisses(ctx context.Context, adv *advisory.Advisory) error {
 	prepared := cs.matcher.Prepare(adv.Affected)
-	return cs.db.Update(ctx, func(tx *store.Tx) error {
-		var found []store.NearMiss
-		if !adv.Withdrawn && !adv.Informational {
-			items, err := tx.ItemsOfVendors(prepared.Vendors())
+	var found []store.NearMiss
+	if !adv.Withdrawn && !adv.Informational {
+		err := cs.db.View(ctx, func(tx *store.Tx) error {
+			items, err := tx.ItemsOfVendors(prepared.Vendors(), prepared.CloseName)
 			if err != nil {
 				return err
 			}
@@ -57,34 +84,47 @@ func (cs *Cases) recordNearMisses(ctx context.Context, adv *advisory.Advisory) e
 			}
 			items = slices.DeleteFunc(items, func(it store.Item) bool { return inactive[it.OrgID] })
 			found = nearMisses(prepared, adv.ID, items)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
+	}
+	return cs.db.Update(ctx, func(tx *store.Tx) error {
 		_, err := tx.RecordNearMisses(adv.ID, "", found, cs.now())
 		return err
 	})
 }
 
-// nearMissesOfOrg records the near misses an organization's new inventory
-// (recs) has with the advisories of its vendors, in the transaction that
-// replaces it.
-func (cs *Cases) nearMissesOfOrg(tx *store.Tx, orgID string, recs []store.Item) error {
-	ids, err := tx.AdvisoriesOfVendors(cs.matcher.ItemVendors(recs))
-	if err != nil {
-		return err
+// orgNearMisses are the near misses an organization's new inventory has
+// with the known advisories of its vendors. They are looked for in a read
+// before the inventory's write (each advisory is decoded, and a vendor may
+// have hundreds), and recorded in it (Tx.RecordNearMisses).
+func (cs *Cases) orgNearMisses(ctx context.Context, orgID string, items []store.Item) ([]store.NearMiss, error) {
+	recs := slices.Clone(items)
+	for i := range recs {
+		recs[i].OrgID = orgID
 	}
 	var found []store.NearMiss
-	for _, id := range ids {
-		rec, err := tx.Advisory(id)
+	err := cs.db.View(ctx, func(tx *store.Tx) error {
+		ids, err := tx.AdvisoriesOfVendors(cs.matcher.ItemVendors(recs))
 		if err != nil {
 			return err
 		}
-		adv, err := decodeAdvisory(rec)
-		if err != nil {
-			return err
+		for _, id := range ids {
+			rec, err := tx.Advisory(id)
+			if err != nil {
+				return err
+			}
+			adv, err := decodeAdvisory(rec)
+			if err != nil {
+				return err
+			}
+			found = append(found, nearMisses(cs.matcher.Prepare(adv.Affected), id, recs)...)
 		}
-		found = append(found, nearMisses(cs.matcher.Prepare(adv.Affected), id, recs)...)
-	}
-	_, err = tx.RecordNearMisses("", orgID, found, cs.now())
-	return err
+		return nil
+	})
+	return found, err
 }
 
 // NearMisses lists the near misses in a state (store.ReviewPending, …;

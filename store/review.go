@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -219,26 +220,45 @@ func (tx *Tx) LearntAliases(after int64) ([]LearntAlias, error) {
 }
 
 // ItemsOfVendors lists the items whose lookup keys name one of the folded
-// vendors (keys name:<vendor>/…), for finding near misses: a range of the
-// key index per vendor.
-func (tx *Tx) ItemsOfVendors(vendors []string) ([]Item, error) {
+// vendors (keys name:<vendor>/…) and whose vendor and product names, as
+// written, keep accepts: a range of the key index per vendor, read first
+// for its distinct names (a vendor may have a tenth of a national
+// inventory, under a few names), then for the items of the names kept.
+func (tx *Tx) ItemsOfVendors(vendors []string, keep func(vendor, product string) bool) ([]Item, error) {
 	var items []Item
-	seen := map[int64]bool{}
 	for _, v := range vendors {
 		lo, hi := "name:"+v+"/", "name:"+v+"0" // '0' follows '/'
-		got, err := tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.id IN
-			(SELECT item_id FROM item_keys WHERE key >= ? AND key < ?) ORDER BY i.org_id, i.id`, lo, hi)
+		rows, err := tx.query(`SELECT DISTINCT vendor, product FROM item_keys WHERE key >= ? AND key < ?`, lo, hi)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("list items of %s: %w", v, err)
 		}
-		for _, it := range got {
-			if !seen[it.ID] {
-				seen[it.ID] = true
-				items = append(items, it)
+		var names [][2]string
+		for rows.Next() {
+			var n [2]string
+			if err := rows.Scan(&n[0], &n[1]); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("list items of %s: %w", v, err)
+			}
+			if keep(n[0], n[1]) {
+				names = append(names, n)
 			}
 		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("list items of %s: %w", v, err)
+		}
+		for _, n := range names {
+			got, err := tx.queryItems(`SELECT item_id, org_id, vendor, product, version, cpe, purl, asset
+				FROM item_keys WHERE key >= ? AND key < ? AND vendor = ? AND product = ?`, lo, hi, n[0], n[1])
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, got...)
+		}
 	}
-	return items, nil
+	// An item found under two keys is listed once.
+	slices.SortFunc(items, func(a, b Item) int { return cmp.Compare(a.ID, b.ID) })
+	return slices.CompactFunc(items, func(a, b Item) bool { return a.ID == b.ID }), nil
 }
 
 // AdvisoriesOfVendors lists the ids of the advisories, not withdrawn, whose

@@ -106,6 +106,25 @@ func (m *Matcher) ItemVendors(items []store.Item) []string {
 	return sortedSet(out)
 }
 
+// CloseName reports whether a vendor and product name is close to an
+// affected entry's, as NearMiss decides it before it looks at versions:
+// false means no item of that name is a near miss.
+func (p *Prepared) CloseName(vendor, product string) bool {
+	v := p.aliases.vendor(vendor)
+	if v == "" {
+		return false
+	}
+	words := productWords(vendor, product)
+	for _, e := range p.entries {
+		if e.status() == advisory.StatusAffected && len(e.names) > 0 && e.names[0].vendor == v {
+			if _, _, ok := closeNames(productWords(e.Vendor, e.Product), words); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // listedUnaffected reports whether an entry naming the same product as e
 // lists version v as fixed or not affected.
 func (p *Prepared) listedUnaffected(e *entry, scheme, v string) bool {
