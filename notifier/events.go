@@ -93,19 +93,28 @@ const eventBatch = 500
 // until ctx ends. Each message carries its event's id as Nats-Msg-Id: an
 // event published but not marked (Heed stopped between the two) is
 // published again, and JetStream drops it within the stream's duplicate
-// window. With events off, Run returns at once and creates nothing.
+// window. A stream that cannot be made, or a publish that fails, is
+// logged and tried again with backoff: the events wait in SQLite, and
+// nothing else of Heed stops for them. With events off, Run returns at
+// once and creates nothing.
 func (ev *Events) Run(ctx context.Context, js jetstream.JetStream) error {
 	cfg := ev.events
 	if cfg == nil {
 		return nil
 	}
-	if err := ensureEventStream(ctx, js, cfg); err != nil {
-		return err
-	}
 	failures := 0
+	ensured := false
 	var pruned time.Time
 	for {
-		n, err := ev.publish(ctx, js)
+		var n int
+		var err error
+		if !ensured {
+			err = ensureEventStream(ctx, js, cfg)
+			ensured = err == nil
+		}
+		if ensured {
+			n, err = ev.publish(ctx, js)
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -113,12 +122,9 @@ func (ev *Events) Run(ctx context.Context, js jetstream.JetStream) error {
 		switch {
 		case err != nil:
 			failures++
-			ev.log.Warn("events: publish failed; will retry", "err", err, "attempt", failures)
+			ev.log.Warn("events: not published; will retry", "err", err, "attempt", failures)
 			wait = min(time.Duration(failures)*time.Second, 30*time.Second)
-			// The stream may have been deleted meanwhile: make it again.
-			if err := ensureEventStream(ctx, js, cfg); err != nil {
-				ev.log.Warn("events: stream", "err", err)
-			}
+			ensured = false // the stream may have been deleted meanwhile: make it again
 		case n == eventBatch:
 			failures = 0
 			continue

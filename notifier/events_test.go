@@ -453,3 +453,33 @@ func TestEventsStreamMadeAgain(t *testing.T) {
 		t.Errorf("after the stream was deleted, the consumer got %v; want the opened event", got)
 	}
 }
+
+// TestEventsWaitForTheirStream: while the events stream cannot be made
+// (another stream holds its subjects), the events stage keeps trying and
+// returns no error, so nothing else of Heed stops; the events wait in
+// SQLite and are published once it can be made.
+func TestEventsWaitForTheirStream(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "SQUATTER", Subjects: []string{"heed.events.>"}}); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
+	runEvents(t, e, js) // its stop fails the test if Run returned an error
+	addOrg(t, e, "Alpha", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := js.Stream(ctx, testEvents.Stream); !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Fatalf("stream %s beside one holding its subjects: %v", testEvents.Stream, err)
+	}
+	if err := js.DeleteStream(ctx, "SQUATTER"); err != nil {
+		t.Fatal(err)
+	}
+	settle(t, e)
+	if got := consume(t, js); len(got) != 1 || got[0].Event["type"] != "heed.case.opened" {
+		t.Errorf("once the stream could be made, the consumer got %v; want the opened event", got)
+	}
+}
