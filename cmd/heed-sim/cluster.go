@@ -122,10 +122,12 @@ func (c *cluster) createStream(ctx context.Context, js jetstream.JetStream, name
 // the one instance run for real; see run.)
 type peer struct {
 	nc       *nats.Conn
+	cons     jetstream.Consumer
 	received chan time.Time
 }
 
-func (c *cluster) startPeer(ctx context.Context, stream, durable string) (*peer, error) {
+// addPeer creates the peer's durable consumer; start makes it read.
+func (c *cluster) addPeer(ctx context.Context, stream, durable string) (*peer, error) {
 	nc, js, err := c.connect(durable)
 	if err != nil {
 		return nil, err
@@ -135,17 +137,20 @@ func (c *cluster) startPeer(ctx context.Context, stream, durable string) (*peer,
 		nc.Close()
 		return nil, fmt.Errorf("consumer %s: %w", durable, err)
 	}
-	p := &peer{nc: nc, received: make(chan time.Time, 1)}
-	if _, err := cons.Consume(func(msg jetstream.Msg) {
+	return &peer{nc: nc, cons: cons, received: make(chan time.Time, 1)}, nil
+}
+
+func (p *peer) start() error {
+	_, err := p.cons.Consume(func(msg jetstream.Msg) {
 		now := time.Now()
 		msg.Ack()
 		select {
 		case p.received <- now:
 		default:
 		}
-	}); err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("consume %s: %w", durable, err)
+	})
+	if err != nil {
+		return fmt.Errorf("consume: %w", err)
 	}
-	return p, nil
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 )
@@ -40,6 +41,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	nodes := fs.Int("nodes", 3, "NATS servers in the cluster (the stream has as many replicas)")
 	out := fs.String("out", "", "append the CSV lines to this file")
 	dir := fs.String("dir", "", "work directory (default: a temporary one, removed)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the runs (not of the warm-up) to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -89,6 +91,19 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if _, err := run(ctx, c, nation{orgs: 100, itemsPerOrg: *items}, 1, work, 0); err != nil {
 		fmt.Fprintf(stderr, "heed-sim: warm-up: %v\n", err)
 		return 1
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "heed-sim: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "heed-sim: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintln(stdout, header)
 	seq := 0
