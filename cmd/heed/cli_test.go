@@ -37,6 +37,7 @@ func TestConfigErrorsNameTheKey(t *testing.T) {
 		{"testdata/short-ack-wait.toml", `nats.ack_wait: "2s" must be a duration of at least 10s`},
 		{"testdata/bad-events-prefix.toml", `events.subject_prefix: "heed.events.>" is not a NATS subject without wildcards`},
 		{"testdata/events-stream-taken.toml", `events.stream: "ADVISORIES" is also nats.stream`},
+		{"testdata/bad-consumer.toml", `nats.consumer: "heed p07" is not a consumer name`},
 	}
 	for _, tt := range tests {
 		t.Run(filepath.Base(tt.file), func(t *testing.T) {

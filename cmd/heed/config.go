@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -104,7 +105,12 @@ type NATSConfig struct {
 	EmbeddedDir    string   `toml:"embedded_dir"`
 	Subjects       []string `toml:"subjects"`
 	Stream         string   `toml:"stream"`
-	Credentials    string   `toml:"credentials"`
+	// Consumer is the durable consumer this Heed reads the stream with, and
+	// names its lease: Heed instances that each own a partition of the
+	// organizations read every advisory, each with a consumer of its own
+	// (docs/SCALING.md); an active one and its standby share one.
+	Consumer    string `toml:"consumer"`
+	Credentials string `toml:"credentials"`
 	// MaxAge and MaxBytes bound the stream Heed creates ("0s", 0: no bound).
 	MaxAge   string `toml:"max_age"`
 	MaxBytes int64  `toml:"max_bytes"`
@@ -114,11 +120,30 @@ type NATSConfig struct {
 	AckWait string `toml:"ack_wait"`
 }
 
+// consumerName is what nats.consumer may be: a durable consumer's name that
+// is also part of a key of the lease bucket.
+var consumerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
 // intake is what intake and publish need to know of the stream.
 func (c NATSConfig) intake() notifier.IntakeConfig {
 	age, _ := notifier.ParseDuration(c.MaxAge)      // validated
 	ackWait, _ := notifier.ParseDuration(c.AckWait) // validated
-	return notifier.IntakeConfig{Stream: c.Stream, Subjects: c.Subjects, MaxAge: age, MaxBytes: c.MaxBytes, AckWait: ackWait}
+	return notifier.IntakeConfig{Stream: c.Stream, Subjects: c.Subjects, MaxAge: age, MaxBytes: c.MaxBytes, AckWait: ackWait,
+		Durable: c.Consumer}
+}
+
+// defaultConsumer is nats.consumer's default, intake's own.
+const defaultConsumer = "heed-intake"
+
+// leaseKey names the lease of the Heed instances reading the stream with
+// this consumer: the stream alone for the default one (the key Heed has
+// always used, so an upgraded standby and active one still share it),
+// else the stream and the consumer.
+func (c NATSConfig) leaseKey() string {
+	if c.Consumer == defaultConsumer {
+		return c.Stream
+	}
+	return c.Stream + "." + c.Consumer
 }
 
 type SMTPConfig struct {
@@ -183,7 +208,7 @@ func defaultConfig() Config {
 	return Config{
 		Store: StoreConfig{Path: "heed-data/heed.db", MailBodyRetention: "400d"},
 		NATS: NATSConfig{EmbeddedListen: "127.0.0.1:4222", EmbeddedDir: "heed-data/nats",
-			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES", MaxAge: "90d", MaxBytes: 1 << 30, AckWait: "5m"},
+			Subjects: []string{"advisories.>"}, Stream: "ADVISORIES", Consumer: defaultConsumer, MaxAge: "90d", MaxBytes: 1 << 30, AckWait: "5m"},
 		SMTP:     SMTPConfig{TLS: "starttls", From: "Heed <heed@localhost>", MaxConns: 4, ClaimTimeout: "10m"},
 		HTTP:     HTTPConfig{Listen: "127.0.0.1:8080"},
 		Delivery: DeliveryConfig{BusinessHours: subscribers.Always},
@@ -257,6 +282,9 @@ func (c *Config) validate() error {
 	}
 	if c.NATS.Stream == "" || strings.ContainsAny(c.NATS.Stream, " .*>") {
 		return fmt.Errorf("nats.stream: %q is not a valid stream name", c.NATS.Stream)
+	}
+	if !consumerName.MatchString(c.NATS.Consumer) {
+		return fmt.Errorf("nats.consumer: %q is not a consumer name (letters, digits, - and _, such as \"heed-p07\")", c.NATS.Consumer)
 	}
 	if d, err := notifier.ParseDuration(c.NATS.MaxAge); err != nil || d < 0 {
 		return fmt.Errorf("nats.max_age: %q is not a duration such as \"90d\" (\"0s\": no bound)", c.NATS.MaxAge)

@@ -38,10 +38,11 @@ const (
 	leaseRetry  = time.Second
 )
 
-// lease is one process's hold, or wait, on the lease of a stream.
+// lease is one process's hold, or wait, on the lease of a stream and
+// consumer (NATSConfig.leaseKey).
 type lease struct {
 	kv     jetstream.KeyValue
-	key    string // the stream's name: one active Heed per stream
+	key    string // one active Heed per stream and consumer
 	ttl    time.Duration
 	me     leaseHolder
 	active atomic.Bool
@@ -62,7 +63,7 @@ type leaseHolder struct {
 }
 
 // openLease creates (or updates to ttl) the lease bucket on js.
-func openLease(ctx context.Context, js jetstream.JetStream, stream, storePath string, ttl time.Duration, log *slog.Logger) (*lease, error) {
+func openLease(ctx context.Context, js jetstream.JetStream, key, storePath string, ttl time.Duration, log *slog.Logger) (*lease, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: leaseBucket, TTL: ttl, History: 1,
 		Description: "which heed serve acts on each stream; the others are standbys"})
 	if err != nil {
@@ -73,7 +74,7 @@ func openLease(ctx context.Context, js jetstream.JetStream, stream, storePath st
 		return nil, fmt.Errorf("lease: %w", err)
 	}
 	host, _ := os.Hostname()
-	return &lease{kv: kv, key: stream, ttl: ttl, log: log, lockPath: abs + ".active",
+	return &lease{kv: kv, key: key, ttl: ttl, log: log, lockPath: abs + ".active",
 		me: leaseHolder{Host: host, PID: os.Getpid(), Store: abs}}, nil
 }
 
@@ -94,7 +95,7 @@ func (l *lease) run(ctx context.Context, act func(context.Context) error) error 
 		if err != nil {
 			return nil // ctx ended
 		}
-		l.log.Info("lease taken: this heed serve is the active one", "stream", l.key)
+		l.log.Info("lease taken: this heed serve is the active one", "lease", l.key)
 		actCtx, stop := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		l.active.Store(true)
@@ -107,7 +108,7 @@ func (l *lease) run(ctx context.Context, act func(context.Context) error) error 
 		if ctx.Err() != nil || actErr != nil {
 			return actErr
 		}
-		l.log.Warn("lease lost: stopped acting; standby again", "stream", l.key)
+		l.log.Warn("lease lost: stopped acting; standby again", "lease", l.key)
 	}
 }
 
@@ -141,7 +142,7 @@ func (l *lease) acquire(ctx context.Context) (uint64, time.Time, error) {
 				}
 				if s := fmt.Sprintf("%s pid %d", h.Host, h.PID); s != told {
 					told = s
-					l.log.Info("standby: another heed serve holds the lease; waiting", "stream", l.key, "holder", s, "ttl", l.ttl)
+					l.log.Info("standby: another heed serve holds the lease; waiting", "lease", l.key, "holder", s, "ttl", l.ttl)
 				}
 			}
 		} else if ctx.Err() == nil {
@@ -172,7 +173,7 @@ func (l *lease) keep(ctx context.Context, rev uint64, sent time.Time, done chan 
 			done <- err
 			return rev, false
 		case <-time.After(time.Until(fence)):
-			l.log.Error("lease not renewed in time: stopping before another heed serve may take over", "stream", l.key, "ttl", l.ttl)
+			l.log.Error("lease not renewed in time: stopping before another heed serve may take over", "lease", l.key, "ttl", l.ttl)
 			return rev, true
 		case <-tick.C:
 		}
@@ -184,7 +185,7 @@ func (l *lease) keep(ctx context.Context, rev uint64, sent time.Time, done chan 
 		case err == nil:
 			rev, sent = next, try
 		case errors.Is(err, jetstream.ErrKeyRevisionMismatch):
-			l.log.Error("lease taken by another heed serve: stopping", "stream", l.key)
+			l.log.Error("lease taken by another heed serve: stopping", "lease", l.key)
 			return rev, true
 		case ctx.Err() == nil:
 			l.log.Warn("lease: renewal failed; retrying until the fence", "err", err, "fence_in", time.Until(fence).Round(time.Millisecond))

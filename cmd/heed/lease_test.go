@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -77,4 +78,39 @@ func TestLeaseFencesBeforeTakeover(t *testing.T) {
 		t.Errorf("the cut-off one says %q", active.Role())
 	}
 	t.Logf("stopped %v before the other started", secondStart.Sub(firstEnd).Round(time.Millisecond))
+}
+
+// TestLeasesOfPartitionsActTogether: Heed instances reading the stream with
+// consumers of their own (nats.consumer, one per partition) hold leases of
+// their own, and all act; a second process of one partition waits.
+func TestLeasesOfPartitionsActTogether(t *testing.T) {
+	ns := startNATS(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var leases []*lease
+	for i, consumer := range []string{"heed-p01", "heed-p02", "heed-p01"} {
+		nc, err := nats.Connect(ns.ClientURL())
+		must(t, err)
+		t.Cleanup(nc.Close)
+		js, err := jetstream.New(nc)
+		must(t, err)
+		key := NATSConfig{Stream: "ADVISORIES", Consumer: consumer}.leaseKey()
+		l, err := openLease(ctx, js, key, filepath.Join(dir, fmt.Sprintf("%d.db", i)), 2*time.Second, slog.New(slog.DiscardHandler))
+		must(t, err)
+		var span actSpan
+		go l.run(ctx, span.act)
+		leases = append(leases, l)
+		if i < 2 {
+			eventually.True(t, 5*time.Second, consumer+" active", func() bool { return l.Role() == "active" })
+		}
+	}
+	time.Sleep(3 * time.Second) // past the TTL: renewals keep both leases
+	if leases[0].Role() != "active" || leases[1].Role() != "active" || leases[2].Role() != "standby" {
+		t.Errorf("roles %s, %s, %s; want both partitions active and the second process of heed-p01 standing by",
+			leases[0].Role(), leases[1].Role(), leases[2].Role())
+	}
+	if k := (NATSConfig{Stream: "ADVISORIES", Consumer: defaultConsumer}).leaseKey(); k != "ADVISORIES" {
+		t.Errorf("the default consumer's lease key is %q; want the stream's name, as before nats.consumer", k)
+	}
 }

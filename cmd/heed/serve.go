@@ -151,7 +151,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	}
 
 	ttl, _ := notifier.ParseDuration(cfg.HA.LeaseTTL) // validated
-	ls, err := openLease(ctx, js, cfg.NATS.Stream, cfg.Store.Path, ttl, log)
+	ls, err := openLease(ctx, js, cfg.NATS.leaseKey(), cfg.Store.Path, ttl, log)
 	if err != nil {
 		return err
 	}
