@@ -140,9 +140,23 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 		}
 		peers = append(peers, pr)
 	}
+	// The real instance's durable consumer exists, with a leader, before
+	// its intake starts: a durable outlives restarts, so a running Heed
+	// always finds its own. (A pull sent to a consumer whose leader the
+	// cluster has not yet elected is answered only when it expires, 30 s
+	// later: a first start on a new stream can miss its first advisory by
+	// that long.)
+	own := fmt.Sprintf("heed-p%03d", p)
+	if _, err := js.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{Durable: own, AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait: 5 * time.Minute}); err != nil {
+		return r, fmt.Errorf("consumer %s: %w", own, err)
+	}
+	if err := waitConsumers(ctx, js, stream, k); err != nil {
+		return r, err
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	inc, ijs, err := c.connect(fmt.Sprintf("heed-p%03d", p))
+	inc, ijs, err := c.connect(own)
 	if err != nil {
 		return r, err
 	}
@@ -150,14 +164,9 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 	done := make(chan error, 2)
 	go func() { done <- e.Run(runCtx) }()
 	go func() {
-		done <- e.Intake.Run(runCtx, ijs, notifier.IntakeConfig{Stream: stream, Subjects: []string{subject}, Durable: fmt.Sprintf("heed-p%03d", p)})
+		done <- e.Intake.Run(runCtx, ijs, notifier.IntakeConfig{Stream: stream, Subjects: []string{subject}, Durable: own})
 	}()
 	defer func() { stop(); <-done; <-done }()
-	// Intake has created its consumer once the stream lists k of them.
-	if err := waitConsumers(ctx, js, stream, k); err != nil {
-		return r, err
-	}
-	// The peers read once their consumers have leaders, as intake does.
 	for _, pr := range peers {
 		if err := pr.start(); err != nil {
 			return r, err
@@ -191,14 +200,14 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 	r.LastMailS = last.Sub(published).Seconds()
 	r.MailsPerS = float64(r.PartHits) / r.LastMailS
 	r.Repeated = repeated
-	own := map[string]bool{}
+	hit := map[string]bool{}
 	for _, i := range members {
 		if n.hit(i) {
-			own[fmt.Sprintf("security@org%d.example", i)] = true
+			hit[fmt.Sprintf("security@org%d.example", i)] = true
 		}
 	}
 	for rcpt := range mta.recipients() {
-		if !own[rcpt] {
+		if !hit[rcpt] {
 			r.Foreign++
 		}
 	}
