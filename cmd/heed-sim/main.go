@@ -6,6 +6,7 @@
 //
 //	heed-sim -orgs 1000,10000,100000 -k 1            cost per advisory on one machine
 //	heed-sim -orgs 1000000 -k 10,20,50,100           1,000,000 organizations over k instances
+//	heed-sim -orgs 1000000 -k 100 -everyone           an advisory that hits every one of them
 //	heed-sim plot -in docs/scaling.csv -out docs/scaling.svg
 //
 // Each run prints one CSV line (see header); -out appends them to a file.
@@ -38,6 +39,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	orgsList := fs.String("orgs", "1000,10000,100000", "sizes of the country, comma-separated")
 	kList := fs.String("k", "1", "numbers of Heed instances, comma-separated")
 	items := fs.Int("items", 10, "inventory items per organization")
+	everyone := fs.Bool("everyone", false, "the advisory hits every organization (default: 6%)")
 	nodes := fs.Int("nodes", 3, "NATS servers in the cluster (the stream has as many replicas)")
 	out := fs.String("out", "", "append the CSV lines to this file")
 	dir := fs.String("dir", "", "work directory (default: a temporary one, removed)")
@@ -115,7 +117,7 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			seq++
 			fmt.Fprintf(stderr, "heed-sim: %d organizations over %d instances...\n", orgs, k)
-			r, err := run(ctx, c, nation{orgs: orgs, itemsPerOrg: *items}, k, work, seq)
+			r, err := run(ctx, c, nation{orgs: orgs, itemsPerOrg: *items, everyone: *everyone}, k, work, seq)
 			if err != nil {
 				fmt.Fprintf(stderr, "heed-sim: %d organizations, k=%d: %v\n", orgs, k, err)
 				return 1

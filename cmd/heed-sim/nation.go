@@ -12,11 +12,15 @@ import (
 // A nation is the simulation's synthetic country: organizations numbered
 // 0..orgs-1, each with itemsPerOrg inventory items. Every tenth runs Pulse
 // Connect Secure (its first item) in one of 20 versions, 12 of which the
-// advisory's range covers, so the advisory hits 6% of the organizations;
+// advisory's range covers, so the advisory hits 6% of the organizations
+// (or every organization runs an affected one: everyone);
 // the other items are nine common products in varied versions. Nothing in
 // it is random: every run, and every partition, sees the same country.
 type nation struct {
 	orgs, itemsPerOrg int
+	// everyone: every organization runs an affected Pulse Connect Secure
+	// (9.0R2.1), so the advisory hits them all.
+	everyone bool
 }
 
 // products are the other items' products, as an inventory names them.
@@ -35,7 +39,10 @@ func (n nation) items(i int) []store.Item {
 		p := products[(i+j)%len(products)]
 		items[j] = store.Item{Vendor: p.vendor, Product: p.product, Version: fmt.Sprintf("%d.%d.%d", j, i%10, i%7)}
 	}
-	if i%10 == 0 && len(items) > 0 {
+	switch {
+	case n.everyone:
+		items[0] = store.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Asset: "vpn", Version: "9.0R2.1"}
+	case i%10 == 0:
 		items[0] = store.Item{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Asset: "vpn",
 			Version: fmt.Sprintf("9.0R%d.%d", (i/10)%5, (i/50)%4)}
 	}
@@ -45,7 +52,10 @@ func (n nation) items(i int) []store.Item {
 // hit reports whether the advisory (advisoryDoc) hits organization i: its
 // Pulse Connect Secure is in [9.0R1, 9.0R3.4).
 func (n nation) hit(i int) bool {
-	if i%10 != 0 || n.itemsPerOrg == 0 {
+	if n.everyone {
+		return true
+	}
+	if i%10 != 0 {
 		return false
 	}
 	minor := (i / 10) % 5 // every patch level of 9.0R1 to 9.0R3 is below 9.0R3.4

@@ -44,7 +44,7 @@ func plotMain(args []string, stderr io.Writer) int {
 }
 
 // readRows reads the CSV into maps from column to value; later lines of
-// the same (orgs, k) replace earlier ones.
+// the same (orgs, k, total_hits) replace earlier ones.
 func readRows(r io.Reader) ([]map[string]float64, error) {
 	recs, err := csv.NewReader(r).ReadAll()
 	if err != nil {
@@ -54,7 +54,7 @@ func readRows(r io.Reader) ([]map[string]float64, error) {
 		return nil, fmt.Errorf("want the header %q and at least one line", header)
 	}
 	var rows []map[string]float64
-	at := map[[2]float64]int{}
+	at := map[[3]float64]int{}
 	for n, rec := range recs[1:] {
 		if strings.Join(rec, ",") == header {
 			continue
@@ -67,7 +67,7 @@ func readRows(r io.Reader) ([]map[string]float64, error) {
 			}
 			row[col] = v
 		}
-		key := [2]float64{row["orgs"], row["k"]}
+		key := [3]float64{row["orgs"], row["k"], row["total_hits"]}
 		if i, ok := at[key]; ok {
 			rows[i] = row
 			continue
@@ -96,12 +96,18 @@ func plot(rows []map[string]float64) string {
 	// The right panel shows the largest country split over k > 1.
 	var one, many []map[string]float64
 	largest := 0.0
+	var sixth []map[string]float64 // the advisory that hits 6%, not -everyone
 	for _, r := range rows {
+		if r["total_hits"] < r["orgs"]/2 {
+			sixth = append(sixth, r)
+		}
+	}
+	for _, r := range sixth {
 		if r["k"] > 1 {
 			largest = math.Max(largest, r["orgs"])
 		}
 	}
-	for _, r := range rows {
+	for _, r := range sixth {
 		switch {
 		case r["k"] == 1:
 			one = append(one, r)
