@@ -58,12 +58,16 @@ func (tx *Tx) ReplaceInventory(orgID string, items []Item) error {
 const itemColumns = `i.id, i.org_id, i.vendor, i.product, i.version, i.cpe, i.purl, i.asset`
 
 func (tx *Tx) queryItems(query string, args ...any) ([]Item, error) {
+	return tx.appendItems(nil, query, args...)
+}
+
+// appendItems appends the items query lists to items.
+func (tx *Tx) appendItems(items []Item, query string, args ...any) ([]Item, error) {
 	rows, err := tx.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list items: %w", err)
 	}
 	defer rows.Close()
-	var items []Item
 	for rows.Next() {
 		var it Item
 		if err := rows.Scan(&it.ID, &it.OrgID, &it.Vendor, &it.Product, &it.Version, &it.CPE, &it.PURL, &it.Asset); err != nil {
@@ -79,32 +83,41 @@ func (tx *Tx) Inventory(orgID string) ([]Item, error) {
 	return tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.org_id = ? ORDER BY i.id`, orgID)
 }
 
-// ItemsByKeys lists the items having at least one of keys, ordered by
-// organization. With all set it lists every item instead.
+// ItemsByKeys lists the items having at least one of keys, each once, in
+// the order they were imported (so an organization's items in the order of
+// its inventory). With all set it lists every item instead, by
+// organization.
 //
 // The items are read from the copies their keys carry (migration 19): the
-// candidates of a key are one range of item_keys.
+// candidates of a key are one range of item_keys, in item order.
 func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
 	if all {
 		return tx.queryItems(`SELECT ` + itemColumns + ` FROM items i ORDER BY i.org_id, i.id`)
 	}
+	// SQLite bounds the variables of one statement: ask in chunks. Each is
+	// counted first: growing a slice of 10,000 items by appending cost a
+	// quarter of the time the rows took to read.
 	var items []Item
-	// SQLite bounds the variables of one statement: ask in chunks.
 	for chunk := range slices.Chunk(keys, keyChunk) {
-		got, err := tx.queryItems(`SELECT item_id, org_id, vendor, product, version, cpe, purl, asset
-			FROM item_keys WHERE key IN (`+placeholders(len(chunk))+`)`, anys(chunk)...)
+		in, args := placeholders(len(chunk)), anys(chunk)
+		var n int
+		if err := tx.queryRow(`SELECT count(*) FROM item_keys WHERE key IN (`+in+`)`, args...).Scan(&n); err != nil {
+			return nil, fmt.Errorf("count items: %w", err)
+		}
+		items = slices.Grow(items, n)
+		var err error
+		items, err = tx.appendItems(items, `SELECT item_id, org_id, vendor, product, version, cpe, purl, asset
+			FROM item_keys WHERE key IN (`+in+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, got...)
 	}
-	// An item found under two keys is listed once.
-	slices.SortFunc(items, func(a, b Item) int {
-		if c := strings.Compare(a.OrgID, b.OrgID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	// One key's items come in item order; an item found under two keys is
+	// listed once.
+	byID := func(a, b Item) int { return cmp.Compare(a.ID, b.ID) }
+	if !slices.IsSortedFunc(items, byID) {
+		slices.SortFunc(items, byID)
+	}
 	return slices.CompactFunc(items, func(a, b Item) bool { return a.ID == b.ID }), nil
 }
 
