@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,7 +103,10 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 	defer rl.Close()
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	e, err := notifier.New(notifier.Config{DB: db, Matcher: matcher, Relay: rl, Senders: 4, AckSecret: secret,
+	// Warnings and errors of the engine go to stderr: a run that waited on
+	// a retry says so.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e, err := notifier.New(notifier.Config{DB: db, Matcher: matcher, Relay: rl, Senders: 4, AckSecret: secret, Logger: logger,
 		PublicURL: "https://heed.example", From: "Heed <heed@heed.example>"})
 	if err != nil {
 		return r, err
