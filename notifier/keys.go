@@ -77,7 +77,9 @@ func (cs *Cases) Rekey(ctx context.Context) (items, advisories int, err error) {
 	if err != nil {
 		return items, 0, fmt.Errorf("re-key advisories: %w", err)
 	}
-	cs.log.Info("lookup keys recomputed: the way names are matched changed", "items", items, "advisories", advisories)
+	if have != "" || items+advisories > 0 {
+		cs.log.Info("lookup keys recomputed: this version of Heed or the alias table computes them differently", "items", items, "advisories", advisories)
+	}
 	return items, advisories, nil
 }
 

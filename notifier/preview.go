@@ -17,6 +17,11 @@ type OrgHits struct {
 // Preview matches an advisory against the inventories without storing or
 // sending anything, so a publisher can check an advisory before publishing it.
 func (cs *Cases) Preview(ctx context.Context, adv *advisory.Advisory) ([]OrgHits, error) {
+	// The aliases learnt from confirmed near misses match here as they
+	// will when the advisory is applied.
+	if err := cs.syncAliases(ctx); err != nil {
+		return nil, err
+	}
 	var out []OrgHits
 	err := cs.db.View(ctx, func(tx *store.Tx) error {
 		prepared := cs.matcher.Prepare(adv.Affected)
