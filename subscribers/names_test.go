@@ -113,6 +113,10 @@ func FuzzNormalizeName(f *testing.F) {
 			}
 		}
 		_ = withoutVendor(vendor, product)
+		p := NewMatcher(DefaultAliases()).Prepare([]advisory.Affected{{Vendor: vendor, Product: product + " family"}})
+		if _, ok := p.NearMiss(store.Item{Vendor: vendor, Product: product, Version: "1"}); ok && !p.CloseName(vendor, product) {
+			t.Fatalf("%q %q: a near miss whose name is not close", vendor, product)
+		}
 		_ = NewMatcher(DefaultAliases()).ItemKeys(store.Item{Vendor: vendor, Product: product})
 	})
 }
