@@ -22,7 +22,8 @@ import (
 
 // TestDrillKill is drill (a): kill -9 at random points of a fan-out,
 // restarting each time. Nothing may be lost; a kill may repeat at most the
-// mails that were in their SMTP exchange, smtp.max_conns of them.
+// mails that were in their SMTP exchange, smtp.max_conns of them; every
+// case's events reach HEED_EVENTS exactly once.
 func TestDrillKill(t *testing.T) {
 	drillParallel(t)
 	d := newDrill(t, "(a) kill -9 ×"+fmt.Sprint(drillSize.Kills), "")
@@ -49,6 +50,7 @@ func TestDrillKill(t *testing.T) {
 		d.heed.start()
 	}
 	d.check(d.finish(w), w)
+	d.checkEvents("DRILL-A")
 }
 
 // TestDrillRelayDown is drill (b): mid fan-out the relay refuses with 421,
