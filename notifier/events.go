@@ -21,6 +21,7 @@ const (
 	EventEscalated = "escalated" // the escalation contacts told for the first time
 	EventAnswered  = "answered"  // an answer recorded, by the page or by reply
 	EventOverdue   = "overdue"   // past its due date, unanswered
+	EventUpdated   = "updated"   // a revision changed what the case is about (told in its thread)
 	EventResolved  = "resolved"  // closed because the organization is no longer exposed
 	EventClosed    = "closed"    // closed for another reason (withdrawn, no longer listed, ...)
 )

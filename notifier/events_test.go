@@ -429,6 +429,22 @@ func TestOverdueAgainAfterANewDueDate(t *testing.T) {
 	if n := overdue(); n != 2 {
 		t.Errorf("%d overdue events after the new due date passed, want 2", n)
 	}
+	var evs []store.Event
+	if err := e.db.View(ctx, func(tx *store.Tx) (err error) { evs, err = tx.Events(caseOf(t, e, org).ID); return err }); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, ev := range evs {
+		kinds = append(kinds, ev.Kind)
+		if ev.Kind == EventUpdated {
+			if got := string(ev.Data); !strings.Contains(got, `"changes":["due"]`) || !strings.Contains(got, `"revision":"2"`) {
+				t.Errorf("updated event data %s; want revision 2 and changes [due]", got)
+			}
+		}
+	}
+	if got := strings.Join(kinds, ","); got != "opened,overdue,updated,overdue" {
+		t.Errorf("the case's events: %s; want opened,overdue,updated,overdue", got)
+	}
 }
 
 // TestEventsStreamMadeAgain: if the events stream is deleted while Heed

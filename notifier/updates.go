@@ -46,6 +46,13 @@ func (cs *Cases) tellUpdate(tx *writeTx, prev, adv *advisory.Advisory, c *store.
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
+	codes := make([]string, len(changes))
+	for i, ch := range changes {
+		codes[i] = ch.Code
+	}
+	if err := cs.recordEvent(tx.Tx, EventUpdated, c, map[string]any{"revision": adv.Revision, "changes": codes}); err != nil {
+		return err
+	}
 	return cs.outbox.queueMail(tx, adv, c, templates.KindUpdated, c.RemindersSent, c.Escalated, changes...)
 }
 
