@@ -62,10 +62,29 @@ type leaseHolder struct {
 	Store string `json:"store"` // the database's absolute path
 }
 
+// leaseReplicas is the number of replicas of the lease bucket as it exists
+// (an operator creates it with 3 on a cluster: docs/SCALING.md), or 1 for a
+// new one. Updating the bucket to the TTL must not bring its replicas down
+// to the one a configuration without them asks for.
+func leaseReplicas(ctx context.Context, js jetstream.JetStream) int {
+	kv, err := js.KeyValue(ctx, leaseBucket)
+	if err != nil {
+		return 1
+	}
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return 1
+	}
+	if b, ok := st.(*jetstream.KeyValueBucketStatus); ok && b.StreamInfo() != nil {
+		return max(b.StreamInfo().Config.Replicas, 1)
+	}
+	return 1
+}
+
 // openLease creates (or updates to ttl) the lease bucket on js.
 func openLease(ctx context.Context, js jetstream.JetStream, key, storePath string, ttl time.Duration, log *slog.Logger) (*lease, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: leaseBucket, TTL: ttl, History: 1,
-		Description: "which heed serve acts on each stream; the others are standbys"})
+		Description: "which heed serve acts on each stream; the others are standbys", Replicas: leaseReplicas(ctx, js)})
 	if err != nil {
 		return nil, fmt.Errorf("lease bucket %s: %w", leaseBucket, err)
 	}

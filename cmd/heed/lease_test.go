@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -112,5 +115,52 @@ func TestLeasesOfPartitionsActTogether(t *testing.T) {
 	}
 	if k := (NATSConfig{Stream: "ADVISORIES", Consumer: defaultConsumer}).leaseKey(); k != "ADVISORIES" {
 		t.Errorf("the default consumer's lease key is %q; want the stream's name, as before nats.consumer", k)
+	}
+}
+
+// TestLeaseKeepsTheBucketsReplicas: on a cluster of three JetStream servers,
+// a lease bucket created with three replicas (as docs/SCALING.md says to)
+// keeps them when heed serve opens the lease with its TTL.
+func TestLeaseKeepsTheBucketsReplicas(t *testing.T) {
+	ports := make([]int, 3)
+	var routes []string
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		must(t, err)
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[i]))
+	}
+	var urls []string
+	for i, port := range ports {
+		ns, err := server.NewServer(&server.Options{ServerName: fmt.Sprintf("lease-%d", i), Host: "127.0.0.1", Port: server.RANDOM_PORT,
+			JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+			Cluster: server.ClusterOpts{Name: "lease-test", Host: "127.0.0.1", Port: port},
+			Routes:  server.RoutesFromStr(strings.Join(routes, ","))})
+		must(t, err)
+		go ns.Start()
+		t.Cleanup(ns.Shutdown)
+		if !ns.ReadyForConnections(30 * time.Second) {
+			t.Fatal("a NATS server did not start")
+		}
+		urls = append(urls, ns.ClientURL())
+	}
+	nc, err := nats.Connect(strings.Join(urls, ","))
+	must(t, err)
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	must(t, err)
+	ctx := context.Background()
+	eventually.True(t, 60*time.Second, "the bucket created with 3 replicas", func() bool {
+		_, err := js.CreateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: leaseBucket, TTL: 10 * time.Second, History: 1, Replicas: 3})
+		return err == nil
+	})
+	l, err := openLease(ctx, js, "ADVISORIES", filepath.Join(t.TempDir(), "heed.db"), 4*time.Second, slog.New(slog.DiscardHandler))
+	must(t, err)
+	st, err := l.kv.Status(ctx)
+	must(t, err)
+	info := st.(*jetstream.KeyValueBucketStatus).StreamInfo()
+	if info.Config.Replicas != 3 || info.Config.MaxAge != 4*time.Second {
+		t.Errorf("after openLease the bucket has %d replicas and TTL %v; want 3 and the lease's 4s", info.Config.Replicas, info.Config.MaxAge)
 	}
 }
