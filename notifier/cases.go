@@ -406,15 +406,29 @@ func (cs *Cases) applyHits(tx *writeTx, prev, adv *advisory.Advisory, c *store.C
 	if c.State == store.CaseWatching && mailable(items) {
 		return true, store.CaseOpen, cs.openCase(tx, adv, c)
 	}
-	if prev != nil && (c.State == store.CaseOpen || c.State == store.CaseScheduled) {
+	if prev != nil && waiting(c) {
 		if err := cs.tellUpdate(tx, prev, adv, c, old, items); err != nil {
 			return false, "", err
 		}
 	}
+	if waiting(c) && c.ExploitedAt.IsZero() {
+		// A revision that says the flaw is exploited, or names a CVE
+		// the catalog has.
+		ex, err := cs.exploitation(tx, adv)
+		if err != nil || !ex.known {
+			return false, "", err
+		}
+		if err := cs.markExploited(tx, adv, c, ex); err != nil {
+			return false, "", err
+		}
+		return true, "", nil
+	}
 	return !sameItems(old, items), "", nil
 }
 
-// openCase starts the schedule of a case and queues its first mail.
+// openCase starts the schedule of a case and queues its first mail. A case
+// whose flaw is known to be exploited (the advisory says so, or the catalog
+// names one of its CVEs) is marked so (startSchedule).
 func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) error {
 	return cs.openCaseAt(tx, adv, c, cs.now())
 }
@@ -422,26 +436,42 @@ func (cs *Cases) openCase(tx *writeTx, adv *advisory.Advisory, c *store.Case) er
 // openCaseAt opens a case as of now: a prepared case (prepare.go) was
 // opened, and its notice composed, at the time it was prepared.
 func (cs *Cases) openCaseAt(tx *writeTx, adv *advisory.Advisory, c *store.Case, now time.Time) error {
-	cs.startSchedule(adv, c, now)
+	ex, err := cs.exploitation(tx, adv)
+	if err != nil {
+		return err
+	}
+	cs.startSchedule(adv, c, now, ex)
 	if err := tx.UpdateCase(c); err != nil {
 		return err
 	}
-	if err := cs.recordEvent(tx.Tx, EventOpened, c, map[string]any{"revision": adv.Revision, "severity": adv.Severity}); err != nil {
+	if err := cs.recordEvent(tx.Tx, EventOpened, c, map[string]any{"revision": adv.Revision, "severity": adv.Severity,
+		"known_exploited": ex.known}); err != nil {
 		return err
 	}
 	return cs.outbox.queueMail(tx, adv, c, templates.KindNotice, 0, false)
 }
 
 // startSchedule sets what opening a case at now sets: its state, due date,
-// first reminder and the revision it tells.
-func (cs *Cases) startSchedule(adv *advisory.Advisory, c *store.Case, now time.Time) {
-	p := cs.policy(adv.Severity)
+// first reminder and the revision it tells; and, for a flaw known to be
+// exploited (ex), the mark, the known-exploited policy and a due date by
+// the earliest of the advisory's, the catalog's and that policy's.
+func (cs *Cases) startSchedule(adv *advisory.Advisory, c *store.Case, now time.Time, ex exploit) {
+	if ex.known {
+		adv.KnownExploited = true // its notice goes at once, and says so
+		if c.ExploitedAt.IsZero() {
+			c.ExploitedAt = now
+		}
+	}
+	p := cs.policyFor(adv, c)
 	c.State, c.ClosedReason, c.Answer = store.CaseOpen, "", nil
 	c.OpenedAt, c.UpdatedAt = now, now
 	c.RemindersSent, c.ReminderStep, c.Escalated = 0, 0, false
 	c.DueAt = adv.Due
 	if c.DueAt.IsZero() {
 		c.DueAt = now.Add(p.Due)
+	}
+	if ex.known {
+		c.DueAt = earliest(earliest(c.DueAt, ex.due), now.Add(p.Due))
 	}
 	c.NextReminderAt, _ = p.reminderAt(now, 0)
 	c.ToldRevision, c.OverdueAt = adv.Revision, time.Time{}

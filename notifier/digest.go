@@ -62,7 +62,7 @@ func (rm *Reminders) digest(tx *writeTx, org store.Org, now time.Time, done map[
 		list = append(list, digestCase{adv: adv, c: *c, items: items, escalate: escalate})
 	}
 	slices.SortFunc(list, func(a, b digestCase) int {
-		return cmp.Or(cmp.Compare(urgency(a.adv), urgency(b.adv)), a.c.DueAt.Compare(b.c.DueAt), strings.Compare(a.c.ID, b.c.ID))
+		return cmp.Or(cmp.Compare(urgency(a.adv, &a.c), urgency(b.adv, &b.c)), a.c.DueAt.Compare(b.c.DueAt), strings.Compare(a.c.ID, b.c.ID))
 	})
 	return len(list), rm.outbox.queueDigest(tx, org, list)
 }
@@ -81,8 +81,8 @@ func digestPublisher(list []digestCase) string {
 
 // urgency orders advisories for a digest: known exploited first, then by
 // severity.
-func urgency(adv *advisory.Advisory) int {
-	if adv.KnownExploited {
+func urgency(adv *advisory.Advisory, c *store.Case) int {
+	if adv.KnownExploited || !c.ExploitedAt.IsZero() {
 		return 0
 	}
 	switch strings.ToLower(adv.Severity) {
@@ -112,7 +112,7 @@ func (ob *Outbox) queueDigest(tx *writeTx, org store.Org, list []digestCase) err
 			if !slices.ContainsFunc(recipients(org.Contacts, d.escalate), func(c store.Contact) bool { return c.ID == contact.ID }) {
 				continue
 			}
-			data.Digest = append(data.Digest, templates.DigestEntry{Advisory: AdvisoryView(d.adv), Items: itemViews(d.items),
+			data.Digest = append(data.Digest, templates.DigestEntry{Advisory: CaseAdvisoryView(d.adv, &d.c), Items: itemViews(d.items),
 				DueAt: d.c.DueAt, Overdue: now.After(d.c.DueAt), Reminder: d.c.RemindersSent, Escalated: d.escalate,
 				AckURL: ob.publicURL + "/ack/" + ob.links.ackToken(d.c.ID, contact.ID, ob.links.expiry(&d.c))})
 			carried = append(carried, store.MailCase{CaseID: d.c.ID, Seq: d.c.RemindersSent})

@@ -18,6 +18,7 @@ import (
 	"github.com/heed-dev/heed/notifier/publishers"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
+	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
 
@@ -191,6 +192,15 @@ func (d *deps) policy(severity string) Policy {
 		return p
 	}
 	return d.policies["high"]
+}
+
+// policyFor is the policy that schedules a case: the known-exploited one
+// once its flaw is known to be exploited, else its advisory's severity's.
+func (d *deps) policyFor(adv *advisory.Advisory, c *store.Case) Policy {
+	if adv.KnownExploited || !c.ExploitedAt.IsZero() {
+		return d.policies[KnownExploited]
+	}
+	return d.policy(adv.Severity)
 }
 
 // wake tells the loops that something changed, without blocking.

@@ -22,6 +22,7 @@ const (
 	EventAnswered  = "answered"  // an answer recorded, by the page or by reply
 	EventOverdue   = "overdue"   // past its due date, unanswered
 	EventUpdated   = "updated"   // a revision changed what the case is about (told in its thread)
+	EventExploited = "exploited" // its flaw is now known to be exploited (a KEV catalog, a revision)
 	EventResolved  = "resolved"  // closed because the organization is no longer exposed
 	EventClosed    = "closed"    // closed for another reason (withdrawn, no longer listed, ...)
 )

@@ -3,6 +3,7 @@ package notifier
 import (
 	"net/mail"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -117,7 +118,7 @@ func (ob *Outbox) mailJob(adv *advisory.Advisory, c *store.Case, org store.Org, 
 		Location:      location(org.Timezone),
 		OrgName:       org.Name,
 		RecipientName: contact.Name,
-		Advisory:      AdvisoryView(adv),
+		Advisory:      CaseAdvisoryView(adv, c),
 		Items:         itemViews(items),
 		Reminder:      seq,
 		Escalated:     escalate,
@@ -126,7 +127,7 @@ func (ob *Outbox) mailJob(adv *advisory.Advisory, c *store.Case, org store.Org, 
 		Changes:       changes,
 		// ClosedReason stays empty: the template words the reason in the mail's language.
 	}
-	if kind == templates.KindNotice || kind == templates.KindReminder || kind == templates.KindUpdated {
+	if slices.Contains(templates.Answerable, kind) {
 		data.AckURL = ob.publicURL + "/ack/" + ob.links.ackToken(c.ID, contact.ID, ob.links.expiry(c))
 	}
 	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email},
@@ -224,6 +225,14 @@ func AdvisoryView(a *advisory.Advisory) templates.AdvisoryView {
 			v.Relayed.ReviserRole = "agency" // only an agency revises another's advisory
 		}
 	}
+	return v
+}
+
+// CaseAdvisoryView is what a case's mails and pages show of its advisory:
+// known exploited once the case is.
+func CaseAdvisoryView(adv *advisory.Advisory, c *store.Case) templates.AdvisoryView {
+	v := AdvisoryView(adv)
+	v.KnownExploited = v.KnownExploited || !c.ExploitedAt.IsZero()
 	return v
 }
 

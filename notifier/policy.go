@@ -23,13 +23,17 @@ type Policy struct {
 
 const day = 24 * time.Hour
 
-// DefaultPolicies are the built-in policies, one per severity.
+// DefaultPolicies are the built-in policies, one per severity, and one
+// (KnownExploited) for the cases whose flaw is known to be exploited.
 func DefaultPolicies() map[string]Policy {
 	return map[string]Policy{
 		"critical": {Severity: "critical", Reminders: []time.Duration{day, 3 * day}, Repeat: 3 * day, EscalateAfter: 2, Due: 14 * day},
 		"high":     {Severity: "high", Reminders: []time.Duration{3 * day, 7 * day}, Repeat: 7 * day, EscalateAfter: 2, Due: 30 * day},
 		"medium":   {Severity: "medium", Reminders: []time.Duration{7 * day, 14 * day}, Repeat: 14 * day, EscalateAfter: 3, Due: 60 * day},
 		"low":      {Severity: "low", Reminders: []time.Duration{14 * day, 30 * day}, Repeat: 30 * day, EscalateAfter: 3, Due: 90 * day},
+		// A flaw known to be exploited is chased harder than any severity;
+		// its due date counts from when Heed learnt it.
+		KnownExploited: {Severity: KnownExploited, Reminders: []time.Duration{day, 2 * day}, Repeat: 2 * day, EscalateAfter: 1, Due: 7 * day},
 	}
 }
 

@@ -48,6 +48,10 @@ func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []or
 	var jobs []mailJob
 	var owners []string // the organization of each job
 	err := cs.db.View(ctx, func(tx *store.Tx) error {
+		ex, err := readExploitation(tx, adv)
+		if err != nil {
+			return err
+		}
 		for _, w := range batch {
 			if w.hits == nil || !mailable(w.hits) {
 				continue
@@ -68,7 +72,7 @@ func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []or
 			p := &preparedCase{org: org, items: w.hits, now: now, mails: map[preparedKey]mailJob{},
 				c: store.Case{ID: newID("case_"), AdvisoryID: adv.ID, OrgID: w.orgID, State: store.CaseWatching, OpenedAt: now, UpdatedAt: now}}
 			opened := p.c
-			cs.startSchedule(adv, &opened, now)
+			cs.startSchedule(adv, &opened, now, ex)
 			for _, contact := range recipients(org.Contacts, false) {
 				jobs = append(jobs, cs.outbox.mailJob(adv, &opened, org, w.hits, contact, templates.KindNotice, 0, false, nil, now))
 				owners = append(owners, w.orgID)

@@ -238,7 +238,7 @@ func (rm *Reminders) remind(tx *writeTx, adv *advisory.Advisory, c *store.Case, 
 // its events (reminded; escalated, the first time); it reports whether this
 // reminder escalates. The caller stores c.
 func (rm *Reminders) advance(tx *store.Tx, adv *advisory.Advisory, c *store.Case, now time.Time) (escalate bool, err error) {
-	p := rm.policy(adv.Severity)
+	p := rm.policyFor(adv, c)
 	if c.State == store.CaseScheduled {
 		// The date the organization promised has come: ask again.
 		c.State = store.CaseOpen

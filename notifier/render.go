@@ -23,6 +23,9 @@ type writeTx struct {
 	// taken instead of composing them again while it is the same.
 	prepared    map[preparedKey]mailJob
 	preparedOrg store.Org
+	// exploits caches what the catalog of known exploited vulnerabilities
+	// says of each advisory revision the transaction looks at.
+	exploits map[string]exploit
 }
 
 // mailJob is one mail to render and store.

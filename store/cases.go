@@ -79,6 +79,10 @@ type Case struct {
 	// OverdueAt is when Heed saw the case past its due date unanswered and
 	// recorded the overdue event; zero: not yet (or reopened since).
 	OverdueAt time.Time
+	// ExploitedAt is when Heed learnt that the case's flaw is exploited (a
+	// catalog of known exploited vulnerabilities, or the advisory said so);
+	// zero: not known.
+	ExploitedAt time.Time
 }
 
 // CaseItem is an inventory item a case is about, copied when it matched.
@@ -122,21 +126,21 @@ func scanCaseItem(rows *sql.Rows, first ...any) (CaseItem, error) {
 
 const caseColumns = `id, advisory_id, org_id, state, opened_at, due_at, reminders_sent, reminder_step,
 	next_reminder_at, escalated, answer_status, answer_at, answer_note, answer_until, answer_ip,
-	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version, told_revision, seen_at, seen_by, overdue_at`
+	answer_agent, answer_contact, closed_reason, updated_at, answer_justification, answer_version, told_revision, seen_at, seen_by, overdue_at, exploited_at`
 
 func scanCase(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var opened, due, updated int64
-	var next, answerAt, until, contact, seen, overdue sql.NullInt64
+	var next, answerAt, until, contact, seen, overdue, exploited sql.NullInt64
 	var a Answer
 	err := row.Scan(&c.ID, &c.AdvisoryID, &c.OrgID, &c.State, &opened, &due, &c.RemindersSent, &c.ReminderStep,
 		&next, &c.Escalated, &a.Status, &answerAt, &a.Note, &until, &a.IP, &a.UserAgent, &contact,
-		&c.ClosedReason, &updated, &a.Justification, &a.Version, &c.ToldRevision, &seen, &c.SeenBy, &overdue)
+		&c.ClosedReason, &updated, &a.Justification, &a.Version, &c.ToldRevision, &seen, &c.SeenBy, &overdue, &exploited)
 	if err != nil {
 		return c, err
 	}
 	c.OpenedAt, c.DueAt, c.UpdatedAt = fromMS(opened), fromMS(due), fromMS(updated)
-	c.NextReminderAt, c.SeenAt, c.OverdueAt = fromNullMS(next), fromNullMS(seen), fromNullMS(overdue)
+	c.NextReminderAt, c.SeenAt, c.OverdueAt, c.ExploitedAt = fromNullMS(next), fromNullMS(seen), fromNullMS(overdue), fromNullMS(exploited)
 	if a.Status != "" {
 		a.At, a.Until, a.ContactID = fromNullMS(answerAt), fromNullMS(until), contact.Int64
 		c.Answer = &a
@@ -321,10 +325,10 @@ func (tx *Tx) UpdateCase(c *Case) error {
 		reminder_step = ?, next_reminder_at = ?, escalated = ?, answer_status = ?, answer_at = ?,
 		answer_note = ?, answer_until = ?, answer_ip = ?, answer_agent = ?, answer_contact = ?,
 		closed_reason = ?, updated_at = ?, answer_justification = ?, answer_version = ?, told_revision = ?,
-		overdue_at = ? WHERE id = ?`,
+		overdue_at = ?, exploited_at = ? WHERE id = ?`,
 		c.State, ms(c.DueAt), c.RemindersSent, c.ReminderStep, nullMS(c.NextReminderAt), c.Escalated,
 		a.Status, nullMS(a.At), a.Note, nullMS(a.Until), a.IP, a.UserAgent, contact,
-		c.ClosedReason, ms(c.UpdatedAt), a.Justification, a.Version, c.ToldRevision, nullMS(c.OverdueAt), c.ID)
+		c.ClosedReason, ms(c.UpdatedAt), a.Justification, a.Version, c.ToldRevision, nullMS(c.OverdueAt), nullMS(c.ExploitedAt), c.ID)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", c.ID, err)
 	}

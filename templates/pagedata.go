@@ -113,6 +113,8 @@ type CaseRow struct {
 	Answer        *AnswerView
 	// SeenAt: a link was opened by what looked like a person (a hint).
 	SeenAt time.Time
+	// KnownExploited: the case's flaw is known to be exploited.
+	KnownExploited bool
 }
 
 // BoardPage is the operator's view of who has not answered (GET /board),

@@ -37,6 +37,9 @@ type Config struct {
 	HA         HAConfig          `toml:"ha"`
 	// Events: every case change published to JetStream as a CloudEvent.
 	Events EventsConfig `toml:"events"`
+	// KEV, optional, is a catalog of known exploited vulnerabilities that
+	// Heed reads again whenever it changes.
+	KEV KEVConfig `toml:"kev"`
 }
 
 // EventsConfig is where case events go (notifier.EventsConfig).
@@ -81,6 +84,15 @@ func (c EventsConfig) validate() error {
 		return fmt.Errorf("events.keep_published: %q must be a duration of at least 1m, such as \"7d\"", c.KeepPublished)
 	}
 	return nil
+}
+
+// KEVConfig: a catalog of known exploited vulnerabilities (CISA's KEV
+// JSON) kept in a file, say by a daily download.
+type KEVConfig struct {
+	// Path is the catalog's file; empty: none (import through the API).
+	Path string `toml:"path"`
+	// Interval is how often the file is looked at for a change.
+	Interval string `toml:"interval"`
 }
 
 // HAConfig is how two heed serve on one stream share the work (one acts,
@@ -216,6 +228,7 @@ func defaultConfig() Config {
 		Inbound:  InboundConfig{RequireAuth: true},
 		Events: EventsConfig{Enabled: true, Stream: "HEED_EVENTS", SubjectPrefix: "heed.events",
 			MaxAge: "30d", KeepPublished: "7d"},
+		KEV:    KEVConfig{Interval: "1m"},
 	}
 }
 
@@ -353,6 +366,9 @@ func (c *Config) validate() error {
 	if d := c.Inbound.Domain; d != "" && (strings.ContainsAny(d, "@ <>") || !strings.Contains(d, ".")) {
 		return fmt.Errorf("inbound.domain: %q is not a domain name like reply.agency.example", d)
 	}
+	if d, err := notifier.ParseDuration(c.KEV.Interval); err != nil || d < time.Second {
+		return fmt.Errorf("kev.interval: %q must be a duration of at least 1s, such as \"1m\"", c.KEV.Interval)
+	}
 	seen := map[string]bool{}
 	for i, p := range c.Policy {
 		if _, err := p.policy(); err != nil {
@@ -392,7 +408,7 @@ func (c HTTPConfig) publicURL() (u string, derived bool) {
 func (p PolicyConfig) policy() (notifier.Policy, error) {
 	base, ok := notifier.DefaultPolicies()[p.Severity]
 	if !ok {
-		return base, fmt.Errorf("severity: %q must be critical, high, medium or low", p.Severity)
+		return base, fmt.Errorf("severity: %q must be critical, high, medium, low or known_exploited", p.Severity)
 	}
 	if p.Reminders != nil {
 		base.Reminders = nil

@@ -32,6 +32,7 @@ Usage:
   heed org deactivate|activate [-config FILE] ID   stop following an organization (its open cases close, no mail) or resume
   heed org delete [-config FILE] ID             delete an organization that has no cases
   heed inventory import [-config FILE] -org ID FILE.csv|FILE.json
+  heed kev import [-config FILE] FILE.json        CISA's known exploited vulnerabilities: mark and mail the cases they name
   heed token add [-config FILE] -role ROLE [-name NAME] [-publisher P]   on the server's host: make a token, print it once
   heed token list [-config FILE]
   heed token revoke [-config FILE] NAME
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			"deactivate": cmdOrgDeactivate, "activate": cmdOrgActivate, "delete": cmdOrgDelete})
 	case "inventory":
 		err = sub(ctx, "inventory", rest, stdout, stderr, map[string]command{"import": cmdInventoryImport})
+	case "kev":
+		err = sub(ctx, "kev", rest, stdout, stderr, map[string]command{"import": cmdKEVImport})
 	case "token":
 		err = sub(ctx, "token", rest, stdout, stderr, map[string]command{"add": cmdTokenAdd, "list": cmdTokenList, "revoke": cmdTokenRevoke})
 	case "publisher":

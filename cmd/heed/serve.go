@@ -165,7 +165,7 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 	if derived {
 		log.Info("http.public_url is not set: links in mails point at " + publicURL + ", derived from http.listen; set http.public_url to the address recipients reach")
 	}
-	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Access: a.engine.Access, Alerts: a.engine.Delivery, Approvals: a.engine.Cases, Subjects: a.engine.Intake, Review: a.engine.Review, Now: a.engine.Now, Role: ls.Role,
+	srv, err := web.New(web.Config{Records: a.db, Orgs: a.engine.Orgs, Answers: a.engine.Answers, Links: a.engine.Links, Access: a.engine.Access, Alerts: a.engine.Delivery, Approvals: a.engine.Cases, Subjects: a.engine.Intake, Review: a.engine.Review, KEV: a.engine.Cases, Now: a.engine.Now, Role: ls.Role,
 		Secure: strings.HasPrefix(publicURL, "https://"), Metrics: reg, Logger: log})
 	if err != nil {
 		return err
@@ -228,7 +228,8 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 
 // act is what only the holder of the lease does: re-keying when the way
 // names are matched changed, intake, the reminder and delivery loops,
-// publishing case events, and the pruning of mail bodies. It returns when ctx ends
+// publishing case events, the pruning of mail bodies and the re-reading of
+// kev.path. It returns when ctx ends
 // (the process stops, or the lease is lost) once they have all stopped.
 func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk clock.Clock, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(parent)
@@ -243,7 +244,7 @@ func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk
 	}
 	var wg sync.WaitGroup
 	errc := make(chan error, 3)
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		if err := a.engine.Intake.Run(ctx, js, cfg.NATS.intake()); err != nil {
@@ -269,6 +270,11 @@ func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk
 		}
 		retention, _ := notifier.ParseDuration(cfg.Store.MailBodyRetention) // validated
 		pruneMailBodies(ctx, a.db, clk, retention, log)
+	}()
+	go func() {
+		defer wg.Done()
+		interval, _ := notifier.ParseDuration(cfg.KEV.Interval) // validated
+		watchKEV(ctx, a.engine.Cases, cfg.KEV.Path, interval, log)
 	}()
 	var err error
 	select {

@@ -148,7 +148,7 @@ func (s *Server) renderAck(w http.ResponseWriter, r *http.Request, status int, v
 		Justifications: notifier.Justifications, OrgURL: "/ack/" + r.PathValue("token") + "/all",
 	}
 	if v.Advisory != nil {
-		page.Advisory = notifier.AdvisoryView(v.Advisory)
+		page.Advisory = notifier.CaseAdvisoryView(v.Advisory, &v.Case)
 	}
 	if a := v.Case.Answer; a != nil {
 		page.Answer = &templates.AnswerView{Status: a.Status, Justification: a.Justification, Version: a.Version,

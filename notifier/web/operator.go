@@ -68,7 +68,8 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request) error {
 		a := cp.Advisories[c.AdvisoryID]
 		row := templates.CaseRow{ID: c.ID, AdvisoryID: c.AdvisoryID, AdvisoryTitle: a.Title, Severity: a.Severity,
 			OrgName: cp.OrgNames[c.OrgID], OrgID: c.OrgID, State: c.State, Reminders: c.RemindersSent, NextReminder: c.NextReminderAt,
-			DueAt: c.DueAt, Overdue: c.State == store.CaseOpen && now.After(c.DueAt), SeenAt: c.SeenAt}
+			DueAt: c.DueAt, Overdue: c.State == store.CaseOpen && now.After(c.DueAt), SeenAt: c.SeenAt,
+			KnownExploited: !c.ExploitedAt.IsZero()}
 		if c.Answer != nil {
 			row.Answer = &templates.AnswerView{Status: c.Answer.Status, Justification: c.Answer.Justification,
 				Version: c.Answer.Version, At: c.Answer.At, Note: c.Answer.Note, Until: c.Answer.Until}

@@ -75,7 +75,7 @@ func (s *Server) renderOrg(w http.ResponseWriter, r *http.Request, status int, v
 	for _, c := range v.Cases {
 		oc := templates.OrgCase{ID: c.Case.ID, Items: c.Items, DueAt: c.Case.DueAt}
 		if c.Advisory != nil {
-			oc.Advisory = notifier.AdvisoryView(c.Advisory)
+			oc.Advisory = notifier.CaseAdvisoryView(c.Advisory, &c.Case)
 		}
 		if a := c.Case.Answer; a != nil {
 			oc.Answer = &templates.AnswerView{Status: a.Status, At: a.At, Until: a.Until}

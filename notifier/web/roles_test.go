@@ -123,6 +123,8 @@ func TestEveryRouteByRole(t *testing.T) {
 		{"GET /api/v1/review", "/api/v1/review", "", "", statuses{200, 200, 200, 403, 403, 401}},
 		{"POST /api/v1/review/{id}/confirm", "/api/v1/review/NO-SUCH/confirm", "", "", statuses{404, 404, 403, 403, 403, 401}},
 		{"POST /api/v1/review/{id}/dismiss", "/api/v1/review/NO-SUCH/dismiss", "", "", statuses{404, 404, 403, 403, 403, 401}},
+		{"POST /api/v1/kev", "/api/v1/kev", json, `{"vulnerabilities":[{"cveID":"CVE-2019-11510","dateAdded":"2021-11-03","dueDate":"2022-04-15"}]}`,
+			statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected", "/api/v1/rejected", "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/rejected/{id}", fmt.Sprint("/api/v1/rejected/", rejectedID), "", "", statuses{200, 200, 403, 403, 403, 401}},
 		{"GET /api/v1/audit", "/api/v1/audit", "", "", statuses{200, 403, 403, 403, 403, 401}},

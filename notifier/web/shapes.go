@@ -81,9 +81,13 @@ type caseJSON struct {
 	// SeenAt, SeenBy: a link of the case was first opened by what looked
 	// like a person, then, through the link sent to SeenBy. A hint: mail
 	// scanners open links too.
-	SeenAt time.Time      `json:"seen_at,omitzero"`
-	SeenBy string         `json:"seen_by,omitempty"`
-	Items  []caseItemJSON `json:"items"`
+	SeenAt time.Time `json:"seen_at,omitzero"`
+	SeenBy string    `json:"seen_by,omitempty"`
+	// KnownExploited: the case's flaw is known to be exploited, since
+	// ExploitedAt (a catalog named its CVE, or its advisory said so).
+	KnownExploited bool           `json:"known_exploited"`
+	ExploitedAt    time.Time      `json:"exploited_at,omitzero"`
+	Items          []caseItemJSON `json:"items"`
 }
 
 type answerJSON struct {
@@ -132,7 +136,7 @@ type caseItemJSON struct {
 func toCaseJSON(c store.Case, items []store.CaseItem) caseJSON {
 	j := caseJSON{ID: c.ID, Advisory: c.AdvisoryID, Org: c.OrgID, State: c.State, RemindersSent: c.RemindersSent,
 		DueAt: c.DueAt, OpenedAt: c.OpenedAt, Escalated: c.Escalated, ClosedReason: c.ClosedReason, ToldRevision: c.ToldRevision,
-		SeenAt: c.SeenAt, SeenBy: c.SeenBy,
+		SeenAt: c.SeenAt, SeenBy: c.SeenBy, KnownExploited: !c.ExploitedAt.IsZero(), ExploitedAt: c.ExploitedAt,
 		Items: make([]caseItemJSON, len(items))}
 	if !c.NextReminderAt.IsZero() {
 		t := c.NextReminderAt

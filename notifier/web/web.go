@@ -101,6 +101,7 @@ type Server struct {
 	approvals    Approvals // may be nil: nothing is held
 	subjects     Subjects  // may be nil: refused documents name no publisher
 	review       Review    // may be nil: no review routes
+	kev          KEV       // may be nil: no POST /api/v1/kev
 	now          func() time.Time
 	secure       bool // public URL is https: cookies get the Secure flag
 	log          *slog.Logger
@@ -131,7 +132,10 @@ type Config struct {
 	// Review, optional, keeps the near misses for the operator
 	// (/api/v1/review, the review page).
 	Review Review
-	Now    func() time.Time // the engine's clock
+	// KEV, optional, imports catalogs of known exploited vulnerabilities
+	// (POST /api/v1/kev).
+	KEV KEV
+	Now func() time.Time // the engine's clock
 	// Secure sets the Secure flag on cookies (the public URL is https).
 	Secure bool
 	// Metrics, when set, is served at /metrics to holders of an admin or a
@@ -159,6 +163,7 @@ func New(cfg Config) (*Server, error) {
 		approvals: cfg.Approvals,
 		subjects:  cfg.Subjects,
 		review:    cfg.Review,
+		kev:       cfg.KEV,
 		now:       cfg.Now,
 		secure:    cfg.Secure,
 		log:       cfg.Logger,
@@ -211,6 +216,9 @@ func (s *Server) routes() {
 		s.page("GET /review", needViewer, s.reviewPage)
 		s.page("POST /review/{id}/confirm", needOperator, s.decideReview(true))
 		s.page("POST /review/{id}/dismiss", needOperator, s.decideReview(false))
+	}
+	if s.kev != nil {
+		s.api("POST /api/v1/kev", needOperator, maxKEV, s.importKEV)
 	}
 	s.api("GET /api/v1/rejected", needOperator, 0, s.listRejected)
 	s.api("GET /api/v1/rejected/{id}", needOperator, 0, s.getRejected)

@@ -54,7 +54,7 @@ func newEnv(t *testing.T, opts ...func(*notifier.Config)) *env {
 	if err := e.Access.EnsureAdmin(context.Background(), token, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Config{Records: db, Orgs: e.Orgs, Answers: e.Answers, Links: e.Links, Access: e.Access, Approvals: e.Cases, Subjects: e.Intake, Review: e.Review, Now: e.Now,
+	s, err := New(Config{Records: db, Orgs: e.Orgs, Answers: e.Answers, Links: e.Links, Access: e.Access, Approvals: e.Cases, Subjects: e.Intake, Review: e.Review, KEV: e.Cases, Now: e.Now,
 		Metrics: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatal(err)
