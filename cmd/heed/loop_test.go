@@ -57,12 +57,13 @@ func TestAdvisoryToAnswer(t *testing.T) {
 		}
 	}
 
-	// The critical schedule: +24h, +72h, then every 72h; escalation from the 3rd.
+	// SA44101 is known exploited, so the known_exploited schedule: +24h,
+	// +48h, then every 48h; escalation from the 2nd.
 	steps := []struct {
 		at        time.Duration
 		reminder  int
 		escalated bool
-	}{{24 * time.Hour, 1, false}, {72 * time.Hour, 2, false}, {144 * time.Hour, 3, true}}
+	}{{24 * time.Hour, 1, false}, {48 * time.Hour, 2, true}, {96 * time.Hour, 3, true}}
 	for _, s := range steps {
 		clk.Set(testStart.Add(s.at))
 		want := 2 // one each for the affected and the silent org
