@@ -228,7 +228,7 @@ func defaultConfig() Config {
 		Inbound:  InboundConfig{RequireAuth: true},
 		Events: EventsConfig{Enabled: true, Stream: "HEED_EVENTS", SubjectPrefix: "heed.events",
 			MaxAge: "30d", KeepPublished: "7d"},
-		KEV:    KEVConfig{Interval: "1m"},
+		KEV: KEVConfig{Interval: "1m"},
 	}
 }
 
