@@ -108,7 +108,7 @@ func TestEventsAcrossARestart(t *testing.T) {
 	h := startHeed(t, cfg, clk)
 	org := h.addOrg("Acme", "sec@acme.test")
 	h.putCSV(org, "vendor,product,version,cpe,purl,asset\nPulse Secure,Pulse Connect Secure,8.2R12,,,vpn\n")
-	publish(t, n.url, "advisories.heed", readFile(t, sa44101Path))
+	publish(t, n.url, "advisories.heed", sa44101NotExploited(t)) // the critical schedule
 	mails.next(t)
 	if evs := streamedEvents(t, eventsClient(t, n.url), 1); evs[0]["type"] != "heed.case.opened" {
 		t.Fatalf("first event %v, want heed.case.opened", evs[0])

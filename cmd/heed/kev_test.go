@@ -20,6 +20,17 @@ func kevCatalog(cves ...string) []byte {
 	return []byte(`{"vulnerabilities":[` + strings.Join(entries, ",") + `]}`)
 }
 
+// sa44101NotExploited is SA44101 as published before anyone knew it was
+// exploited: its cases follow the critical policy.
+func sa44101NotExploited(t *testing.T) []byte {
+	t.Helper()
+	doc := strings.Replace(string(readFile(t, sa44101Path)), `"known_exploited": true,`, "", 1)
+	if strings.Contains(doc, "known_exploited") {
+		t.Fatal("SA44101's file says known_exploited in a way this test does not know")
+	}
+	return []byte(doc)
+}
+
 // TestKEVImportCLIAndPath: heed kev import sends the catalog to the running
 // server, whose case of a catalogued CVE gets one "Now exploited" mail
 // through the relay; the same catalog again mails nothing; a broken one
@@ -34,9 +45,7 @@ func TestKEVImportCLIAndPath(t *testing.T) {
 	cfg := testConfig(t, dir, ns.ClientURL(), mails.addr)
 	cfg.KEV.Path, cfg.KEV.Interval = watched, "1s"
 	h := startHeed(t, cfg, clock.NewFake(testStart))
-	// SA44101 as published before anyone knew it was exploited.
-	doc := strings.Replace(string(readFile(t, sa44101Path)), `"known_exploited": true,`, "", 1)
-	publish(t, ns.ClientURL(), "advisories.heed", []byte(doc))
+	publish(t, ns.ClientURL(), "advisories.heed", sa44101NotExploited(t))
 	eventually.True(t, 20*time.Second, "the advisory taken in", func() bool {
 		var list struct{ Advisories []struct{ ID string } }
 		h.api("GET", "/api/v1/advisories", "", nil, &list)
