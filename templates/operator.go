@@ -37,6 +37,13 @@ func OpText(lang, key string, args ...any) string {
 	return key
 }
 
+// OpCount words n of something in lang, as Count does on a page: key's
+// sentence with n written with separators, or its ".one" twin when n is 1
+// ("1 case closed", "2 cases closed"), for OpText's arguments.
+func OpCount(lang, key string, n any) string {
+	return newView(lang, nil).Count(key, n)
+}
+
 // PickLang chooses the operator pages' language from an Accept-Language
 // header: the catalog language the browser ranks highest (by q, then by
 // order), else English. "ja-JP" counts as "ja"; "*" and q=0 choose nothing.

@@ -47,7 +47,7 @@ func operatorPages(t *testing.T, lang string) map[string]rendered {
 			Filter:     templates.BoardFilter{Advisory: "SA1", Silent: true, Overdue: true},
 			RelayAlert: &templates.RelayAlertView{Since: at, Last: at, Reply: "554 5.7.1 relay denied", Refused: 3}},
 		"board-empty": templates.BoardPage{Operator: op("jpcert"), Filter: templates.BoardFilter{OrgName: "東京"}},
-		"advisories": templates.AdvisoriesPage{Operator: op(""), CanDecide: true, Done: templates.OpText(lang, "op.approved", "SA2", 12),
+		"advisories": templates.AdvisoriesPage{Operator: op(""), CanDecide: true, Done: templates.OpText(lang, "op.approved", "SA2", templates.OpCount(lang, "op.n_opened", 12)),
 			Held:       []templates.HeldRow{{ID: "SA2", Revision: "1", Title: "制御装置の脆弱性", Severity: "critical", Publisher: "jpcert", WouldOpen: 1200, ReceivedAt: at}},
 			Advisories: []templates.AdvisoryRow{{ID: "SA1", Revision: "3", Title: "VPN 装置の脆弱性", Severity: "high", Publisher: "jpcert", Withdrawn: true, Open: 1, Cases: 1, ReceivedAt: at}}},
 		"advisories-viewer": templates.AdvisoriesPage{Operator: &templates.Operator{Token: "watch", Role: "viewer", CSRF: "c", Lang: lang},
@@ -231,5 +231,24 @@ func TestNumAndCount(t *testing.T) {
 	}
 	if doc := operatorPages(t, "ja")["rejected"].doc; !strings.Contains(doc, "123,456 バイト") {
 		t.Errorf("the refused document's size in Japanese: want 123,456 バイト:\n%s", doc)
+	}
+}
+
+// TestOpCount: a count in an operator's message is singular at one and
+// carries separators ("1 case closed", "1,234 cases closed").
+func TestOpCount(t *testing.T) {
+	for _, c := range []struct {
+		lang string
+		n    int
+		want string
+	}{
+		{"en", 0, "0 cases closed"}, {"en", 1, "1 case closed"}, {"en", 1234, "1,234 cases closed"}, {"ja", 1, "1件の案件を終了し"},
+	} {
+		if got := templates.OpCount(c.lang, "op.n_closed", c.n); got != c.want {
+			t.Errorf("%s %d: %q, want %q", c.lang, c.n, got, c.want)
+		}
+	}
+	if got := templates.OpText("en", "op.activated_done", templates.OpCount("en", "op.n_opened", 1)); got != "Active again: 1 case opened and mailed." {
+		t.Errorf("activated: %q", got)
 	}
 }

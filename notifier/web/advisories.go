@@ -165,6 +165,6 @@ func (s *Server) decideHeld(approve bool) func(http.ResponseWriter, *http.Reques
 		if err != nil {
 			return err
 		}
-		return s.renderAdvisories(w, r, templates.OpText(op.Lang, "op.approved", id, out.Opened))
+		return s.renderAdvisories(w, r, templates.OpText(op.Lang, "op.approved", id, templates.OpCount(op.Lang, "op.n_opened", out.Opened)))
 	}
 }

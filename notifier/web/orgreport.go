@@ -81,12 +81,13 @@ func (s *Server) orgStateForm(deactivate bool) func(http.ResponseWriter, *http.R
 			if err != nil {
 				return err
 			}
-			return s.renderOrgReport(w, r, templates.OpText(op.Lang, "op.deactivated_done", res.CasesClosed, res.MailsCancelled))
+			return s.renderOrgReport(w, r, templates.OpText(op.Lang, "op.deactivated_done",
+				templates.OpCount(op.Lang, "op.n_closed", res.CasesClosed), templates.OpCount(op.Lang, "op.n_cancelled", res.MailsCancelled)))
 		}
 		res, err := s.orgs.Activate(r.Context(), id)
 		if err != nil {
 			return err
 		}
-		return s.renderOrgReport(w, r, templates.OpText(op.Lang, "op.activated_done", res.Opened))
+		return s.renderOrgReport(w, r, templates.OpText(op.Lang, "op.activated_done", templates.OpCount(op.Lang, "op.n_opened", res.Opened)))
 	}
 }

@@ -89,14 +89,14 @@ func TestDeactivateButtonInBrowser(t *testing.T) {
 		t.Fatalf("deactivate with the button: %v", err)
 	}
 	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p[role="status"]`)))
-	if err != nil || !strings.Contains(status, "1 cases closed") || !strings.Contains(status, "nobody was mailed") {
+	if err != nil || !strings.Contains(status, "1 case closed, 1 undelivered mail cancelled") || !strings.Contains(status, "nobody was mailed") {
 		t.Errorf("after the button the page says %q, %v", status, err)
 	}
 	headless.Screenshot(ctx, t, "org-deactivated.png")
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#activate button`)), chromedp.WaitVisible(chromedp.ID("deactivate"))); err != nil {
 		t.Fatalf("activate with the button: %v", err)
 	}
-	if status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p[role="status"]`))); err != nil || !strings.Contains(status, "1 cases opened") {
+	if status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p[role="status"]`))); err != nil || !strings.Contains(status, "1 case opened and mailed") {
 		t.Errorf("after activation the page says %q, %v", status, err)
 	}
 	if n := v.mailCount(); n != 1 {
