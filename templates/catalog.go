@@ -19,15 +19,16 @@ var catalogs = map[string]map[string]string{
 }
 
 var catalogEN = map[string]string{
-	"subj.notice":    "action required",
-	"subj.overdue":   "overdue",
-	"subj.reminder":  "Reminder %d:",
-	"subj.closed":    "Closed:",
-	"subj.withdrawn": "Withdrawn:",
-	"subj.digest":    "Daily digest: %d advisories wait for your answer",
-	"subj.updated":   "Updated:",
-	"subj.exploited": "Now exploited:",
-	"subj.resolved":  "Resolved:",
+	"subj.notice":     "action required",
+	"subj.overdue":    "overdue",
+	"subj.reminder":   "Reminder %d:",
+	"subj.closed":     "Closed:",
+	"subj.withdrawn":  "Withdrawn:",
+	"subj.digest":     "Daily digest: %s advisories wait for your answer",
+	"subj.digest.one": "Daily digest: %s advisory waits for your answer",
+	"subj.updated":    "Updated:",
+	"subj.exploited":  "Now exploited:",
+	"subj.resolved":   "Resolved:",
 
 	"lead.open":         "What to do: check the %[1]d items below against advisory %[2]s, act, and tell us what you did by %[3]s.",
 	"lead.open_nodue":   "What to do: check the %[1]d items below against advisory %[2]s, act, and tell us what you did.",
@@ -246,7 +247,8 @@ var catalogJA = map[string]string{
 	"change.gone":          "%s：製品一覧から削除済み",
 	"intro.exploited":      "下記の勧告の脆弱性について、実際の攻撃での悪用が確認されました。最優先で対象製品をご確認のうえご対応いただき、対応状況をご回答ください。変更点は次のとおりです。",
 	"intro.resolved":       "%sで Heed にご登録いただいている製品一覧が更新され、下記の勧告の影響を受けなくなったことを確認しました。本件は解決済みとして終了し、ご対応は不要です。現在の製品一覧の内容は次のとおりです。",
-	"subj.digest":          "本日のまとめ：ご回答をお待ちしている勧告 %d 件",
+	"subj.digest":          "本日のまとめ：ご回答をお待ちしている勧告 %s 件",
+	"subj.digest.one":      "本日のまとめ：ご回答をお待ちしている勧告 %s 件",
 
 	"digest.lead":    "%[2]sに影響する %[1]d 件の勧告について、まだご回答をいただいておりません（緊急度の高い順に記載しています）。それぞれご対応のうえ、各勧告のリンクから対応状況をご回答ください。",
 	"digest.items":   "影響を受ける製品（%d 件）",

@@ -35,7 +35,7 @@ func renderDigest(d MailData) (Mail, error) {
 		return Mail{}, fmt.Errorf("render digest: it lists no case")
 	}
 	v := mailView{view: newView(d.Lang, d.Location), M: d}
-	v.Title = OneLine("[Heed] " + v.t("subj.digest", len(d.Digest)))
+	v.Title = OneLine("[Heed] " + v.Count("subj.digest", len(d.Digest)))
 	var text, html bytes.Buffer
 	if err := digestText.Execute(&text, v); err != nil {
 		return Mail{}, fmt.Errorf("render digest text: %w", err)

@@ -56,3 +56,18 @@ func TestRenderDigestGolden(t *testing.T) {
 		t.Error("a digest of no case rendered")
 	}
 }
+
+// TestDigestOfOneSaysAdvisory: a digest listing one advisory says so in the
+// singular in its subject.
+func TestDigestOfOneSaysAdvisory(t *testing.T) {
+	t.Parallel()
+	d := sampleDigest("en")
+	d.Digest = d.Digest[:1]
+	m, err := RenderMail(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[Heed] Daily digest: 1 advisory waits for your answer"; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+}
