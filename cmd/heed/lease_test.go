@@ -72,6 +72,8 @@ func TestLeaseFencesBeforeTakeover(t *testing.T) {
 
 	activeConn.Close() // cut off: it cannot renew
 	eventually.True(t, 10*time.Second, "the standby takes over", func() bool { return standby.Role() == "active" })
+	// The role says active just before act starts: wait for act itself.
+	eventually.True(t, 5*time.Second, "the standby acts", func() bool { start, _ := second.get(); return !start.IsZero() })
 	_, firstEnd := first.get()
 	secondStart, _ := second.get()
 	if firstEnd.IsZero() || !firstEnd.Before(secondStart) {
