@@ -166,13 +166,8 @@ func (rv *Review) Confirm(ctx context.Context, id string) (Confirmed, error) {
 		return Confirmed{}, fmt.Errorf("near miss %s: %s already: %w", id, n.State, store.ErrConflict)
 	}
 	names := []string{subscribers.BareProduct(n.AdvVendor, n.AdvProduct), subscribers.BareProduct(n.Vendor, n.Product)}
-	stale := append(rv.matcher.KeysNaming(n.AdvVendor, n.AdvProduct), rv.matcher.KeysNaming(n.Vendor, n.Product)...)
-	before := rv.matcher.KeysFingerprint()
-	undo, err := rv.matcher.Learn(subscribers.AliasProduct, names...)
-	if err != nil {
-		return Confirmed{}, &InputError{Msg: err.Error()}
-	}
 	res := Confirmed{Alias: names}
+	undo := func() {}
 	err = rv.outbox.update(ctx, func(tx *writeTx) error {
 		if org, err := tx.Org(n.OrgID); err != nil {
 			return err
@@ -182,6 +177,17 @@ func (rv *Review) Confirm(ctx context.Context, id string) (Confirmed, error) {
 		if err := tx.DecideNearMiss(id, store.ReviewConfirmed, actorName(ctx), rv.now()); err != nil {
 			return err
 		}
+		// Learnt while this transaction holds the write lock: an apply or
+		// an inventory change computes its keys with the table either
+		// before (and its keys are among the stale ones re-keyed here) or
+		// after, never between.
+		stale := append(rv.matcher.KeysNaming(n.AdvVendor, n.AdvProduct), rv.matcher.KeysNaming(n.Vendor, n.Product)...)
+		before := rv.matcher.KeysFingerprint()
+		learnt, err := rv.matcher.Learn(subscribers.AliasProduct, names...)
+		if err != nil {
+			return &InputError{Msg: err.Error()}
+		}
+		undo = learnt
 		if err := tx.AddLearntAlias(subscribers.AliasProduct, names, id, rv.now()); err != nil {
 			return err
 		}
