@@ -115,3 +115,16 @@ func BenchmarkOrgPage(b *testing.B) {
 		}
 	}
 }
+
+// TestCasePageWithoutItems: NoItems reads the same cases and names, and no
+// items.
+func TestCasePageWithoutItems(t *testing.T) {
+	db := fillCases(t, 3)
+	p, err := db.CasePage(context.Background(), CaseQuery{Limit: 10, NoItems: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Cases) != 3 || len(p.Items) != 0 || len(p.OrgNames) != 3 || p.Advisories["SA1"].Title != "t" {
+		t.Errorf("%d cases, %d with items, %d org names, advisories %v; want 3, 0, 3 and SA1", len(p.Cases), len(p.Items), len(p.OrgNames), p.Advisories)
+	}
+}

@@ -14,7 +14,7 @@ import (
 // on: who was told, when, and what they answered. It is written page by
 // page as it is read, so that 100,000 cases never sit in memory at once.
 func (s *Server) exportCases(w http.ResponseWriter, r *http.Request, f store.CaseFilter) error {
-	q := store.CaseQuery{CaseFilter: f, Limit: defaultPage}
+	q := store.CaseQuery{CaseFilter: f, Limit: defaultPage, NoItems: true}
 	page, err := s.records.CasePage(r.Context(), q)
 	if err != nil {
 		return err // nothing written yet: the caller can still answer an error

@@ -206,7 +206,7 @@ func TestEveryRouteByRole(t *testing.T) {
 
 // testPublishers is a set of agency publishers by these names (the first
 // is the one notifier.Cases.ApplyAdvisory applies as).
-func testPublishers(t *testing.T, names ...string) *publishers.Set {
+func testPublishers(t testing.TB, names ...string) *publishers.Set {
 	t.Helper()
 	var list []publishers.Publisher
 	for _, n := range names {

@@ -15,7 +15,7 @@ import (
 	"github.com/heed-dev/heed/store"
 )
 
-func readAll(t *testing.T, r *http.Response) string {
+func readAll(t testing.TB, r *http.Response) string {
 	t.Helper()
 	defer r.Body.Close()
 	b, err := io.ReadAll(r.Body)

@@ -26,14 +26,14 @@ import (
 const token = "web-test-admin-token-0123"
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	server *Server
 	srv    *httptest.Server
 	engine *notifier.Engine
 	db     *store.DB
 }
 
-func newEnv(t *testing.T, opts ...func(*notifier.Config)) *env {
+func newEnv(t testing.TB, opts ...func(*notifier.Config)) *env {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "heed.db"))
 	if err != nil {
