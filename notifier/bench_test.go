@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/heed-dev/heed/internal/proctime"
 	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/notifier/relay"
 	"github.com/heed-dev/heed/store"
@@ -76,12 +77,12 @@ func advisoryTo10kMails(b *testing.B, events bool) {
 		}
 		b.StartTimer()
 
-		start, cpu := time.Now(), processCPU()
+		start, cpu := time.Now(), proctime.CPU()
 		out, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3"))
 		if err != nil || out.Opened != orgs {
 			b.Fatalf("apply: %+v, %v", out, err)
 		}
-		queued, queuedCPU := time.Since(start), processCPU()-cpu
+		queued, queuedCPU := time.Since(start), proctime.CPU()-cpu
 		eventually.Check(b, 5*time.Minute, func() error {
 			if n := mta.total(); n < orgs {
 				return fmt.Errorf("%d of %d mails accepted", n, orgs)
@@ -96,7 +97,7 @@ func advisoryTo10kMails(b *testing.B, events bool) {
 		// CPU time (of the whole process: Heed, the test relay and, with
 		// events, the embedded NATS server) says what the work costs on a
 		// machine shared with other work, where wall time says little.
-		b.ReportMetric((processCPU() - cpu).Seconds(), "cpu-s")
+		b.ReportMetric((proctime.CPU() - cpu).Seconds(), "cpu-s")
 		b.ReportMetric(queuedCPU.Seconds(), "cpu-s-to-outbox")
 		stop()
 		<-done
@@ -158,7 +159,7 @@ func BenchmarkRecord10kEvents(b *testing.B) {
 	const n = 10000
 	e, _ := newTestEngineAt(b, filepath.Join(b.TempDir(), "heed.db"), withEvents)
 	ctx := context.Background()
-	cpu := processCPU()
+	cpu := proctime.CPU()
 	for b.Loop() {
 		err := e.db.Update(ctx, func(tx *store.Tx) error {
 			for i := range n {
@@ -175,5 +176,5 @@ func BenchmarkRecord10kEvents(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/event")
-	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N*n), "cpu-µs/event")
+	b.ReportMetric(float64((proctime.CPU()-cpu).Microseconds())/float64(b.N*n), "cpu-µs/event")
 }

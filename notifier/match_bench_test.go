@@ -3,10 +3,9 @@ package notifier
 import (
 	"context"
 	"fmt"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/heed-dev/heed/internal/proctime"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 )
@@ -47,7 +46,7 @@ func BenchmarkPreview1M(b *testing.B) {
 			}
 			b.ResetTimer()
 			var hit int
-			cpu := processCPU()
+			cpu := proctime.CPU()
 			for b.Loop() {
 				hits, err := e.Cases.Preview(ctx, c.adv)
 				if err != nil {
@@ -55,7 +54,7 @@ func BenchmarkPreview1M(b *testing.B) {
 				}
 				hit = len(hits)
 			}
-			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((proctime.CPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			b.ReportMetric(float64(len(candidates)), "candidates")
 			b.ReportMetric(float64(hit), "orgs-hit")
 		})
@@ -103,13 +102,4 @@ func buildNation(b *testing.B, e *Engine, orgs, perOrg int) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// processCPU is the CPU time the process has used, user and system.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

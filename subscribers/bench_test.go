@@ -4,10 +4,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/heed-dev/heed/internal/proctime"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 )
@@ -120,7 +119,7 @@ func matchNation(b *testing.B, prepare func() *Prepared, versions map[int32]stri
 	stamp := uint32(0)
 	b.ReportAllocs()
 	var candidates, hits int
-	cpu := processCPU()
+	cpu := proctime.CPU()
 	for b.Loop() {
 		stamp++
 		candidates, hits = 0, 0
@@ -146,18 +145,7 @@ func matchNation(b *testing.B, prepare func() *Prepared, versions map[int32]stri
 			}
 		}
 	}
-	b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((proctime.CPU()-cpu).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(candidates), "candidates/op")
 	b.ReportMetric(float64(hits), "hits/op")
-}
-
-// processCPU is the CPU time the process has used, user and system: on a
-// machine shared with other work it shows the cost where the wall time
-// shows the wait.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/heed-dev/heed/internal/proctime"
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/notifier/formats"
 	"github.com/heed-dev/heed/notifier/relay"
@@ -177,7 +177,9 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 		}
 	}
 
-	published, cpu0 := time.Now(), processCPU()
+	// The CPU time is the whole process's: the real instance's work, the
+	// NATS servers' and the relay's.
+	published, cpu0 := time.Now(), proctime.CPU()
 	if _, err := js.Publish(ctx, strings.Replace(subject, ">", "pulse", 1), []byte(advisoryDoc)); err != nil {
 		return r, fmt.Errorf("publish: %w", err)
 	}
@@ -199,7 +201,7 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 	if len(peers) > 0 {
 		r.FanoutMS = ms(lastPeer.Sub(published))
 	}
-	r.CPUS = (processCPU() - cpu0).Seconds()
+	r.CPUS = (proctime.CPU() - cpu0).Seconds()
 	r.FirstMailMS = ms(first.Sub(published))
 	r.LastMailS = last.Sub(published).Seconds()
 	r.MailsPerS = float64(r.PartHits) / r.LastMailS
@@ -217,18 +219,6 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 	}
 	r.DBMB = fileMB(dbPath, dbPath+"-wal")
 	return r, nil
-}
-
-// processCPU is the CPU time the process has used, user and system: the
-// real instance's work, the NATS servers' and the relay's, all in this
-// process. On a machine shared with other work it measures the cost where
-// the wall time measures the wait.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // matchCost previews the advisory ten times, as heed advisory match does,
