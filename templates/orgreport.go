@@ -31,7 +31,9 @@ type OrgCaseRow struct {
 	Reminders     int
 	Overdue       bool
 	SeenAt        time.Time
-	Answer        *AnswerView
+	// KnownExploited: the case's flaw is known to be exploited.
+	KnownExploited bool
+	Answer         *AnswerView
 }
 
 // OrgAnswerRow is one answer given to a case of the organization.

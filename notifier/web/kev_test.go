@@ -13,7 +13,8 @@ import (
 
 // TestKEVImportThroughTheAPI: POST /api/v1/kev refuses a broken catalog
 // whole, saying what is wrong; a good one answers what it did, and the
-// case it names shows known_exploited in the API and on the board.
+// case it names shows known_exploited in the API, on the board and on its
+// organization's page.
 func TestKEVImportThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	v := newEnv(t)
@@ -57,7 +58,9 @@ func TestKEVImportThroughTheAPI(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Cases) != 1 || !list.Cases[0].KnownExploited || !strings.HasPrefix(list.Cases[0].DueAt, "2022-05-03") {
 		t.Errorf("the case in the API: %s; want known_exploited true, due by the catalog's date", body)
 	}
-	if _, body = v.do("GET", "/board", token, "", ""); !strings.Contains(body, "KNOWN EXPLOITED") {
-		t.Errorf("the board does not mark the case known exploited")
+	for _, page := range []string{"/board", "/orgs/" + org.ID} {
+		if _, body = v.do("GET", page, token, "", ""); !strings.Contains(body, "KNOWN EXPLOITED") {
+			t.Errorf("%s does not mark the case known exploited", page)
+		}
 	}
 }

@@ -42,7 +42,8 @@ func (s *Server) renderOrgReport(w http.ResponseWriter, r *http.Request, done st
 	for _, c := range rep.Cases {
 		a := rep.Advisories[c.AdvisoryID]
 		row := templates.OrgCaseRow{ID: c.ID, AdvisoryID: c.AdvisoryID, AdvisoryTitle: a.Title, Severity: a.Severity, State: c.State,
-			OpenedAt: c.OpenedAt, DueAt: c.DueAt, Reminders: c.RemindersSent, Overdue: c.State == store.CaseOpen && now.After(c.DueAt), SeenAt: c.SeenAt}
+			OpenedAt: c.OpenedAt, DueAt: c.DueAt, Reminders: c.RemindersSent, Overdue: c.State == store.CaseOpen && now.After(c.DueAt), SeenAt: c.SeenAt,
+			KnownExploited: !c.ExploitedAt.IsZero()}
 		if c.Answer != nil {
 			row.Answer = &templates.AnswerView{Status: c.Answer.Status, At: c.Answer.At}
 		}
