@@ -224,7 +224,7 @@ func printSummary(w io.Writer, o options, r result) {
 	fmt.Fprintf(w, "  raw SMTP:    %d mails of %d bytes in %.2f s over %d connections: %.0f mails/s\n", raw.Mails, raw.Size, raw.Took.Seconds(), raw.Conns, raw.Rate)
 	fmt.Fprintf(w, "  ratio:       %.1f %% of raw loopback go-smtp (target >= 50 %%)\n", 100*f.Rate/raw.Rate)
 	fmt.Fprintf(w, "  first mail:  %.0f ms after the publish\n", ms(f.FirstMail))
-	fmt.Fprintf(w, "  peak RSS:    %.0f MB during the fan-out (target < 300 MB)\n", float64(f.PeakRSS)/1e6)
+	fmt.Fprintf(w, "  peak RSS:    %.0f MB during the fan-out (target < 300 MB; %.0f MB just before the publish)\n", float64(f.PeakRSS)/1e6, float64(f.StartRSS)/1e6)
 	if l.Runs > 0 {
 		fmt.Fprintf(w, "  first mail of %d single-organization advisories: p50 %.0f ms, p99 %.0f ms, max %.0f ms (target p99 < 100 ms)\n",
 			l.Runs, ms(l.P50), ms(l.P99), ms(l.Max))

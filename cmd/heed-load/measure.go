@@ -104,6 +104,7 @@ type fanout struct {
 	// have got one; empty when every primary contact got exactly one.
 	Problems []string
 	PeakRSS  int64 // Heed's VmHWM, counted from just before the publish
+	StartRSS int64 // Heed's VmRSS just before the publish
 	// CPU is the processor time Heed used from the publish to the last mail.
 	CPU time.Duration
 }
@@ -116,6 +117,10 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 		return f, err
 	}
 	if err := h.resetPeak(); err != nil {
+		return f, err
+	}
+	startRSS, err := h.memory("VmRSS")
+	if err != nil {
 		return f, err
 	}
 	cpu0, err := h.cpu()
@@ -159,7 +164,7 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 		return f, err
 	}
 	f = fanout{Mails: st.Total, Bytes: st.Bytes, FirstMail: time.Duration(st.FirstNS - start.UnixNano()),
-		Took: time.Duration(st.LastNS - start.UnixNano()), PeakRSS: peak, CPU: cpu1 - cpu0}
+		Took: time.Duration(st.LastNS - start.UnixNano()), PeakRSS: peak, StartRSS: startRSS, CPU: cpu1 - cpu0}
 	f.Rate = float64(n) / f.Took.Seconds()
 	f.Problems = checkRecipients(st.Recipients, n)
 	return f, nil
