@@ -236,6 +236,18 @@ func (f CaseFilter) where() (where []string, args []any) {
 	return where, args
 }
 
+// oneState says whether f keeps cases of one state only, and if so the
+// value of state <> 'open' (the first key of the list order) they all have.
+func (f CaseFilter) oneState() (notOpen int64, one bool) {
+	switch {
+	case f.State != "":
+		return btoi(f.State != CaseOpen), true
+	case f.Silent || !f.OverdueAt.IsZero():
+		return 0, true // open, not answered
+	}
+	return 0, false
+}
+
 // Cases lists cases matching f, unanswered and most urgent first.
 func (tx *Tx) Cases(f CaseFilter) ([]Case, error) {
 	where, args := f.where()

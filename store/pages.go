@@ -50,20 +50,37 @@ func (tx *Tx) CasePage(q CaseQuery) (CasePage, error) {
 		return CasePage{}, errors.New("case page: a limit is required")
 	}
 	where, args := q.where()
+	// A filter that keeps one state keeps rows whose state <> 'open' is the
+	// same: ordered by the rest of the list order, they come from the
+	// cases_state_list index in order from the cursor on, instead of from
+	// a scan of cases_list past every row of the other states.
+	order := `state <> 'open', due_at, opened_at, id`
+	kept, oneState := q.oneState()
+	if oneState {
+		order = `due_at, opened_at, id`
+	}
 	if q.Cursor != "" {
 		var notOpen, due, opened int64
 		var id string
 		if err := decodeCursor(q.Cursor, &notOpen, &due, &opened, &id); err != nil {
 			return CasePage{}, err
 		}
-		where = append(where, `(state <> 'open', due_at, opened_at, id) > (?, ?, ?, ?)`)
-		args = append(args, notOpen, due, opened, id)
+		switch {
+		case !oneState:
+			where = append(where, `(state <> 'open', due_at, opened_at, id) > (?, ?, ?, ?)`)
+			args = append(args, notOpen, due, opened, id)
+		case kept == notOpen:
+			where = append(where, `(due_at, opened_at, id) > (?, ?, ?)`)
+			args = append(args, due, opened, id)
+		case kept < notOpen:
+			where = append(where, `0`) // the cursor is past every row kept
+		} // kept > notOpen: every row kept comes after the cursor
 	}
 	query := `SELECT ` + caseColumns + ` FROM cases`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY state <> 'open', due_at, opened_at, id LIMIT ?`
+	query += ` ORDER BY ` + order + ` LIMIT ?`
 	cases, err := tx.queryCases(query, append(args, q.Limit+1)...)
 	if err != nil {
 		return CasePage{}, err
