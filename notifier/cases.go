@@ -130,12 +130,12 @@ func (cs *Cases) applyFrom(ctx context.Context, adv *advisory.Advisory, src Sour
 		cs.metrics.cases.WithLabelValues("closed").Add(float64(got.Closed))
 		cs.wake()
 	}
-	if err := cs.recordNearMisses(ctx, adv); err != nil {
-		return out, fmt.Errorf("apply advisory %s revision %s: near misses: %w", adv.ID, adv.Revision, err)
-	}
+	// Its near misses are looked for by their own loop (scanNearMisses),
+	// which the mark set here tells to.
 	if err := cs.db.Update(ctx, func(tx *store.Tx) error { return tx.MarkApplied(adv.ID) }); err != nil {
 		return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
 	}
+	cs.wake()
 	return out, nil
 }
 

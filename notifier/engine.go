@@ -105,6 +105,8 @@ type deps struct {
 	wakeReminders chan struct{}
 	wakeDelivery  chan struct{}
 	wakeEvents    chan struct{}
+	// wakeNearMisses: an advisory was applied (Cases.scanNearMisses).
+	wakeNearMisses chan struct{}
 }
 
 // New checks cfg and returns an Engine.
@@ -120,16 +122,17 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("notifier: from address %q: %w", cfg.From, err)
 	}
 	d := &deps{
-		db:            cfg.DB,
-		matcher:       cfg.Matcher,
-		clock:         cfg.Clock,
-		policies:      DefaultPolicies(),
-		publishers:    cfg.Publishers,
-		log:           cfg.Logger,
-		metrics:       newMetrics(),
-		wakeReminders: make(chan struct{}, 1),
-		wakeDelivery:  make(chan struct{}, 1),
-		wakeEvents:    make(chan struct{}, 1),
+		db:             cfg.DB,
+		matcher:        cfg.Matcher,
+		clock:          cfg.Clock,
+		policies:       DefaultPolicies(),
+		publishers:     cfg.Publishers,
+		log:            cfg.Logger,
+		metrics:        newMetrics(),
+		wakeReminders:  make(chan struct{}, 1),
+		wakeDelivery:   make(chan struct{}, 1),
+		wakeEvents:     make(chan struct{}, 1),
+		wakeNearMisses: make(chan struct{}, 1),
 	}
 	if cfg.Events != nil {
 		ev := *cfg.Events
@@ -205,7 +208,7 @@ func (d *deps) policyFor(adv *advisory.Advisory, c *store.Case) Policy {
 
 // wake tells the loops that something changed, without blocking.
 func (d *deps) wake() {
-	for _, ch := range []chan struct{}{d.wakeReminders, d.wakeDelivery, d.wakeEvents} {
+	for _, ch := range []chan struct{}{d.wakeReminders, d.wakeDelivery, d.wakeEvents, d.wakeNearMisses} {
 		select {
 		case ch <- struct{}{}:
 		default:
@@ -220,18 +223,26 @@ func newID(prefix string) string {
 	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
-// Run runs the reminder scheduler and the delivery loop until ctx ends.
+// Run runs the reminder scheduler, the delivery loop and the near-miss
+// scan of applied advisories until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() {
 		errc <- e.loop(ctx, "reminders", e.wakeReminders, e.Reminders.remindDue, e.Reminders.next)
 	}()
 	go func() {
 		errc <- e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.deliverDue, e.Delivery.next)
 	}()
-	err1, err2 := <-errc, <-errc
-	return errors.Join(err1, err2)
+	go func() {
+		errc <- e.loop(ctx, "near misses", e.wakeNearMisses, e.Cases.scanNearMisses, noneDue)
+	}()
+	err1, err2, err3 := <-errc, <-errc, <-errc
+	return errors.Join(err1, err2, err3)
 }
+
+// noneDue is the next of a loop whose work is never scheduled ahead: it
+// runs when woken, and at every poll.
+func noneDue(context.Context) (time.Time, error) { return time.Time{}, nil }
 
 // poll bounds how long a loop sleeps, so that work written by another process
 // (the CLI importing an inventory) is seen within a second.

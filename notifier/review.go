@@ -64,36 +64,80 @@ func nearMisses(prepared *subscribers.Prepared, advisoryID string, items []store
 	return out
 }
 
-// recordNearMisses records the near misses an advisory brings among the
-// items of its vendors, after its cases are applied. They are looked for
-// in a read, outside the write lock (a vendor may have a tenth of a
-// national inventory), and recorded in a short write.
-func (cs *Cases) recordNearMisses(ctx context.Context, adv *advisory.Advisory) error {
-	prepared := cs.matcher.Prepare(adv.Affected)
-	var found []store.NearMiss
-	if !adv.Withdrawn && !adv.Informational {
-		err := cs.db.View(ctx, func(tx *store.Tx) error {
-			items, err := tx.ItemsOfVendors(prepared.Vendors(), prepared.CloseName)
-			if err != nil {
-				return err
-			}
-			// A deactivated organization gets no new case, nor a review.
-			inactive, err := tx.DeactivatedOrgs()
-			if err != nil {
-				return err
-			}
-			items = slices.DeleteFunc(items, func(it store.Item) bool { return inactive[it.OrgID] })
-			found = nearMisses(prepared, adv.ID, items)
-			return nil
-		})
+// scanNearMisses looks for the near misses of the applied advisory that
+// has waited longest (store.Tx.MarkApplied sets the mark) and records them
+// in the write that clears its mark: off the intake path, since the scan
+// reads every item of the advisory's vendors and the next advisory would
+// wait for it, yet nothing is lost when Heed stops (the mark is found at
+// the next start). It scans one advisory a call, and returns how many it
+// scanned (0: none waits), so that the loop calls it again at once.
+func (cs *Cases) scanNearMisses(ctx context.Context) (int, error) {
+	var rec store.Advisory
+	err := cs.db.View(ctx, func(tx *store.Tx) error {
+		id, _, err := tx.NextNearMissScan()
 		if err != nil {
 			return err
 		}
-	}
-	return cs.db.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.RecordNearMisses(adv.ID, "", found, cs.now())
+		rec, err = tx.Advisory(id)
 		return err
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("near misses: %w", err)
+	}
+	adv, err := decodeAdvisory(rec)
+	if err != nil {
+		return 0, fmt.Errorf("near misses: %w", err)
+	}
+	adv.Withdrawn, adv.Informational = rec.Withdrawn, rec.Informational
+	// An alias learnt since the advisory was applied makes a pair a
+	// match, not a near miss.
+	if err := cs.syncAliases(ctx); err != nil {
+		return 0, fmt.Errorf("near misses of %s: %w", rec.ID, err)
+	}
+	found, err := cs.advisoryNearMisses(ctx, adv)
+	if err != nil {
+		return 0, fmt.Errorf("near misses of %s: %w", rec.ID, err)
+	}
+	// A newer revision applied meanwhile has a mark of its own: this
+	// revision's findings are then dropped, not recorded.
+	err = cs.db.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.FinishNearMissScan(rec.ID, rec.Revision, found, cs.now())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("near misses of %s: %w", rec.ID, err)
+	}
+	return 1, nil
+}
+
+// advisoryNearMisses are the near misses an advisory brings among the
+// items of its vendors (none if it is withdrawn or informational). They
+// are looked for in a read, outside the write lock: a vendor may have a
+// tenth of a national inventory.
+func (cs *Cases) advisoryNearMisses(ctx context.Context, adv *advisory.Advisory) ([]store.NearMiss, error) {
+	if adv.Withdrawn || adv.Informational {
+		return nil, nil
+	}
+	prepared := cs.matcher.Prepare(adv.Affected)
+	var found []store.NearMiss
+	err := cs.db.View(ctx, func(tx *store.Tx) error {
+		items, err := tx.ItemsOfVendors(prepared.Vendors(), prepared.CloseName)
+		if err != nil {
+			return err
+		}
+		// A deactivated organization gets no new case, nor a review.
+		inactive, err := tx.DeactivatedOrgs()
+		if err != nil {
+			return err
+		}
+		items = slices.DeleteFunc(items, func(it store.Item) bool { return inactive[it.OrgID] })
+		found = nearMisses(prepared, adv.ID, items)
+		return nil
+	})
+	return found, err
 }
 
 // orgNearMisses are the near misses an organization's new inventory has

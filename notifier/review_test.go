@@ -3,11 +3,14 @@ package notifier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -32,6 +35,26 @@ func orgWith(t *testing.T, e *Engine, name string, items ...store.Item) string {
 		t.Fatal(err)
 	}
 	return org.ID
+}
+
+// applyScanned applies adv, then looks for its near misses as the
+// engine's loop does after it (scanNearMisses), until none waits.
+func applyScanned(t *testing.T, e *Engine, adv *advisory.Advisory) (Outcome, error) {
+	t.Helper()
+	ctx := context.Background()
+	out, err := e.Cases.ApplyAdvisory(ctx, adv)
+	if err != nil {
+		return out, err
+	}
+	for {
+		n, err := e.Cases.scanNearMisses(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return out, nil
+		}
+	}
 }
 
 func pendingOf(t *testing.T, e *Engine, orgID string) []store.NearMiss {
@@ -61,7 +84,7 @@ func TestNearMissConfirmOpensTheCaseAndMails(t *testing.T) {
 	org := orgWith(t, e, "Delta",
 		store.Item{Vendor: "Siemens AG", Product: "SCALANCE X-200", Version: "5.1", Asset: "plant-switch"},
 		store.Item{Vendor: "Siemens AG", Product: "SCALANCE X-300", Version: "5.1"})
-	out, err := e.Cases.ApplyAdvisory(ctx, siemensAdvisory("SSA-1", "1", "SCALANCE X-200 switch family"))
+	out, err := applyScanned(t, e, siemensAdvisory("SSA-1", "1", "SCALANCE X-200 switch family"))
 	if err != nil || out.Opened != 0 {
 		t.Fatalf("apply: %+v, %v; want no case: the name is only close", out, err)
 	}
@@ -92,7 +115,7 @@ func TestNearMissConfirmOpensTheCaseAndMails(t *testing.T) {
 
 	// The next advisory naming the family matches at once, through the
 	// stored keys re-keyed by the confirmation; X-300 still does not.
-	out, err = e.Cases.ApplyAdvisory(ctx, siemensAdvisory("SSA-2", "1", "SCALANCE X-200 switch family"))
+	out, err = applyScanned(t, e, siemensAdvisory("SSA-2", "1", "SCALANCE X-200 switch family"))
 	if err != nil || out.Opened != 1 {
 		t.Fatalf("the next advisory: %+v, %v; want its case opened directly", out, err)
 	}
@@ -115,7 +138,7 @@ func TestNearMissDismissIsRemembered(t *testing.T) {
 	ctx := context.Background()
 	e, _ := newTestEngine(t)
 	org := orgWith(t, e, "Echo", store.Item{Vendor: "SIEMENS", Product: "SIMATIC S7-1200", Version: "4.0"})
-	if _, err := e.Cases.ApplyAdvisory(ctx, siemensAdvisory("SSA-3", "1", "SIMATIC S7-1200 CPU family")); err != nil {
+	if _, err := applyScanned(t, e, siemensAdvisory("SSA-3", "1", "SIMATIC S7-1200 CPU family")); err != nil {
 		t.Fatal(err)
 	}
 	pending := pendingOf(t, e, org)
@@ -125,7 +148,7 @@ func TestNearMissDismissIsRemembered(t *testing.T) {
 	if err := e.Review.Dismiss(ctx, pending[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Cases.ApplyAdvisory(ctx, siemensAdvisory("SSA-3", "2", "SIMATIC S7-1200 CPU family")); err != nil {
+	if _, err := applyScanned(t, e, siemensAdvisory("SSA-3", "2", "SIMATIC S7-1200 CPU family")); err != nil {
 		t.Fatal(err)
 	}
 	if p := pendingOf(t, e, org); len(p) != 0 {
@@ -152,5 +175,43 @@ func TestNearMissDismissIsRemembered(t *testing.T) {
 	}
 	if p := pendingOf(t, e, other); len(p) != 0 {
 		t.Errorf("the item is gone, its near miss is not: %+v", p)
+	}
+}
+
+// TestNearMissScanSurvivesRestart: Heed stops after an advisory is applied
+// and before its near misses are looked for (the loop is not running). The
+// applied advisory keeps its mark, so the loop of the engine started next
+// on the same database finds the near miss, once, and clears the mark.
+func TestNearMissScanSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "heed.db")
+	e, _ := newTestEngineAt(t, path)
+	org := orgWith(t, e, "Golf", store.Item{Vendor: "Siemens AG", Product: "SCALANCE X-200", Version: "5.1"})
+	if out, err := e.Cases.ApplyAdvisory(ctx, siemensAdvisory("SSA-7", "1", "SCALANCE X-200 switch family")); err != nil || out.Opened != 0 {
+		t.Fatalf("apply: %+v, %v", out, err)
+	}
+	if p := pendingOf(t, e, org); len(p) != 0 {
+		t.Fatalf("near misses recorded while applying: %+v; want them left to the loop", p)
+	}
+
+	again, _ := newTestEngineAt(t, path)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- again.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	eventually.True(t, 10*time.Second, "the near miss found after the restart", func() bool {
+		return len(pendingOf(t, again, org)) > 0
+	})
+	eventually.Check(t, 10*time.Second, func() error {
+		return again.db.View(ctx, func(tx *store.Tx) error {
+			if id, _, err := tx.NextNearMissScan(); !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("advisory %q still waits for its scan (%v)", id, err)
+			}
+			return nil
+		})
+	})
+	if p := pendingOf(t, again, org); len(p) != 1 || p[0].AdvisoryID != "SSA-7" || p[0].Product != "SCALANCE X-200" {
+		t.Errorf("pending near misses = %+v, want SCALANCE X-200 of SSA-7 once", p)
 	}
 }

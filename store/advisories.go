@@ -127,9 +127,10 @@ func collectIDs(rows *sql.Rows, ids map[string]bool) error {
 }
 
 // MarkApplied records that every case an advisory's revision calls for has
-// been committed.
+// been committed, and that its near misses are still to be looked for
+// (NextNearMissScan).
 func (tx *Tx) MarkApplied(id string) error {
-	if _, err := tx.exec(`UPDATE advisories SET applied = 1 WHERE id = ?`, id); err != nil {
+	if _, err := tx.exec(`UPDATE advisories SET applied = 1, near_miss_scan = 1 WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("mark advisory %s applied: %w", id, err)
 	}
 	return nil

@@ -123,6 +123,40 @@ func (tx *Tx) RecordNearMisses(advisoryID, orgID string, found []NearMiss, now t
 	return added, nil
 }
 
+// NextNearMissScan returns the applied advisory that has waited longest
+// for its near misses to be looked for (MarkApplied), with the revision
+// it was applied at; ErrNotFound when none waits.
+func (tx *Tx) NextNearMissScan() (id, revision string, err error) {
+	err = tx.queryRow(`SELECT id, revision FROM advisories WHERE near_miss_scan = 1 AND applied = 1
+		ORDER BY received_at, id LIMIT 1`).Scan(&id, &revision)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", fmt.Errorf("next near-miss scan: %w", ErrNotFound)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("next near-miss scan: %w", err)
+	}
+	return id, revision, nil
+}
+
+// FinishNearMissScan records found, the near misses of an advisory's
+// revision (RecordNearMisses), and clears its mark, if that revision is
+// still the one applied and waiting. It reports false, recording nothing,
+// when a newer revision came meanwhile: that one has its own scan.
+func (tx *Tx) FinishNearMissScan(advisoryID, revision string, found []NearMiss, now time.Time) (bool, error) {
+	res, err := tx.exec(`UPDATE advisories SET near_miss_scan = 0
+		WHERE id = ? AND revision = ? AND applied = 1 AND near_miss_scan = 1`, advisoryID, revision)
+	if err != nil {
+		return false, fmt.Errorf("finish near-miss scan of %s: %w", advisoryID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if _, err := tx.RecordNearMisses(advisoryID, "", found, now); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 // NearMisses lists the near misses in a state ("" for all), newest first,
 // at most limit.
 func (tx *Tx) NearMisses(state string, limit int) ([]NearMiss, error) {

@@ -227,10 +227,10 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 }
 
 // act is what only the holder of the lease does: re-keying when the way
-// names are matched changed, intake, the reminder and delivery loops,
-// publishing case events, the pruning of mail bodies and the re-reading of
-// kev.path. It returns when ctx ends
-// (the process stops, or the lease is lost) once they have all stopped.
+// names are matched changed, intake, the reminder, delivery and near-miss
+// loops (Engine.Run), publishing case events, the pruning of mail bodies
+// and the re-reading of kev.path. It returns when ctx ends (the process
+// stops, or the lease is lost) once they have all stopped.
 func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk clock.Clock, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()

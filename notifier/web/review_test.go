@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -41,6 +43,15 @@ func TestReviewThroughAPIAndPage(t *testing.T) {
 	if out, err := v.engine.Cases.ApplyAdvisory(ctx, adv); err != nil || out.Opened != 0 {
 		t.Fatalf("apply: %+v, %v", out, err)
 	}
+	// The near misses are looked for by the engine's loop, after the apply.
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- v.engine.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	eventually.True(t, 10*time.Second, "both near misses found", func() bool {
+		all, err := v.engine.Review.NearMisses(ctx, store.ReviewPending, 10)
+		return err == nil && len(all) == 2
+	})
 
 	resp, body := v.do("GET", "/api/v1/review", tokens["viewer"], "", "")
 	var list struct {
