@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,11 +20,7 @@ import (
 // wall clock. "last" reads the last page, reached by its cursor.
 func BenchmarkBoardFilters(b *testing.B) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "heed.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := storetest.Open(b)
 	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	storetest.FillBoard(b, db, 100000, now)
 	for _, tc := range []struct {

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -19,11 +18,7 @@ import (
 func TestFilteredPagesKeepTheListOrder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "heed.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Open(t)
 	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	storetest.FillBoard(t, db, 700, now)
 	ids := func(cases []store.Case) []string {

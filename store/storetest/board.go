@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -57,6 +58,17 @@ func FillBoard(tb testing.TB, db *store.DB, n int, now time.Time) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// Open opens a new store in tb's temporary folder, closed when tb ends.
+func Open(tb testing.TB) *store.DB {
+	tb.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "heed.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }
 
 func putAdvisory(tx *store.Tx, id, publisher string, now time.Time) error {
