@@ -248,6 +248,9 @@ func TestOpCount(t *testing.T) {
 			t.Errorf("%s %d: %q, want %q", c.lang, c.n, got, c.want)
 		}
 	}
+	if got := templates.OpCount("en", "op.login.too_many", 1); got != "Too many tries from your address. Try again in 1 second." {
+		t.Errorf("sign-in wait: %q", got)
+	}
 	if got := templates.OpText("en", "op.activated_done", templates.OpCount("en", "op.n_opened", 1)); got != "Active again: 1 case opened and mailed." {
 		t.Errorf("activated: %q", got)
 	}

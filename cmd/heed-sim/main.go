@@ -83,7 +83,12 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer f.Close()
-		if fi, _ := f.Stat(); fi.Size() == 0 {
+		fi, err := f.Stat()
+		if err != nil {
+			fmt.Fprintf(stderr, "heed-sim: %v\n", err)
+			return 1
+		}
+		if fi.Size() == 0 {
 			fmt.Fprintln(f, header)
 		}
 		sink = f

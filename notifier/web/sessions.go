@@ -53,9 +53,14 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // loginError shows the sign-in form again with the catalog's sentence key.
 func (s *Server) loginError(w http.ResponseWriter, r *http.Request, status int, key string, args ...any) {
+	s.loginErrorText(w, r, status, func(lang string) string { return templates.OpText(lang, key, args...) })
+}
+
+// loginErrorText shows the sign-in page with an error worded in its language.
+func (s *Server) loginErrorText(w http.ResponseWriter, r *http.Request, status int, word func(lang string) string) {
 	page := templates.LoginPage{Lang: s.loginLang(r)}
 	page.Chosen = page.Lang == r.PostFormValue("lang")
-	page.Error = templates.OpText(page.Lang, key, args...)
+	page.Error = word(page.Lang)
 	s.renderPage(w, status, func(w io.Writer) error { return templates.RenderLoginPage(w, page) })
 }
 
@@ -71,7 +76,8 @@ func (s *Server) loginLang(r *http.Request) string {
 func (s *Server) loginPost(w http.ResponseWriter, r *http.Request) {
 	if over, wait := limited(w, s.loginLimits, clientIP(r)); over {
 		s.log.Warn("operator login refused: too many tries", "ip", clientIP(r))
-		s.loginError(w, r, http.StatusTooManyRequests, "op.login.too_many", int(math.Ceil(wait.Seconds())))
+		secs := int(math.Ceil(wait.Seconds()))
+		s.loginErrorText(w, r, http.StatusTooManyRequests, func(lang string) string { return templates.OpCount(lang, "op.login.too_many", secs) })
 		return
 	}
 	if err := r.ParseForm(); err != nil {
