@@ -16,6 +16,8 @@ const (
 	ReviewPending   = "pending"
 	ReviewConfirmed = "confirmed"
 	ReviewDismissed = "dismissed"
+	// ReviewDecided lists both decided states, the latest decision first.
+	ReviewDecided = "decided"
 )
 
 // NearMiss is an inventory item an advisory nearly matches, kept for an
@@ -158,10 +160,15 @@ func (tx *Tx) FinishNearMissScan(advisoryID, revision string, found []NearMiss, 
 }
 
 // NearMisses lists the near misses in a state ("" for all), newest first,
-// at most limit.
+// at most limit; ReviewDecided lists the decided ones, latest decision first.
 func (tx *Tx) NearMisses(state string, limit int) ([]NearMiss, error) {
-	rows, err := tx.query(`SELECT `+nearMissColumns+nearMissFrom+`
-		WHERE n.state = ? OR ? = '' ORDER BY n.found_at DESC, n.id LIMIT ?`, state, state, limit)
+	q := `SELECT ` + nearMissColumns + nearMissFrom + ` WHERE n.state = ? OR ? = '' ORDER BY n.found_at DESC, n.id LIMIT ?`
+	args := []any{state, state, limit}
+	if state == ReviewDecided {
+		q = `SELECT ` + nearMissColumns + nearMissFrom + ` WHERE n.state <> 'pending' ORDER BY n.decided_at DESC, n.id LIMIT ?`
+		args = []any{limit}
+	}
+	rows, err := tx.query(q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list near misses: %w", err)
 	}

@@ -66,9 +66,9 @@ func reviewOf(n store.NearMiss) reviewJSON {
 }
 
 // reviewStates are the states GET /api/v1/review?state= takes.
-var reviewStates = map[string]bool{store.ReviewPending: true, store.ReviewConfirmed: true, store.ReviewDismissed: true, "all": true}
+var reviewStates = map[string]bool{store.ReviewPending: true, store.ReviewConfirmed: true, store.ReviewDismissed: true, store.ReviewDecided: true, "all": true}
 
-// listReview is GET /api/v1/review[?state=pending|confirmed|dismissed|all]:
+// listReview is GET /api/v1/review[?state=pending|confirmed|dismissed|decided|all]:
 // the pending near misses unless told otherwise, newest first.
 func (s *Server) listReview(w http.ResponseWriter, r *http.Request) error {
 	state := r.URL.Query().Get("state")
@@ -76,7 +76,7 @@ func (s *Server) listReview(w http.ResponseWriter, r *http.Request) error {
 		state = store.ReviewPending
 	}
 	if !reviewStates[state] {
-		return &httpError{http.StatusBadRequest, "state " + state + ": want pending, confirmed, dismissed or all"}
+		return &httpError{http.StatusBadRequest, "state " + state + ": want pending, confirmed, dismissed, decided or all"}
 	}
 	if state == "all" {
 		state = ""
@@ -121,7 +121,7 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, done strin
 	if err != nil {
 		return err
 	}
-	all, err := s.review.NearMisses(r.Context(), "", 1000)
+	decided, err := s.review.NearMisses(r.Context(), store.ReviewDecided, 100)
 	if err != nil {
 		return err
 	}
@@ -130,10 +130,8 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, done strin
 	for _, n := range pending {
 		page.Pending = append(page.Pending, reviewRow(n))
 	}
-	for _, n := range all {
-		if n.State != store.ReviewPending && len(page.Decided) < 100 {
-			page.Decided = append(page.Decided, reviewRow(n))
-		}
+	for _, n := range decided {
+		page.Decided = append(page.Decided, reviewRow(n))
 	}
 	s.renderPage(w, http.StatusOK, func(w io.Writer) error { return templates.RenderReviewPage(w, page) })
 	return nil
