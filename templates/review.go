@@ -109,7 +109,7 @@ var reviewJA = map[string]string{
 	"op.review.found":             "検出",
 	"op.review.confirm":           "確認して案件を開く",
 	"op.review.dismiss":           "却下",
-	"op.review.operator_decides":  "オペレーターが判断します",
+	"op.review.operator_decides":  "運用者が判断します",
 	"op.review.none":              "確認待ちの近い一致はありません。",
 	"op.review.decided_h":         "判断済み",
 	"op.review.decision":          "判断",
