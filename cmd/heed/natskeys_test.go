@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,9 +15,11 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/heed-dev/heed/notifier/clock"
 	"github.com/heed-dev/heed/notifier/eventually"
+	"github.com/heed-dev/heed/store"
 )
 
 // TestEmbeddedNATSWithPublisherKeys: with publishers configured, the
@@ -115,7 +118,17 @@ openpgp_keys = [%q]
 	if code, out, errOut := heedCLI(t, "publish", "-config", conf, "-nkey", seedFile, "-subject", "advisories.ivanti.psirt", "-signature", sigFile, docFile); code != 0 {
 		t.Fatalf("publish the signed document: %d %q %q", code, out, errOut)
 	}
-	eventually.True(t, 30*time.Second, "the signed advisory opens a case", func() bool { return len(h.cases("advisory=SA44101")) == 1 })
+	// A failure says how far the two documents got (in the stream or lost
+	// before it, taken by intake or not), which the log alone does not when
+	// intake never speaks.
+	if eventually.Wait(30*time.Second, func() error {
+		if len(h.cases("advisory=SA44101")) != 1 {
+			return errors.New("not yet")
+		}
+		return nil
+	}) != nil {
+		t.Fatalf("no case for the signed advisory within 30s; %s", intakeProgress(t, h))
+	}
 	var rejected struct{ Rejected []struct{ Reason string } }
 	if code := h.api("GET", "/api/v1/rejected", "", nil, &rejected); code != http.StatusOK {
 		t.Fatalf("rejected: %d", code)
@@ -133,4 +146,48 @@ openpgp_keys = [%q]
 	if len(advs.Advisories) != 1 || advs.Advisories[0].Publisher != "ivanti" {
 		t.Errorf("advisories = %+v; want SA44101 of ivanti only (nothing from the agency's subject)", advs.Advisories)
 	}
+}
+
+// intakeProgress says, for a failure message, how many documents the
+// advisories stream holds and how far intake's consumer has taken them,
+// read with Heed's own NKey (the embedded server takes no other reader).
+func intakeProgress(t *testing.T, h *heed) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := store.Open(ctx, h.cfg.Store.Path)
+	if err != nil {
+		return fmt.Sprintf("(open the store: %v)", err)
+	}
+	defer db.Close()
+	var seed string
+	if err := db.View(ctx, func(tx *store.Tx) (err error) { seed, err = tx.Setting(heedNKeyName); return err }); err != nil {
+		return fmt.Sprintf("(Heed's NKey: %v)", err)
+	}
+	key, err := nkeyOption([]byte(seed))
+	if err != nil {
+		return fmt.Sprintf("(Heed's NKey: %v)", err)
+	}
+	nc, err := nats.Connect("nats://"+h.embeddedNATS, key)
+	if err != nil {
+		return fmt.Sprintf("(connect to NATS: %v)", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Sprintf("(jetstream: %v)", err)
+	}
+	in := h.cfg.NATS.intake()
+	s, err := js.Stream(ctx, in.Stream)
+	if err != nil {
+		return fmt.Sprintf("stream %s: %v", in.Stream, err)
+	}
+	held := fmt.Sprintf("stream %s holds %d message(s)", in.Stream, s.CachedInfo().State.Msgs)
+	c, err := s.Consumer(ctx, in.Durable)
+	if err != nil {
+		return fmt.Sprintf("%s; consumer %s: %v", held, in.Durable, err)
+	}
+	ci := c.CachedInfo()
+	return fmt.Sprintf("%s; consumer %s delivered up to #%d, acknowledged up to #%d, %d pending, %d pull(s) waiting",
+		held, in.Durable, ci.Delivered.Stream, ci.AckFloor.Stream, ci.NumPending, ci.NumWaiting)
 }
