@@ -26,6 +26,7 @@ Usage:
   heed serve [-config FILE] [-cpuprofile FILE]   run the service (embedded NATS and no relay by default)
   heed publish [-config FILE] [-subject S] [-nkey FILE] [-signature FILE.sig] FILE...  publish advisory documents to NATS
   heed publisher key [-config FILE] -out FILE NAME  write a publisher's NKey seed for the embedded NATS server
+  heed events key [-config FILE] -out FILE         write the events reader's NKey seed (embedded NATS with publishers)
   heed org add [-config FILE] -name NAME -contact EMAIL [-contact EMAIL] [-escalation EMAIL] [-language en|ja] [-timezone TZ]
   heed org list [-config FILE]
   heed org import [-config FILE] FILE.csv       create or update organizations by external_id (all rows or none)
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sub(ctx, "token", rest, stdout, stderr, map[string]command{"add": cmdTokenAdd, "list": cmdTokenList, "revoke": cmdTokenRevoke})
 	case "publisher":
 		err = sub(ctx, "publisher", rest, stdout, stderr, map[string]command{"key": cmdPublisherKey})
+	case "events":
+		err = sub(ctx, "events", rest, stdout, stderr, map[string]command{"key": cmdEventsKey})
 	case "cases":
 		err = cmdCases(ctx, rest, stdout, stderr)
 	case "advisory":

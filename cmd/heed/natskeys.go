@@ -64,6 +64,17 @@ func natsUsers(ctx context.Context, db *store.DB, cfg Config) (users []*server.N
 		}
 		// Heed itself runs the stream and its consumer: no limits.
 		users = append(users, &server.NkeyUser{Nkey: pub})
+		if cfg.Events.Enabled {
+			seed, err := natsSeed(tx, eventsSeedName)
+			if err != nil {
+				return err
+			}
+			pub, err := publicKey(seed)
+			if err != nil {
+				return err
+			}
+			users = append(users, &server.NkeyUser{Nkey: pub, Permissions: eventsReaderPermissions(cfg.Events)})
+		}
 		for _, p := range cfg.Publishers {
 			seed, err := natsSeed(tx, publisherSeedName(p.Name))
 			if err != nil {
@@ -90,6 +101,32 @@ func publisherPermissions(subjects []string) *server.Permissions {
 	return &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: subjects},
 		Subscribe: &server.SubjectPermission{Deny: []string{">"}},
+	}
+}
+
+// eventsSeedName is the settings name of the events reader's seed: the
+// one key, made at start, that systems outside Heed (ticketing, chat) use
+// to read the case events from the secured embedded server.
+const eventsSeedName = heedNKeyName + ":events"
+
+// eventsReaderPermissions: read the events stream through consumers of its
+// own (JetStream's consumer API on that stream, acks, replies on _INBOX)
+// or a plain subscription to the events subjects, and nothing else: no
+// publishing of advisories, no change to any stream.
+func eventsReaderPermissions(ev EventsConfig) *server.Permissions {
+	st := ev.Stream
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{Allow: []string{
+			"$JS.API.INFO",
+			"$JS.API.STREAM.INFO." + st,
+			"$JS.API.CONSUMER.*." + st,
+			"$JS.API.CONSUMER.*." + st + ".>",
+			"$JS.API.CONSUMER.DURABLE.CREATE." + st + ".>",
+			"$JS.API.CONSUMER.MSG.NEXT." + st + ".>",
+			"$JS.ACK." + st + ".>",
+			"$JS.FC." + st + ".>",
+		}},
+		Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>", ev.SubjectPrefix + ".>"}},
 	}
 }
 
@@ -136,37 +173,76 @@ func cmdPublisherKey(ctx context.Context, args []string, stdout, stderr io.Write
 	if !known {
 		return fmt.Errorf("publisher %q is not a [[publisher]] of the configuration; the embedded NATS server gives keys only to those", name)
 	}
-	a, err := openForCommand(ctx, *configPath, stderr)
+	seed, err := writeSeed(ctx, *configPath, publisherSeedName(name), "publisher.key", name, *out, stderr)
 	if err != nil {
 		return err
-	}
-	defer a.Close()
-	var seed []byte
-	if err := a.db.Update(hostActor(ctx), func(tx *store.Tx) (err error) {
-		if _, err = tx.Setting(publisherSeedName(name)); errors.Is(err, store.ErrNotFound) {
-			fmt.Fprintln(stderr, "heed: a new key: restart heed serve so that its NATS server knows it")
-		}
-		if seed, err = natsSeed(tx, publisherSeedName(name)); err != nil {
-			return err
-		}
-		return tx.Audit(a.engine.Now(), "publisher.key", name, "NKey seed written to a file")
-	}); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("-out: %w (an existing file is not overwritten)", err)
-	}
-	if _, err := f.Write(append(seed, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("-out: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("-out: %w", err)
 	}
 	pub, _ := publicKey(seed)
 	fmt.Fprintf(stdout, "wrote the NKey seed of publisher %s (public key %s) to %s\npublish with: nats --server %s --nkey %s pub %s FILE\n",
 		name, pub, *out, natsURL(cfg.NATS), *out, exampleSubject(cfg, name))
+	return nil
+}
+
+// writeSeed writes the NKey seed kept under name to the new file out
+// (mode 0600), audited as action on target.
+func writeSeed(ctx context.Context, configPath, name, action, target, out string, stderr io.Writer) ([]byte, error) {
+	a, err := openForCommand(ctx, configPath, stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	var seed []byte
+	if err := a.db.Update(hostActor(ctx), func(tx *store.Tx) (err error) {
+		if _, err = tx.Setting(name); errors.Is(err, store.ErrNotFound) {
+			fmt.Fprintln(stderr, "heed: a new key: restart heed serve so that its NATS server knows it")
+		}
+		if seed, err = natsSeed(tx, name); err != nil {
+			return err
+		}
+		return tx.Audit(a.engine.Now(), action, target, "NKey seed written to a file")
+	}); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("-out: %w (an existing file is not overwritten)", err)
+	}
+	if _, err := f.Write(append(seed, '\n')); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-out: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("-out: %w", err)
+	}
+	return seed, nil
+}
+
+// cmdEventsKey writes the events reader's NKey seed: what a consumer of
+// the case events needs when the embedded NATS server is secured.
+func cmdEventsKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("events key", "heed events key [-config FILE] -out FILE", stderr)
+	configPath := fs.String("config", "", "configuration file (TOML) of the server")
+	out := fs.String("out", "", "file to write the events reader's NKey seed to (mode 0600; required)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || *out == "" {
+		return usageError(fs, "give -out FILE")
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	if !cfg.Events.Enabled || len(cfg.Publishers) == 0 {
+		return errors.New("the events reader's key is for the embedded NATS server secured by [[publisher]] keys with [events] enabled; an open or external NATS server needs none from Heed")
+	}
+	seed, err := writeSeed(ctx, *configPath, eventsSeedName, "events.key", "events", *out, stderr)
+	if err != nil {
+		return err
+	}
+	pub, _ := publicKey(seed)
+	fmt.Fprintf(stdout, "wrote the NKey seed of the events reader (public key %s) to %s\nread with: nats --server %s --nkey %s sub '%s.>'\n",
+		pub, *out, natsURL(cfg.NATS), *out, cfg.Events.SubjectPrefix)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -145,6 +146,51 @@ openpgp_keys = [%q]
 	h.api("GET", "/api/v1/advisories", "", nil, &advs)
 	if len(advs.Advisories) != 1 || advs.Advisories[0].Publisher != "ivanti" {
 		t.Errorf("advisories = %+v; want SA44101 of ivanti only (nothing from the agency's subject)", advs.Advisories)
+	}
+
+	// A system outside Heed reads the case events with the events reader's
+	// key, through a JetStream consumer of its own, and can do nothing else.
+	eventsFile := filepath.Join(dir, "events.nk")
+	if code, out, errOut := heedCLI(t, "events", "key", "-config", conf, "-out", eventsFile); code != 0 || !strings.Contains(out, "--nkey "+eventsFile) {
+		t.Fatalf("events key: %d %q %q", code, out, errOut)
+	}
+	reader, err := nats.NkeyOptionFromSeed(eventsFile)
+	must(t, err)
+	rc, err := nats.Connect(url, reader, nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {}))
+	must(t, err)
+	defer rc.Close()
+	js, err := jetstream.New(rc)
+	must(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cons, err := js.OrderedConsumer(ctx, "HEED_EVENTS", jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatalf("the events reader's consumer: %v", err)
+	}
+	msg, err := cons.Next(jetstream.FetchMaxWait(30 * time.Second))
+	if err != nil {
+		t.Fatalf("the events reader reads no event: %v", err)
+	}
+	var ev struct {
+		Type string
+		Data struct{ Advisory string }
+	}
+	must(t, json.Unmarshal(msg.Data(), &ev))
+	if ev.Type != "heed.case.opened" || ev.Data.Advisory != "SA44101" {
+		t.Errorf("first event = %+v; want heed.case.opened of SA44101", ev)
+	}
+	must(t, rc.Publish("advisories.ivanti.psirt", doc))
+	must(t, rc.Flush())
+	if err := rc.LastError(); !errors.Is(err, nats.ErrPermissionViolation) {
+		t.Errorf("publishing an advisory with the events reader's key: %v; want a permissions violation", err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 2*time.Second)
+	defer cancelShort()
+	if err := js.DeleteStream(short, "HEED_EVENTS"); err == nil {
+		t.Error("the events reader deleted the events stream")
+	}
+	if _, err := js.Stream(ctx, "HEED_EVENTS"); err != nil {
+		t.Errorf("the events stream after the reader's attempt to delete it: %v", err)
 	}
 }
 
