@@ -299,29 +299,13 @@ func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, 
 			continue
 		}
 		hit[adv.ID] = true
-		cases, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID, OrgID: orgID})
-		if err != nil {
+		_, opened, added, err := cs.expose(tx, adv, orgID, hits)
+		switch {
+		case err != nil:
 			return err
-		}
-		if len(cases) == 0 || cases[0].State == store.CaseClosed || cases[0].State == store.CaseWatching {
-			var c *store.Case
-			if len(cases) > 0 {
-				c = &cases[0]
-			}
-			_, state, err := cs.applyHits(tx, nil, adv, c, orgID, hits)
-			if err != nil {
-				return err
-			}
-			if state == store.CaseOpen {
-				res.Opened++
-			}
-			continue
-		}
-		added, err := tx.AddCaseItems(cases[0].ID, hits)
-		if err != nil {
-			return err
-		}
-		if added > 0 {
+		case opened:
+			res.Opened++
+		case added > 0:
 			res.Updated++
 		}
 	}

@@ -86,11 +86,7 @@ func (cs *Cases) Rekey(ctx context.Context) (items, advisories int, err error) {
 // rekeyAdvisories recomputes the lookup keys of the advisories ids.
 func (cs *Cases) rekeyAdvisories(tx *store.Tx, ids []string) error {
 	for _, id := range ids {
-		rec, err := tx.Advisory(id)
-		if err != nil {
-			return err
-		}
-		adv, err := decodeAdvisory(rec)
+		adv, err := loadAdvisory(tx, id)
 		if err != nil {
 			return err
 		}

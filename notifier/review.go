@@ -156,11 +156,7 @@ func (cs *Cases) orgNearMisses(ctx context.Context, orgID string, items []store.
 			return err
 		}
 		for _, id := range ids {
-			rec, err := tx.Advisory(id)
-			if err != nil {
-				return err
-			}
-			adv, err := decodeAdvisory(rec)
+			adv, err := loadAdvisory(tx, id)
 			if err != nil {
 				return err
 			}
@@ -238,11 +234,7 @@ func (rv *Review) Confirm(ctx context.Context, id string) (Confirmed, error) {
 		if err := rv.rekeyNames(tx.Tx, stale, before); err != nil {
 			return err
 		}
-		rec, err := tx.Advisory(n.AdvisoryID)
-		if err != nil {
-			return err
-		}
-		adv, err := decodeAdvisory(rec)
+		adv, err := loadAdvisory(tx.Tx, n.AdvisoryID)
 		if err != nil {
 			return err
 		}
@@ -255,7 +247,7 @@ func (rv *Review) Confirm(ctx context.Context, id string) (Confirmed, error) {
 			return fmt.Errorf("near miss %s: with the alias, %s still matches nothing of %s (its inventory changed?): %w",
 				id, adv.ID, n.OrgName, store.ErrConflict)
 		}
-		if res.Case, res.Opened, err = rv.cases.expose(tx, adv, n.OrgID, hits); err != nil {
+		if res.Case, res.Opened, _, err = rv.cases.expose(tx, adv, n.OrgID, hits); err != nil {
 			return err
 		}
 		return tx.Audit(rv.now(), "review.confirm", id, fmt.Sprintf("%s at %s: %q is %q; alias learnt; case %s (opened: %v)",
@@ -316,11 +308,13 @@ func (rv *Review) rekeyNames(tx *store.Tx, stale []string, before string) error 
 
 // expose opens a case for an organization's hits of an advisory, or adds
 // them to its open case: what a new exposure found outside an advisory's
-// apply does. It returns the case and whether it was opened (and mailed).
-func (cs *Cases) expose(tx *writeTx, adv *advisory.Advisory, orgID string, hits []store.CaseItem) (caseID string, opened bool, err error) {
+// apply does (an inventory change, a confirmed near miss). It returns the
+// case, whether it was opened (and mailed), and how many items it added to
+// an open case.
+func (cs *Cases) expose(tx *writeTx, adv *advisory.Advisory, orgID string, hits []store.CaseItem) (caseID string, opened bool, added int, err error) {
 	cases, err := tx.Cases(store.CaseFilter{AdvisoryID: adv.ID, OrgID: orgID})
 	if err != nil {
-		return "", false, err
+		return "", false, 0, err
 	}
 	if len(cases) == 0 || cases[0].State == store.CaseClosed || cases[0].State == store.CaseWatching {
 		var c *store.Case
@@ -329,16 +323,16 @@ func (cs *Cases) expose(tx *writeTx, adv *advisory.Advisory, orgID string, hits 
 		}
 		_, state, err := cs.applyHits(tx, nil, adv, c, orgID, hits)
 		if err != nil {
-			return "", false, err
+			return "", false, 0, err
 		}
 		cases, err = tx.Cases(store.CaseFilter{AdvisoryID: adv.ID, OrgID: orgID})
 		if err != nil || len(cases) == 0 {
-			return "", false, fmt.Errorf("expose %s at %s: the case is gone: %w", adv.ID, orgID, err)
+			return "", false, 0, fmt.Errorf("expose %s at %s: the case is gone: %w", adv.ID, orgID, err)
 		}
-		return cases[0].ID, state == store.CaseOpen, nil
+		return cases[0].ID, state == store.CaseOpen, 0, nil
 	}
-	_, err = tx.AddCaseItems(cases[0].ID, hits)
-	return cases[0].ID, false, err
+	added, err = tx.AddCaseItems(cases[0].ID, hits)
+	return cases[0].ID, false, added, err
 }
 
 // syncAliases learns the aliases kept in the store that this process has

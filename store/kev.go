@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -74,10 +75,5 @@ func (tx *Tx) UnexploitedAdvisories() ([]string, error) {
 	if err := collectIDs(rows, ids); err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(ids))
-	for id := range ids {
-		out = append(out, id)
-	}
-	slices.Sort(out)
-	return out, nil
+	return slices.Sorted(maps.Keys(ids)), nil
 }

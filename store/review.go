@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -316,10 +317,5 @@ func (tx *Tx) AdvisoriesOfVendors(vendors []string) ([]string, error) {
 			return nil, err
 		}
 	}
-	out := make([]string, 0, len(ids))
-	for id := range ids {
-		out = append(out, id)
-	}
-	slices.Sort(out)
-	return out, nil
+	return slices.Sorted(maps.Keys(ids)), nil
 }
