@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -12,7 +14,32 @@ func TestMain(m *testing.M) {
 	if os.Getenv(sinkEnv) == "1" {
 		os.Exit(runSink()) // the sink process is this test binary again
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// built is heed, built once for the tests that run it.
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+// testHeed is the path of a heed binary built from this tree.
+func testHeed(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "heed-load-test-"); built.err == nil {
+			built.bin, built.err = buildHeed(context.Background(), built.dir)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bin
 }
 
 // TestLoadSmall runs the whole load command at a tiny size, so that it
@@ -21,7 +48,7 @@ func TestMain(m *testing.M) {
 func TestLoadSmall(t *testing.T) {
 	var out, progress bytes.Buffer
 	res, err := run(context.Background(), []string{"-orgs", "50", "-items-per-org", "3",
-		"-raw-mails", "200", "-first-mail-runs", "3", "-dir", t.TempDir()}, &out, &progress)
+		"-raw-mails", "200", "-first-mail-runs", "3", "-dir", t.TempDir(), "-heed", testHeed(t)}, &out, &progress)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, progress.String())
 	}
@@ -50,5 +77,38 @@ func TestCheckRecipients(t *testing.T) {
 	want := []string{contact(0) + " got 2 mails", contact(1) + " got 0 mails", escalation(1) + " got 1 mails and should have got none"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestOnboardedReused: the first run with -onboarded onboards and saves its
+// database there; the next runs on a copy of it without onboarding, and
+// every organization of the snapshot still gets its one mail. A snapshot
+// of other organizations is refused, naming what it holds.
+func TestOnboardedReused(t *testing.T) {
+	snap := filepath.Join(t.TempDir(), "onboarded")
+	args := func(orgs string) []string {
+		return []string{"-orgs", orgs, "-items-per-org", "3", "-raw-mails", "50", "-first-mail-runs", "2",
+			"-onboarded", snap, "-dir", t.TempDir(), "-heed", testHeed(t)}
+	}
+	for i, wantReused := range []string{"", snap} {
+		var out, progress bytes.Buffer
+		res, err := run(context.Background(), args("20"), &out, &progress)
+		if err != nil {
+			t.Fatalf("run %d: %v\n%s", i+1, err, progress.String())
+		}
+		if res.Onboarding.Reused != wantReused {
+			t.Errorf("run %d: onboarding reused %q, want %q\n%s", i+1, res.Onboarding.Reused, wantReused, progress.String())
+		}
+		if f := res.Fanout; f.Mails != 20 || len(f.Problems) > 0 {
+			t.Errorf("run %d: fan-out %d mails, problems %q; want 20, one to each primary contact", i+1, f.Mails, f.Problems)
+		}
+		if l := res.FirstMail; l.Runs != 2 || len(l.Problems) > 0 {
+			t.Errorf("run %d: first mail %+v; want 2 runs, each one mail to its organization", i+1, l)
+		}
+	}
+	var out, progress bytes.Buffer
+	_, err := run(context.Background(), args("21"), &out, &progress)
+	if err == nil || !strings.Contains(err.Error(), "holds 20 organizations with 3 items each") {
+		t.Errorf("a snapshot of 20 organizations used for 21: error %v, want one naming what it holds", err)
 	}
 }

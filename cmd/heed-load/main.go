@@ -48,6 +48,7 @@ type options struct {
 	importBatch, onboardConns int
 	rawMails, firstMailRuns   int
 	heed, dir, cpuProfile     string
+	onboarded                 string
 	keep                      bool
 	timeout                   time.Duration
 }
@@ -85,6 +86,7 @@ Flags:
 	fs.StringVar(&o.heed, "heed", "", "the heed binary to run (default: go build github.com/heed-dev/heed/cmd/heed)")
 	fs.StringVar(&o.dir, "dir", "", "folder for the database, NATS and heed's log (default: a temporary one, removed at the end)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "restart heed after the onboarding with heed serve -cpuprofile FILE: a profile of the fan-out and what follows, written when heed stops")
+	fs.StringVar(&o.onboarded, "onboarded", "", "a folder for an onboarded database of these -orgs and -items-per-org: a copy of it replaces the onboarding; when it holds none yet, the run onboards and saves a copy there")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (its path is printed)")
 	fs.DurationVar(&o.timeout, "timeout", time.Hour, "how long the fan-out may take")
 	if err := fs.Parse(args); err != nil {
@@ -153,27 +155,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, 
 		return res, err
 	}
 	defer s.stop()
-	h, err := startHeed(ctx, bin, dir, s.smtpAddr, o.conns)
-	if err != nil {
-		return res, err
-	}
-	defer func() { h.stop() }()
-	fmt.Fprintf(stderr, "heed-load: heed serve is running (pid %d, %s); creating %d organizations\n", h.cmd.Process.Pid, h.base, o.orgs)
-
-	if _, res.Onboarding, err = onboard(ctx, h, o.orgs, o.itemsPerOrg, o.importBatch, o.onboardConns, stderr); err != nil {
-		return res, fmt.Errorf("%w\nheed's output, last lines:\n%s", err, h.log.tail(4096))
-	}
+	var profile []string
 	if o.cpuProfile != "" {
-		h.stop()
 		path, err := filepath.Abs(o.cpuProfile)
 		if err != nil {
 			return res, err
 		}
-		if h, err = startHeed(ctx, bin, dir, s.smtpAddr, o.conns, "-cpuprofile", path); err != nil {
-			return res, err
-		}
-		fmt.Fprintf(stderr, "heed-load: heed restarted with -cpuprofile %s (pid %d)\n", path, h.cmd.Process.Pid)
+		profile = append(profile, "-cpuprofile", path)
 	}
+	h, err := startOnboarded(ctx, o, bin, dir, s.smtpAddr, profile, &res.Onboarding, stderr)
+	if err != nil {
+		return res, err
+	}
+	defer func() { h.stop() }()
 	if err := measureAll(ctx, o, h, s, &res, stderr); err != nil {
 		return res, fmt.Errorf("%w\nheed's output, last lines:\n%s", err, h.log.tail(4096))
 	}
@@ -210,8 +204,12 @@ func printSummary(w io.Writer, o options, r result) {
 	ob, f, raw, l := r.Onboarding, r.Fanout, r.Raw, r.FirstMail
 	fmt.Fprintf(w, "heed-load: %d organizations, %d inventory items, %d SMTP connections (smtp.max_conns)\n", ob.Orgs, ob.Items, o.conns)
 	fmt.Fprintf(w, "  load average before/after: %s / %s\n", r.Load[0], r.Load[1])
-	fmt.Fprintf(w, "  onboarding:  organizations imported in %.1f s (%d requests); inventories uploaded in %.1f s (%.0f a second)\n",
-		ob.OrgsTook.Seconds(), ob.OrgImportRequests, ob.InventoriesTook.Seconds(), float64(ob.Orgs)/ob.InventoriesTook.Seconds())
+	if ob.Reused != "" {
+		fmt.Fprintf(w, "  onboarding:  a copy of the onboarded database in %s (copied in %.1f s)\n", ob.Reused, ob.CopyTook.Seconds())
+	} else {
+		fmt.Fprintf(w, "  onboarding:  organizations imported in %.1f s (%d requests); inventories uploaded in %.1f s (%.0f a second)\n",
+			ob.OrgsTook.Seconds(), ob.OrgImportRequests, ob.InventoriesTook.Seconds(), float64(ob.Orgs)/ob.InventoriesTook.Seconds())
+	}
 	fmt.Fprintf(w, "  fan-out:     %d mails in %.2f s from the publish: %.0f mails/s (%d bytes a mail on average)\n",
 		f.Mails, f.Took.Seconds(), f.Rate, f.Bytes/int64(max(f.Mails, 1)))
 	if len(f.Problems) == 0 {

@@ -90,6 +90,10 @@ type onboarding struct {
 	OrgsTook          time.Duration
 	InventoriesTook   time.Duration
 	OrgImportRequests int
+	// Reused is the -onboarded folder a copy was taken from instead of
+	// onboarding, CopyTook what the copy took.
+	Reused   string
+	CopyTook time.Duration
 }
 
 // onboard creates n organizations (importBatch rows per import request),
