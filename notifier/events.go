@@ -58,6 +58,14 @@ func (d *deps) recordEvent(tx *store.Tx, kind string, c *store.Case, detail map[
 		data[k] = v
 	}
 	data["case"], data["advisory"], data["organization"], data["state"] = c.ID, c.AdvisoryID, c.OrgID, c.State
+	// The answer and the overdue mark make each event the whole case as a
+	// view needs it (agency.go): its latest event says how it stands.
+	if c.Answer != nil {
+		data["answer"] = c.Answer.Status
+	}
+	if !c.OverdueAt.IsZero() {
+		data["overdue"] = true
+	}
 	if !c.DueAt.IsZero() {
 		data["due_at"] = c.DueAt.UTC().Format(time.RFC3339)
 	}
