@@ -111,10 +111,16 @@ type agencyEvent struct {
 // case event as Heed publishes it is an error naming what is wrong, and
 // changes nothing.
 func (v *AgencyView) Fold(body []byte, seq uint64) error {
+	_, err := v.fold(body, seq)
+	return err
+}
+
+// fold is Fold that also returns the event's time (when its case changed).
+func (v *AgencyView) fold(body []byte, seq uint64) (time.Time, error) {
 	var ev agencyEvent
 	if err := json.Unmarshal(body, &ev); err != nil {
 		v.reject()
-		return fmt.Errorf("fold event %d: not a CloudEvent in JSON: %w", seq, err)
+		return time.Time{}, fmt.Errorf("fold event %d: not a CloudEvent in JSON: %w", seq, err)
 	}
 	kind, ok := strings.CutPrefix(ev.Type, "heed.case.")
 	at, err := time.Parse(time.RFC3339Nano, ev.Time)
@@ -131,7 +137,7 @@ func (v *AgencyView) Fold(body []byte, seq uint64) error {
 	}
 	if err != nil {
 		v.reject()
-		return fmt.Errorf("fold event %d: %w", seq, err)
+		return time.Time{}, fmt.Errorf("fold event %d: %w", seq, err)
 	}
 	// Events of Heed before data carried the answer: the answered event
 	// itself says it.
@@ -145,7 +151,7 @@ func (v *AgencyView) Fold(body []byte, seq uint64) error {
 	c := v.cases[key]
 	if c != nil && (at.Before(c.at) || at.Equal(c.at) && seq < c.seq) {
 		v.stale++
-		return nil
+		return at, nil
 	}
 	if c == nil {
 		c = &foldedCase{source: ev.Source, advisory: d.Advisory}
@@ -156,7 +162,7 @@ func (v *AgencyView) Fold(body []byte, seq uint64) error {
 	c.at, c.seq, c.counts = at, seq, counts
 	v.advisoryCounts(c.source, c.advisory).add(counts, 1)
 	v.folded++
-	return nil
+	return at, nil
 }
 
 func (v *AgencyView) reject() {
@@ -213,6 +219,7 @@ func (v *AgencyView) Sources() []string {
 
 // AgencyProgress is how far a view has read its stream.
 type AgencyProgress struct {
+	Cases    int    // cases held
 	Folded   int    // events that changed a case's latest state
 	Stale    int    // events older than their case's latest, ignored
 	Rejected int    // messages that were not case events
@@ -223,15 +230,15 @@ type AgencyProgress struct {
 func (v *AgencyView) Progress() AgencyProgress {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return AgencyProgress{Folded: v.folded, Stale: v.stale, Rejected: v.rejected, LastSeq: v.lastSeq}
+	return AgencyProgress{Cases: len(v.cases), Folded: v.folded, Stale: v.stale, Rejected: v.rejected, LastSeq: v.lastSeq}
 }
 
 // Gathered is one message the gatherer folded, for who measures it: when
-// JetStream stored it, and when the view held it.
+// its case changed, when JetStream stored it, and when the view held it.
 type Gathered struct {
-	Seq            uint64
-	Stored, Folded time.Time
-	Err            error // not a case event: skipped
+	Seq                uint64
+	At, Stored, Folded time.Time
+	Err                error // not a case event: skipped
 }
 
 // Gather reads the events stream from its first message with an ordered
@@ -265,7 +272,7 @@ func (v *AgencyView) Gather(ctx context.Context, js jetstream.JetStream, stream 
 			return fmt.Errorf("gather %s: %w", stream, err)
 		}
 		g := Gathered{Seq: meta.Sequence.Stream, Stored: meta.Timestamp}
-		g.Err = v.Fold(msg.Data(), g.Seq)
+		g.At, g.Err = v.fold(msg.Data(), g.Seq)
 		g.Folded = time.Now()
 		if observe != nil {
 			observe(g)

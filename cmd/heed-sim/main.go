@@ -8,6 +8,7 @@
 //	heed-sim -orgs 1000000 -k 10,20,50,100           1,000,000 organizations over k instances
 //	heed-sim -orgs 1000000 -k 100 -everyone           an advisory that hits every one of them
 //	heed-sim plot -in docs/scaling.csv -out docs/scaling.svg
+//	heed-sim agency -orgs 20000 -k 4                  the agency view gathered from HEED_EVENTS of 4 real instances
 //
 // Each run prints one CSV line (see header); -out appends them to a file.
 package main
@@ -33,6 +34,9 @@ func main() {
 func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "plot" {
 		return plotMain(args[1:], stderr)
+	}
+	if len(args) > 0 && args[0] == "agency" {
+		return agencyMain(ctx, args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("heed-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -61,20 +65,12 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "heed-sim: -items and -nodes must be at least 1")
 		return 2
 	}
-	work := *dir
-	if work == "" {
-		if work, err = os.MkdirTemp("", "heed-sim-"); err != nil {
-			fmt.Fprintf(stderr, "heed-sim: %v\n", err)
-			return 1
-		}
-		defer os.RemoveAll(work)
-	}
-	c, err := startCluster(*nodes, work)
+	c, work, cleanup, err := setUp(*dir, *nodes)
 	if err != nil {
 		fmt.Fprintf(stderr, "heed-sim: %v\n", err)
 		return 1
 	}
-	defer c.shutdown()
+	defer cleanup()
 	var sink io.Writer = io.Discard
 	if *out != "" {
 		f, err := os.OpenFile(*out, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
@@ -148,4 +144,27 @@ func ints(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// setUp starts the cluster in the work directory dir, or in a temporary one
+// when dir is "" (removed by cleanup, which also stops the cluster).
+func setUp(dir string, nodes int) (c *cluster, work string, cleanup func(), err error) {
+	work = dir
+	if work == "" {
+		if work, err = os.MkdirTemp("", "heed-sim-"); err != nil {
+			return nil, "", nil, err
+		}
+	}
+	if c, err = startCluster(nodes, work); err != nil {
+		if dir == "" {
+			os.RemoveAll(work)
+		}
+		return nil, "", nil, err
+	}
+	return c, work, func() {
+		c.shutdown()
+		if dir == "" {
+			os.RemoveAll(work)
+		}
+	}, nil
 }

@@ -91,7 +91,7 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 	}
 	r.RegisterS = time.Since(start).Seconds()
 
-	mta, err := startSink()
+	mta, err := startSink(false)
 	if err != nil {
 		return r, err
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/heed-dev/heed/notifier"
 )
 
 // TestSimulationMailsEachPartitionOnce runs the simulation on a small
@@ -79,5 +81,51 @@ func TestPlotDrawsEveryRun(t *testing.T) {
 	}
 	if _, err := readRows(strings.NewReader("orgs,k\n1,1\n")); err == nil {
 		t.Error("a CSV with another header was read")
+	}
+}
+
+// TestAgencyViewMatchesEveryPartition runs the agency simulation on a
+// small country: three real Heed instances on a three-server JetStream
+// cluster publish their case events into one stream, organizations answer
+// through their mails' links, some leave; the view gathered from the
+// stream shows, for every instance, what its database says, with answers,
+// silent, overdue and closed cases all present.
+func TestAgencyViewMatchesEveryPartition(t *testing.T) {
+	dir := t.TempDir()
+	c, err := startCluster(3, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.shutdown()
+	res, err := runAgency(context.Background(), c, nation{orgs: 600, itemsPerOrg: 10}, 3, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res.print(&out)
+	t.Logf("\n%s", out.String())
+	if res.Hits != 36 || res.Mails != 72 || res.Answers != 36 || res.Deactivated != 1 || len(res.Partitions) != 3 {
+		t.Errorf("%d hit, %d mails, %d answers, %d left, %d partitions; want 36 hit by each of two advisories, half answered, one left, 3",
+			res.Hits, res.Mails, res.Answers, res.Deactivated, len(res.Partitions))
+	}
+	var all notifier.AgencyCounts
+	for _, p := range res.Partitions {
+		if !p.matches() {
+			t.Errorf("%s: view %v, database %v", p.Source, p.View, p.Truth)
+		}
+		for _, adv := range []string{"AGENCY-1", "AGENCY-2"} {
+			c := p.View[adv]
+			all.Opened += c.Opened
+			all.Answered += c.Answered
+			all.Silent += c.Silent
+			all.Overdue += c.Overdue
+			all.Closed += c.Closed
+		}
+	}
+	if all.Opened+all.Closed != 72 || all.Answered == 0 || all.Silent == 0 || all.Overdue == 0 || all.Closed != 2 {
+		t.Errorf("counts in all: %+v; want every case, some answered, silent and overdue, the leaver's two closed", all)
+	}
+	if !strings.Contains(out.String(), "matches its database") || res.Replay.Events != int(res.Events) || res.Stored.N != int(res.Events) {
+		t.Errorf("replay read %d, live %d of %d events", res.Replay.Events, res.Stored.N, res.Events)
 	}
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"sync"
 	"time"
 
@@ -21,10 +23,23 @@ type sink struct {
 	byRcpt      map[string]int
 	first, last time.Time
 	changed     chan struct{} // closed and replaced at each mail
+	// links: the answer links of the mails, in order of arrival, with
+	// their recipient, when keepLinks is set (the agency simulation answers
+	// through them, as an organization would).
+	keepLinks bool
+	links     []mailLink
 }
 
-func startSink() (*sink, error) {
-	s := &sink{byRcpt: map[string]int{}, changed: make(chan struct{})}
+// mailLink is the answer link of one mail, and whom it went to.
+type mailLink struct{ rcpt, token string }
+
+// ackRE finds the token of an answer link in a mail whose quoted-printable
+// soft line breaks have been taken out.
+var ackRE = regexp.MustCompile(`/ack/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)`)
+
+// startSink starts the relay; with keepLinks it keeps each mail's answer link.
+func startSink(keepLinks bool) (*sink, error) {
+	s := &sink{byRcpt: map[string]int{}, changed: make(chan struct{}), keepLinks: keepLinks}
 	s.srv = smtp.NewServer(s)
 	s.srv.Domain = "sink.invalid"
 	s.srv.AllowInsecureAuth = true
@@ -55,10 +70,24 @@ func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *sinkSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
+	if !ss.sink.keepLinks {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+		ss.sink.accepted(ss.rcpts, "")
+		ss.rcpts = nil
+		return nil
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
 		return err
 	}
-	ss.sink.accepted(ss.rcpts)
+	body = bytes.ReplaceAll(body, []byte("=\r\n"), nil)
+	token := ""
+	if m := ackRE.FindSubmatch(body); m != nil {
+		token = string(m[1])
+	}
+	ss.sink.accepted(ss.rcpts, token)
 	ss.rcpts = nil
 	return nil
 }
@@ -66,12 +95,15 @@ func (ss *sinkSession) Data(r io.Reader) error {
 func (ss *sinkSession) Reset()        { ss.rcpts = nil }
 func (ss *sinkSession) Logout() error { return nil }
 
-func (s *sink) accepted(rcpts []string) {
+func (s *sink) accepted(rcpts []string, token string) {
 	now := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range rcpts {
 		s.byRcpt[r]++
+		if token != "" {
+			s.links = append(s.links, mailLink{r, token})
+		}
 	}
 	if s.first.IsZero() {
 		s.first = now
@@ -115,4 +147,32 @@ func (s *sink) recipients() map[string]int {
 		out[r] = c
 	}
 	return out
+}
+
+// mailLinks returns the answer links received so far.
+func (s *sink) mailLinks() []mailLink {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]mailLink(nil), s.links...)
+}
+
+// waitLinks waits until n mails with an answer link have arrived, or
+// timeout, or an error from errs (what runs the instances).
+func (s *sink) waitLinks(n int, timeout time.Duration, errs <-chan error) ([]mailLink, error) {
+	deadline := time.After(timeout)
+	for {
+		s.mu.Lock()
+		got, changed := len(s.links), s.changed
+		s.mu.Unlock()
+		if got >= n {
+			return s.mailLinks(), nil
+		}
+		select {
+		case <-changed:
+		case err := <-errs:
+			return nil, err
+		case <-deadline:
+			return nil, fmt.Errorf("%d of %d mails with an answer link after %v", got, n, timeout)
+		}
+	}
 }
