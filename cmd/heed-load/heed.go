@@ -29,6 +29,9 @@ type heedServer struct {
 	base  string // http://host:port
 	nats  string // nats://host:port of the embedded server
 	token string
+	// remote: a Heed this command did not start (-url): no process here,
+	// its CPU and memory from its /metrics (remote.go).
+	remote *remoteStats
 }
 
 // buildHeed builds cmd/heed of the module this command belongs to, into dir.
@@ -113,6 +116,9 @@ func (h *heedServer) active(ctx context.Context) bool {
 
 // stop ends Heed with SIGTERM (its drain) and waits for it.
 func (h *heedServer) stop() {
+	if h.remote != nil {
+		return // not ours to stop
+	}
 	h.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-h.done:
@@ -154,6 +160,9 @@ func (h *heedServer) call(ctx context.Context, method, path, ctype string, body 
 // memory reads a line of Heed's /proc status, in bytes: "VmHWM" is the
 // peak resident set, "VmRSS" the current one.
 func (h *heedServer) memory(field string) (int64, error) {
+	if h.remote != nil {
+		return h.remoteMemory(field)
+	}
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", h.cmd.Process.Pid))
 	if err != nil {
 		return 0, fmt.Errorf("read heed's memory: %w", err)
@@ -174,6 +183,10 @@ func (h *heedServer) memory(field string) (int64, error) {
 // /proc/PID/stat. On a shared machine it says what Heed's work cost better
 // than the wall clock does.
 func (h *heedServer) cpu() (time.Duration, error) {
+	if h.remote != nil {
+		s, err := h.metric(context.Background(), "process_cpu_seconds_total")
+		return time.Duration(s * float64(time.Second)), err
+	}
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", h.cmd.Process.Pid))
 	if err != nil {
 		return 0, fmt.Errorf("read heed's cpu time: %w", err)
@@ -202,6 +215,12 @@ const clockTicks = 100
 // resetPeak starts VmHWM afresh from the current resident set (Linux
 // clear_refs, value 5), so the fan-out's peak is not the onboarding's.
 func (h *heedServer) resetPeak() error {
+	if h.remote != nil {
+		h.remote.mu.Lock()
+		h.remote.peak = 0
+		h.remote.mu.Unlock()
+		return nil
+	}
 	err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", h.cmd.Process.Pid), []byte("5"), 0)
 	if err != nil {
 		return fmt.Errorf("reset heed's peak memory: %w", err)

@@ -112,3 +112,62 @@ func TestOnboardedReused(t *testing.T) {
 		t.Errorf("a snapshot of 20 organizations used for 21: error %v, want one naming what it holds", err)
 	}
 }
+
+// TestLoadAgainstARunningHeed loads a heed serve that heed-load did not
+// start, as an operator loads a deployment: its URL, its NATS server and
+// a sink started apart. Every organization gets its mail, Heed's CPU and
+// memory come from its /metrics, a second run follows the first on the
+// same Heed (advisories of its own), and a Heed holding organizations
+// other than the load's is refused before anything is published.
+func TestLoadAgainstARunningHeed(t *testing.T) {
+	ctx := context.Background()
+	s, err := startSink(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.stop()
+	h, err := startHeed(ctx, testHeed(t), t.TempDir(), s.smtpAddr, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.stop()
+	t.Setenv(tokenEnv, h.token)
+	args := []string{"-url", h.base, "-nats", h.nats, "-sink", s.base, "-orgs", "30", "-items-per-org", "3",
+		"-raw-mails", "100", "-first-mail-runs", "2"}
+	for round := range 2 {
+		var out, progress bytes.Buffer
+		res, err := run(ctx, args, &out, &progress)
+		if err != nil {
+			t.Fatalf("round %d: %v\n%s", round, err, progress.String())
+		}
+		t.Logf("round %d:\n%s", round, out.String())
+		if f := res.Fanout; f.Mails != 30 || len(f.Problems) > 0 || f.PeakRSS <= 0 || f.StartRSS <= 0 {
+			t.Errorf("round %d: fan-out %d mails, problems %q, RSS %d (peak %d); want 30, one to each, memory read", round, f.Mails, f.Problems, f.StartRSS, f.PeakRSS)
+		}
+		if l := res.FirstMail; l.Runs != 2 || len(l.Problems) > 0 {
+			t.Errorf("round %d: first mail %+v", round, l)
+		}
+	}
+
+	if err := h.call(ctx, "POST", "/api/v1/orgs/import", "text/csv",
+		[]byte("external_id,name,language,timezone,contacts,escalation\nreal-1,Someone Real,en,UTC,sec@real.example,\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	_, err = run(ctx, args, &bytes.Buffer{}, &progress)
+	if err == nil || !strings.Contains(err.Error(), "organizations other than the load's (1)") || strings.Contains(progress.String(), "publishing") {
+		t.Errorf("a Heed with another organization: %v\n%s", err, progress.String())
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-url", h.base, "-sink", s.base}, "-url needs -nats"},
+		{[]string{"-sink", s.base}, "-sink goes with -url"},
+		{[]string{"-url", h.base, "-nats", h.nats, "-sink", s.base, "-keep"}, "-keep starts a Heed of its own"},
+	} {
+		if _, err := run(ctx, c.args, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.args, err, c.want)
+		}
+	}
+}

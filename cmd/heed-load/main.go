@@ -33,7 +33,12 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	_, err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "sink" {
+		err = sinkMain(ctx, os.Args[2:], os.Stdout, os.Stderr)
+	} else {
+		_, err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 	case err != nil:
@@ -51,6 +56,7 @@ type options struct {
 	onboarded                 string
 	keep                      bool
 	timeout                   time.Duration
+	remote                    remoteOptions // -url and what goes with it: a Heed already running
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -72,6 +78,8 @@ advisories that each hit one organization. Prints mails/s, the ratio to
 raw, the time to the first mail, the first-mail p50/p99 and Heed's peak
 resident memory (VmHWM, counted from just before the publish).
 
+With -url, loads a Heed already running instead (see remoteUsage below).
+`+remoteUsage+`
 Flags:
 `)
 		fs.PrintDefaults()
@@ -89,10 +97,13 @@ Flags:
 	fs.StringVar(&o.onboarded, "onboarded", "", "a folder for an onboarded database of these -orgs and -items-per-org: a copy of it replaces the onboarding; when it holds none yet, the run onboards and saves a copy there")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (its path is printed)")
 	fs.DurationVar(&o.timeout, "timeout", time.Hour, "how long the fan-out may take")
+	o.remote.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	switch {
+	switch err := o.remote.check(fs); {
+	case err != nil:
+		return o, err
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected argument %q (see -help)", fs.Arg(0))
 	case o.orgs < 1:
@@ -128,6 +139,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, 
 	o, err := parseOptions(args, stderr)
 	if err != nil {
 		return res, err
+	}
+	if o.remote.url != "" {
+		return runRemote(ctx, o, stdout, stderr)
 	}
 	dir := o.dir
 	if dir == "" {
@@ -177,7 +191,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, 
 }
 
 func measureAll(ctx context.Context, o options, h *heedServer, s *sink, res *result, progress io.Writer) (err error) {
-	p, err := connectPublisher(h.nats)
+	p, err := o.remote.publisher(h.nats)
 	if err != nil {
 		return err
 	}

@@ -17,9 +17,12 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// subject is where the run publishes, within heed serve's default
+// subject is where a local run publishes, within heed serve's default
 // nats.subjects (advisories.>), owned by the default agency.
 const subject = "advisories.load"
+
+// idPrefix starts the ids of a local run's advisories.
+const idPrefix = "HEED-LOAD"
 
 // fanoutAdvisory is the advisory every organization of the run is hit by
 // (its VPN appliance's version is in the affected range), critical so that
@@ -56,14 +59,15 @@ func applianceAdvisory(id string, i int) []byte {
 }
 
 // publisher publishes advisories to Heed's stream as "heed publish" or the
-// nats CLI would.
+// nats CLI would: on subject, with ids starting with prefix.
 type publisher struct {
-	nc *nats.Conn
-	js jetstream.JetStream
+	nc              *nats.Conn
+	js              jetstream.JetStream
+	subject, prefix string
 }
 
-func connectPublisher(url string) (*publisher, error) {
-	nc, err := nats.Connect(url, nats.Name("heed-load"))
+func connectPublisher(url string, opts ...nats.Option) (*publisher, error) {
+	nc, err := nats.Connect(url, append(opts, nats.Name("heed-load"))...)
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS %s: %w", url, err)
 	}
@@ -72,20 +76,20 @@ func connectPublisher(url string) (*publisher, error) {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	return &publisher{nc: nc, js: js}, nil
+	return &publisher{nc: nc, js: js, subject: subject, prefix: idPrefix}, nil
 }
 
 // publish sends one document; until Heed has created its stream (just
 // after it became active), it tries again.
 func (p *publisher) publish(ctx context.Context, id string, doc []byte) error {
-	msg := &nats.Msg{Subject: subject, Data: doc, Header: nats.Header{}}
+	msg := &nats.Msg{Subject: p.subject, Data: doc, Header: nats.Header{}}
 	msg.Header.Set(jetstream.MsgIDHeader, id+"@1")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		_, err := p.js.PublishMsg(ctx, msg)
 		if err == nil || !errors.Is(err, jetstream.ErrNoStreamResponse) || time.Now().After(deadline) {
 			if err != nil {
-				return fmt.Errorf("publish %s on %s: %w", id, subject, err)
+				return fmt.Errorf("publish %s on %s: %w", id, p.subject, err)
 			}
 			return nil
 		}
@@ -128,7 +132,8 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 		return f, err
 	}
 	start := time.Now()
-	if err := p.publish(ctx, "HEED-LOAD-FANOUT", fanoutAdvisory("HEED-LOAD-FANOUT")); err != nil {
+	id := p.prefix + "-FANOUT"
+	if err := p.publish(ctx, id, fanoutAdvisory(id)); err != nil {
 		return f, err
 	}
 	lastNote := start
@@ -212,7 +217,7 @@ func measureFirstMail(ctx context.Context, s *sink, p *publisher, n, runs int, p
 		if err := s.reset(ctx); err != nil {
 			return l, err
 		}
-		id := fmt.Sprintf("HEED-LOAD-ONE-%04d", r)
+		id := fmt.Sprintf("%s-ONE-%04d", p.prefix, r)
 		start := time.Now()
 		if err := p.publish(ctx, id, applianceAdvisory(id, i)); err != nil {
 			return l, err

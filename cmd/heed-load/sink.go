@@ -39,13 +39,15 @@ type sinkStatus struct {
 	LastNS   int64 `json:"last_ns"`
 	// Recipients, with the number of messages each got, when asked (?recipients=1).
 	Recipients map[string]int `json:"recipients,omitempty"`
+	SMTP       string         `json:"smtp"` // the address the sink's SMTP server listens on
 }
 
 // sinkCounts is the sink's state.
 type sinkCounts struct {
-	mu     sync.Mutex
-	st     sinkStatus
-	byRcpt map[string]int
+	mu       sync.Mutex
+	st       sinkStatus
+	byRcpt   map[string]int
+	smtpAddr string
 }
 
 func (c *sinkCounts) accepted(rcpts []string, n int64) {
@@ -78,6 +80,7 @@ func (c *sinkCounts) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case r.Method == http.MethodGet && r.URL.Path == "/status":
 		st := c.st
+		st.SMTP = c.smtpAddr
 		if r.URL.Query().Get("recipients") == "1" {
 			st.Recipients = c.byRcpt
 		}
@@ -110,20 +113,32 @@ func (s *sinkSession) Data(r io.Reader) error {
 	return nil
 }
 
-// runSink is the sink process: it prints its two addresses on one line,
-// then serves until its standard input closes.
+// runSink is the sink process of a local run: its addresses chosen by the
+// kernel, printed on one line, served until its standard input closes.
 func runSink() int {
-	counts := &sinkCounts{byRcpt: map[string]int{}}
-	smtpLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	ctx, stop := context.WithCancel(context.Background())
+	go func() { io.Copy(io.Discard, os.Stdin); stop() }()
+	if err := serveSink(ctx, "127.0.0.1:0", "127.0.0.1:0", os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "sink:", err)
 		return 1
 	}
-	httpLn, err := net.Listen("tcp", "127.0.0.1:0")
+	return 0
+}
+
+// serveSink listens on the two addresses, prints them on one line to out,
+// then serves until ctx ends.
+func serveSink(ctx context.Context, smtpAddr, httpAddr string, out io.Writer) error {
+	smtpLn, err := net.Listen("tcp", smtpAddr)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "sink:", err)
-		return 1
+		return fmt.Errorf("sink: %w", err)
 	}
+	defer smtpLn.Close()
+	httpLn, err := net.Listen("tcp", httpAddr)
+	if err != nil {
+		return fmt.Errorf("sink: %w", err)
+	}
+	defer httpLn.Close()
+	counts := &sinkCounts{byRcpt: map[string]int{}, smtpAddr: smtpLn.Addr().String()}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		return &sinkSession{counts: counts}, nil
 	}))
@@ -134,9 +149,9 @@ func runSink() int {
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	go srv.Serve(smtpLn)
 	go http.Serve(httpLn, http.HandlerFunc(counts.serveHTTP))
-	fmt.Printf("sink smtp=%s http=%s\n", smtpLn.Addr(), httpLn.Addr())
-	io.Copy(io.Discard, os.Stdin)
-	return 0
+	fmt.Fprintf(out, "sink smtp=%s http=%s\n", smtpLn.Addr(), httpLn.Addr())
+	<-ctx.Done()
+	return nil
 }
 
 // sink is the load command's handle on the sink process.
@@ -188,7 +203,11 @@ func startSink(ctx context.Context) (*sink, error) {
 	return s, nil
 }
 
+// stop ends the sink process of a local run; a sink started apart runs on.
 func (s *sink) stop() {
+	if s.cmd == nil {
+		return
+	}
 	s.stdin.Close()
 	s.cmd.Wait()
 }
