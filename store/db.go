@@ -53,6 +53,8 @@ var migrationFiles embed.FS
 type DB struct {
 	sql  *sql.DB // writes: BEGIN IMMEDIATE
 	read *sql.DB // reads: deferred transactions, which WAL lets run beside a writer
+	// each pool's prepared statements (stmts.go)
+	sqlStmts, readStmts *stmtCache
 }
 
 // Open opens (creating if needed) the SQLite database at path and brings its
@@ -83,7 +85,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &DB{sql: w, read: r}
+	s := &DB{sql: w, read: r, sqlStmts: newStmtCache(w), readStmts: newStmtCache(r)}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -93,6 +95,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.sqlStmts.close()
+	db.readStmts.close()
 	return errors.Join(db.read.Close(), db.sql.Close())
 }
 
@@ -173,7 +177,8 @@ func (db *DB) migrate(ctx context.Context) error {
 type Tx struct {
 	tx    *sql.Tx
 	ctx   context.Context
-	stmts map[string]*sql.Stmt // see stmt
+	cache *stmtCache           // the pool's statements (stmts.go)
+	stmts map[string]*sql.Stmt // the transaction's, taken from cache
 }
 
 // Update runs fn in a write transaction, committing if fn returns nil. If fn
@@ -185,7 +190,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback() // after a commit, it does nothing
-	if err := fn(&Tx{tx: sqlTx, ctx: ctx}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, ctx: ctx, cache: db.sqlStmts}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -202,7 +207,7 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&Tx{tx: sqlTx, ctx: ctx})
+	return fn(&Tx{tx: sqlTx, ctx: ctx, cache: db.readStmts})
 }
 
 // ms converts a time to the stored Unix milliseconds.
