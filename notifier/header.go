@@ -3,7 +3,6 @@ package notifier
 import (
 	"bytes"
 	"encoding/base64"
-	"fmt"
 	"net/mail"
 	"strings"
 	"unicode/utf8"
@@ -28,16 +27,23 @@ const (
 // writeHeader writes one header field, folded before a space wherever the
 // line would pass foldAt. Unfolding (removing each CRLF) gives back value.
 func writeHeader(buf *bytes.Buffer, name, value string) {
-	line := name + ":"
-	for i, tok := range strings.Split(value, " ") {
-		if i > 0 && tok != "" && len(line)+1+len(tok) > foldAt {
-			buf.WriteString(line)
+	buf.WriteString(name)
+	buf.WriteByte(':')
+	n := len(name) + 1 // the length of the line so far
+	for first := true; ; first = false {
+		tok, rest, more := strings.Cut(value, " ")
+		if !first && tok != "" && n+1+len(tok) > foldAt {
 			buf.WriteString("\r\n")
-			line = ""
+			n = 0
 		}
-		line += " " + tok
+		buf.WriteByte(' ')
+		buf.WriteString(tok)
+		n += 1 + len(tok)
+		if !more {
+			break
+		}
+		value = rest
 	}
-	buf.WriteString(line)
 	buf.WriteString("\r\n")
 }
 
@@ -76,7 +82,7 @@ func plainHeaderText(s string) bool {
 func encodedWords(s string) string {
 	qCost := make([]int, len(s)+1) // qCost[i]: the Q length of s[:i]
 	for i := 0; i < len(s); i++ {
-		qCost[i+1] = qCost[i] + len(qText(s[i:i+1]))
+		qCost[i+1] = qCost[i] + qLen(s[i])
 	}
 	q := splitWords(s, qText, func(start, end int) int { return qCost[end] - qCost[start] })
 	b := splitWords(s, bText, func(start, end int) int { return (end - start + 2) / 3 * 4 })
@@ -114,19 +120,31 @@ func splitWords(s string, encode func(string) string, size func(start, end int) 
 // an encoded-word that stands in a phrase (section 5 (3)), so the same text
 // is safe in a Subject and in a display name.
 func qText(s string) string {
-	var b strings.Builder
+	b := make([]byte, 0, len(s)*3)
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
+		switch c := s[i]; {
 		case c == ' ':
-			b.WriteByte('_')
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', strings.IndexByte("!*+-/", c) >= 0:
-			b.WriteByte(c)
+			b = append(b, '_')
+		case qWord(c):
+			b = append(b, c)
 		default:
-			fmt.Fprintf(&b, "=%02X", c)
+			b = append(b, '=', upperHex[c>>4], upperHex[c&0x0f])
 		}
 	}
-	return b.String()
+	return string(b)
+}
+
+// qWord reports whether c stands for itself in a Q-encoded word.
+func qWord(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!*+-/", c) >= 0
+}
+
+// qLen is the length of c Q-encoded, as qText writes it.
+func qLen(c byte) int {
+	if c == ' ' || qWord(c) {
+		return 1
+	}
+	return 3
 }
 
 func bText(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -117,10 +117,7 @@ func (ob *Outbox) render(shared *templates.Shared, j *mailJob) error {
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
-	msg, err := compose(j.env, rendered)
-	if err != nil {
-		return fmt.Errorf("compose: %w", err)
-	}
+	msg := compose(j.env, rendered)
 	if ob.dkim != nil {
 		if msg, err = ob.dkim.sign(msg); err != nil {
 			return err
