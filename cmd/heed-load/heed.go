@@ -31,7 +31,8 @@ type heedServer struct {
 	token string
 	// remote: a Heed this command did not start (-url): no process here,
 	// its CPU and memory from its /metrics (remote.go).
-	remote *remoteStats
+	remote  *remoteStats
+	stopped sync.Once
 }
 
 // buildHeed builds cmd/heed of the module this command belongs to, into dir.
@@ -51,7 +52,8 @@ var (
 
 // startHeed writes a configuration into dir and runs "heed serve" on it
 // until it serves HTTP and holds the lease (role active).
-// Extra arguments of heed serve (-cpuprofile FILE) follow the config.
+// Extra arguments of heed serve (-cpuprofile FILE, -memprofile FILE)
+// follow the config.
 func startHeed(ctx context.Context, bin, dir, relayAddr string, conns int, extra ...string) (*heedServer, error) {
 	token := make([]byte, 24)
 	rand.Read(token)
@@ -114,18 +116,20 @@ func (h *heedServer) active(ctx context.Context) bool {
 	return h.call(ctx, http.MethodGet, "/healthz", "", nil, &health) == nil && health.Role == "active"
 }
 
-// stop ends Heed with SIGTERM (its drain) and waits for it.
+// stop ends Heed with SIGTERM (its drain) and waits for it; once.
 func (h *heedServer) stop() {
 	if h.remote != nil {
 		return // not ours to stop
 	}
-	h.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-h.done:
-	case <-time.After(time.Minute):
-		h.cmd.Process.Kill()
-		<-h.done
-	}
+	h.stopped.Do(func() {
+		h.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-h.done:
+		case <-time.After(time.Minute):
+			h.cmd.Process.Kill()
+			<-h.done
+		}
+	})
 }
 
 // call sends an API request with the admin token and decodes a JSON

@@ -44,11 +44,13 @@ func testHeed(t *testing.T) string {
 
 // TestLoadSmall runs the whole load command at a tiny size, so that it
 // keeps working: a real heed serve built from this tree, the sink in its
-// own process, every organization mailed exactly once.
+// own process, every organization mailed exactly once; heed's heap profile
+// written and its peak in the summary.
 func TestLoadSmall(t *testing.T) {
 	var out, progress bytes.Buffer
+	heap := filepath.Join(t.TempDir(), "heap.pprof")
 	res, err := run(context.Background(), []string{"-orgs", "50", "-items-per-org", "3",
-		"-raw-mails", "200", "-first-mail-runs", "3", "-dir", t.TempDir(), "-heed", testHeed(t)}, &out, &progress)
+		"-raw-mails", "200", "-first-mail-runs", "3", "-dir", t.TempDir(), "-heed", testHeed(t), "-memprofile", heap}, &out, &progress)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, progress.String())
 	}
@@ -64,6 +66,9 @@ func TestLoadSmall(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "every primary contact got exactly one mail") {
 		t.Errorf("summary does not say every contact got one mail:\n%s", out.String())
+	}
+	if st, err := os.Stat(heap); err != nil || st.Size() == 0 || !strings.Contains(res.HeapProfile, "peak_live_heap_mb=") {
+		t.Errorf("-memprofile: file %v (err %v), summary line %q; want a profile and its peak in the summary", st, err, res.HeapProfile)
 	}
 }
 

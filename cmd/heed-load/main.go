@@ -52,8 +52,8 @@ type options struct {
 	orgs, itemsPerOrg, conns  int
 	importBatch, onboardConns int
 	rawMails, firstMailRuns   int
-	heed, dir, cpuProfile     string
-	onboarded                 string
+	heed, dir, onboarded      string
+	cpuProfile, memProfile    string
 	keep                      bool
 	timeout                   time.Duration
 	remote                    remoteOptions // -url and what goes with it: a Heed already running
@@ -94,6 +94,7 @@ Flags:
 	fs.StringVar(&o.heed, "heed", "", "the heed binary to run (default: go build github.com/heed-dev/heed/cmd/heed)")
 	fs.StringVar(&o.dir, "dir", "", "folder for the database, NATS and heed's log (default: a temporary one, removed at the end)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "restart heed after the onboarding with heed serve -cpuprofile FILE: a profile of the fan-out and what follows, written when heed stops")
+	fs.StringVar(&o.memProfile, "memprofile", "", "restart heed after the onboarding with heed serve -memprofile FILE: a heap profile at the highest live heap of the fan-out and what follows")
 	fs.StringVar(&o.onboarded, "onboarded", "", "a folder for an onboarded database of these -orgs and -items-per-org: a copy of it replaces the onboarding; when it holds none yet, the run onboards and saves a copy there")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (its path is printed)")
 	fs.DurationVar(&o.timeout, "timeout", time.Hour, "how long the fan-out may take")
@@ -130,6 +131,8 @@ type result struct {
 	Raw        raw
 	FirstMail  latencies
 	Load       [2]string // /proc/loadavg before and after
+	// HeapProfile is heed's log line about its -memprofile.
+	HeapProfile string
 }
 
 // run carries out one load run and prints its summary to stdout, progress
@@ -169,13 +172,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, 
 		return res, err
 	}
 	defer s.stop()
-	var profile []string
-	if o.cpuProfile != "" {
-		path, err := filepath.Abs(o.cpuProfile)
-		if err != nil {
-			return res, err
-		}
-		profile = append(profile, "-cpuprofile", path)
+	profile, err := profileArgs(o)
+	if err != nil {
+		return res, err
 	}
 	h, err := startOnboarded(ctx, o, bin, dir, s.smtpAddr, profile, &res.Onboarding, stderr)
 	if err != nil {
@@ -186,8 +185,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, 
 		return res, fmt.Errorf("%w\nheed's output, last lines:\n%s", err, h.log.tail(4096))
 	}
 	res.Load[1] = loadavg()
+	if o.memProfile != "" {
+		h.stop() // heed writes its heap profile's log line as it stops
+		res.HeapProfile = heapProfileLine(h.log.String())
+	}
 	printSummary(stdout, o, res)
 	return res, nil
+}
+
+// profileArgs are heed serve's profile flags of the run, with absolute
+// paths (heed runs in the run's folder).
+func profileArgs(o options) ([]string, error) {
+	var args []string
+	for _, p := range []struct{ flag, path string }{{"-cpuprofile", o.cpuProfile}, {"-memprofile", o.memProfile}} {
+		if p.path == "" {
+			continue
+		}
+		path, err := filepath.Abs(p.path)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, p.flag, path)
+	}
+	return args, nil
+}
+
+// heapProfileLine is what heed logged of its heap profile as it stopped
+// (path, peak live heap, Go's memory at the peak), empty if nothing.
+func heapProfileLine(log string) string {
+	for line := range strings.Lines(log) {
+		if _, rest, ok := strings.Cut(line, `msg="heap profile written" `); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return ""
 }
 
 func measureAll(ctx context.Context, o options, h *heedServer, s *sink, res *result, progress io.Writer) (err error) {
@@ -237,6 +268,9 @@ func printSummary(w io.Writer, o options, r result) {
 	fmt.Fprintf(w, "  ratio:       %.1f %% of raw loopback go-smtp (target >= 50 %%)\n", 100*f.Rate/raw.Rate)
 	fmt.Fprintf(w, "  first mail:  %.0f ms after the publish\n", ms(f.FirstMail))
 	fmt.Fprintf(w, "  peak RSS:    %.0f MB during the fan-out (target < 300 MB; %.0f MB just before the publish)\n", float64(f.PeakRSS)/1e6, float64(f.StartRSS)/1e6)
+	if r.HeapProfile != "" {
+		fmt.Fprintf(w, "  heap:        %s\n", r.HeapProfile)
+	}
 	if l.Runs > 0 {
 		fmt.Fprintf(w, "  first mail of %d single-organization advisories: p50 %.0f ms, p99 %.0f ms, max %.0f ms (target p99 < 100 ms)\n",
 			l.Runs, ms(l.P50), ms(l.P99), ms(l.Max))

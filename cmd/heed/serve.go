@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -26,13 +24,15 @@ import (
 	"github.com/heed-dev/heed/notifier/web"
 )
 
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "heed serve [-config FILE] [-cpuprofile FILE]", stderr)
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
+	fs := newFlags("serve", "heed serve [-config FILE] [-cpuprofile FILE] [-memprofile FILE]", stderr)
 	configPath := fs.String("config", "", "configuration file (TOML); default: built-in defaults")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to FILE when heed stops (go tool pprof FILE)")
+	memProfile := fs.String("memprofile", "", "write a heap profile to FILE at the run's highest live heap (go tool pprof -sample_index=inuse_space FILE)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
@@ -40,25 +40,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer stop()
 	}
+	if *memProfile != "" {
+		p, err := startHeapProfile(*memProfile, log)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, p.finish()) }()
+	}
 	cfg, err := loadConfig(*configPath)
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return serve(ctx, cfg, serveOptions{Log: log, Out: stdout})
-}
-
-// startCPUProfile profiles the process into path until stop is called.
-func startCPUProfile(path string) (stop func(), err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // The relay client's errors tell delivery what a failed send means.
