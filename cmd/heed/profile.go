@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"sync/atomic"
@@ -99,7 +100,13 @@ func (p *heapProfiler) watch() {
 
 // write replaces the profile in path by one of the heap now, through a
 // file renamed into place: a run killed meanwhile leaves the last whole one.
+// The runtime publishes a heap profile a collection late, so a profile
+// written when the live heap was read would miss what grew just before:
+// a collection first brings it up to date (on a heap that grew a tenth,
+// a few dozen times a run: the figures of a profiled run are its heap's,
+// not its CPU's).
 func (p *heapProfiler) write() error {
+	runtime.GC()
 	f, err := os.CreateTemp(filepath.Dir(p.path), ".heap-*.pprof")
 	if err != nil {
 		return fmt.Errorf("heap profile: %w", err)
