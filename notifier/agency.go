@@ -44,19 +44,41 @@ func (c *AgencyCounts) add(o AgencyCounts, sign int) {
 	c.Closed += sign * o.Closed
 }
 
-// caseCounts is what one case, as its latest event shows it, adds to its
-// advisory's counts.
-func caseCounts(state string, answered, overdue bool) AgencyCounts {
-	switch state {
-	case store.CaseClosed:
+// caseClass is where one case, as its latest event shows it, counts.
+type caseClass uint8
+
+const (
+	classSilent   caseClass = iota // open, no answer
+	classOverdue                   // silent, seen past its due date
+	classAnswered                  // opened, with an answer
+	classClosed                    // told, then closed
+)
+
+func classOf(state string, answered, overdue bool) caseClass {
+	switch {
+	case state == store.CaseClosed:
+		return classClosed
+	case state == store.CaseAnswered || state == store.CaseScheduled:
+		return classAnswered
+	case answered: // open again after "will patch by", its answer kept
+		return classAnswered
+	case overdue:
+		return classOverdue
+	}
+	return classSilent
+}
+
+// counts is what a case of class c adds to its advisory's counts.
+func (c caseClass) counts() AgencyCounts {
+	switch c {
+	case classClosed:
 		return AgencyCounts{Closed: 1}
-	case store.CaseAnswered, store.CaseScheduled:
+	case classAnswered:
 		return AgencyCounts{Opened: 1, Answered: 1}
+	case classOverdue:
+		return AgencyCounts{Opened: 1, Silent: 1, Overdue: 1}
 	}
-	if answered { // open again after "will patch by", its answer kept
-		return AgencyCounts{Opened: 1, Answered: 1}
-	}
-	return AgencyCounts{Opened: 1, Silent: 1, Overdue: btoi(overdue)}
+	return AgencyCounts{Opened: 1, Silent: 1}
 }
 
 func btoi(b bool) int {
@@ -66,19 +88,20 @@ func btoi(b bool) int {
 	return 0
 }
 
-// foldedCase is a case as the view holds it: its latest event.
+// foldedCase is a case as the view holds it: its latest event, in few
+// bytes (a country's view holds every case of every advisory).
 type foldedCase struct {
-	source, advisory string
-	at               time.Time // the event's time
-	seq              uint64    // the event's position in the stream
-	counts           AgencyCounts
+	advisory *AgencyCounts // its advisory's counts at its instance
+	at       int64         // the event's time, Unix ns
+	seq      uint64        // the event's position in the stream
+	class    caseClass
 }
 
 // AgencyView folds case events (CloudEvents as Heed publishes them) into
 // counts per instance and advisory. It is safe for concurrent use.
 type AgencyView struct {
 	mu       sync.Mutex
-	cases    map[string]*foldedCase              // by source and case id
+	cases    map[string]map[string]foldedCase    // by source, then case id
 	counts   map[string]map[string]*AgencyCounts // by source, then advisory
 	folded   int                                 // events folded
 	stale    int                                 // events older than the case's latest, ignored
@@ -88,7 +111,7 @@ type AgencyView struct {
 
 // NewAgencyView returns an empty view.
 func NewAgencyView() *AgencyView {
-	return &AgencyView{cases: map[string]*foldedCase{}, counts: map[string]map[string]*AgencyCounts{}}
+	return &AgencyView{cases: map[string]map[string]foldedCase{}, counts: map[string]map[string]*AgencyCounts{}}
 }
 
 // agencyEvent is what the view reads of a published case event.
@@ -142,25 +165,30 @@ func (v *AgencyView) fold(body []byte, seq uint64) (time.Time, error) {
 	// Events of Heed before data carried the answer: the answered event
 	// itself says it.
 	answered := d.Answer != "" || kind == EventAnswered
-	counts := caseCounts(d.State, answered, d.Overdue || kind == EventOverdue)
+	class := classOf(d.State, answered, d.Overdue || kind == EventOverdue)
 
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.lastSeq = max(v.lastSeq, seq)
-	key := ev.Source + " " + d.Case
-	c := v.cases[key]
-	if c != nil && (at.Before(c.at) || at.Equal(c.at) && seq < c.seq) {
+	ns := at.UnixNano()
+	cases := v.cases[ev.Source]
+	if cases == nil {
+		cases = map[string]foldedCase{}
+		v.cases[ev.Source] = cases
+	}
+	c, known := cases[d.Case]
+	if known && (ns < c.at || ns == c.at && seq < c.seq) {
 		v.stale++
 		return at, nil
 	}
-	if c == nil {
-		c = &foldedCase{source: ev.Source, advisory: d.Advisory}
-		v.cases[key] = c
+	if known {
+		c.advisory.add(c.class.counts(), -1)
 	} else {
-		v.advisoryCounts(c.source, c.advisory).add(c.counts, -1)
+		c.advisory = v.advisoryCounts(ev.Source, d.Advisory)
 	}
-	c.at, c.seq, c.counts = at, seq, counts
-	v.advisoryCounts(c.source, c.advisory).add(counts, 1)
+	c.at, c.seq, c.class = ns, seq, class
+	c.advisory.add(class.counts(), 1)
+	cases[d.Case] = c
 	v.folded++
 	return at, nil
 }
@@ -230,7 +258,11 @@ type AgencyProgress struct {
 func (v *AgencyView) Progress() AgencyProgress {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return AgencyProgress{Cases: len(v.cases), Folded: v.folded, Stale: v.stale, Rejected: v.rejected, LastSeq: v.lastSeq}
+	n := 0
+	for _, cases := range v.cases {
+		n += len(cases)
+	}
+	return AgencyProgress{Cases: n, Folded: v.folded, Stale: v.stale, Rejected: v.rejected, LastSeq: v.lastSeq}
 }
 
 // Gathered is one message the gatherer folded, for who measures it: when

@@ -222,8 +222,10 @@ func runAgency(ctx context.Context, c *cluster, n nation, k int, dir string) (ag
 	res.Mails = len(links)
 
 	// A quarter of the mails are answered "patched", a quarter "will patch
-	// by" a date; every twentieth organization hit leaves.
-	slices.SortFunc(links, func(a, b mailLink) int { return strings.Compare(a.rcpt+a.token, b.rcpt+b.token) })
+	// by" a date (in the order of their links, which carry a random case
+	// id: no organization or advisory is favoured); every twentieth
+	// organization hit leaves.
+	slices.SortFunc(links, func(a, b mailLink) int { return strings.Compare(a.token, b.token) })
 	for j, l := range links {
 		var in notifier.AnswerInput
 		switch j % 4 {
