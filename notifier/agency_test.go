@@ -11,6 +11,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/heed-dev/heed/internal/proctime"
 	"github.com/heed-dev/heed/notifier/eventually"
 	"github.com/heed-dev/heed/store"
 )
@@ -225,4 +226,64 @@ func TestAgencyViewIgnoresOrder(t *testing.T) {
 	if got := inOrder.Advisories(""); len(got) != 1 || got["SA44101"] != want || inOrder.Progress().Rejected != 5 {
 		t.Errorf("after bad events: %v, %+v", got, inOrder.Progress())
 	}
+}
+
+// BenchmarkAgencyGather reads a stream of 50,000 case events, encoded as
+// the events stage encodes them (eventData, message), with a fresh view
+// each time (a view started or restarted after the fact), from a JetStream
+// server in the process: events a second, and the process's CPU an event
+// (the server's sending included).
+func BenchmarkAgencyGather(b *testing.B) {
+	ctx := context.Background()
+	js := startJetStream(b)
+	if err := ensureEventStream(ctx, js, &testEvents); err != nil {
+		b.Fatal(err)
+	}
+	ev := &Events{deps: &deps{events: &testEvents}}
+	const n = 50000
+	kinds := []string{EventOpened, EventReminded, EventAnswered, EventOverdue}
+	for i := range n {
+		c := &store.Case{ID: fmt.Sprintf("case_%012d", i%20000), AdvisoryID: fmt.Sprintf("ADV-%d", i%7),
+			OrgID: fmt.Sprintf("org_%012d", i%20000), State: store.CaseOpen, DueAt: t0}
+		kind := kinds[(i/20000)%len(kinds)]
+		if kind == EventAnswered {
+			c.State, c.Answer = store.CaseAnswered, &store.Answer{Status: AnswerPatched}
+		}
+		data, err := eventData(c, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		msg, err := ev.message(store.Event{ID: fmt.Sprintf("evt_%d", i), Kind: kind, CaseID: c.ID, At: t0.Add(time.Duration(i) * time.Millisecond), Data: data})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := js.PublishMsgAsync(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(time.Minute):
+		b.Fatal("the events were not all stored within a minute")
+	}
+	var took, cpu time.Duration
+	for b.Loop() {
+		view := NewAgencyView()
+		gctx, stop := context.WithCancel(ctx)
+		reached := make(chan struct{})
+		start, cpu0 := time.Now(), proctime.CPU()
+		go view.Gather(gctx, js, testEvents.Stream, func(g Gathered) {
+			if g.Seq == n {
+				close(reached)
+			}
+		})
+		<-reached
+		took, cpu = took+time.Since(start), cpu+proctime.CPU()-cpu0
+		stop()
+		if p := view.Progress(); p.Cases != 20000 || p.Rejected != 0 {
+			b.Fatalf("%+v", p)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/took.Seconds(), "events/s")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(n*b.N), "cpu-µs/event")
 }

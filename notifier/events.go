@@ -53,6 +53,15 @@ func (d *deps) recordEvent(tx *store.Tx, kind string, c *store.Case, detail map[
 	if d.events == nil {
 		return nil
 	}
+	b, err := eventData(c, detail)
+	if err != nil {
+		return fmt.Errorf("record %s event of case %s: %w", kind, c.ID, err)
+	}
+	return tx.AddEvent(&store.Event{ID: newID("evt_"), Kind: kind, CaseID: c.ID, At: d.now(), Data: b})
+}
+
+// eventData is the data of an event of c as it now is, with detail.
+func eventData(c *store.Case, detail map[string]any) ([]byte, error) {
 	data := map[string]any{}
 	for k, v := range detail {
 		data[k] = v
@@ -69,11 +78,7 @@ func (d *deps) recordEvent(tx *store.Tx, kind string, c *store.Case, detail map[
 	if !c.DueAt.IsZero() {
 		data["due_at"] = c.DueAt.UTC().Format(time.RFC3339)
 	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("record %s event of case %s: %w", kind, c.ID, err)
-	}
-	return tx.AddEvent(&store.Event{ID: newID("evt_"), Kind: kind, CaseID: c.ID, At: d.now(), Data: b})
+	return json.Marshal(data)
 }
 
 // cloudEvent is a case event as published: CloudEvents 1.0, structured
