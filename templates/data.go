@@ -1,7 +1,9 @@
-// Package templates holds Heed's embedded mail and page templates and renders
-// them in English and Japanese. Everything from an advisory or an
-// organization is treated as untrusted text: html/template escapes it in HTML
-// and the text parts never become headers.
+// Package templates renders Heed's mails and pages in English and
+// Japanese: the pages from embedded html/template files, a case's mails
+// by Go writers (mailtext.go, mailhtml.go; a fan-out renders tens of
+// thousands). Everything from an advisory or an organization is treated as
+// untrusted text: escaped in HTML (by html/template, or as it would), and
+// the text parts never become headers.
 package templates
 
 import "time"

@@ -1,28 +1,20 @@
 package templates
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
 	"slices"
 	"strings"
-	texttemplate "text/template"
 	"time"
 )
 
 //go:embed mail/*.tmpl page/*.html
 var files embed.FS
 
-var (
-	mailText = texttemplate.Must(texttemplate.New("mail.txt.tmpl").
-			Funcs(texttemplate.FuncMap{"indent": indent, "wrap": wrap}).
-			ParseFS(files, "mail/mail.txt.tmpl"))
-	mailHTML = parseMailHTML("mail/mail.html.tmpl")
-)
-
 // mailView adds to view the sentences that depend on the whole mail, so the
-// templates stay free of language-specific branching.
+// layout (mailtext.go, mailhtml.go) stays free of language-specific
+// branching.
 type mailView struct {
 	view
 	M MailData
@@ -66,25 +58,20 @@ func RenderMailShared(s *Shared, d MailData) (Mail, error) {
 	}
 	v := mailView{view: newView(d.Lang, d.Location), M: d}
 	v.Title = subject(v)
-
-	var text, html bytes.Buffer
-	if s == nil {
-		if err := mailText.Execute(&text, v); err != nil {
-			return Mail{}, fmt.Errorf("render mail text: %w", err)
+	if s != nil && parts == nil {
+		parts = s.render(key, raw, v)
+	}
+	text, html := &textWriter{mailWriter{v: v}}, &htmlWriter{mailWriter{v: v}}
+	text.Grow(4 << 10)
+	html.Grow(10 << 10)
+	for _, p := range mailParts {
+		if p.shared >= 0 && parts != nil {
+			text.WriteString(parts.text[p.shared])
+			html.WriteString(parts.html[p.shared])
+			continue
 		}
-		if err := mailHTML.Execute(&html, v); err != nil {
-			return Mail{}, fmt.Errorf("render mail html: %w", err)
-		}
-	} else {
-		if parts == nil {
-			var err error
-			if parts, err = s.render(key, raw, v); err != nil {
-				return Mail{}, err
-			}
-		}
-		if err := renderParts(&text, &html, v, parts); err != nil {
-			return Mail{}, err
-		}
+		p.text(text)
+		p.html(html)
 	}
 	if err := v.missingErr(); err != nil {
 		return Mail{}, fmt.Errorf("render mail: %w", err)
