@@ -113,7 +113,7 @@ func (w *textWriter) items() {
 		}
 	}
 	if v.Open() && v.AnyPossible() {
-		w.put("\n\n", wrap(v.t("item.hint")))
+		w.put("\n\n", v.wrapped("item.hint"))
 	}
 }
 
@@ -153,7 +153,7 @@ func (w *textWriter) tail() {
 		w.put("\n\n")
 		w.heading(v.t("sec.answer"))
 		w.put("\n", v.t("cta.link"), v.t("colon"), "\n", v.M.AckURL, "\n\n",
-			wrap(v.t("cta.explain")), "\n", wrap(v.t("cta.answers")))
+			v.wrapped("cta.explain"), "\n", v.wrapped("cta.answers"))
 	}
 	w.put("\n\n", v.t("closing"), "\n\n-- \n", v.t("sign"), "\n", wrap(v.Footer()), "\n")
 }

@@ -3,6 +3,7 @@ package templates
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // textWidth is the column the text part wraps Heed's own sentences at, so
@@ -13,67 +14,63 @@ const textWidth = 72
 // wrap breaks each line of s into lines of at most width columns, at spaces
 // or between wide (CJK) characters, which count two columns and may be
 // broken between in Japanese. A word longer than the width keeps its line.
+// Spaces at the start and the end of a line are dropped.
 func wrap(s string) string {
-	var out []string
-	for _, line := range strings.Split(s, "\n") {
-		out = append(out, wrapLine(line, textWidth)...)
+	out := make([]byte, 0, len(s)+len(s)/textWidth+1)
+	for i, line := range strings.Split(s, "\n") {
+		if i > 0 {
+			out = append(out, '\n')
+		}
+		out = appendWrapped(out, line, textWidth)
 	}
-	return strings.Join(out, "\n")
+	return string(out)
 }
 
-func wrapLine(line string, width int) []string {
-	var lines []string
-	var cur strings.Builder
-	col := 0
-	flush := func() {
-		lines = append(lines, strings.TrimRight(cur.String(), " "))
-		cur.Reset()
-		col = 0
-	}
-	for _, tok := range tokens(line) {
-		w := runeWidth(tok)
-		if tok == " " {
+// appendWrapped appends line to out, broken into lines of at most width
+// columns. A line may break before a word or a wide character, never
+// before closing punctuation.
+func appendWrapped(out []byte, line string, width int) []byte {
+	start, col := len(out), 0 // where the current line starts, its width
+	for i := 0; i < len(line); {
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if r == ' ' {
 			if col > 0 && col < width {
-				cur.WriteString(" ")
+				out = append(out, ' ')
 				col++
 			}
+			i++
 			continue
 		}
-		if col > 0 && col+w > width && !closingPunct(tok) {
-			flush()
+		// The next token: one wide character, or a word up to the next
+		// space or wide character.
+		end, w := i+size, 2
+		if !wide(r) {
+			for w = 1; end < len(line); w++ {
+				r, size := utf8.DecodeRuneInString(line[end:])
+				if r == ' ' || wide(r) {
+					break
+				}
+				end += size
+			}
 		}
-		cur.WriteString(tok)
+		if col > 0 && col+w > width && !closingPunct(line[i:end]) {
+			out = append(trimSpaces(out, start), '\n')
+			start, col = len(out), 0
+		}
+		for _, r := range line[i:end] { // invalid UTF-8 becomes U+FFFD
+			out = utf8.AppendRune(out, r)
+		}
 		col += w
+		i = end
 	}
-	if cur.Len() > 0 || len(lines) == 0 {
-		flush()
-	}
-	return lines
+	return trimSpaces(out, start)
 }
 
-// tokens splits a line into words, single spaces and single wide characters.
-func tokens(s string) []string {
-	var out []string
-	var word strings.Builder
-	end := func() {
-		if word.Len() > 0 {
-			out = append(out, word.String())
-			word.Reset()
-		}
+// trimSpaces drops the spaces that end out after start.
+func trimSpaces(out []byte, start int) []byte {
+	for len(out) > start && out[len(out)-1] == ' ' {
+		out = out[:len(out)-1]
 	}
-	for _, r := range s {
-		switch {
-		case r == ' ':
-			end()
-			out = append(out, " ")
-		case wide(r):
-			end()
-			out = append(out, string(r))
-		default:
-			word.WriteRune(r)
-		}
-	}
-	end()
 	return out
 }
 
@@ -99,6 +96,31 @@ func runeWidth(s string) int {
 
 // closingPunct reports whether a token must not begin a line (Japanese
 // line-breaking rules: 。、）」 and the like stay with what they close).
+// ー is not wide: it may end a word.
 func closingPunct(tok string) bool {
 	return strings.ContainsAny(tok, "。、）」』，．：；！？ー")
 }
+
+// wrapped is the catalog sentence for key wrapped for the text part: the
+// sentences in wrappedOnce are wrapped once, not once a mail.
+func (v view) wrapped(key string) string {
+	if s, ok := wrappedOnce[v.lang][key]; ok {
+		return s
+	}
+	return wrap(v.t(key))
+}
+
+// wrappedOnce holds, per language, the sentences every mail's text part
+// wraps as they are (no argument fills them in).
+var wrappedOnce = func() map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for lang, catalog := range catalogs {
+		out[lang] = map[string]string{}
+		for _, key := range []string{"cta.explain", "cta.answers", "item.hint"} {
+			if s, ok := catalog[key]; ok {
+				out[lang][key] = wrap(s)
+			}
+		}
+	}
+	return out
+}()
