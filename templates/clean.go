@@ -43,7 +43,24 @@ func cleanText(s string) string {
 // header, whatever the advisory's title contains.
 func OneLine(s string) string {
 	s = cleanText(s)
+	if oneLine(s) {
+		return s // most are already: no copy
+	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// oneLine reports whether s has no space but single ' ' between words, so
+// that OneLine would return it as it is.
+func oneLine(s string) bool {
+	prevSpace := true // a space at the start is one too many
+	for _, r := range s {
+		space := unicode.IsSpace(r)
+		if space && (r != ' ' || prevSpace) {
+			return false
+		}
+		prevSpace = space
+	}
+	return !prevSpace || s == ""
 }
 
 // isBidiControl reports the Unicode bidirectional formatting characters

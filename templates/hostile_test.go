@@ -112,6 +112,8 @@ func TestOneLine(t *testing.T) {
 		{"bad \xff utf8", "bad \uFFFD utf8"},
 		{"\u202Eevil", "evil"},
 		{"日本語の件名", "日本語の件名"},
+		{" lead", "lead"}, {"trail ", "trail"}, {"two  spaces", "two spaces"}, {"全角　空白", "全角 空白"},
+		{"nbsp x", "nbsp x"}, {"", ""}, {" ", ""}, {"one", "one"}, {"a b c", "a b c"},
 	}
 	for _, tt := range tests {
 		if got := OneLine(tt.in); got != tt.want {
