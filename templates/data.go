@@ -1,9 +1,9 @@
 // Package templates renders Heed's mails and pages in English and
-// Japanese: the pages from embedded html/template files, a case's mails
-// by Go writers (mailtext.go, mailhtml.go; a fan-out renders tens of
-// thousands). Everything from an advisory or an organization is treated as
-// untrusted text: escaped in HTML (by html/template, or as it would), and
-// the text parts never become headers.
+// Japanese: the pages from embedded html/template files, the mails by Go
+// writers (mailtext.go, mailhtml.go; a fan-out renders tens of thousands).
+// Everything from an advisory or an organization is treated as untrusted
+// text: escaped in HTML (by html/template, or as it would), and the text
+// parts never become headers.
 package templates
 
 import "time"

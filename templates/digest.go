@@ -1,9 +1,8 @@
 package templates
 
 import (
-	"bytes"
 	"fmt"
-	texttemplate "text/template"
+	"strconv"
 	"time"
 )
 
@@ -22,13 +21,6 @@ type DigestEntry struct {
 	AckURL    string
 }
 
-var (
-	digestText = texttemplate.Must(texttemplate.New("digest.txt.tmpl").
-			Funcs(texttemplate.FuncMap{"indent": indent, "wrap": wrap}).
-			ParseFS(files, "mail/digest.txt.tmpl"))
-	digestHTML = parseMailHTML("mail/digest.html.tmpl")
-)
-
 // renderDigest renders a digest; d is already cleaned.
 func renderDigest(d MailData) (Mail, error) {
 	if len(d.Digest) == 0 {
@@ -36,17 +28,101 @@ func renderDigest(d MailData) (Mail, error) {
 	}
 	v := mailView{view: newView(d.Lang, d.Location), M: d}
 	v.Title = OneLine("[Heed] " + v.Count("subj.digest", len(d.Digest)))
-	var text, html bytes.Buffer
-	if err := digestText.Execute(&text, v); err != nil {
-		return Mail{}, fmt.Errorf("render digest text: %w", err)
-	}
-	if err := digestHTML.Execute(&html, v); err != nil {
-		return Mail{}, fmt.Errorf("render digest html: %w", err)
-	}
+	text, html := &textWriter{mailWriter{v: v}}, &htmlWriter{mailWriter{v: v}}
+	text.digest()
+	html.digest()
 	if err := v.missingErr(); err != nil {
 		return Mail{}, fmt.Errorf("render digest: %w", err)
 	}
 	return Mail{Subject: v.Title, Text: text.String(), HTML: html.String()}, nil
+}
+
+// digest writes a digest's text part: each case with its due date, its
+// items, what to do and its own link.
+func (w *textWriter) digest() {
+	v := w.v
+	w.put(wrap(v.DigestLead()), "\n\n", v.Greeting(), "\n\n", wrap(v.t("digest.lead", len(v.M.Digest), v.Org(v.M.OrgName))))
+	for i, e := range v.M.Digest {
+		w.put("\n\n")
+		w.heading(strconv.Itoa(i+1) + ". " + v.EntryHeading(e))
+		if due := v.EntryDue(e); due != "" {
+			w.put("\n", due)
+		}
+		if e.Advisory.KnownExploited {
+			w.put("\n!! ", v.t("kev"))
+		}
+		if e.Advisory.URL != "" {
+			w.field("l.link", e.Advisory.URL)
+		}
+		w.put("\n", v.t("digest.items", len(e.Items)), v.t("colon"))
+		for _, it := range v.EntryItems(e) {
+			w.put("\n  - ", it)
+		}
+		for _, r := range e.Advisory.Remediations {
+			w.put("\n", v.Remedy(r.Category))
+			if r.Details != "" {
+				w.put(v.t("colon"), "\n", indent("  ", r.Details))
+			}
+		}
+		w.put("\n", v.t("cta.link"), v.t("colon"), "\n", e.AckURL)
+	}
+	w.put("\n\n", wrap(v.t("digest.explain")), "\n", v.wrapped("cta.answers"))
+	w.end(v.t("digest.foot", v.Org(v.M.OrgName)))
+}
+
+// digest writes a digest's HTML part, as its text part.
+func (w *htmlWriter) digest() {
+	v := w.v
+	w.start(v.DigestLead())
+	w.put("<p", mailStyleAttr("p"), ">")
+	w.el("strong", "", v.t("digest.lead", len(v.M.Digest), v.Org(v.M.OrgName)))
+	w.put("</p>")
+	for i, e := range v.M.Digest {
+		w.put("\n")
+		w.el("h2", "h2", strconv.Itoa(i+1)+". "+v.EntryHeading(e))
+		if due := v.EntryDue(e); due != "" {
+			style := "due"
+			if e.Overdue {
+				style = "alert"
+			}
+			w.put("\n")
+			w.el("p", style, due)
+		}
+		if e.Advisory.KnownExploited {
+			w.put("\n")
+			w.el("p", "kev", v.t("kev"))
+		}
+		if e.Advisory.URL != "" {
+			w.put("\n<p", mailStyleAttr("small"), ">")
+			w.esc(v.t("l.link") + v.t("sep"))
+			w.link(e.Advisory.URL, "", e.Advisory.URL)
+			w.put("</p>")
+		}
+		w.put("\n")
+		w.el("p", "p", v.t("digest.items", len(e.Items))+v.t("colon"))
+		w.put("\n<ul>")
+		for _, it := range v.EntryItems(e) {
+			w.put("\n")
+			w.el("li", "", it)
+		}
+		w.put("\n</ul>")
+		for _, r := range e.Advisory.Remediations {
+			w.put("\n<p", mailStyleAttr("p"), ">")
+			w.el("strong", "", v.Remedy(r.Category))
+			if r.Details != "" {
+				w.esc(v.t("colon") + " " + r.Details)
+			}
+			w.put("</p>")
+		}
+		w.put("\n<p", mailStyleAttr("p"), ">")
+		w.link(e.AckURL, "button", v.t("cta.link"))
+		w.put("</p>")
+	}
+	w.put("\n")
+	w.el("p", "small", v.t("digest.explain"))
+	w.put("\n")
+	w.el("p", "small", v.t("cta.answers"))
+	w.end(v.t("digest.foot", v.Org(v.M.OrgName)))
 }
 
 // DigestLead is a digest's first line: how many answers, the first by when.

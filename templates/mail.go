@@ -1,16 +1,11 @@
 package templates
 
 import (
-	"embed"
 	"fmt"
-	htmltemplate "html/template"
 	"slices"
 	"strings"
 	"time"
 )
-
-//go:embed mail/*.tmpl page/*.html
-var files embed.FS
 
 // mailView adds to view the sentences that depend on the whole mail, so the
 // layout (mailtext.go, mailhtml.go) stays free of language-specific
@@ -354,60 +349,4 @@ func cleanList(in []string, clean func(string) string) []string {
 // in the text part reads as quoted material rather than as Heed's own words.
 func indent(pre, s string) string {
 	return pre + strings.ReplaceAll(s, "\n", "\n"+pre)
-}
-
-// mailStyles are the inline styles of the HTML part. Mail clients drop
-// <style> blocks and external sheets, so every element carries its own.
-var mailStyles = map[string]string{
-	"body":   "margin:0;padding:0;background:#f4f4f4;",
-	"wrap":   "max-width:640px;margin:0 auto;padding:24px;background:#ffffff;font-family:-apple-system,'Segoe UI',Helvetica,Arial,'Hiragino Sans','Meiryo',sans-serif;font-size:15px;line-height:1.6;color:#1a1a1a;",
-	"p":      "margin:0 0 12px 0;",
-	"lead":   "margin:0 0 16px 0;padding:10px 12px;background:#eef3fb;border-left:4px solid #1f5fbf;font-weight:bold;",
-	"h2":     "margin:24px 0 8px 0;font-size:17px;",
-	"kv":     "border-collapse:collapse;margin:0 0 12px 0;",
-	"k":      "padding:2px 12px 2px 0;color:#555555;vertical-align:top;white-space:nowrap;",
-	"v":      "padding:2px 0;vertical-align:top;",
-	"kev":    "margin:12px 0;padding:10px 12px;background:#fde8e8;border-left:4px solid #c0392b;font-weight:bold;",
-	"alert":  "margin:12px 0;padding:10px 12px;background:#fff4e0;border-left:4px solid #e67e22;",
-	"quote":  "margin:0 0 12px 0;padding:8px 12px;background:#f7f7f7;border-left:3px solid #cccccc;white-space:pre-wrap;",
-	"table":  "border-collapse:collapse;width:100%;margin:0 0 12px 0;font-size:14px;",
-	"th":     "text-align:left;padding:6px 8px;border-bottom:2px solid #cccccc;",
-	"td":     "padding:6px 8px;border-bottom:1px solid #e5e5e5;vertical-align:top;",
-	"why":    "color:#555555;font-size:13px;",
-	"maybe":  "color:#a04000;font-weight:bold;",
-	"due":    "margin:16px 0;font-weight:bold;",
-	"button": "display:inline-block;padding:12px 20px;background:#1f5fbf;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;",
-	"small":  "color:#555555;font-size:13px;",
-	"foot":   "margin:24px 0 0 0;padding-top:12px;border-top:1px solid #e5e5e5;color:#777777;font-size:12px;",
-}
-
-// parseMailHTML parses an HTML mail template with its {{css "name"}}
-// calls replaced by the style itself, as html/template would have written
-// it in the attribute: the same mail, without a function call per style
-// attribute per mail (a fan-out renders tens of thousands). A name with no
-// style is left as a call, which fails the render, as it always did.
-func parseMailHTML(path string) *htmltemplate.Template {
-	src, err := files.ReadFile(path)
-	if err != nil {
-		panic(err)
-	}
-	text := string(src)
-	for name, style := range mailStyles {
-		text = strings.ReplaceAll(text, `{{css "`+name+`"}}`, attrEscaper.Replace(style))
-	}
-	return htmltemplate.Must(htmltemplate.New(path[strings.LastIndex(path, "/")+1:]).
-		Funcs(htmltemplate.FuncMap{"css": mailCSS}).Parse(text))
-}
-
-// attrEscaper escapes text for a quoted HTML attribute as html/template does.
-var attrEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
-
-// mailCSS returns a fixed inline style. The styles are constants of this
-// package, never data, so marking them safe CSS is sound.
-func mailCSS(name string) (htmltemplate.CSS, error) {
-	s, ok := mailStyles[name]
-	if !ok {
-		return "", fmt.Errorf("no mail style %q", name)
-	}
-	return htmltemplate.CSS(s), nil
 }

@@ -12,16 +12,18 @@ import (
 type htmlWriter struct{ mailWriter }
 
 // esc writes s escaped for HTML text or a quoted attribute value.
-func (w *htmlWriter) esc(s string) {
+func (w *htmlWriter) esc(s string) { writeEscaped(&w.Builder, s) }
+
+func writeEscaped(b *strings.Builder, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		if r := htmlEscapes[s[i]]; r != "" {
-			w.WriteString(s[last:i])
-			w.WriteString(r)
+			b.WriteString(s[last:i])
+			b.WriteString(r)
 			last = i + 1
 		}
 	}
-	w.WriteString(s[last:])
+	b.WriteString(s[last:])
 }
 
 // htmlEscapes are html/template's escapes in text and quoted attributes
@@ -90,15 +92,7 @@ func (w *htmlWriter) lines(s []string) {
 // paragraphs, what changed and, when overdue, the due date.
 func (w *htmlWriter) head() {
 	v := w.v
-	w.put("<!DOCTYPE html>\n<html lang=\"")
-	w.esc(v.Lang())
-	w.put("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
-	w.esc(v.Title)
-	w.put("</title>\n</head>\n<body", mailStyleAttr("body"), ">\n<div", mailStyleAttr("wrap"), ">\n")
-	w.el("p", "lead", v.Lead())
-	w.put("\n<p", mailStyleAttr("p"), ">")
-	w.lines(strings.Split(v.Greeting(), "\n"))
-	w.put("</p>\n")
+	w.start(v.Lead())
 	for _, p := range v.Intro() {
 		w.el("p", "p", p)
 		w.put("\n")
@@ -116,6 +110,20 @@ func (w *htmlWriter) head() {
 		w.el("p", "alert", v.Due())
 		w.put("\n")
 	}
+}
+
+// start writes the document's head, the mail's lead and its greeting.
+func (w *htmlWriter) start(lead string) {
+	v := w.v
+	w.put("<!DOCTYPE html>\n<html lang=\"")
+	w.esc(v.Lang())
+	w.put("\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>")
+	w.esc(v.Title)
+	w.put("</title>\n</head>\n<body", mailStyleAttr("body"), ">\n<div", mailStyleAttr("wrap"), ">\n")
+	w.el("p", "lead", lead)
+	w.put("\n<p", mailStyleAttr("p"), ">")
+	w.lines(strings.Split(v.Greeting(), "\n"))
+	w.put("</p>\n")
 }
 
 // advisory: what the advisory is, shared by every recipient.
@@ -274,13 +282,44 @@ func (w *htmlWriter) tail() {
 		w.put("\n")
 		w.el("p", "small", v.t("cta.answers"))
 	}
+	w.end(v.Footer())
+}
+
+// end writes the closing words, the signature with footer under it, and
+// closes the document.
+func (w *htmlWriter) end(footer string) {
 	w.put("\n")
-	w.el("p", "p", v.t("closing"))
+	w.el("p", "p", w.v.t("closing"))
 	w.put("\n<div", mailStyleAttr("foot"), ">")
-	w.esc(v.t("sign"))
+	w.esc(w.v.t("sign"))
 	w.put("<br>")
-	w.esc(v.Footer())
+	w.esc(footer)
 	w.put("</div>\n</div>\n</body>\n</html>\n")
+}
+
+// mailStyles are the inline styles of the HTML part. Mail clients drop
+// <style> blocks and external sheets, so every element carries its own.
+var mailStyles = map[string]string{
+	"body":   "margin:0;padding:0;background:#f4f4f4;",
+	"wrap":   "max-width:640px;margin:0 auto;padding:24px;background:#ffffff;font-family:-apple-system,'Segoe UI',Helvetica,Arial,'Hiragino Sans','Meiryo',sans-serif;font-size:15px;line-height:1.6;color:#1a1a1a;",
+	"p":      "margin:0 0 12px 0;",
+	"lead":   "margin:0 0 16px 0;padding:10px 12px;background:#eef3fb;border-left:4px solid #1f5fbf;font-weight:bold;",
+	"h2":     "margin:24px 0 8px 0;font-size:17px;",
+	"kv":     "border-collapse:collapse;margin:0 0 12px 0;",
+	"k":      "padding:2px 12px 2px 0;color:#555555;vertical-align:top;white-space:nowrap;",
+	"v":      "padding:2px 0;vertical-align:top;",
+	"kev":    "margin:12px 0;padding:10px 12px;background:#fde8e8;border-left:4px solid #c0392b;font-weight:bold;",
+	"alert":  "margin:12px 0;padding:10px 12px;background:#fff4e0;border-left:4px solid #e67e22;",
+	"quote":  "margin:0 0 12px 0;padding:8px 12px;background:#f7f7f7;border-left:3px solid #cccccc;white-space:pre-wrap;",
+	"table":  "border-collapse:collapse;width:100%;margin:0 0 12px 0;font-size:14px;",
+	"th":     "text-align:left;padding:6px 8px;border-bottom:2px solid #cccccc;",
+	"td":     "padding:6px 8px;border-bottom:1px solid #e5e5e5;vertical-align:top;",
+	"why":    "color:#555555;font-size:13px;",
+	"maybe":  "color:#a04000;font-weight:bold;",
+	"due":    "margin:16px 0;font-weight:bold;",
+	"button": "display:inline-block;padding:12px 20px;background:#1f5fbf;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;",
+	"small":  "color:#555555;font-size:13px;",
+	"foot":   "margin:24px 0 0 0;padding-top:12px;border-top:1px solid #e5e5e5;color:#777777;font-size:12px;",
 }
 
 // mailStyleAttrs are the mail styles as attributes, ` style="…"`,
@@ -288,7 +327,11 @@ func (w *htmlWriter) tail() {
 var mailStyleAttrs = func() map[string]string {
 	m := make(map[string]string, len(mailStyles))
 	for name, style := range mailStyles {
-		m[name] = ` style="` + attrEscaper.Replace(style) + `"`
+		var b strings.Builder
+		b.WriteString(` style="`)
+		writeEscaped(&b, style)
+		b.WriteString(`"`)
+		m[name] = b.String()
 	}
 	return m
 }()

@@ -155,5 +155,10 @@ func (w *textWriter) tail() {
 		w.put("\n", v.t("cta.link"), v.t("colon"), "\n", v.M.AckURL, "\n\n",
 			v.wrapped("cta.explain"), "\n", v.wrapped("cta.answers"))
 	}
-	w.put("\n\n", v.t("closing"), "\n\n-- \n", v.t("sign"), "\n", wrap(v.Footer()), "\n")
+	w.end(v.Footer())
+}
+
+// end writes the closing words and the signature with footer under it.
+func (w *textWriter) end(footer string) {
+	w.put("\n\n", w.v.t("closing"), "\n\n-- \n", w.v.t("sign"), "\n", wrap(footer), "\n")
 }

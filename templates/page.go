@@ -2,6 +2,7 @@ package templates
 
 import (
 	"bytes"
+	"embed"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
@@ -9,6 +10,11 @@ import (
 	"slices"
 	"strings"
 )
+
+// The pages' templates.
+//
+//go:embed page/*.html
+var files embed.FS
 
 // Each page is its own template set holding the shared layout, so that the
 // pages' blocks cannot collide.
