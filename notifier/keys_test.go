@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/heed-dev/heed/store"
@@ -46,5 +47,36 @@ func TestRekeyWhenNamesFoldDifferently(t *testing.T) {
 	again, _ := newTestEngineAt(t, path, withAlias)
 	if items, advs, err := again.Cases.Rekey(ctx); err != nil || items+advs != 0 {
 		t.Errorf("second start re-keyed %d items and %d advisories (%v); want nothing", items, advs, err)
+	}
+	assertKeysOf(t, again)
+
+	// Back to the table without the alias: the key it gave is dropped; a
+	// Heed whose fingerprint differs but whose keys come out the same
+	// writes no item.
+	back, _ := newTestEngineAt(t, path)
+	if items, _, err := back.Cases.Rekey(ctx); err != nil || items != 1 {
+		t.Fatalf("Rekey without the alias = %d items, %v; want the one item re-keyed", items, err)
+	}
+	assertKeysOf(t, back)
+	if err := back.db.Update(ctx, func(tx *store.Tx) error { return tx.SetSetting(keysSetting, "older") }); err != nil {
+		t.Fatal(err)
+	}
+	if items, _, err := back.Cases.Rekey(ctx); err != nil || items != 0 {
+		t.Errorf("Rekey with the same keys = %d items, %v; want none written", items, err)
+	}
+}
+
+// assertKeysOf checks that every stored item has exactly the lookup keys
+// e's matcher computes for it.
+func assertKeysOf(t *testing.T, e *Engine) {
+	t.Helper()
+	var items []store.Item
+	if err := e.db.View(context.Background(), func(tx *store.Tx) (err error) { items, err = tx.ItemsWithKeysAfter(0, 1000); return err }); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if want := e.matcher.ItemKeys(it); !slices.Equal(it.Keys, want) {
+			t.Errorf("item %s %s: stored keys %q, want %q", it.Vendor, it.Product, it.Keys, want)
+		}
 	}
 }

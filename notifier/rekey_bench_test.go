@@ -2,28 +2,94 @@ package notifier
 
 import (
 	"context"
+	"database/sql"
+	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/heed-dev/heed/internal/proctime"
 	"github.com/heed-dev/heed/store"
+	"github.com/heed-dev/heed/subscribers"
 )
 
 // BenchmarkRekey1M is the first start of a Heed whose lookup keys differ
-// from the stored ones (Cases.Rekey): every key of the 1,000,000 items of
-// 100,000 organizations of BenchmarkPreview1M recomputed. See
-// docs/MATCHING.md.
+// from the stored ones (Cases.Rekey) on the 1,000,000 items of 100,000
+// organizations of BenchmarkPreview1M, in three cases, one after the other
+// on the same database:
+//
+//   - unchanged: the fingerprint differs, every key comes out the same (a
+//     new Heed whose new rules concern names nobody has);
+//   - alias: an alias added in the configuration renames FortiOS, one
+//     product in nine: its items' keys change;
+//   - every: every stored key differs (the worst case: every key dropped
+//     and written again).
+//
+// Each reports the wall time, the process's CPU time and the items whose
+// keys changed. See docs/MATCHING.md and docs/PERFORMANCE.md.
 func BenchmarkRekey1M(b *testing.B) {
-	e, _ := newTestEngine(b)
+	path := filepath.Join(b.TempDir(), "heed.db")
+	e, _ := newTestEngineAt(b, path)
 	buildNation(b, e, 100_000, 10)
+	renamed, _ := newTestEngineAt(b, path, func(c *Config) {
+		a := subscribers.DefaultAliases()
+		if err := a.Add(subscribers.AliasProduct, "Fortinet Operating System", "FortiOS"); err != nil {
+			b.Fatal(err)
+		}
+		c.Matcher = subscribers.NewMatcher(a)
+	})
 	ctx := context.Background()
-	for b.Loop() {
-		b.StopTimer()
+	older := func(b *testing.B, e *Engine) {
 		if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.SetSetting(keysSetting, "older") }); err != nil {
 			b.Fatal(err)
 		}
-		b.StartTimer()
-		items, _, err := e.Cases.Rekey(ctx)
-		if err != nil || items != 1_000_000 {
-			b.Fatalf("Rekey = %d items, %v", items, err)
+	}
+	run := func(b *testing.B, e *Engine, stale func(*testing.B), want func(int) bool) {
+		for b.Loop() {
+			b.StopTimer()
+			stale(b)
+			b.StartTimer()
+			cpu := proctime.CPU()
+			items, _, err := e.Cases.Rekey(ctx)
+			b.ReportMetric((proctime.CPU() - cpu).Seconds(), "cpu-s")
+			b.ReportMetric(float64(items), "items-changed")
+			if err != nil || !want(items) {
+				b.Fatalf("Rekey = %d items changed, %v", items, err)
+			}
 		}
 	}
+	b.Run("unchanged", func(b *testing.B) {
+		run(b, e, func(b *testing.B) { older(b, e) }, func(n int) bool { return n == 0 })
+	})
+	b.Run("alias", func(b *testing.B) {
+		run(b, renamed, func(b *testing.B) {
+			older(b, renamed)
+			// From the keys without the alias, each time.
+			if _, _, err := e.Cases.Rekey(ctx); err != nil {
+				b.Fatal(err)
+			}
+			older(b, renamed)
+		}, func(n int) bool { return n > 100_000 && n < 150_000 })
+	})
+	b.Run("every", func(b *testing.B) {
+		run(b, e, func(b *testing.B) {
+			older(b, e)
+			staleEveryKey(b, path)
+		}, func(n int) bool { return n == 1_000_000 })
+	})
+}
+
+// staleEveryKey changes every stored item key, as a Heed whose key rules
+// all differ would have stored them.
+func staleEveryKey(b *testing.B, path string) {
+	b.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	if _, err := db.Exec(`UPDATE item_keys SET key = key || '~'`); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("every key made stale in %v", time.Since(start).Round(time.Millisecond))
 }

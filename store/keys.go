@@ -17,6 +17,67 @@ func (tx *Tx) ItemsAfter(after int64, n int) ([]Item, error) {
 	return tx.queryItems(`SELECT `+itemColumns+` FROM items i WHERE i.id > ? ORDER BY i.id LIMIT ?`, after, n)
 }
 
+// ItemsWithKeysAfter is ItemsAfter with the lookup keys stored for each
+// item (Keys, sorted): what re-keying compares the keys it computes with,
+// so that it writes only the keys that differ.
+func (tx *Tx) ItemsWithKeysAfter(after int64, n int) ([]Item, error) {
+	items, err := tx.ItemsAfter(after, n)
+	if err != nil || len(items) == 0 {
+		return items, err
+	}
+	// One range of the index item_keys_item, which holds the keys.
+	rows, err := tx.query(`SELECT item_id, key FROM item_keys WHERE item_id > ? AND item_id <= ? ORDER BY item_id, key`,
+		after, items[len(items)-1].ID)
+	if err != nil {
+		return nil, fmt.Errorf("list item keys: %w", err)
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, fmt.Errorf("list item keys: %w", err)
+		}
+		for i < len(items) && items[i].ID < id {
+			i++
+		}
+		if i < len(items) && items[i].ID == id {
+			items[i].Keys = append(items[i].Keys, key)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list item keys: %w", err)
+	}
+	return items, nil
+}
+
+// KeyChange is what re-keying changes of one item's lookup keys.
+type KeyChange struct {
+	ItemID    int64
+	Drop, Add []string
+}
+
+// ChangeItemKeys drops and adds lookup keys of items. A key is added with
+// its copy of the item read from items, so an item deleted meanwhile gets
+// none.
+func (tx *Tx) ChangeItemKeys(changes []KeyChange) error {
+	for _, c := range changes {
+		for _, k := range c.Drop {
+			if _, err := tx.exec(`DELETE FROM item_keys WHERE key = ? AND item_id = ?`, k, c.ItemID); err != nil {
+				return fmt.Errorf("change item keys: %w", err)
+			}
+		}
+		for _, k := range c.Add {
+			if _, err := tx.exec(`INSERT OR IGNORE INTO item_keys (key, item_id, org_id, vendor, product, version, cpe, purl, asset)
+				SELECT ?, id, org_id, vendor, product, version, cpe, purl, asset FROM items WHERE id = ?`, k, c.ItemID); err != nil {
+				return fmt.Errorf("change item keys: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // ReplaceItemKeys replaces the lookup keys of an item (it.ID), each with
 // its copy of the item.
 func (tx *Tx) ReplaceItemKeys(it Item, keys []string) error {
