@@ -20,27 +20,23 @@ import (
 // keysSetting is the setting holding the fingerprint of the stored keys.
 const keysSetting = "keys_fingerprint"
 
-// rekeyBatch is how many items one round of Rekey reads and compares.
+// rekeyBatch is how many items one round of RekeyItems reads and compares.
 const rekeyBatch = 5000
 
-// Rekey recomputes every stored lookup key when they were computed by
-// another key function than the matcher's (an older Heed, other aliases in
-// the configuration), and records the new fingerprint. The aliases learnt
-// from confirmed near misses are read first (syncAliases). It does nothing when
-// the fingerprint is the same. It runs before intake starts; stopped half
-// way, it starts over at the next start. It returns how many items and
-// advisories had keys that differ.
-//
-// The advisories, few, are re-keyed first, in one transaction, so that an
-// inventory imported meanwhile finds the advisories it concerns. Then the
-// items, a page at a time: a page and its stored keys are read from a read
-// snapshot, the keys computed outside the write lock (once per distinct
-// name: a country runs the same products in many places), and only the
-// keys that differ are written, in a short transaction. Most changes of
-// the alias table change few items' keys, so most pages write nothing.
-func (cs *Cases) Rekey(ctx context.Context) (items, advisories int, err error) {
+// Rekey starts recomputing the stored lookup keys when they were computed
+// by another key function than the matcher's (an older Heed, other aliases
+// in the configuration). The aliases learnt from confirmed near misses are
+// read first (syncAliases). It does nothing when the fingerprint is the
+// same. Otherwise, in one transaction, it recomputes the advisories' keys
+// (few), records the matcher's fingerprint and marks every item's keys as
+// not yet recomputed (store.Tx.SetKeysStaleAfter), which RekeyItems then
+// does in the background. It runs before intake starts, and takes a
+// moment: intake need not wait for the items, since until their keys are
+// recomputed an advisory is matched against each of them
+// (store.Tx.ItemsByKeys). It returns how many advisories it re-keyed.
+func (cs *Cases) Rekey(ctx context.Context) (advisories int, err error) {
 	if err := cs.syncAliases(ctx); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	want := cs.matcher.KeysFingerprint()
 	var have string
@@ -52,77 +48,106 @@ func (cs *Cases) Rekey(ctx context.Context) (items, advisories int, err error) {
 		return err
 	})
 	if err != nil || have == want {
-		return 0, 0, err
+		return 0, err
 	}
 	err = cs.db.Update(ctx, func(tx *store.Tx) error {
 		ids, err := tx.AdvisoryIDs(nil)
 		if err != nil {
 			return err
 		}
+		if err := cs.rekeyAdvisories(tx, ids); err != nil {
+			return err
+		}
 		advisories = len(ids)
-		return cs.rekeyAdvisories(tx, ids)
+		if err := tx.SetSetting(keysSetting, cs.matcher.KeysFingerprint()); err != nil {
+			return err
+		}
+		if some, err := tx.ItemsAfter(0, 1); err != nil || len(some) == 0 {
+			return err
+		}
+		return tx.SetKeysStaleAfter(0)
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("re-key advisories: %w", err)
+		return 0, fmt.Errorf("re-key advisories: %w", err)
 	}
-	k := newKeyer(cs.matcher)
-	for after := int64(0); ; {
-		n, last, err := cs.rekeyPage(ctx, k, after)
-		if err != nil {
-			return items, advisories, fmt.Errorf("re-key items: %w", err)
-		}
-		if last == after {
-			break
-		}
-		items, after = items+n, last
+	if have != "" || advisories > 0 {
+		cs.log.Info("lookup keys recomputed: this version of Heed or the alias table computes them differently; the items' follow in the background",
+			"advisories", advisories)
 	}
-	err = cs.db.Update(ctx, func(tx *store.Tx) error {
-		// The matcher's fingerprint now: an alias learnt during the re-keying
-		// re-keyed what it changed (Review.Confirm), and the pages after it
-		// were computed with it.
-		return tx.SetSetting(keysSetting, cs.matcher.KeysFingerprint())
-	})
-	if err != nil {
-		return items, advisories, fmt.Errorf("re-key: %w", err)
-	}
-	if have != "" || items+advisories > 0 {
-		cs.log.Info("lookup keys recomputed: this version of Heed or the alias table computes them differently", "items", items, "advisories", advisories)
-	}
-	return items, advisories, nil
+	return advisories, nil
 }
 
-// rekeyPage re-keys the page of items after the id after, and returns how
-// many items' keys changed and the last id of the page (after when there
-// is none).
-func (cs *Cases) rekeyPage(ctx context.Context, k *keyer, after int64) (changed int, last int64, err error) {
+// RekeyItems recomputes the keys of the items that Rekey marked, from where
+// the re-keying stands (a stop loses nothing done), and returns how many
+// items' keys differed. It runs beside intake (heed serve's act).
+//
+// A page of items and their stored keys is read from a read snapshot, the
+// keys computed outside the write lock (once per distinct name: a country
+// runs the same products in many places), and only the keys that differ
+// are written, in a short transaction that also records how far the
+// re-keying is. Most changes of the alias table change few items' keys, so
+// most pages write little.
+func (cs *Cases) RekeyItems(ctx context.Context) (items int, err error) {
+	k := newKeyer(cs.matcher)
+	for {
+		var after int64
+		var stale bool
+		err := cs.db.View(ctx, func(tx *store.Tx) (err error) {
+			after, stale, err = tx.KeysStaleAfter()
+			return err
+		})
+		if err != nil || !stale {
+			return items, err
+		}
+		n, done, err := cs.rekeyPage(ctx, k, after)
+		if err != nil {
+			return items, fmt.Errorf("re-key items: %w", err)
+		}
+		items += n
+		if done {
+			cs.log.Info("lookup keys of the items recomputed", "items", items)
+			cs.wake() // the near-miss scans waited
+			return items, nil
+		}
+	}
+}
+
+// rekeyPage re-keys the page of items after the id after, and records how
+// far the re-keying is: after the page, or done when no item follows. It
+// returns how many items' keys changed.
+func (cs *Cases) rekeyPage(ctx context.Context, k *keyer, after int64) (changed int, done bool, err error) {
 	var page []store.Item
 	err = cs.db.View(ctx, func(tx *store.Tx) (err error) {
 		page, err = tx.ItemsWithKeysAfter(after, rekeyBatch)
 		return err
 	})
-	if err != nil || len(page) == 0 {
-		return 0, after, err
+	if err != nil {
+		return 0, false, err
 	}
 	fp := k.fingerprint()
 	changes := k.changes(page)
-	if len(changes) == 0 {
-		return 0, page[len(page)-1].ID, nil
-	}
 	err = cs.db.Update(ctx, func(tx *store.Tx) error {
 		// Items are never changed in place: an item of the page is as read,
 		// or deleted (ChangeItemKeys then adds it no key). Its keys may have
 		// changed only by an alias learnt since (Review.Confirm): then the
-		// page is read and computed again, under the lock.
+		// page is read and computed again, under the lock. An item imported
+		// since is after the page, keyed by this matcher.
 		if k.fingerprint() != fp {
-			page, err := tx.ItemsWithKeysAfter(after, len(page))
-			if err != nil {
+			var err error
+			if page, err = tx.ItemsWithKeysAfter(after, rekeyBatch); err != nil {
 				return err
 			}
 			changes = k.changes(page)
 		}
-		return tx.ChangeItemKeys(changes)
+		if err := tx.ChangeItemKeys(changes); err != nil {
+			return err
+		}
+		if len(page) < rekeyBatch {
+			return tx.KeysRecomputed()
+		}
+		return tx.SetKeysStaleAfter(page[len(page)-1].ID)
 	})
-	return len(changes), page[len(page)-1].ID, err
+	return len(changes), len(page) < rekeyBatch, err
 }
 
 // keyer computes items' lookup keys once per distinct name and alias table.

@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,6 +75,11 @@ func nearMisses(prepared *subscribers.Prepared, advisoryID string, items []store
 func (cs *Cases) scanNearMisses(ctx context.Context) (int, error) {
 	var rec store.Advisory
 	err := cs.db.View(ctx, func(tx *store.Tx) error {
+		// A vendor's items are found by their keys: while they are
+		// recomputed (RekeyItems), the scans wait, their marks kept.
+		if _, rekeying, err := tx.KeysStaleAfter(); err != nil || rekeying {
+			return cmp.Or(err, store.ErrNotFound)
+		}
 		id, _, err := tx.NextNearMissScan()
 		if err != nil {
 			return err
@@ -283,6 +289,13 @@ func (rv *Review) rekeyNames(tx *store.Tx, stale []string, before string) error 
 	items, err := tx.ItemsByKeys(stale, false)
 	if err != nil {
 		return err
+	}
+	// While the items' keys are recomputed, ItemsByKeys also lists every
+	// item not yet reached: RekeyItems computes theirs with the alias.
+	if after, rekeying, err := tx.KeysStaleAfter(); err != nil {
+		return err
+	} else if rekeying {
+		items = slices.DeleteFunc(items, func(it store.Item) bool { return it.ID > after })
 	}
 	for _, it := range items {
 		if err := tx.ReplaceItemKeys(it, rv.matcher.ItemKeys(it)); err != nil {

@@ -78,7 +78,7 @@ func TestNearMissConfirmOpensTheCaseAndMails(t *testing.T) {
 	mta, r := startMTA(t)
 	path := filepath.Join(t.TempDir(), "heed.db")
 	e, _ := newTestEngineAt(t, path, func(c *Config) { c.Relay, c.Hold = r, false })
-	if _, _, err := e.Cases.Rekey(ctx); err != nil { // as heed serve does first
+	if _, _, err := rekey(e); err != nil { // as heed serve does first
 		t.Fatal(err)
 	}
 	org := orgWith(t, e, "Delta",
@@ -125,7 +125,7 @@ func TestNearMissConfirmOpensTheCaseAndMails(t *testing.T) {
 
 	// A restart reads the learnt alias back: the stored keys stay right.
 	again, _ := newTestEngineAt(t, path)
-	if items, advs, err := again.Cases.Rekey(ctx); err != nil || items+advs != 0 {
+	if items, advs, err := rekey(again); err != nil || items+advs != 0 {
 		t.Errorf("restart re-keyed %d items, %d advisories (%v); want none: the fingerprint includes the learnt alias", items, advs, err)
 	}
 }

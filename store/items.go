@@ -118,7 +118,7 @@ func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
 	if !slices.IsSortedFunc(items, byID) {
 		slices.SortFunc(items, byID)
 	}
-	return slices.CompactFunc(items, func(a, b Item) bool { return a.ID == b.ID }), nil
+	return tx.withUnkeyed(slices.CompactFunc(items, func(a, b Item) bool { return a.ID == b.ID }))
 }
 
 // keyChunk is how many keys one lookup statement binds, well under SQLite's

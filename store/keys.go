@@ -1,15 +1,71 @@
 package store
 
 import (
+	"cmp"
+	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 )
 
 // Lookup keys are computed by the matcher when an item is imported and when
 // an advisory is stored. When the function that computes them changes (a
 // new Heed folds names differently, an alias is added), the stored keys are
 // recomputed: these are the statements that do it.
+
+// While the items' keys are recomputed, a page at a time in the background
+// (notifier.Cases.RekeyItems), the setting keys_stale_after holds the id up
+// to which they are recomputed: the keys of the items after it may have
+// been computed another way and may miss. ItemsByKeys then lists each of
+// those items as a candidate (withUnkeyed), so that an advisory applied
+// meanwhile is matched against them all, never against keys that may be
+// stale; the deeper the re-keying is, the fewer they are.
+const keysStaleSetting = "keys_stale_after"
+
+// KeysStaleAfter reports whether the items' keys are being recomputed, and
+// if so the id up to which they are.
+func (tx *Tx) KeysStaleAfter() (after int64, stale bool, err error) {
+	var v string
+	err = tx.queryRow(`SELECT value FROM settings WHERE key = ?`, keysStaleSetting).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err == nil {
+		after, err = strconv.ParseInt(v, 10, 64)
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s: %w", keysStaleSetting, err)
+	}
+	return after, true, nil
+}
+
+// SetKeysStaleAfter records that the keys of the items up to the id after
+// are recomputed, and those after it not yet.
+func (tx *Tx) SetKeysStaleAfter(after int64) error {
+	return tx.SetSetting(keysStaleSetting, strconv.FormatInt(after, 10))
+}
+
+// KeysRecomputed records that every item's keys are recomputed.
+func (tx *Tx) KeysRecomputed() error {
+	if _, err := tx.exec(`DELETE FROM settings WHERE key = ?`, keysStaleSetting); err != nil {
+		return fmt.Errorf("write %s: %w", keysStaleSetting, err)
+	}
+	return nil
+}
+
+// withUnkeyed completes the items found by their keys (sorted by id) while
+// the keys are recomputed: those after the id the re-keying has reached
+// are replaced by every item after it, in id order.
+func (tx *Tx) withUnkeyed(items []Item) ([]Item, error) {
+	after, stale, err := tx.KeysStaleAfter()
+	if err != nil || !stale {
+		return items, err
+	}
+	i, _ := slices.BinarySearchFunc(items, after+1, func(it Item, id int64) int { return cmp.Compare(it.ID, id) })
+	return tx.appendItems(items[:i], `SELECT `+itemColumns+` FROM items i WHERE i.id > ? ORDER BY i.id`, after)
+}
 
 // ItemsAfter lists up to n items with an id above after, by id: a page of
 // every inventory.

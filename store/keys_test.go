@@ -64,3 +64,64 @@ func TestChangeItemKeys(t *testing.T) {
 		t.Errorf("a deleted item got a key: %+v", got)
 	}
 }
+
+// TestItemsByKeysWhileRekeying: while the items' keys are recomputed, the
+// items the re-keying has not reached are each a candidate, whatever keys
+// they hold (those may have been computed another way); the ones it has
+// reached are found by their keys alone; done, only by keys again.
+func TestItemsByKeysWhileRekeying(t *testing.T) {
+	t.Parallel()
+	db, _ := openTestDB(t)
+	ctx := context.Background()
+	update(t, db, func(tx *Tx) error {
+		if err := tx.CreateOrg(&Org{ID: "o1", Name: "o1", Language: "en", Timezone: "UTC", CreatedAt: t0}); err != nil {
+			return err
+		}
+		return tx.ReplaceInventory("o1", []Item{
+			{Vendor: "Pulse Secure", Product: "PCS", Keys: []string{"name:pulse/pcs"}},
+			{Vendor: "Fortinet", Product: "FortiOS", Keys: []string{"name:fortinet/fortios"}},
+			{Vendor: "Citrix", Product: "ADC", Keys: []string{"name:citrix/adc"}},
+		})
+	})
+	products := func(key string) []string {
+		var items []Item
+		if err := db.View(ctx, func(tx *Tx) (err error) { items, err = tx.ItemsByKeys([]string{key}, false); return err }); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range items {
+			out = append(out, it.Product)
+		}
+		return out
+	}
+	var first int64
+	update(t, db, func(tx *Tx) error {
+		items, err := tx.ItemsAfter(0, 1)
+		if err != nil {
+			return err
+		}
+		first = items[0].ID
+		return tx.SetKeysStaleAfter(first)
+	})
+	for key, want := range map[string][]string{
+		"name:pulse/pcs":        {"PCS", "FortiOS", "ADC"},
+		"name:fortinet/fortios": {"FortiOS", "ADC"},
+		"name:ivanti/pcs":       {"FortiOS", "ADC"},
+	} {
+		if got := products(key); !slices.Equal(got, want) {
+			t.Errorf("re-keyed up to the first item, %s finds %q, want %q", key, got, want)
+		}
+	}
+	update(t, db, func(tx *Tx) error { return tx.KeysRecomputed() })
+	if got := products("name:fortinet/fortios"); !slices.Equal(got, []string{"FortiOS"}) {
+		t.Errorf("re-keyed, name:fortinet/fortios finds %q, want FortiOS alone", got)
+	}
+	if err := db.View(ctx, func(tx *Tx) error {
+		if _, stale, err := tx.KeysStaleAfter(); err != nil || stale {
+			t.Errorf("KeysStaleAfter = %v, %v after KeysRecomputed", stale, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -220,24 +220,32 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 }
 
 // act is what only the holder of the lease does: re-keying when the way
-// names are matched changed, intake, the reminder, delivery and near-miss
-// loops (Engine.Run), publishing case events, the pruning of mail bodies
-// and the re-reading of kev.path. It returns when ctx ends (the process
+// names are matched changed (the items' beside the rest), intake, the
+// reminder, delivery and near-miss loops (Engine.Run), publishing case
+// events, the pruning of mail bodies and the re-reading of kev.path. It returns when ctx ends (the process
 // stops, or the lease is lost) once they have all stopped.
 func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk clock.Clock, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
-	// Keys stored by another way of folding names would miss: recompute
-	// them before the first advisory is matched.
-	if _, _, err := a.engine.Cases.Rekey(ctx); err != nil {
+	// Keys stored by another way of folding names would miss: the
+	// advisories' are recomputed before the first advisory is matched, the
+	// items' beside intake (until they are, an advisory is matched against
+	// every item not yet re-keyed).
+	if _, err := a.engine.Cases.Rekey(ctx); err != nil {
 		if parent.Err() != nil {
 			return nil
 		}
 		return err
 	}
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
-	wg.Add(5)
+	errc := make(chan error, 4)
+	wg.Add(6)
+	go func() {
+		defer wg.Done()
+		if _, err := a.engine.Cases.RekeyItems(ctx); err != nil && ctx.Err() == nil {
+			errc <- err
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		if err := a.engine.Intake.Run(ctx, js, cfg.NATS.intake()); err != nil {
