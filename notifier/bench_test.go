@@ -51,18 +51,7 @@ func advisoryTo10kMails(b *testing.B, events bool) {
 		e, _ := newTestEngineAt(b, filepath.Join(b.TempDir(), "heed.db"), opts...)
 		e.Delivery.relay, e.Outbox.hold, e.Delivery.senders = r, false, serveMaxConns
 		ctx := context.Background()
-		for i := range orgs {
-			org, err := e.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: fmt.Sprintf("Org %05d", i),
-				Contacts: []subscribers.ContactSpec{{Email: fmt.Sprintf("sec%05d@org.test", i)}}})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{
-				{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn"},
-				{Vendor: "Fortinet", Product: "FortiOS", Version: "6.4.2"}}); err != nil {
-				b.Fatal(err)
-			}
-		}
+		addBenchOrgs(b, e, orgs)
 		// The delivery loop runs as in "heed serve", so the first batches of
 		// mail leave while later ones are still being written.
 		runCtx, stop := context.WithCancel(ctx)
@@ -109,6 +98,52 @@ func advisoryTo10kMails(b *testing.B, events bool) {
 		b.StopTimer()
 		r.Close() // the test relay stops with the benchmark
 		b.StartTimer()
+	}
+}
+
+// addBenchOrgs creates n organizations, each with one primary contact and
+// two items, one of them hit by sa44101("1", "9.0R3.3").
+func addBenchOrgs(b *testing.B, e *Engine, n int) {
+	b.Helper()
+	ctx := context.Background()
+	for i := range n {
+		org, err := e.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: fmt.Sprintf("Org %05d", i),
+			Contacts: []subscribers.ContactSpec{{Email: fmt.Sprintf("sec%05d@org.test", i)}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{
+			{Vendor: "Pulse Secure", Product: "Pulse Connect Secure", Version: "9.0R3.3", Asset: "vpn"},
+			{Vendor: "Fortinet", Product: "FortiOS", Version: "6.4.2"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkApply10k measures the apply alone: one advisory opening 10,000
+// cases, from ApplyAdvisory to its return (plan, prepare and render each
+// batch's notices, write the cases, their items, opened events and mails),
+// with nothing else running, case events on as in heed serve. cpu-µs/case
+// is the process's CPU time (the apply and the rendering on both cores) per
+// case opened. Run with -benchtime=1x; see docs/PERFORMANCE.md.
+func BenchmarkApply10k(b *testing.B) {
+	const orgs = 10000
+	for b.Loop() {
+		b.StopTimer()
+		e, _ := newTestEngineAt(b, filepath.Join(b.TempDir(), "heed.db"), withEvents)
+		addBenchOrgs(b, e, orgs)
+		if err := e.db.Checkpoint(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+
+		start, cpu := time.Now(), proctime.CPU()
+		out, err := e.Cases.ApplyAdvisory(context.Background(), sa44101("1", "9.0R3.3"))
+		if err != nil || out.Opened != orgs {
+			b.Fatalf("apply: %+v, %v", out, err)
+		}
+		b.ReportMetric(float64((proctime.CPU()-cpu).Microseconds())/orgs, "cpu-µs/case")
+		b.ReportMetric(float64(time.Since(start).Microseconds())/orgs, "µs/case")
 	}
 }
 

@@ -106,21 +106,7 @@ func (cs *Cases) applyFrom(ctx context.Context, adv *advisory.Advisory, src Sour
 		var got Outcome
 		err = cs.outbox.update(ctx, func(tx *writeTx) error {
 			got = Outcome{}
-			for _, w := range batch {
-				if p := pre[w.orgID]; p != nil {
-					switch opened, err := cs.openPrepared(tx, adv, p); {
-					case err != nil:
-						return err
-					case opened:
-						got.Opened++
-						continue
-					}
-				}
-				if err := cs.applyOrg(tx, adv, w, &got); err != nil {
-					return err
-				}
-			}
-			return nil
+			return cs.writeBatch(tx, adv, batch, pre, &got)
 		})
 		if err != nil {
 			return out, fmt.Errorf("apply advisory %s revision %s: %w", adv.ID, adv.Revision, err)
@@ -243,16 +229,10 @@ func liveCases(cases []store.Case) int {
 	return n
 }
 
-// applyOrg carries out one organization's part of an advisory, reading its
-// case afresh: an inventory change may have opened it since the plan.
-func (cs *Cases) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, out *Outcome) error {
-	var c *store.Case
-	switch found, err := tx.CaseFor(adv.ID, w.orgID); {
-	case err == nil:
-		c = &found
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	}
+// applyOrg carries out one organization's part of an advisory on its case
+// c (nil: none), read in the same transaction (writeBatch): an inventory
+// change may have opened it since the plan.
+func (cs *Cases) applyOrg(tx *writeTx, adv *advisory.Advisory, w orgWork, c *store.Case, out *Outcome) error {
 	if w.hits == nil {
 		if c == nil || c.State == store.CaseClosed {
 			return nil

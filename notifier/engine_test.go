@@ -295,7 +295,7 @@ func TestApplyResumesAfterAStop(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Outbox.update(ctx, func(tx *writeTx) error { return e.Cases.applyOrg(tx, adv, work[0], &Outcome{}) }); err != nil {
+	if err := e.Outbox.update(ctx, func(tx *writeTx) error { return e.Cases.writeBatch(tx, adv, work[:1], nil, &Outcome{}) }); err != nil {
 		t.Fatal(err)
 	}
 

@@ -2,7 +2,6 @@ package notifier
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/heed-dev/heed/store"
@@ -40,8 +39,9 @@ type preparedKey struct {
 
 // prepare works out, from a read snapshot, the cases that batch opens at
 // organizations with none yet, and renders their notices, all outside the
-// write lock. A notice that fails to render is left to the transaction,
-// where it fails as any other mail.
+// write lock. The batch's cases and organizations are read once for all.
+// A notice that fails to render is left to the transaction, where it fails
+// as any other mail.
 func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []orgWork) (map[string]*preparedCase, error) {
 	now := cs.now()
 	pre := map[string]*preparedCase{}
@@ -52,22 +52,24 @@ func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []or
 		if err != nil {
 			return err
 		}
+		var ids []string
 		for _, w := range batch {
-			if w.hits == nil || !mailable(w.hits) {
-				continue
+			if w.hits != nil && mailable(w.hits) {
+				ids = append(ids, w.orgID)
 			}
-			switch _, err := tx.CaseFor(adv.ID, w.orgID); {
-			case err == nil:
+		}
+		cases, err := tx.CasesAt(adv.ID, ids)
+		if err != nil {
+			return err
+		}
+		orgs, err := tx.OrgsByID(ids)
+		if err != nil {
+			return err
+		}
+		for _, w := range batch {
+			org, ok := orgs[w.orgID]
+			if _, exists := cases[w.orgID]; exists || !ok || w.hits == nil || !mailable(w.hits) {
 				continue // an existing case is updated in the transaction
-			case !errors.Is(err, store.ErrNotFound):
-				return err
-			}
-			org, err := tx.Org(w.orgID)
-			if errors.Is(err, store.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
 			}
 			p := &preparedCase{org: org, items: w.hits, now: now, mails: map[preparedKey]mailJob{},
 				c: store.Case{ID: newID("case_"), AdvisoryID: adv.ID, OrgID: w.orgID, State: store.CaseWatching, OpenedAt: now, UpdatedAt: now}}
@@ -99,26 +101,82 @@ func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []or
 	return pre, nil
 }
 
+// writeBatch carries out a batch of an advisory's work in its write
+// transaction. The batch's cases, and the organizations its prepared cases
+// were prepared for, are read once for all. A prepared case is written as
+// prepared (openPrepared) unless the case exists by now (an inventory
+// change opened it since the snapshot) or the organization is gone; that
+// work, and all the rest, goes the ordinary way (applyOrg).
+func (cs *Cases) writeBatch(tx *writeTx, adv *advisory.Advisory, batch []orgWork, pre map[string]*preparedCase, out *Outcome) error {
+	ids := make([]string, 0, len(batch))
+	var preIDs []string
+	for _, w := range batch {
+		ids = append(ids, w.orgID)
+		if pre[w.orgID] != nil {
+			preIDs = append(preIDs, w.orgID)
+		}
+	}
+	cases, err := tx.CasesAt(adv.ID, ids)
+	if err != nil {
+		return err
+	}
+	orgs, err := tx.OrgsByID(preIDs)
+	if err != nil {
+		return err
+	}
+	for _, w := range batch {
+		c, exists := cases[w.orgID]
+		if p, org := pre[w.orgID], orgs[w.orgID]; p != nil && !exists && org.ID != "" {
+			if err := cs.openPrepared(tx, adv, p, org); err != nil {
+				return err
+			}
+			out.Opened++
+			continue
+		}
+		var found *store.Case
+		if exists {
+			found = &c
+		}
+		if err := cs.applyOrg(tx, adv, w, found, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // openPrepared writes a prepared case and its notices, as openCase would
-// have, and reports whether it did: not when the case exists by now (the
-// caller then applies the organization's work the ordinary way). When the
-// organization changed since the snapshot, its notices are composed again
-// (queueOne).
-func (cs *Cases) openPrepared(tx *writeTx, adv *advisory.Advisory, p *preparedCase) (bool, error) {
-	switch _, err := tx.CaseFor(adv.ID, p.c.OrgID); {
-	case err == nil:
-		return false, nil
-	case !errors.Is(err, store.ErrNotFound):
-		return false, err
+// have: the case is inserted already open, with its items and its opened
+// event, and its notices are taken as rendered while org (the
+// organization as the transaction reads it) is as it was when they were
+// prepared, else composed again (queueOne).
+func (cs *Cases) openPrepared(tx *writeTx, adv *advisory.Advisory, p *preparedCase, org store.Org) error {
+	ex, err := cs.exploitation(tx, adv)
+	if err != nil {
+		return err
 	}
 	c := p.c
+	cs.startSchedule(adv, &c, p.now, ex)
 	if err := tx.CreateCase(&c); err != nil {
-		return false, err
+		return err
 	}
-	if err := tx.ReplaceCaseItems(c.ID, p.items); err != nil {
-		return false, err
+	if _, err := tx.AddCaseItems(c.ID, p.items); err != nil {
+		return err
+	}
+	if err := cs.recordEvent(tx.Tx, EventOpened, &c, map[string]any{"revision": adv.Revision, "severity": adv.Severity,
+		"known_exploited": ex.known}); err != nil {
+		return err
+	}
+	to := recipients(org.Contacts, false)
+	if len(to) == 0 {
+		// queueMail says that nobody can be reached.
+		return cs.outbox.queueMail(tx, adv, &c, templates.KindNotice, 0, false)
 	}
 	tx.prepared, tx.preparedOrg = p.mails, p.org
 	defer func() { tx.prepared = nil }()
-	return true, cs.openCaseAt(tx, adv, &c, p.now)
+	for _, contact := range to {
+		if err := cs.outbox.queueOne(tx, adv, &c, org, p.items, contact, templates.KindNotice, 0, false, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -38,20 +38,20 @@ func TestPreparedNoticeForAnOrganizationChangedMeanwhile(t *testing.T) {
 	e, _ := newTestEngine(t)
 	ctx := context.Background()
 	orgID := addOrg(t, e, "Acme", "9.0R3.3")
-	p, _ := prepareOne(t, e, orgID)
+	p, work := prepareOne(t, e, orgID)
 	if _, err := e.Orgs.UpdateOrg(ctx, orgID, subscribers.OrgSpec{Name: "Acme Corporation", Contacts: []subscribers.ContactSpec{
 		{Email: "sec@acme.test", Name: "Hanako Sato"}, {Email: "new-sec@acme.test"}}}); err != nil {
 		t.Fatal(err)
 	}
+	var out Outcome
 	err := e.Outbox.update(ctx, func(tx *writeTx) error {
-		opened, err := e.Cases.openPrepared(tx, sa44101("1", "9.0R3.3"), p)
-		if err == nil && !opened {
-			t.Error("the prepared case was not opened")
-		}
-		return err
+		return e.Cases.writeBatch(tx, sa44101("1", "9.0R3.3"), work, map[string]*preparedCase{orgID: p}, &out)
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if out.Opened != 1 {
+		t.Errorf("%+v; want the prepared case opened", out)
 	}
 	ms := mailsOf(t, e, caseOf(t, e, orgID).ID)
 	if len(ms) != 2 {
@@ -85,19 +85,19 @@ func TestPreparedCaseOpenedMeanwhile(t *testing.T) {
 	orgID := addOrg(t, e, "Acme", "9.0R3.3")
 	p, work := prepareOne(t, e, orgID)
 	adv := sa44101("1", "9.0R3.3")
-	err := e.Outbox.update(ctx, func(tx *writeTx) error { return e.Cases.applyOrg(tx, adv, work[0], &Outcome{}) })
+	err := e.Outbox.update(ctx, func(tx *writeTx) error { return e.Cases.writeBatch(tx, adv, work, nil, &Outcome{}) })
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out Outcome
 	err = e.Outbox.update(ctx, func(tx *writeTx) error {
-		opened, err := e.Cases.openPrepared(tx, adv, p)
-		if err == nil && opened {
-			t.Error("a second case was opened")
-		}
-		return err
+		return e.Cases.writeBatch(tx, adv, work, map[string]*preparedCase{orgID: p}, &out)
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if out.Opened != 0 {
+		t.Errorf("%+v: a second case was opened", out)
 	}
 	if ms := mailsOf(t, e, caseOf(t, e, orgID).ID); len(ms) != 1 {
 		t.Fatalf("%d mails; want the one notice", len(ms))
