@@ -216,11 +216,23 @@ func (d *deps) wake() {
 	}
 }
 
-// newID returns a random identifier with a readable prefix.
-func newID(prefix string) string {
-	b := make([]byte, 10)
-	rand.Read(b)
-	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+// newID returns an identifier with a readable prefix: 16 characters of
+// base32 for 24 bits of the time in seconds, then 56 random bits. Ids made
+// in the same second share their start, so the rows an apply batch inserts
+// (its cases, and every index keyed by a case id: case items, mails,
+// events) sit together in each index instead of on a random page each:
+// about 45 µs less CPU a case opened (BenchmarkApply10k). No route open to
+// all takes an id: answer links and reply addresses are signed.
+func newID(prefix string) string { return newIDAt(prefix, time.Now()) }
+
+func newIDAt(prefix string, at time.Time) string {
+	var b [10]byte
+	// 3 bytes of seconds (they wrap every 194 days, which only moves
+	// where the next ids sit) and 7 random.
+	s := uint32(at.Unix())
+	b[0], b[1], b[2] = byte(s>>16), byte(s>>8), byte(s)
+	rand.Read(b[3:])
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
 
 // Run runs the reminder scheduler, the delivery loop and the near-miss
