@@ -32,6 +32,7 @@ func nearMisses(prepared *subscribers.Prepared, advisoryID string, items []store
 	// the product itself or another one, which the names alone tell, and
 	// the rest is decided once per name and version.
 	closeBy := map[[2]string]bool{}
+	closeName := prepared.NameFilter()
 	type seen struct {
 		nm subscribers.NearMiss
 		ok bool
@@ -42,7 +43,7 @@ func nearMisses(prepared *subscribers.Prepared, advisoryID string, items []store
 		name := [2]string{it.Vendor, it.Product}
 		maybe, known := closeBy[name]
 		if !known {
-			maybe = prepared.CloseName(it.Vendor, it.Product)
+			maybe = closeName(it.Vendor, it.Product)
 			closeBy[name] = maybe
 		}
 		if !maybe {
@@ -130,7 +131,7 @@ func (cs *Cases) advisoryNearMisses(ctx context.Context, adv *advisory.Advisory)
 	prepared := cs.matcher.Prepare(adv.Affected)
 	var found []store.NearMiss
 	err := cs.db.View(ctx, func(tx *store.Tx) error {
-		items, err := tx.ItemsOfVendors(prepared.Vendors(), prepared.CloseName)
+		items, err := tx.ItemsOfVendors(prepared.Vendors(), prepared.NameFilter())
 		if err != nil {
 			return err
 		}

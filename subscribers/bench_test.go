@@ -149,3 +149,33 @@ func matchNation(b *testing.B, prepare func() *Prepared, versions map[int32]stri
 	b.ReportMetric(float64(candidates), "candidates/op")
 	b.ReportMetric(float64(hits), "hits/op")
 }
+
+// BenchmarkCloseNames100k is the name filter of a near-miss scan over one
+// vendor's 100,000 distinct product names, none close (an appliance per
+// organization, as heed-load's inventories have): CloseName for each, as
+// the scan called it, and one NameFilter for all.
+func BenchmarkCloseNames100k(b *testing.B) {
+	p := NewMatcher(DefaultAliases()).Prepare([]advisory.Affected{{Vendor: "Heed Load", Product: "Load Appliance 000123",
+		Ranges: []advisory.Range{{Introduced: "0", Fixed: "2.0"}}}})
+	names := make([]string, 100_000)
+	for i := range names {
+		names[i] = fmt.Sprintf("Load Appliance %06d", i)
+	}
+	for _, c := range []struct {
+		name   string
+		filter func() func(vendor, product string) bool
+	}{{"CloseName", func() func(string, string) bool { return p.CloseName }}, {"NameFilter", p.NameFilter}} {
+		b.Run(c.name, func(b *testing.B) {
+			cpu := proctime.CPU()
+			for b.Loop() {
+				keep := c.filter()
+				for _, n := range names {
+					if keep("Heed Load", n) {
+						b.Fatalf("%q is close to %q", n, "Load Appliance 000123")
+					}
+				}
+			}
+			b.ReportMetric(float64((proctime.CPU()-cpu).Milliseconds())/float64(b.N), "cpu-ms/scan")
+		})
+	}
+}

@@ -152,13 +152,29 @@ func withoutVendor(vendor, product string) string {
 // wordsAfterVendor is withoutVendor's result as words (alnumWords), and
 // whether the product starts with the vendor's name.
 func wordsAfterVendor(vendor, product string) ([]string, bool) {
-	v := foldName(AliasVendor, vendor)
+	return spellingOf(vendor).wordsAfter(product)
+}
+
+// vendorSpelling is what wordsAfterVendor needs of a vendor's name, folded
+// once for the many products a scan reads of one vendor (NameFilter).
+type vendorSpelling struct {
+	folded string   // foldName(AliasVendor, …)
+	words  []string // alnumWords(…)
+}
+
+func spellingOf(vendor string) vendorSpelling {
+	return vendorSpelling{folded: foldName(AliasVendor, vendor), words: alnumWords(vendor)}
+}
+
+// wordsAfter is wordsAfterVendor of the vendor vs.
+func (vs vendorSpelling) wordsAfter(product string) ([]string, bool) {
+	v := vs.folded
 	if v == "" {
 		return nil, false
 	}
 	// Both split at every non-letter, so that "Schneider-Electric Modicon"
 	// starts with the words of "Schneider Electric", and "S.A." is s, a.
-	words, vwords := alnumWords(product), alnumWords(vendor)
+	words := alnumWords(product)
 	prefix := ""
 	for i, w := range words {
 		if prefix += w; len(prefix) < len(v) {
@@ -168,7 +184,7 @@ func wordsAfterVendor(vendor, product string) ([]string, bool) {
 			return nil, false
 		}
 		rest := words[i+1:]
-		for len(rest) > 1 && companyForms[rest[0]] && slices.Contains(vwords, rest[0]) {
+		for len(rest) > 1 && companyForms[rest[0]] && slices.Contains(vs.words, rest[0]) {
 			rest = rest[1:]
 		}
 		return rest, len(rest) > 0

@@ -117,6 +117,44 @@ func FuzzNormalizeName(f *testing.F) {
 		if _, ok := p.NearMiss(store.Item{Vendor: vendor, Product: product, Version: "1"}); ok && !p.CloseName(vendor, product) {
 			t.Fatalf("%q %q: a near miss whose name is not close", vendor, product)
 		}
+		if p.NameFilter()(vendor, product) != p.CloseName(vendor, product) {
+			t.Fatalf("%q %q: NameFilter and CloseName disagree", vendor, product)
+		}
 		_ = NewMatcher(DefaultAliases()).ItemKeys(store.Item{Vendor: vendor, Product: product})
 	})
+}
+
+// TestNameFilter: the filter a near-miss scan uses over many names answers
+// as CloseName for each, one filter used for all (its vendors folded once):
+// words added or dropped, the vendor spelled with its company form or
+// inside the product, another vendor, a product of the vendor not close.
+func TestNameFilter(t *testing.T) {
+	p := NewMatcher(DefaultAliases()).Prepare([]advisory.Affected{
+		{Vendor: "Siemens", Product: "SCALANCE X-200"},
+		{Vendor: "Siemens", Product: "SIMATIC S7-1500", Status: advisory.StatusFixed},
+		{Vendor: "株式会社 日立製作所", Product: "JP1/Base"},
+	})
+	names := []struct {
+		vendor, product string
+		close           bool
+	}{
+		{"Siemens", "SCALANCE X-200 switch family", true},
+		{"Siemens AG", "SCALANCE X-200 switch", true},
+		{"Siemens AG", "Siemens SCALANCE X-200 switch", true},
+		{"SIEMENS", "SCALANCE", true},                              // x and 200 dropped
+		{"Siemens", "SCALANCE X-200 managed switch family", false}, // three words added: a family
+		{"Siemens", "SCALANCE X-200", false},                       // the product itself: matched, not near
+		{"Siemens", "SIMATIC S7-1500 CPU", false},                  // close only to an entry not affected
+		{"Siemens", "SINEC NMS", false},
+		{"Hitachi", "SCALANCE X-200 switch", false},
+		{"日立製作所", "JP1/Base Manager", true},
+		{"", "SCALANCE X-200 switch", false},
+	}
+	filter := p.NameFilter()
+	for _, n := range names {
+		got, want := filter(n.vendor, n.product), p.CloseName(n.vendor, n.product)
+		if got != want || got != n.close {
+			t.Errorf("%q %q: NameFilter %v, CloseName %v, want %v", n.vendor, n.product, got, want, n.close)
+		}
+	}
 }

@@ -125,6 +125,54 @@ func (p *Prepared) CloseName(vendor, product string) bool {
 	return false
 }
 
+// NameFilter is CloseName for a scan of many names (the distinct names of
+// the advisory's vendors, store.Tx.ItemsOfVendors: a vendor may have a
+// tenth of a national inventory, under as many names): the affected
+// entries' words are split once, each vendor's spelling is folded once,
+// and a product's words only when an entry has its vendor, instead of all
+// three for every name. The filter is not for concurrent use.
+func (p *Prepared) NameFilter() func(vendor, product string) bool {
+	type affected struct {
+		vendor string // folded, through the alias table
+		words  []string
+	}
+	var entries []affected
+	for _, e := range p.entries {
+		if e.status() == advisory.StatusAffected && len(e.names) > 0 {
+			entries = append(entries, affected{e.names[0].vendor, productWords(e.Vendor, e.Product)})
+		}
+	}
+	type vendorForms struct {
+		alias    string // p.aliases.vendor
+		spelling vendorSpelling
+	}
+	vendors := map[string]vendorForms{} // by the vendor as written
+	return func(vendor, product string) bool {
+		vf, known := vendors[vendor]
+		if !known {
+			vf = vendorForms{alias: p.aliases.vendor(vendor), spelling: spellingOf(vendor)}
+			vendors[vendor] = vf
+		}
+		if vf.alias == "" {
+			return false
+		}
+		var words []string
+		split := false
+		for _, e := range entries {
+			if e.vendor != vf.alias {
+				continue
+			}
+			if !split {
+				words, split = vf.spelling.productWords(product), true
+			}
+			if _, _, ok := closeNames(e.words, words); ok {
+				return true
+			}
+		}
+		return false
+	}
+}
+
 // listedUnaffected reports whether an entry naming the same product as e
 // lists version v as fixed or not affected.
 func (p *Prepared) listedUnaffected(e *entry, scheme, v string) bool {
@@ -142,7 +190,12 @@ func (p *Prepared) listedUnaffected(e *entry, scheme, v string) bool {
 // in front, split also where letters meet digits, so that "X200" and
 // "X-200" are the same words: x, 200.
 func productWords(vendor, product string) []string {
-	words, ok := wordsAfterVendor(vendor, product)
+	return spellingOf(vendor).productWords(product)
+}
+
+// productWords is productWords of a product of the vendor vs.
+func (vs vendorSpelling) productWords(product string) []string {
+	words, ok := vs.wordsAfter(product)
 	if !ok {
 		words = alnumWords(product)
 	}
