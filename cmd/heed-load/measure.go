@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -199,25 +200,35 @@ func checkRecipients(got map[string]int, n int) []string {
 	return problems
 }
 
-// latencies is the time to the first mail of single-organization advisories.
+// latencies is the time to the first mail of a round of single-organization
+// advisories.
 type latencies struct {
 	Runs          int
 	P50, P99, Max time.Duration
-	Problems      []string
+	// Slowest names the slowest advisories of the round, slowest first,
+	// with their times: whether they come first (work left from before) or
+	// anywhere says what delayed them.
+	Slowest  []string
+	Problems []string
 }
 
 // measureFirstMail publishes runs advisories one after the other, each
 // hitting one organization (spread over the n), and times each from its
-// publish to its mail's acceptance.
-func measureFirstMail(ctx context.Context, s *sink, p *publisher, n, runs int, progress io.Writer) (latencies, error) {
+// publish to its mail's acceptance. Round r's advisories have ids of their
+// own.
+func measureFirstMail(ctx context.Context, s *sink, p *publisher, n, runs, round int, progress io.Writer) (latencies, error) {
 	l := latencies{Runs: runs}
-	var took []time.Duration
+	type timed struct {
+		id   string
+		took time.Duration
+	}
+	var took []timed
 	for r := range runs {
 		i := r * n / runs
 		if err := s.reset(ctx); err != nil {
 			return l, err
 		}
-		id := fmt.Sprintf("%s-ONE-%04d", p.prefix, r)
+		id := fmt.Sprintf("%s-ONE-%04d", p.prefix, round*runs+r)
 		start := time.Now()
 		if err := p.publish(ctx, id, applianceAdvisory(id, i)); err != nil {
 			return l, err
@@ -233,7 +244,7 @@ func measureFirstMail(ctx context.Context, s *sink, p *publisher, n, runs int, p
 				return l, err
 			}
 		}
-		took = append(took, time.Duration(st.FirstNS-start.UnixNano()))
+		took = append(took, timed{id, time.Duration(st.FirstNS - start.UnixNano())})
 		if st.Recipients[contact(i)] != 1 || st.Total != 1 {
 			l.Problems = append(l.Problems, fmt.Sprintf("%s: want one mail to %s, got %v", id, contact(i), st.Recipients))
 		}
@@ -241,8 +252,15 @@ func measureFirstMail(ctx context.Context, s *sink, p *publisher, n, runs int, p
 			fmt.Fprintf(progress, "  first mail: %d of %d advisories\n", r+1, runs)
 		}
 	}
-	slices.Sort(took)
-	l.P50, l.P99, l.Max = percentile(took, 0.50), percentile(took, 0.99), took[len(took)-1]
+	slices.SortFunc(took, func(a, b timed) int { return cmp.Compare(b.took, a.took) })
+	for _, t := range took[:min(3, len(took))] {
+		l.Slowest = append(l.Slowest, fmt.Sprintf("%s %.0f ms", t.id, ms(t.took)))
+	}
+	sorted := make([]time.Duration, len(took))
+	for i, t := range took {
+		sorted[len(took)-1-i] = t.took
+	}
+	l.P50, l.P99, l.Max = percentile(sorted, 0.50), percentile(sorted, 0.99), sorted[len(sorted)-1]
 	return l, nil
 }
 
