@@ -134,7 +134,7 @@ type result struct {
 	Fanout     fanout
 	Raw        raw
 	FirstMail  []latencies // one a round
-	Load       [2]string // /proc/loadavg before and after
+	Load       [2]string   // /proc/loadavg before and after
 	// HeapProfile is heed's log line about its -memprofile.
 	HeapProfile string
 }
