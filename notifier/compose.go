@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
 	"github.com/heed-dev/heed/templates"
 )
@@ -33,7 +34,19 @@ type envelope struct {
 // compose builds a MIME multipart/alternative message. Every header value is
 // either generated here or passed through encoding that cannot carry a line
 // break, so advisory text cannot add headers; lines are folded (header.go).
-func compose(env envelope, m templates.Mail) []byte {
+func compose(env envelope, m templates.Mail) []byte { return composeShared(env, m, nil).msg }
+
+// composed is a message, and the runs of it that other mails of its batch
+// carry too: the store keeps those once (store.SharedBody).
+type composed struct {
+	msg     []byte
+	splices []store.Splice // runs of the batch's shared body (sharedWire)
+}
+
+// composeShared is compose taking the lines of its parts that the batch's
+// shared body holds already encoded from there, and saying where they
+// are. A nil w shares nothing.
+func composeShared(env envelope, m templates.Mail, w *sharedWire) composed {
 	var buf bytes.Buffer
 	h := func(k, v string) { writeHeader(&buf, k, v) }
 	h("From", addressText(env.From))
@@ -41,7 +54,7 @@ func compose(env envelope, m templates.Mail) []byte {
 	if env.ReplyTo != "" {
 		h("Reply-To", env.ReplyTo)
 	}
-	h("Subject", headerText(templates.OneLine(m.Subject)))
+	h("Subject", w.subject(m.Subject))
 	h("Date", env.Date.Format(time.RFC1123Z))
 	h("Message-ID", env.MessageID)
 	if env.InReplyTo != "" {
@@ -61,30 +74,43 @@ func compose(env envelope, m templates.Mail) []byte {
 	boundary := randomBoundary()
 	h("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	buf.WriteString("\r\n")
-	// Encoded, a part takes about as many bytes as it has, more for
-	// Japanese: grown once here rather than doubled as it goes.
-	buf.Grow(len(m.Text) + len(m.HTML) + len(m.Text)/2 + len(m.HTML)/2 + 512)
-	msg := buf.Bytes()
-	var qp qpEncoder
+	// Grown once here rather than doubled as it goes.
+	buf.Grow(qpSize(m.Text) + qpSize(m.HTML) + 512)
+	c := composed{msg: buf.Bytes()}
+	var dict *wireDict
+	if w != nil {
+		dict = w.dict.Load()
+	}
+	shared := 0 // bytes taken from dict
 	for i, part := range []struct{ ctype, content string }{
 		{"text/plain; charset=utf-8", m.Text},
 		{"text/html; charset=utf-8", m.HTML},
 	} {
 		// As mime/multipart writes a part: its header fields sorted.
 		if i > 0 {
-			msg = append(msg, "\r\n"...)
+			c.msg = append(c.msg, "\r\n"...)
 		}
-		msg = append(msg, "--"...)
-		msg = append(msg, boundary...)
-		msg = append(msg, "\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: "...)
-		msg = append(msg, part.ctype...)
-		msg = append(msg, "\r\n\r\n"...)
-		msg = qp.close(qp.append(msg, part.content))
+		c.msg = append(c.msg, "--"...)
+		c.msg = append(c.msg, boundary...)
+		c.msg = append(c.msg, "\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: "...)
+		c.msg = append(c.msg, part.ctype...)
+		c.msg = append(c.msg, "\r\n\r\n"...)
+		if dict == nil {
+			var qp qpEncoder
+			c.msg = qp.close(qp.append(c.msg, part.content))
+			continue
+		}
+		shared += c.encodeLines(dict, part.content)
 	}
-	msg = append(msg, "\r\n--"...)
-	msg = append(msg, boundary...)
-	msg = append(msg, "--\r\n"...)
-	return msg
+	c.msg = append(c.msg, "\r\n--"...)
+	c.msg = append(c.msg, boundary...)
+	c.msg = append(c.msg, "--\r\n"...)
+	if w != nil && shared < (len(c.msg)-buf.Len())/2 {
+		// Most of it is new to the batch: the first mail of its advisory,
+		// kind, language and zone, whose lines the next ones will share.
+		w.learn(m.Text, m.HTML)
+	}
+	return c
 }
 
 // randomBoundary is a multipart boundary as mime/multipart makes one: 30

@@ -41,20 +41,36 @@ func benchMail(tb testing.TB, lang string) (envelope, templates.Mail) {
 }
 
 // BenchmarkCompose composes one rendered mail (headers, MIME parts,
-// quoted-printable) in English and in Japanese.
+// quoted-printable) in English and in Japanese: alone, and as a fan-out's
+// batch does after its first mail (its lines taken from the batch's
+// shared body, the subject encoded once).
 func BenchmarkCompose(b *testing.B) {
 	for _, lang := range []string{"en", "ja"} {
-		b.Run(lang, func(b *testing.B) {
-			env, m := benchMail(b, lang)
-			var size int
-			cpu := proctime.CPU()
-			for b.Loop() {
-				size = len(composeBench(env, m))
+		for _, batch := range []bool{false, true} {
+			name := lang
+			if batch {
+				name += "/batch"
 			}
-			b.ReportMetric(float64(size), "bytes/mail")
-			b.ReportMetric(float64((proctime.CPU()-cpu).Nanoseconds())/float64(b.N)/1e3, "cpu-µs/mail")
-		})
+			b.Run(name, func(b *testing.B) {
+				env, m := benchMail(b, lang)
+				var w *sharedWire
+				if batch {
+					w = &sharedWire{}
+					composeShared(env, m, w) // the batch's first mail
+				}
+				var c composed
+				cpu := proctime.CPU()
+				for b.Loop() {
+					c = composeShared(env, m, w)
+				}
+				b.ReportMetric(float64(len(c.msg)), "bytes/mail")
+				own := len(c.msg)
+				for _, sp := range c.splices {
+					own -= sp.Len
+				}
+				b.ReportMetric(float64(own), "stored-bytes/mail")
+				b.ReportMetric(float64((proctime.CPU()-cpu).Nanoseconds())/float64(b.N)/1e3, "cpu-µs/mail")
+			})
+		}
 	}
 }
-
-func composeBench(env envelope, m templates.Mail) []byte { return compose(env, m) }

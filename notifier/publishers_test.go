@@ -434,8 +434,9 @@ func TestSignedDocuments(t *testing.T) {
 	}
 }
 
-// textPart is the decoded text/plain part of a stored message.
-func textPart(t *testing.T, msg []byte) string {
+// readMultipart parses a composed message and returns it with its
+// multipart boundary.
+func readMultipart(t *testing.T, msg []byte) (*mail.Message, string) {
 	t.Helper()
 	m, err := mail.ReadMessage(bytes.NewReader(msg))
 	if err != nil {
@@ -445,7 +446,14 @@ func textPart(t *testing.T, msg []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := multipart.NewReader(m.Body, params["boundary"])
+	return m, params["boundary"]
+}
+
+// textPart is the decoded text/plain part of a stored message.
+func textPart(t *testing.T, msg []byte) string {
+	t.Helper()
+	m, boundary := readMultipart(t, msg)
+	r := multipart.NewReader(m.Body, boundary)
 	for {
 		p, err := r.NextPart()
 		if err != nil {

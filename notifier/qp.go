@@ -1,5 +1,7 @@
 package notifier
 
+import "math/bits"
+
 // A quoted-printable encoder (RFC 2045 section 6.7) for mail bodies, byte
 // for byte what mime/quotedprintable.Writer writes for text (Binary false),
 // which looks at every byte on its own through an interface call: a third
@@ -97,4 +99,22 @@ func (e *qpEncoder) encode(dst []byte, c byte) []byte {
 func (e *qpEncoder) softBreak(dst []byte) []byte {
 	e.col = 0
 	return append(dst, '=', '\r', '\n')
+}
+
+// qpSize is about the length of s encoded, a little more: a byte outside
+// ASCII takes three, and a line a soft break every 75. It reads s eight
+// bytes at a time.
+func qpSize(s string) int {
+	high := 0
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		high += bits.OnesCount64(x & 0x8080808080808080)
+	}
+	for ; i < len(s); i++ {
+		high += int(s[i] >> 7)
+	}
+	n := len(s) + 2*high
+	return n + n/24
 }

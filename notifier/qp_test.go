@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
-	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
@@ -109,17 +108,10 @@ func TestComposeAsTheStandardLibrary(t *testing.T) {
 	m := templates.Mail{Subject: "s", Text: "Line one \nline = two\n" + strings.Repeat("long words ", 20) + "\n日本語",
 		HTML: "<p style=\"margin:0;\">x</p>\n<p>y </p>"}
 	msg := compose(envelope{From: from, To: to, Date: t0, MessageID: "<a@heed.example>", CaseID: "case_x"}, m)
-	parsed, err := mail.ReadMessage(bytes.NewReader(msg))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, params, err := mime.ParseMediaType(parsed.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	parsed, boundary := readMultipart(t, msg)
 	var want bytes.Buffer
 	mw := multipart.NewWriter(&want)
-	if err := mw.SetBoundary(params["boundary"]); err != nil {
+	if err := mw.SetBoundary(boundary); err != nil {
 		t.Fatal(err)
 	}
 	for _, part := range []struct{ ctype, content string }{
@@ -136,7 +128,7 @@ func TestComposeAsTheStandardLibrary(t *testing.T) {
 	if !bytes.Equal(body, want.Bytes()) {
 		t.Fatalf("body:\n%s\nwant:\n%s", body, want.Bytes())
 	}
-	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	for _, content := range []string{m.Text, m.HTML} {
 		p, err := mr.NextPart()
 		if err != nil {

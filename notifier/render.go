@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"runtime"
@@ -82,7 +83,7 @@ func (ob *Outbox) renderAll(jobs []mailJob) []error {
 	errs := make([]error, len(jobs))
 	// The mails of a batch are mostly of one advisory: the parts they
 	// share are rendered once.
-	shared := templates.NewShared()
+	shared, wire := templates.NewShared(), &sharedWire{}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(todo)) {
@@ -92,7 +93,7 @@ func (ob *Outbox) renderAll(jobs []mailJob) []error {
 			for i := range next {
 				j := &jobs[i]
 				what := fmt.Sprintf("render %s mail of case %s to %s", j.data.Kind, j.rec.CaseID, j.rec.Recipient)
-				if err := recovered(what, func() error { return ob.render(shared, j) }); err != nil {
+				if err := recovered(what, func() error { return ob.render(shared, wire, j) }); err != nil {
 					if _, ok := asWorkError(err); !ok {
 						err = &workError{what: what, err: err}
 					}
@@ -106,23 +107,42 @@ func (ob *Outbox) renderAll(jobs []mailJob) []error {
 	}
 	close(next)
 	wg.Wait()
+	if body := wire.body(); body != nil {
+		for _, i := range todo {
+			if jobs[i].rec.Splices != nil {
+				jobs[i].rec.Shared = body
+			}
+		}
+	}
 	return errs
 }
 
 // render fills in a job's subject and message: the templates, the MIME
-// message and, if configured, its DKIM signature. The caller names the mail
-// in the error.
-func (ob *Outbox) render(shared *templates.Shared, j *mailJob) error {
+// message and, if configured, its DKIM signature; and the runs of the
+// message that the other mails of its batch carry too (wire), which the
+// outbox stores once (renderAll gives the job the batch's shared body).
+// The caller names the mail in the error.
+func (ob *Outbox) render(shared *templates.Shared, wire *sharedWire, j *mailJob) error {
 	rendered, err := ob.renderMail(shared, j.data)
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
-	msg := compose(j.env, rendered)
+	c := composeShared(j.env, rendered, wire)
 	if ob.dkim != nil {
-		if msg, err = ob.dkim.sign(msg); err != nil {
+		signed, err := ob.dkim.sign(c.msg)
+		if err != nil {
 			return err
 		}
+		// The signature goes before the message, which moves the runs.
+		shift := len(signed) - len(c.msg)
+		if shift < 0 || !bytes.Equal(signed[shift:], c.msg) {
+			c.splices = nil
+		}
+		for i := range c.splices {
+			c.splices[i].At += shift
+		}
+		c.msg = signed
 	}
-	j.rec.Subject, j.rec.Message = templates.OneLine(rendered.Subject), msg
+	j.rec.Subject, j.rec.Message, j.rec.Splices = templates.OneLine(rendered.Subject), c.msg, c.splices
 	return nil
 }

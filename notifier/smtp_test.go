@@ -36,6 +36,7 @@ type receivedMail struct {
 	to     string
 	header mail.Header
 	body   string
+	raw    []byte // the message as it came
 }
 
 // startMTA starts a test relay and returns it with a relay client to it.
@@ -148,7 +149,7 @@ func (s *mtaSession) Data(r io.Reader) error {
 			return &smtp.SMTPError{Code: 554, Message: "unparseable message: " + err.Error()}
 		}
 		body, _ := io.ReadAll(m.Body)
-		kept = receivedMail{to: s.to, header: m.Header, body: string(body)}
+		kept = receivedMail{to: s.to, header: m.Header, body: string(body), raw: raw}
 	}
 	s.mta.mu.Lock()
 	defer s.mta.mu.Unlock()

@@ -55,6 +55,7 @@ type DB struct {
 	read *sql.DB // reads: deferred transactions, which WAL lets run beside a writer
 	// each pool's prepared statements (stmts.go)
 	sqlStmts, readStmts *stmtCache
+	bodies              *bodyCache // shared mail bodies read (bodies.go)
 }
 
 // Open opens (creating if needed) the SQLite database at path and brings its
@@ -85,7 +86,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &DB{sql: w, read: r, sqlStmts: newStmtCache(w), readStmts: newStmtCache(r)}
+	s := &DB{sql: w, read: r, sqlStmts: newStmtCache(w), readStmts: newStmtCache(r), bodies: &bodyCache{}}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -179,6 +180,9 @@ type Tx struct {
 	ctx   context.Context
 	cache *stmtCache           // the pool's statements (stmts.go)
 	stmts map[string]*sql.Stmt // the transaction's, taken from cache
+	// shared mail bodies: read, and written in this transaction (bodies.go)
+	bodies    *bodyCache
+	sharedIDs map[*SharedBody]int64
 }
 
 // Update runs fn in a write transaction, committing if fn returns nil. If fn
@@ -190,7 +194,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback() // after a commit, it does nothing
-	if err := fn(&Tx{tx: sqlTx, ctx: ctx, cache: db.sqlStmts}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, ctx: ctx, cache: db.sqlStmts, bodies: db.bodies}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -207,7 +211,7 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&Tx{tx: sqlTx, ctx: ctx, cache: db.readStmts})
+	return fn(&Tx{tx: sqlTx, ctx: ctx, cache: db.readStmts, bodies: db.bodies})
 }
 
 // ms converts a time to the stored Unix milliseconds.

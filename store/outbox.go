@@ -20,15 +20,20 @@ const (
 // Mail is one rendered message for one recipient: the evidence that an
 // organization was told, and when.
 type Mail struct {
-	ID            int64
-	CaseID        string
-	ContactID     int64
-	Kind          string
-	Seq           int // 0 for the notice, n for the nth reminder
-	Recipient     string
-	Subject       string
-	MessageID     string
-	Message       []byte
+	ID        int64
+	CaseID    string
+	ContactID int64
+	Kind      string
+	Seq       int // 0 for the notice, n for the nth reminder
+	Recipient string
+	Subject   string
+	MessageID string
+	Message   []byte
+	// Shared, when set, holds runs of Message that many mails carry,
+	// stored once (bodies.go), and Splices says where. Only AddMail looks
+	// at them; reads return Message whole.
+	Shared        *SharedBody
+	Splices       []Splice
 	State         string
 	Attempts      int
 	NextAttemptAt time.Time
@@ -56,8 +61,7 @@ func (tx *Tx) AddMail(m *Mail) error {
 		return fmt.Errorf("add mail to outbox: %w", err)
 	}
 	m.ID, _ = res.LastInsertId()
-	if _, err := tx.exec(`INSERT INTO mail_bodies (mail_id, created_at, message) VALUES (?, ?, ?)`,
-		m.ID, ms(m.CreatedAt), nonNilBytes(m.Message)); err != nil {
+	if err := tx.addBody(m); err != nil {
 		return fmt.Errorf("add mail to outbox: %w", err)
 	}
 	return nil
@@ -94,21 +98,25 @@ func (tx *Tx) DigestsOf(caseID string) ([]Mail, error) {
 		WHERE id IN (SELECT mail_id FROM mail_cases WHERE case_id = ?) ORDER BY id DESC`, caseID)
 }
 
-const mailColumns = `id, coalesce(case_id, ''), coalesce(contact_id, 0), kind, seq, recipient, subject, message_id,
-	state, attempts, next_attempt_at, last_reply, sent_at, created_at, claimed_at`
+const mailColumns = `outbox.id, coalesce(outbox.case_id, ''), coalesce(outbox.contact_id, 0), outbox.kind,
+	outbox.seq, outbox.recipient, outbox.subject, outbox.message_id, outbox.state, outbox.attempts,
+	outbox.next_attempt_at, outbox.last_reply, outbox.sent_at, outbox.created_at, outbox.claimed_at`
 
-// mailBodyColumn follows mailColumns where a query reads bodies: a pruned
-// body reads as empty.
-const mailBodyColumn = `, coalesce((SELECT message FROM mail_bodies WHERE mail_id = outbox.id), x'')`
+// mailBodyColumns follow mailColumns where a query reads bodies, with
+// mailBodyJoin after its FROM outbox: a pruned body reads as empty.
+const (
+	mailBodyColumns = `, coalesce(b.message, x''), b.shared_id, b.splices`
+	mailBodyJoin    = ` LEFT JOIN mail_bodies b ON b.mail_id = outbox.id`
+)
 
-func scanMail(row interface{ Scan(...any) error }, withBody bool) (Mail, error) {
+func scanMail(row interface{ Scan(...any) error }, body *storedBody) (Mail, error) {
 	var m Mail
 	var next, created int64
 	var sent, claimed sql.NullInt64
 	dest := []any{&m.ID, &m.CaseID, &m.ContactID, &m.Kind, &m.Seq, &m.Recipient, &m.Subject, &m.MessageID,
 		&m.State, &m.Attempts, &next, &m.LastReply, &sent, &created, &claimed}
-	if withBody {
-		dest = append(dest, &m.Message)
+	if body != nil {
+		dest = append(dest, &m.Message, &body.sharedID, &body.splices)
 	}
 	err := row.Scan(dest...)
 	m.NextAttemptAt, m.CreatedAt, m.SentAt, m.ClaimedAt = fromMS(next), fromMS(created), fromNullMS(sent), fromNullMS(claimed)
@@ -122,26 +130,42 @@ func (tx *Tx) queryMails(withBody bool, q string, args ...any) ([]Mail, error) {
 	}
 	defer rows.Close()
 	var out []Mail
+	var bodies []storedBody
 	for rows.Next() {
-		m, err := scanMail(rows, withBody)
+		var b *storedBody
+		if withBody {
+			bodies = append(bodies, storedBody{})
+			b = &bodies[len(bodies)-1]
+		}
+		m, err := scanMail(rows, b)
 		if err != nil {
 			return nil, fmt.Errorf("list outbox: %w", err)
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	rows.Close()
+	for i, b := range bodies {
+		if err := tx.wholeMessage(&out[i], b); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Mail returns one message of the outbox, with its body.
 func (tx *Tx) Mail(id int64) (Mail, error) {
-	m, err := scanMail(tx.queryRow(`SELECT `+mailColumns+mailBodyColumn+` FROM outbox WHERE id = ?`, id), true)
+	var b storedBody
+	m, err := scanMail(tx.queryRow(`SELECT `+mailColumns+mailBodyColumns+` FROM outbox`+mailBodyJoin+` WHERE outbox.id = ?`, id), &b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fmt.Errorf("mail %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return m, fmt.Errorf("read mail: %w", err)
 	}
-	return m, nil
+	return m, tx.wholeMessage(&m, b)
 }
 
 // MailFilter selects outbox messages; empty fields match everything.
@@ -165,13 +189,13 @@ func (tx *Tx) Mails(f MailFilter) ([]Mail, error) {
 // the claims made before staleBefore whose outcome was never recorded, then
 // the pending messages that are due, oldest first.
 func (tx *Tx) DueMails(now, staleBefore time.Time, limit int) ([]Mail, error) {
-	stale, err := tx.queryMails(true, `SELECT `+mailColumns+mailBodyColumn+` FROM outbox
-		WHERE state = 'sending' AND claimed_at <= ? ORDER BY claimed_at, id LIMIT ?`, ms(staleBefore), limit)
+	stale, err := tx.queryMails(true, `SELECT `+mailColumns+mailBodyColumns+` FROM outbox`+mailBodyJoin+`
+		WHERE outbox.state = 'sending' AND outbox.claimed_at <= ? ORDER BY outbox.claimed_at, outbox.id LIMIT ?`, ms(staleBefore), limit)
 	if err != nil || len(stale) == limit {
 		return stale, err
 	}
-	due, err := tx.queryMails(true, `SELECT `+mailColumns+mailBodyColumn+` FROM outbox
-		WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, ms(now), limit-len(stale))
+	due, err := tx.queryMails(true, `SELECT `+mailColumns+mailBodyColumns+` FROM outbox`+mailBodyJoin+`
+		WHERE outbox.state = 'pending' AND outbox.next_attempt_at <= ? ORDER BY outbox.next_attempt_at, outbox.id LIMIT ?`, ms(now), limit-len(stale))
 	return append(stale, due...), err
 }
 
@@ -277,6 +301,11 @@ func (tx *Tx) PruneMailBodies(before time.Time, limit int) (int, error) {
 		return 0, fmt.Errorf("prune mail bodies: %w", err)
 	}
 	n, _ := res.RowsAffected()
+	if n > 0 {
+		if err := tx.pruneShared(); err != nil {
+			return 0, err
+		}
+	}
 	return int(n), nil
 }
 
