@@ -27,6 +27,7 @@ Usage:
   heed publish [-config FILE] [-subject S] [-nkey FILE] [-signature FILE.sig] FILE...  publish advisory documents to NATS
   heed publisher key [-config FILE] -out FILE NAME  write a publisher's NKey seed for the embedded NATS server
   heed events key [-config FILE] -out FILE         write the events reader's NKey seed (embedded NATS with publishers)
+  heed events view [-config FILE] [-nkey FILE] [-by-instance] [-json]   the agency view: each advisory's organizations opened, answered, silent, overdue, closed, over every Heed publishing events
   heed org add [-config FILE] -name NAME -contact EMAIL [-contact EMAIL] [-escalation EMAIL] [-language en|ja] [-timezone TZ]
   heed org list [-config FILE]
   heed org import [-config FILE] FILE.csv       create or update organizations by external_id (all rows or none)
@@ -81,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "publisher":
 		err = sub(ctx, "publisher", rest, stdout, stderr, map[string]command{"key": cmdPublisherKey})
 	case "events":
-		err = sub(ctx, "events", rest, stdout, stderr, map[string]command{"key": cmdEventsKey})
+		err = sub(ctx, "events", rest, stdout, stderr, map[string]command{"key": cmdEventsKey, "view": cmdEventsView})
 	case "cases":
 		err = cmdCases(ctx, rest, stdout, stderr)
 	case "advisory":
