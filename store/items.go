@@ -89,27 +89,30 @@ func (tx *Tx) Inventory(orgID string) ([]Item, error) {
 // organization.
 //
 // The items are read from the copies their keys carry (migration 19): the
-// candidates of a key are one range of item_keys, in item order.
+// candidates of a key are one range of item_keys, in item order. They are
+// read as one value per chunk of keys (jsonRows): row by row, the Go side
+// of the read cost more than SQLite's.
 func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
 	if all {
 		return tx.queryItems(`SELECT ` + itemColumns + ` FROM items i ORDER BY i.org_id, i.id`)
 	}
-	// SQLite bounds the variables of one statement: ask in chunks. Each is
-	// counted first: growing a slice of 10,000 items by appending cost a
-	// quarter of the time the rows took to read.
+	// SQLite bounds the variables of one statement: ask in chunks.
 	var items []Item
 	for chunk := range slices.Chunk(keys, keyChunk) {
-		in, args := placeholders(len(chunk)), anys(chunk)
 		var n int
-		if err := tx.queryRow(`SELECT count(*) FROM item_keys WHERE key IN (`+in+`)`, args...).Scan(&n); err != nil {
-			return nil, fmt.Errorf("count items: %w", err)
+		var rows jsonRows
+		err := tx.queryRow(`SELECT count(*), json_group_array(json_array(item_id, org_id, vendor, product, version, cpe, purl, asset))
+			FROM item_keys WHERE key IN (`+placeholders(len(chunk))+`)`, anys(chunk)...).Scan(&n, &rows.rest)
+		if err != nil {
+			return nil, fmt.Errorf("list items: %w", err)
 		}
 		items = slices.Grow(items, n)
-		var err error
-		items, err = tx.appendItems(items, `SELECT item_id, org_id, vendor, product, version, cpe, purl, asset
-			FROM item_keys WHERE key IN (`+in+`)`, args...)
-		if err != nil {
-			return nil, err
+		for rows.next() {
+			items = append(items, Item{ID: rows.int(), OrgID: rows.text(), Vendor: rows.text(), Product: rows.text(),
+				Version: rows.text(), CPE: rows.text(), PURL: rows.text(), Asset: rows.text()})
+		}
+		if rows.err != nil {
+			return nil, fmt.Errorf("list items: %w", rows.err)
 		}
 	}
 	// One key's items come in item order; an item found under two keys is

@@ -136,22 +136,25 @@ func (tx *Tx) caseItemsOf(caseIDs []string) (map[string][]CaseItem, error) {
 	return out, rows.Err()
 }
 
-// OrgNames returns the names of the given organizations, by id.
+// OrgNames returns the names of the given organizations, by id. They are
+// read as one value (jsonRows): an advisory's preview names thousands.
 func (tx *Tx) OrgNames(orgIDs []string) (map[string]string, error) {
-	rows, err := tx.query(`SELECT id, name FROM orgs WHERE id IN (SELECT value FROM json_each(?))`, idList(orgIDs))
+	var n int
+	var rows jsonRows
+	err := tx.queryRow(`SELECT count(*), json_group_array(json_array(id, name)) FROM orgs WHERE id IN (SELECT value FROM json_each(?))`,
+		idList(orgIDs)).Scan(&n, &rows.rest)
 	if err != nil {
 		return nil, fmt.Errorf("read org names: %w", err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("read org names: %w", err)
-		}
-		out[id] = name
+	out := make(map[string]string, n)
+	for rows.next() {
+		id := rows.text()
+		out[id] = rows.text()
 	}
-	return out, rows.Err()
+	if rows.err != nil {
+		return nil, fmt.Errorf("read org names: %w", rows.err)
+	}
+	return out, nil
 }
 
 func (tx *Tx) advisoryHeads(ids []string) (map[string]AdvisoryHead, error) {
