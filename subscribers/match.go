@@ -101,47 +101,52 @@ func (m *Matcher) Prepare(affected []advisory.Affected) *Prepared {
 //     entry says affected.
 func (p *Prepared) Match(it store.Item) (Hit, bool) {
 	x, ids := p.item(it)
-	var certain, possible, investigating *Hit
+	// The best hit of each certainty so far, kept in place: Match runs for
+	// every candidate of an advisory, and hits on the heap cost more than
+	// the rest of it.
+	const certain, possible, investigating = 0, 1, 2
+	var found [3]Hit
+	var have [3]bool
 	for i, e := range p.entries {
 		via, key, ok := ids[i].via, ids[i].key, ids[i].ok
 		if !ok {
 			continue
 		}
-		hit := func(c Certainty, r store.Reason) *Hit {
+		hit := func(k int, c Certainty, r store.Reason) {
 			r.Via, r.Key = via, key
-			return &Hit{Certainty: c, Reason: r}
+			found[k], have[k] = Hit{Certainty: c, Reason: r}, true
 		}
 		st := e.status()
 		if x.version == "" {
 			switch {
-			case st == advisory.StatusAffected && certain == nil && e.allVersions():
-				certain = hit(CertainAffected, reason(ReasonAllVersions, e.display))
-			case st == advisory.StatusAffected && possible == nil:
-				possible = hit(PossiblyAffected, reason(ReasonNoVersion, e.display))
-			case st == advisory.StatusUnderInvestigation && investigating == nil:
-				investigating = hit(UnderInvestigation, reason(ReasonNoVersionInvestigating, e.display))
+			case st == advisory.StatusAffected && !have[certain] && e.allVersions():
+				hit(certain, CertainAffected, reason(ReasonAllVersions, e.display))
+			case st == advisory.StatusAffected && !have[possible]:
+				hit(possible, PossiblyAffected, reason(ReasonNoVersion, e.display))
+			case st == advisory.StatusUnderInvestigation && !have[investigating]:
+				hit(investigating, UnderInvestigation, reason(ReasonNoVersionInvestigating, e.display))
 			}
 			continue
 		}
 		if st == advisory.StatusFixed || st == advisory.StatusNotAffected {
-			if in, _ := p.verdict(i, e.schemeFor(x), x.version); in {
+			if in, _ := p.verdict(i, e.schemeFor(&x), x.version); in {
 				return Hit{}, false
 			}
 			continue
 		}
-		if (st == advisory.StatusAffected && certain == nil) || (st == advisory.StatusUnderInvestigation && investigating == nil) {
-			if in, why := p.verdict(i, e.schemeFor(x), x.version); in {
+		if (st == advisory.StatusAffected && !have[certain]) || (st == advisory.StatusUnderInvestigation && !have[investigating]) {
+			if in, why := p.verdict(i, e.schemeFor(&x), x.version); in {
 				if st == advisory.StatusAffected {
-					certain = hit(CertainAffected, why)
+					hit(certain, CertainAffected, why)
 				} else {
-					investigating = hit(UnderInvestigation, why)
+					hit(investigating, UnderInvestigation, why)
 				}
 			}
 		}
 	}
-	for _, h := range []*Hit{certain, possible, investigating} {
-		if h != nil {
-			return *h, true
+	for k := range found {
+		if have[k] {
+			return found[k], true
 		}
 	}
 	return Hit{}, false

@@ -62,8 +62,9 @@ type verdict struct {
 }
 
 // item parses it and identifies it against every entry, or finds both
-// remembered.
-func (p *Prepared) item(it store.Item) (*item, []identity) {
+// remembered. The item is returned by value: a copy on the heap per
+// candidate was a tenth of the matcher's time.
+func (p *Prepared) item(it store.Item) (item, []identity) {
 	k := itemKey{it.Vendor, it.Product, it.CPE, it.PURL}
 	known := p.memo.knownItem(k)
 	if known == nil {
@@ -80,7 +81,7 @@ func (p *Prepared) item(it store.Item) (*item, []identity) {
 	if v := strings.TrimSpace(it.Version); v != "" {
 		x.version = v
 	}
-	return &x, known.ids
+	return x, known.ids
 }
 
 // verdict says whether entry i lists version v under scheme (for a fixed or
