@@ -188,12 +188,19 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out
 				return nil, false, err
 			}
 		}
-		for _, orgID := range sortedKeys(hits) {
-			work = append(work, orgWork{orgID: orgID, hits: hits[orgID], prev: prev})
+		work = make([]orgWork, 0, len(hits)+len(existing))
+		for _, h := range hits {
+			work = append(work, orgWork{orgID: h.OrgID, hits: h.Items, prev: prev})
 		}
-		for _, c := range existing {
-			if _, still := hits[c.OrgID]; !still && c.State != store.CaseClosed {
-				work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindClosed})
+		if len(existing) > 0 {
+			still := make(map[string]bool, len(hits))
+			for _, h := range hits {
+				still[h.OrgID] = true
+			}
+			for _, c := range existing {
+				if !still[c.OrgID] && c.State != store.CaseClosed {
+					work = append(work, orgWork{orgID: c.OrgID, kind: templates.KindClosed})
+				}
 			}
 		}
 	}
@@ -274,7 +281,7 @@ func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, 
 		if err != nil {
 			return err
 		}
-		hits := matchByOrg(cs.matcher.Prepare(adv.Affected), recs)[orgID]
+		hits := orgHits(cs.matcher.Prepare(adv.Affected), recs)
 		if len(hits) == 0 {
 			continue
 		}
@@ -294,26 +301,23 @@ func (cs *Cases) inventoryChanged(tx *writeTx, orgID string, recs []store.Item, 
 }
 
 // matchByOrg matches a prepared advisory against candidate items and groups
-// the hits by organization.
+// the hits by organization, in the order of each organization's first hit
+// (ItemsByKeys lists the candidates in item order: an organization's in a
+// row, as an inventory is written at once). At 100,000 organizations,
+// sorting them by id took longer than matching them.
 //
-// The hits are gathered in one slice first and each organization's are then
-// a piece of it (capacity clipped, so that an append copies): a slice and a
-// map entry grown per organization hit cost more than matching (6,000
-// organizations of SA44101 in BenchmarkPreview1M). An organization's
-// candidates come together, as ItemsByKeys lists them in item order and an
-// inventory is written at once; one whose hits do not is still grouped whole.
-func matchByOrg(prepared *subscribers.Prepared, items []store.Item) map[string][]store.CaseItem {
+// The hits are gathered in one slice and each organization's are a piece
+// of it (capacity clipped, so that an append copies): a slice grown per
+// organization hit cost more than matching. An organization whose hits are
+// not in a row is still listed once, with all of them.
+func matchByOrg(prepared *subscribers.Prepared, items []store.Item) []OrgHits {
 	all := make([]store.CaseItem, 0, len(items))
 	orgs := make([]string, 0, len(items)) // of each hit in all
 	for _, it := range items {
-		h, ok := prepared.Match(it)
-		if !ok {
-			continue
+		if h, ok := prepared.Match(it); ok {
+			all = append(all, caseItem(it, h))
+			orgs = append(orgs, it.OrgID)
 		}
-		all = append(all, store.CaseItem{Vendor: it.Vendor, Product: it.Product,
-			Version: it.Version, CPE: it.CPE, PURL: it.PURL, Asset: it.Asset,
-			Certainty: string(h.Certainty), Reason: h.Reason})
-		orgs = append(orgs, it.OrgID)
 	}
 	runs := 0
 	for i := range orgs {
@@ -321,35 +325,54 @@ func matchByOrg(prepared *subscribers.Prepared, items []store.Item) map[string][
 			runs++
 		}
 	}
-	hits := make(map[string][]store.CaseItem, runs)
+	out := make([]OrgHits, 0, runs)
+	at := make(map[string]int, runs) // index in out
 	for start := 0; start < len(all); {
 		end := start + 1
 		for end < len(all) && orgs[end] == orgs[start] {
 			end++
 		}
-		if before, ok := hits[orgs[start]]; ok {
-			hits[orgs[start]] = append(before, all[start:end]...)
+		if i, ok := at[orgs[start]]; ok {
+			out[i].Items = append(out[i].Items, all[start:end]...)
 		} else {
-			hits[orgs[start]] = all[start:end:end]
+			at[orgs[start]] = len(out)
+			out = append(out, OrgHits{OrgID: orgs[start], Items: all[start:end:end]})
 		}
 		start = end
 	}
+	return out
+}
+
+// orgHits matches a prepared advisory against one organization's items.
+func orgHits(prepared *subscribers.Prepared, items []store.Item) []store.CaseItem {
+	var hits []store.CaseItem
+	for _, it := range items {
+		if h, ok := prepared.Match(it); ok {
+			hits = append(hits, caseItem(it, h))
+		}
+	}
 	return hits
+}
+
+// caseItem is an item hit, as a case lists it.
+func caseItem(it store.Item, h subscribers.Hit) store.CaseItem {
+	return store.CaseItem{Vendor: it.Vendor, Product: it.Product, Version: it.Version, CPE: it.CPE, PURL: it.PURL,
+		Asset: it.Asset, Certainty: string(h.Certainty), Reason: h.Reason}
 }
 
 // activeHits is matchByOrg without the deactivated organizations: they
 // get no new case (their cases were closed when they were deactivated and
 // stay so).
-func activeHits(tx *store.Tx, prepared *subscribers.Prepared, items []store.Item) (map[string][]store.CaseItem, error) {
+func activeHits(tx *store.Tx, prepared *subscribers.Prepared, items []store.Item) ([]OrgHits, error) {
 	hits := matchByOrg(prepared, items)
 	inactive, err := tx.DeactivatedOrgs()
 	if err != nil {
 		return nil, err
 	}
-	for id := range inactive {
-		delete(hits, id)
+	if len(inactive) == 0 {
+		return hits, nil
 	}
-	return hits, nil
+	return slices.DeleteFunc(hits, func(h OrgHits) bool { return inactive[h.OrgID] }), nil
 }
 
 // mailable reports whether some hit asks for a mail (not only "under investigation").
@@ -516,13 +539,4 @@ func caseItemKey(it store.CaseItem) string {
 	r := it.Reason
 	return strings.Join(append([]string{it.Vendor, it.Product, it.Version, it.CPE, it.PURL, it.Asset, it.Certainty,
 		r.Code, r.Via, r.Key}, r.Args...), "\x00")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -2,6 +2,8 @@ package notifier
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -30,18 +32,22 @@ func (cs *Cases) Preview(ctx context.Context, adv *advisory.Advisory) ([]OrgHits
 		if err != nil {
 			return err
 		}
-		hits, err := activeHits(tx, prepared, items)
-		if err != nil {
+		if out, err = activeHits(tx, prepared, items); err != nil {
 			return err
 		}
-		ids := sortedKeys(hits)
+		ids := make([]string, len(out))
+		for i, h := range out {
+			ids[i] = h.OrgID
+		}
 		names, err := tx.OrgNames(ids)
 		if err != nil {
 			return err
 		}
-		for _, orgID := range ids {
-			out = append(out, OrgHits{OrgID: orgID, OrgName: names[orgID], Items: hits[orgID]})
+		for i := range out {
+			out[i].OrgName = names[out[i].OrgID]
 		}
+		// Listed by organization id, whatever order they were imported in.
+		slices.SortFunc(out, func(a, b OrgHits) int { return strings.Compare(a.OrgID, b.OrgID) })
 		return nil
 	})
 	return out, err

@@ -249,7 +249,7 @@ func (rv *Review) Confirm(ctx context.Context, id string) (Confirmed, error) {
 		if err != nil {
 			return err
 		}
-		hits := matchByOrg(rv.matcher.Prepare(adv.Affected), items)[n.OrgID]
+		hits := orgHits(rv.matcher.Prepare(adv.Affected), items)
 		if len(hits) == 0 {
 			return fmt.Errorf("near miss %s: with the alias, %s still matches nothing of %s (its inventory changed?): %w",
 				id, adv.ID, n.OrgName, store.ErrConflict)
