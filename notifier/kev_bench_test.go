@@ -3,6 +3,7 @@ package notifier
 import (
 	"context"
 	"fmt"
+	runtimemetrics "runtime/metrics"
 	"strconv"
 	"testing"
 	"time"
@@ -19,7 +20,9 @@ import (
 // would: max-write-wait-ms is the longest that writer waited for the
 // write lock, writes-meanwhile how many it made, writes-refused how many
 // gave up waiting (SQLite's busy timeout: an answer posted then would
-// fail). Building the database takes minutes; see docs/PERFORMANCE.md.
+// fail). peak-heap-MB is the largest live heap seen meanwhile (sampled
+// every 10 ms). Building the database takes minutes; see
+// docs/PERFORMANCE.md.
 func BenchmarkKEVImport100k(b *testing.B) {
 	const orgs = 100_000
 	e, clk := newTestEngine(b)
@@ -34,7 +37,7 @@ func BenchmarkKEVImport100k(b *testing.B) {
 		start, cpu := time.Now(), proctime.CPU()
 		res, err := e.Cases.ImportKEV(ctx, catalog("2026-04-01", "CVE-2019-11510"))
 		elapsed, used := time.Since(start), proctime.CPU()-cpu
-		longest, n, refused := stop()
+		longest, n, refused, heap := stop()
 		if err != nil || res.CasesChanged != orgs {
 			b.Fatalf("import: %+v, %v; want %d cases changed", res, err, orgs)
 		}
@@ -43,6 +46,7 @@ func BenchmarkKEVImport100k(b *testing.B) {
 		b.ReportMetric(float64(longest.Milliseconds()), "max-write-wait-ms")
 		b.ReportMetric(float64(n), "writes-meanwhile")
 		b.ReportMetric(float64(refused), "writes-refused")
+		b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MB")
 		b.Logf("writes meanwhile: %d, waits over 100 ms: %d", n, waits())
 	}
 }
@@ -75,16 +79,18 @@ func buildExposed(b *testing.B, e *Engine, orgs int) {
 }
 
 // probeWrites writes a setting every 10 ms until stop, which returns the
-// longest a write took, how many were made and how many failed; waits
-// counts those over 100 ms.
-func probeWrites(e *Engine) (stop func() (longest time.Duration, n, refused int), waits func() int) {
+// longest a write took, how many were made and how many failed, and the
+// largest live heap seen; waits counts the writes over 100 ms.
+func probeWrites(e *Engine) (stop func() (longest time.Duration, n, refused int, heap uint64), waits func() int) {
 	type write struct {
 		took time.Duration
 		err  error
 	}
 	done, result := make(chan struct{}), make(chan []write, 1)
+	var peak uint64
 	go func() {
 		var writes []write
+		sample := []runtimemetrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 		for i := 0; ; i++ {
 			select {
 			case <-done:
@@ -92,13 +98,15 @@ func probeWrites(e *Engine) (stop func() (longest time.Duration, n, refused int)
 				return
 			case <-time.After(10 * time.Millisecond):
 			}
+			runtimemetrics.Read(sample)
+			peak = max(peak, sample[0].Value.Uint64())
 			start := time.Now()
 			err := e.db.Update(context.Background(), func(tx *store.Tx) error { return tx.SetSetting("probe", strconv.Itoa(i)) })
 			writes = append(writes, write{time.Since(start), err})
 		}
 	}()
 	var writes []write
-	stop = func() (longest time.Duration, n, refused int) {
+	stop = func() (longest time.Duration, n, refused int, heap uint64) {
 		close(done)
 		writes = <-result
 		for _, w := range writes {
@@ -107,7 +115,7 @@ func probeWrites(e *Engine) (stop func() (longest time.Duration, n, refused int)
 				refused++
 			}
 		}
-		return longest, len(writes), refused
+		return longest, len(writes), refused, peak
 	}
 	waits = func() int {
 		n := 0

@@ -75,6 +75,10 @@ func (cs *Cases) importKEV(ctx context.Context, data []byte, size int, between f
 		var n int
 		err = cs.outbox.update(ctx, func(tx *writeTx) error {
 			n = 0
+			now, err := readMarks(tx.Tx, batch)
+			if err != nil {
+				return err
+			}
 			advs := map[string]*advisory.Advisory{} // as they are now
 			for _, w := range batch {
 				adv := advs[w.adv.ID]
@@ -84,7 +88,7 @@ func (cs *Cases) importKEV(ctx context.Context, data []byte, size int, between f
 					}
 					advs[adv.ID] = adv
 				}
-				marked, err := cs.markCatalogued(tx, adv, w.caseID, pre[w.caseID])
+				marked, err := cs.markCatalogued(tx, adv, now[w.caseID], pre[w.caseID])
 				if err != nil {
 					return err
 				}
@@ -119,6 +123,7 @@ type exploitWork struct {
 	adv    *advisory.Advisory
 	ex     exploit
 	caseID string
+	orgID  string
 }
 
 // catalogued lists, from a read snapshot, every case still waiting, not
@@ -148,7 +153,7 @@ func (cs *Cases) catalogued(ctx context.Context) ([]exploitWork, error) {
 			}
 			for i := range cases {
 				if c := &cases[i]; waiting(c) && c.ExploitedAt.IsZero() {
-					work = append(work, exploitWork{adv: adv, ex: ex, caseID: c.ID})
+					work = append(work, exploitWork{adv: adv, ex: ex, caseID: c.ID, orgID: c.OrgID})
 				}
 			}
 		}
@@ -157,14 +162,53 @@ func (cs *Cases) catalogued(ctx context.Context) ([]exploitWork, error) {
 	return work, err
 }
 
+// markState is what marking a case reads of it: the case, its
+// organization and its items.
+type markState struct {
+	c     store.Case
+	org   store.Org
+	items []store.CaseItem
+}
+
+// readMarks reads the cases of batch that still wait unmarked, with their
+// organizations and items, in a few statements for the whole batch.
+func readMarks(tx *store.Tx, batch []exploitWork) (map[string]*markState, error) {
+	orgsOf := map[string][]string{} // by advisory
+	var orgIDs, caseIDs []string
+	for _, w := range batch {
+		orgsOf[w.adv.ID] = append(orgsOf[w.adv.ID], w.orgID)
+		orgIDs, caseIDs = append(orgIDs, w.orgID), append(caseIDs, w.caseID)
+	}
+	orgs, err := tx.OrgsByID(orgIDs)
+	if err != nil {
+		return nil, err
+	}
+	items, err := tx.CaseItemsOf(caseIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*markState{}
+	for advID, ids := range orgsOf {
+		cases, err := tx.CasesAt(advID, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cases {
+			org, ok := orgs[c.OrgID]
+			if ok && waiting(&c) && c.ExploitedAt.IsZero() {
+				out[c.ID] = &markState{c: c, org: org, items: items[c.ID]}
+			}
+		}
+	}
+	return out, nil
+}
+
 // preparedMark is a case marked known exploited from a read snapshot,
 // with its mails rendered, and what it was worked out from.
 type preparedMark struct {
 	revision string // the advisory's
 	ex       exploit
-	before   store.Case
-	org      store.Org
-	items    []store.CaseItem
+	before   markState
 	after    store.Case
 	mails    []mailJob
 }
@@ -180,8 +224,16 @@ func (cs *Cases) prepareMarks(ctx context.Context, batch []exploitWork) (map[str
 	var jobs []mailJob
 	from := map[string]int{} // where each case's mails start in jobs
 	err := cs.db.View(ctx, func(tx *store.Tx) error {
+		states, err := readMarks(tx, batch)
+		if err != nil {
+			return err
+		}
 		for _, w := range batch {
-			p, err := cs.prepareMark(tx, w, now)
+			st := states[w.caseID]
+			if st == nil {
+				continue
+			}
+			p, err := cs.prepareMark(tx, w, st, now)
 			if err != nil {
 				return err
 			}
@@ -210,36 +262,18 @@ func (cs *Cases) prepareMarks(ctx context.Context, batch []exploitWork) (map[str
 
 // prepareMark marks a case from a read snapshot and composes its mails,
 // one to each contact, replying to the first mail of its thread; nil when
-// the case is gone or no longer waits unmarked, or has no mail to prepare.
-func (cs *Cases) prepareMark(tx *store.Tx, w exploitWork, now time.Time) (*preparedMark, error) {
-	c, err := tx.Case(w.caseID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !waiting(&c) || !c.ExploitedAt.IsZero() {
-		return nil, nil
-	}
-	org, err := tx.Org(c.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	items, err := tx.CaseItems(c.ID)
-	if err != nil {
-		return nil, err
-	}
-	p := &preparedMark{revision: w.adv.Revision, ex: w.ex, before: c, org: org, items: items, after: c}
+// it has no mail to prepare.
+func (cs *Cases) prepareMark(tx *store.Tx, w exploitWork, st *markState, now time.Time) (*preparedMark, error) {
+	p := &preparedMark{revision: w.adv.Revision, ex: w.ex, before: *st, after: st.c}
 	changes := cs.exploitCase(&p.after, w.ex, now)
-	for _, contact := range recipients(org.Contacts, p.after.Escalated) {
-		first := cs.outbox.threadID(c.ID, contact.ID)
+	for _, contact := range recipients(st.org.Contacts, p.after.Escalated) {
+		first := cs.outbox.threadID(st.c.ID, contact.ID)
 		if exists, err := tx.MailExists(first); err != nil || !exists {
 			return nil, err
 		}
-		j := cs.outbox.mailJob(w.adv, &p.after, org, items, contact, templates.KindExploited,
+		j := cs.outbox.mailJob(w.adv, &p.after, st.org, st.items, contact, templates.KindExploited,
 			p.after.RemindersSent, p.after.Escalated, changes, now)
-		j.env.MessageID, j.env.InReplyTo = cs.outbox.messageID(c.ID), first
+		j.env.MessageID, j.env.InReplyTo = cs.outbox.messageID(st.c.ID), first
 		j.rec.MessageID = j.env.MessageID
 		p.mails = append(p.mails, j)
 	}
@@ -250,47 +284,32 @@ func (cs *Cases) prepareMark(tx *store.Tx, w exploitWork, now time.Time) (*prepa
 }
 
 // markCatalogued marks one case known exploited in the transaction, if it
-// still waits unmarked and its advisory is still catalogued, and reports
-// whether it did: as prepared (p) when nothing it was prepared from
-// changed, else the ordinary way, its mails rendered in the transaction.
-func (cs *Cases) markCatalogued(tx *writeTx, adv *advisory.Advisory, caseID string, p *preparedMark) (bool, error) {
+// still waits unmarked (st, read in the transaction; nil if it does not)
+// and its advisory is still catalogued, and reports whether it did: as
+// prepared (p) when nothing it was prepared from changed, else the
+// ordinary way, its mails rendered in the transaction.
+func (cs *Cases) markCatalogued(tx *writeTx, adv *advisory.Advisory, st *markState, p *preparedMark) (bool, error) {
+	if st == nil {
+		return false, nil
+	}
 	ex, err := cs.exploitation(tx, adv)
 	if err != nil || !ex.known {
 		return false, err
 	}
-	c, err := tx.Case(caseID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if !waiting(&c) || !c.ExploitedAt.IsZero() {
-		return false, nil
-	}
-	if p != nil && p.revision == adv.Revision && sameExploit(p.ex, ex) && reflect.DeepEqual(c, p.before) {
-		org, err := tx.Org(c.OrgID)
-		if err != nil {
+	if p != nil && p.revision == adv.Revision && sameExploit(p.ex, ex) && reflect.DeepEqual(*st, p.before) {
+		if err := cs.recordExploited(tx, &p.after, ex); err != nil {
 			return false, err
 		}
-		items, err := tx.CaseItems(c.ID)
-		if err != nil {
-			return false, err
+		if tx.threads == nil {
+			tx.threads = map[string]bool{}
 		}
-		if sameOrg(org, p.org) && reflect.DeepEqual(items, p.items) {
-			if err := cs.recordExploited(tx, &p.after, ex); err != nil {
-				return false, err
-			}
-			if tx.threads == nil {
-				tx.threads = map[string]bool{}
-			}
-			for _, j := range p.mails {
-				tx.threads[j.env.InReplyTo] = true
-			}
-			tx.mails = append(tx.mails, p.mails...)
-			return true, nil
+		for _, j := range p.mails {
+			tx.threads[j.env.InReplyTo] = true
 		}
+		tx.mails = append(tx.mails, p.mails...)
+		return true, nil
 	}
+	c := st.c
 	return true, cs.markExploited(tx, adv, &c, ex)
 }
 

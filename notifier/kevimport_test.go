@@ -130,8 +130,12 @@ func TestPreparedMarkForACaseChangedMeanwhile(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		states, err := readMarks(tx.Tx, work)
+		if err != nil {
+			return err
+		}
 		for _, w := range work {
-			if marked[w.caseID], err = e.Cases.markCatalogued(tx, adv, w.caseID, pre[w.caseID]); err != nil {
+			if marked[w.caseID], err = e.Cases.markCatalogued(tx, adv, states[w.caseID], pre[w.caseID]); err != nil {
 				return err
 			}
 		}

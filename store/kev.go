@@ -77,3 +77,9 @@ func (tx *Tx) UnexploitedAdvisories() ([]string, error) {
 	}
 	return slices.Sorted(maps.Keys(ids)), nil
 }
+
+// CaseItemsOf lists the items of each of the cases, by case, in one
+// statement: what a batch of cases marked known exploited reads once.
+func (tx *Tx) CaseItemsOf(caseIDs []string) (map[string][]CaseItem, error) {
+	return tx.caseItemsOf(caseIDs)
+}
