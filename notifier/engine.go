@@ -236,7 +236,8 @@ func newIDAt(prefix string, at time.Time) string {
 }
 
 // Run runs the reminder scheduler, the delivery loop and the near-miss
-// scan of applied advisories until ctx ends.
+// scan of applied advisories (giving way to mails due: nearMissTurns)
+// until ctx ends.
 func (e *Engine) Run(ctx context.Context) error {
 	errc := make(chan error, 3)
 	go func() {
@@ -246,7 +247,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		errc <- e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.deliverDue, e.Delivery.next)
 	}()
 	go func() {
-		errc <- e.loop(ctx, "near misses", e.wakeNearMisses, e.Cases.scanNearMisses, noneDue)
+		errc <- e.loop(ctx, "near misses", e.wakeNearMisses, e.nearMissTurns(), noneDue)
 	}()
 	err1, err2, err3 := <-errc, <-errc, <-errc
 	return errors.Join(err1, err2, err3)

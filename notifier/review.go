@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
@@ -74,6 +75,12 @@ func nearMisses(prepared *subscribers.Prepared, advisoryID string, items []store
 // the next start). It scans one advisory a call, and returns how many it
 // scanned (0: none waits), so that the loop calls it again at once.
 func (cs *Cases) scanNearMisses(ctx context.Context) (int, error) {
+	return cs.scanNearMissesUnless(ctx, nil)
+}
+
+// scanNearMissesUnless is scanNearMisses, except that when an advisory
+// waits and wait (if not nil) says so, it leaves it waiting and returns 0.
+func (cs *Cases) scanNearMissesUnless(ctx context.Context, wait func(context.Context) (bool, error)) (int, error) {
 	var rec store.Advisory
 	err := cs.db.View(ctx, func(tx *store.Tx) error {
 		// A vendor's items are found by their keys: while they are
@@ -93,6 +100,11 @@ func (cs *Cases) scanNearMisses(ctx context.Context) (int, error) {
 	}
 	if err != nil {
 		return 0, fmt.Errorf("near misses: %w", err)
+	}
+	if wait != nil {
+		if later, err := wait(ctx); err != nil || later {
+			return 0, err
+		}
 	}
 	adv, err := decodeAdvisory(rec)
 	if err != nil {
@@ -118,6 +130,37 @@ func (cs *Cases) scanNearMisses(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("near misses of %s: %w", rec.ID, err)
 	}
 	return 1, nil
+}
+
+// nearMissYield bounds how long the near-miss scans give way to mails due:
+// a fan-out's delivery takes minutes at national scale, and a review found
+// a little later loses nothing, but a steady flow of mails must not hold
+// the scans back for ever.
+const nearMissYield = 2 * time.Minute
+
+// nearMissTurns is the work of the engine's near-miss loop: scanNearMisses,
+// except that a scan waits while mails are due (a fan-out delivering, or a
+// single advisory's mail about to go): it reads every name of the
+// advisory's vendors, and its CPU would be taken from the mails' on a small
+// machine. Once the scans have given way for nearMissYield, they run
+// whatever is due, until a moment with no mail due starts the count again.
+// The delivery loop runs beside it and wakes nothing, so a scan that gave
+// way runs at the loop's next poll or wake-up.
+func (e *Engine) nearMissTurns() func(context.Context) (int, error) {
+	var since time.Time // when the scans began to give way; zero: they do not
+	mailsDue := func(ctx context.Context) (bool, error) {
+		now := e.clock.Now()
+		at, err := e.Delivery.next(ctx)
+		if err != nil || at.IsZero() || at.After(now) {
+			since = time.Time{}
+			return false, err
+		}
+		if since.IsZero() {
+			since = now
+		}
+		return now.Sub(since) < nearMissYield, nil
+	}
+	return func(ctx context.Context) (int, error) { return e.Cases.scanNearMissesUnless(ctx, mailsDue) }
 }
 
 // advisoryNearMisses are the near misses an advisory brings among the

@@ -215,3 +215,51 @@ func TestNearMissScanSurvivesRestart(t *testing.T) {
 		t.Errorf("pending near misses = %+v, want SCALANCE X-200 of SSA-7 once", p)
 	}
 }
+
+// TestNearMissScanGivesWayToMailsDue: the engine's near-miss loop leaves an
+// advisory's scan waiting while a mail is due, scans it once the mail has
+// gone, and gives way no longer than nearMissYield to mails that stay due.
+func TestNearMissScanGivesWayToMailsDue(t *testing.T) {
+	ctx := context.Background()
+	e, clk, _ := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"))
+	near := orgWith(t, e, "Near", store.Item{Vendor: "Siemens", Product: "SCALANCE X-200", Version: "5.1"})
+	orgWith(t, e, "Exact", store.Item{Vendor: "Siemens", Product: "SCALANCE X-200 switch family", Version: "5.1"})
+	turn := e.nearMissTurns()
+	scan := func(want int, what string) {
+		t.Helper()
+		if n, err := turn(ctx); err != nil || n != want {
+			t.Fatalf("%s: scanned %d, %v; want %d", what, n, err, want)
+		}
+	}
+	apply := func(id string) {
+		t.Helper()
+		if out, err := e.Cases.ApplyAdvisory(ctx, siemensAdvisory(id, "1", "SCALANCE X-200 switch family")); err != nil || out.Opened != 1 {
+			t.Fatalf("apply %s: %+v, %v; want Exact's case opened", id, out, err)
+		}
+	}
+
+	apply("SSA-1")
+	scan(0, "Exact's notice due")
+	if got := pendingOf(t, e, near); len(got) != 0 {
+		t.Fatalf("near misses found while a mail was due: %+v", got)
+	}
+	if n, err := e.Delivery.deliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("deliverDue = %d, %v", n, err)
+	}
+	scan(1, "the notice sent")
+	scan(1, "the notice sent, SA44101 (deliveringEngine's)")
+	scan(0, "nothing left")
+	if got := pendingOf(t, e, near); len(got) != 1 {
+		t.Fatalf("near misses after the scan: %+v; want Near's", got)
+	}
+
+	apply("SSA-2")
+	scan(0, "the second notice due")
+	clk.Advance(nearMissYield - time.Second)
+	scan(0, "due for less than nearMissYield")
+	clk.Advance(time.Second)
+	scan(1, "due for nearMissYield")
+	if got := pendingOf(t, e, near); len(got) != 2 {
+		t.Fatalf("near misses after the second scan: %+v; want Near's two", got)
+	}
+}
