@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/heed-dev/heed/store"
@@ -27,6 +28,9 @@ type preparedCase struct {
 	items []store.CaseItem
 	now   time.Time // when it was opened and its notices composed
 	mails map[preparedKey]mailJob
+	// orgChanges is store.Tx.OrgChanges in the snapshot: the same in the
+	// write transaction, org is as it was.
+	orgChanges int64
 }
 
 // preparedKey names one mail of a case to one contact.
@@ -66,12 +70,16 @@ func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []or
 		if err != nil {
 			return err
 		}
+		changes, err := tx.OrgChanges()
+		if err != nil {
+			return err
+		}
 		for _, w := range batch {
 			org, ok := orgs[w.orgID]
 			if _, exists := cases[w.orgID]; exists || !ok || w.hits == nil || !mailable(w.hits) {
 				continue // an existing case is updated in the transaction
 			}
-			p := &preparedCase{org: org, items: w.hits, now: now, mails: map[preparedKey]mailJob{},
+			p := &preparedCase{org: org, items: w.hits, now: now, mails: map[preparedKey]mailJob{}, orgChanges: changes,
 				c: store.Case{ID: newID("case_"), AdvisoryID: adv.ID, OrgID: w.orgID, State: store.CaseWatching, OpenedAt: now, UpdatedAt: now}}
 			opened := p.c
 			cs.startSchedule(adv, &opened, now, ex)
@@ -102,25 +110,23 @@ func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []or
 }
 
 // writeBatch carries out a batch of an advisory's work in its write
-// transaction. The batch's cases, and the organizations its prepared cases
-// were prepared for, are read once for all. A prepared case is written as
-// prepared (openPrepared) unless the case exists by now (an inventory
-// change opened it since the snapshot) or the organization is gone; that
-// work, and all the rest, goes the ordinary way (applyOrg).
+// transaction. The batch's cases are read once for all, and so are the
+// organizations its cases were prepared for, unless no organization or
+// contact changed since the snapshot (store.Tx.OrgChanges): then they are
+// as prepared. A prepared case is written as prepared (openPrepared) unless
+// the case exists by now (an inventory change opened it since the
+// snapshot) or the organization is gone; that work, and all the rest, goes
+// the ordinary way (applyOrg).
 func (cs *Cases) writeBatch(tx *writeTx, adv *advisory.Advisory, batch []orgWork, pre map[string]*preparedCase, out *Outcome) error {
 	ids := make([]string, 0, len(batch))
-	var preIDs []string
 	for _, w := range batch {
 		ids = append(ids, w.orgID)
-		if pre[w.orgID] != nil {
-			preIDs = append(preIDs, w.orgID)
-		}
 	}
 	cases, err := tx.CasesAt(adv.ID, ids)
 	if err != nil {
 		return err
 	}
-	orgs, err := tx.OrgsByID(preIDs)
+	orgs, err := preparedOrgs(tx, batch, pre)
 	if err != nil {
 		return err
 	}
@@ -142,6 +148,39 @@ func (cs *Cases) writeBatch(tx *writeTx, adv *advisory.Advisory, batch []orgWork
 		}
 	}
 	return nil
+}
+
+// preparedOrgs returns the organizations of a batch's prepared cases as
+// the write transaction sees them: as prepared when no organization or
+// contact changed since their snapshot, else read again.
+func preparedOrgs(tx *writeTx, batch []orgWork, pre map[string]*preparedCase) (map[string]store.Org, error) {
+	if len(pre) == 0 {
+		return nil, nil
+	}
+	changes, err := tx.OrgChanges()
+	if err != nil {
+		return nil, err
+	}
+	orgs := make(map[string]store.Org, len(pre))
+	var changed []string
+	for _, w := range batch {
+		switch p := pre[w.orgID]; {
+		case p == nil:
+		case p.orgChanges == changes:
+			orgs[w.orgID] = p.org
+		default:
+			changed = append(changed, w.orgID)
+		}
+	}
+	if len(changed) == 0 {
+		return orgs, nil
+	}
+	read, err := tx.OrgsByID(changed)
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(orgs, read)
+	return orgs, nil
 }
 
 // openPrepared writes a prepared case and its notices, as openCase would

@@ -103,3 +103,41 @@ func TestPreparedCaseOpenedMeanwhile(t *testing.T) {
 		t.Fatalf("%d mails; want the one notice", len(ms))
 	}
 }
+
+// TestPreparedNoticeForAContactBouncedMeanwhile: the primary contact's
+// address is refused between the snapshot its notice was prepared from and
+// the write transaction; the prepared notice to it is not queued, and the
+// escalation contact, the one left who can be reached, gets the notice.
+func TestPreparedNoticeForAContactBouncedMeanwhile(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ctx := context.Background()
+	orgID := addOrg(t, e, "Acme", "9.0R3.3")
+	p, work := prepareOne(t, e, orgID)
+	err := e.db.Update(ctx, func(tx *store.Tx) error {
+		for _, c := range p.org.Contacts {
+			if c.Email == "sec@acme.test" {
+				return tx.MarkBounced(c.ID, t0, "550 5.1.1 no such user")
+			}
+		}
+		t.Fatal("no contact sec@acme.test")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Outcome
+	err = e.Outbox.update(ctx, func(tx *writeTx) error {
+		return e.Cases.writeBatch(tx, sa44101("1", "9.0R3.3"), work, map[string]*preparedCase{orgID: p}, &out)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := mailsOf(t, e, caseOf(t, e, orgID).ID)
+	if len(ms) != 1 || ms[0].Recipient != "boss@acme.test" {
+		var to []string
+		for _, m := range ms {
+			to = append(to, m.Recipient)
+		}
+		t.Fatalf("notices to %v; want one, to boss@acme.test", to)
+	}
+}

@@ -128,6 +128,17 @@ func (tx *Tx) OrgsByID(ids []string) (map[string]Org, error) {
 	return out, nil
 }
 
+// OrgChanges returns a count that every change to an organization or a
+// contact moves (migration 0031's triggers): equal in two transactions,
+// no organization or contact changed between them.
+func (tx *Tx) OrgChanges() (int64, error) {
+	var n int64
+	if err := tx.queryRow(`SELECT n FROM org_changes`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("read org changes: %w", err)
+	}
+	return n, nil
+}
+
 // Orgs lists all organizations with their contacts, by name.
 func (tx *Tx) Orgs() ([]Org, error) {
 	var out []Org
