@@ -3,11 +3,14 @@ package notifier
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/heed-dev/heed/internal/proctime"
+	"github.com/heed-dev/heed/notifier/corpus"
+	"github.com/heed-dev/heed/notifier/formats"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -118,4 +121,47 @@ func staleEveryKey(b *testing.B, path string) {
 		b.Fatal(err)
 	}
 	b.Logf("every key made stale in %v", time.Since(start).Round(time.Millisecond))
+}
+
+// BenchmarkRekeyCorpusAdvisories is what intake waits for at the first
+// start after the way names are matched changed (Rekey): the keys of every
+// stored advisory recomputed in one transaction, here the real advisories
+// of the shared corpus (CSAF, CVE JSON 5, OSV, Heed's own), each decoded
+// from its stored document. ms-per-1000 scales it to 1,000 advisories.
+func BenchmarkRekeyCorpusAdvisories(b *testing.B) {
+	e, _ := newTestEngine(b)
+	ctx := context.Background()
+	stored := 0
+	filepath.WalkDir(corpus.Dir(b), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(path) != ".json" {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		adv, err := formats.Parse(data)
+		if err != nil {
+			return nil
+		}
+		if _, err := e.Cases.ApplyAdvisory(ctx, adv); err == nil {
+			stored++
+		}
+		return nil
+	})
+	for b.Loop() {
+		b.StopTimer()
+		if err := e.db.Update(ctx, func(tx *store.Tx) error { return tx.SetSetting(keysSetting, "older") }); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		n, err := e.Cases.Rekey(ctx)
+		took := time.Since(start)
+		if err != nil || n != stored {
+			b.Fatalf("Rekey = %d advisories, %v; want the %d stored", n, err, stored)
+		}
+		b.ReportMetric(float64(n), "advisories")
+		b.ReportMetric(float64(took.Microseconds())/1000/float64(n)*1000, "ms-per-1000")
+	}
 }
