@@ -182,6 +182,7 @@ func (cs *Cases) planApply(tx *store.Tx, adv *advisory.Advisory, src Source, out
 		if err != nil {
 			return nil, false, err
 		}
+		compactHits(hits)
 		var prev *advisory.Advisory
 		if old.Doc != nil {
 			if prev, err = decodeAdvisory(old); err != nil {
