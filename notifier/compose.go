@@ -71,9 +71,10 @@ func composeShared(env envelope, m templates.Mail, w *sharedWire) composed {
 		h("X-Heed-Case", env.CaseID)
 	}
 
-	boundary := randomBoundary()
+	boundary := w.boundary()
 	h("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	buf.WriteString("\r\n")
+	head := buf.Len()
 	// Grown once here rather than doubled as it goes.
 	buf.Grow(qpSize(m.Text) + qpSize(m.HTML) + 512)
 	c := composed{msg: buf.Bytes()}
@@ -82,6 +83,9 @@ func composeShared(env envelope, m templates.Mail, w *sharedWire) composed {
 		dict = w.dict.Load()
 	}
 	shared := 0 // bytes taken from dict
+	if dict != nil {
+		shared += c.spliceHeader(dict)
+	}
 	for i, part := range []struct{ ctype, content string }{
 		{"text/plain; charset=utf-8", m.Text},
 		{"text/html; charset=utf-8", m.HTML},
@@ -105,16 +109,17 @@ func composeShared(env envelope, m templates.Mail, w *sharedWire) composed {
 	c.msg = append(c.msg, "\r\n--"...)
 	c.msg = append(c.msg, boundary...)
 	c.msg = append(c.msg, "--\r\n"...)
-	if w != nil && shared < (len(c.msg)-buf.Len())/2 {
+	if w != nil && shared < len(c.msg)/2 {
 		// Most of it is new to the batch: the first mail of its advisory,
 		// kind, language and zone, whose lines the next ones will share.
-		w.learn(m.Text, m.HTML)
+		w.learn(c.msg[:head], m.Text, m.HTML)
 	}
 	return c
 }
 
 // randomBoundary is a multipart boundary as mime/multipart makes one: 30
-// random bytes in hex, which no text can have been written to contain.
+// random bytes in hex, which no text can have been written to contain (a
+// batch's mails share one, drawn after their text was written).
 func randomBoundary() string {
 	var b [30]byte
 	rand.Read(b[:])

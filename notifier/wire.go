@@ -72,6 +72,41 @@ func (c *composed) encodeLines(dict *wireDict, content string) int {
 	return shared
 }
 
+// spliceHeader takes the header lines (each with its CRLF) of the message
+// so far that dict holds, in runs of at least minRun bytes, and returns
+// how many bytes it took: the lines every mail of the batch has (From,
+// Subject, Date, List-Id, the MIME lines with the batch's boundary).
+func (c *composed) spliceHeader(dict *wireDict) int {
+	first, run := len(c.splices), -1
+	for at := 0; at < len(c.msg); {
+		n := bytes.Index(c.msg[at:], []byte("\r\n")) + 2
+		if n < 2 {
+			break
+		}
+		unit := c.msg[at : at+n]
+		l, ok := dict.header[string(unit)]
+		switch r := c.runEnd(run); {
+		case !ok:
+			run = -1
+		case r == l.at || r >= 0 && r+n <= len(dict.bytes) && bytes.Equal(dict.bytes[r:r+n], unit):
+			c.splices[run].Len += n
+		default:
+			c.splices = append(c.splices, store.Splice{At: at, From: l.at, Len: n})
+			run = len(c.splices) - 1
+		}
+		at += n
+	}
+	kept, shared := c.splices[:first], 0
+	for _, sp := range c.splices[first:] {
+		if sp.Len >= minRun {
+			kept = append(kept, sp)
+			shared += sp.Len
+		}
+	}
+	c.splices = kept
+	return shared
+}
+
 // runEnd is where the splice run ends in the shared body, or -1.
 func (c *composed) runEnd(run int) int {
 	if run < 0 {
@@ -94,12 +129,15 @@ type sharedWire struct {
 	mu       sync.Mutex // held to learn
 	dict     atomic.Pointer[wireDict]
 	subjects sync.Map // subject → its header value
+	once     sync.Once
+	bound    string // the batch's multipart boundary
 }
 
 // wireDict is one state of a sharedWire, never changed once stored.
 type wireDict struct {
-	bytes []byte // the encoded lines, each followed by CRLF
-	lines map[string]wireLine
+	bytes  []byte // the encoded lines, each followed by CRLF
+	lines  map[string]wireLine
+	header map[string]wireLine // header lines, with their CRLF
 }
 
 // wireLine is a line of content encoded in a wireDict: bytes[at:at+n].
@@ -126,15 +164,37 @@ func (w *sharedWire) subject(s string) string {
 // maxWire bounds a batch's shared body.
 const maxWire = 512 << 10
 
-// learn adds the lines of contents that the shared body does not hold yet.
-func (w *sharedWire) learn(contents ...string) {
+// boundary is the batch's multipart boundary; a nil w draws one a mail.
+func (w *sharedWire) boundary() string {
+	if w == nil {
+		return randomBoundary()
+	}
+	w.once.Do(func() { w.bound = randomBoundary() })
+	return w.bound
+}
+
+// learn adds the header lines of header (each ending in CRLF) and the
+// lines of contents that the shared body does not hold yet.
+func (w *sharedWire) learn(header []byte, contents ...string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	old := w.dict.Load()
-	d := &wireDict{lines: map[string]wireLine{}}
+	d := &wireDict{lines: map[string]wireLine{}, header: map[string]wireLine{}}
 	if old != nil {
 		d.bytes = old.bytes[:len(old.bytes):len(old.bytes)] // appended to as a copy
 		maps.Copy(d.lines, old.lines)
+		maps.Copy(d.header, old.header)
+	}
+	for len(header) > 0 && len(d.bytes) <= maxWire {
+		n := bytes.Index(header, []byte("\r\n")) + 2
+		if n < 2 {
+			break
+		}
+		if _, ok := d.header[string(header[:n])]; !ok {
+			d.header[string(header[:n])] = wireLine{at: len(d.bytes), n: n}
+			d.bytes = append(d.bytes, header[:n]...)
+		}
+		header = header[n:]
 	}
 	for _, content := range contents {
 		for line := range strings.SplitSeq(content, "\n") {
