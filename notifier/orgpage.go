@@ -64,9 +64,35 @@ func (an *Answers) OrgForLink(ctx context.Context, token string) (OrgView, error
 // as the contact the link was sent to. A case of another organization is
 // not found.
 func (an *Answers) RecordAnswerFor(ctx context.Context, token, caseID string, in AnswerInput) (CaseView, error) {
-	l, err := an.links.Verify(token)
+	l, err := an.orgLink(ctx, token, caseID)
 	if err != nil {
 		return CaseView{}, err
+	}
+	return an.record(ctx, l, in)
+}
+
+// OrgCaseForLink reads one case of the link's organization (any case of
+// another organization is not found): the organization's page names the
+// advisory whose answer it just recorded, after that case left its list.
+func (an *Answers) OrgCaseForLink(ctx context.Context, token, caseID string) (CaseView, error) {
+	l, err := an.orgLink(ctx, token, caseID)
+	if err != nil {
+		return CaseView{}, err
+	}
+	var v CaseView
+	err = an.db.View(ctx, func(tx *store.Tx) error {
+		v, err = an.caseView(tx, l.CaseID)
+		return err
+	})
+	return v, err
+}
+
+// orgLink is the link token, verified, made to speak for caseID, a case
+// of the same organization.
+func (an *Answers) orgLink(ctx context.Context, token, caseID string) (Link, error) {
+	l, err := an.links.Verify(token)
+	if err != nil {
+		return Link{}, err
 	}
 	err = an.db.View(ctx, func(tx *store.Tx) error {
 		from, err := tx.Case(l.CaseID)
@@ -82,9 +108,6 @@ func (an *Answers) RecordAnswerFor(ctx context.Context, token, caseID string, in
 		}
 		return nil
 	})
-	if err != nil {
-		return CaseView{}, err
-	}
 	l.CaseID = caseID
-	return an.record(ctx, l, in)
+	return l, err
 }

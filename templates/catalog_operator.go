@@ -186,7 +186,7 @@ var operatorEN = map[string]string{
 	"op.cases_col":        "Cases",
 	"op.no_advisories":    "No advisories yet.",
 	"op.approved":         "Advisory %s was approved: %s.",
-	"op.discarded":        "Advisory %s was discarded: it opened nothing and mailed nobody.",
+	"op.discarded":        "The held advisory was discarded: it opened nothing and mailed nobody.",
 
 	// Refused documents.
 	"op.rejected_title": "Refused documents — Heed",
@@ -410,7 +410,7 @@ var operatorJA = map[string]string{
 	"op.cases_col":        "案件",
 	"op.no_advisories":    "勧告はまだありません。",
 	"op.approved":         "勧告 %s を承認しました。%s。",
-	"op.discarded":        "勧告 %s を破棄しました。案件は開かれず、メールも送られていません。",
+	"op.discarded":        "保留中の勧告を破棄しました。案件は開かれず、メールも送られていません。",
 
 	"op.rejected_title": "受け付けなかった文書 — Heed",
 	"op.rejected_h1":    "受け付けなかった文書",

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -33,7 +34,10 @@ func (s *Server) ackPage(w http.ResponseWriter, r *http.Request) {
 			s.log.Warn("ack: noting the link seen", "case", v.Case.ID, "err", err)
 		}
 	}
-	s.renderAck(w, r, http.StatusOK, v, false, "")
+	// After a recorded answer the POST redirects here (see ackPost): the
+	// page says so while the case has an answer.
+	recorded := r.URL.Query().Get("done") == "recorded" && v.Case.Answer != nil
+	s.renderAck(w, r, http.StatusOK, v, recorded, "")
 }
 
 // scannerWords are in the user agents of link scanners and previewers.
@@ -57,7 +61,10 @@ func looksHuman(r *http.Request) bool {
 	return true
 }
 
-// ackPost records the answer sent by the form.
+// ackPost records the answer sent by the form and answers with 303 See
+// Other to the link's page, which says it was recorded (flash.go): a
+// reload of that page does not send the answer again. A refused form is
+// answered with the page itself, its error and status.
 func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 	if s.tooManyAnswers(w, r) {
 		return
@@ -73,11 +80,11 @@ func (s *Server) ackPost(w http.ResponseWriter, r *http.Request) {
 		s.renderAck(w, r, status, v, false, templates.AckError(v.Org.Language, code))
 		return
 	}
-	recorded, err := s.answers.RecordAnswer(r.Context(), token, in)
+	_, err = s.answers.RecordAnswer(r.Context(), token, in)
 	var ae *notifier.AnswerError
 	switch {
 	case err == nil:
-		s.renderAck(w, r, http.StatusOK, recorded, true, "")
+		http.Redirect(w, r, "/ack/"+url.PathEscape(token)+"?done=recorded", http.StatusSeeOther)
 	case errors.As(err, &ae):
 		s.renderAck(w, r, http.StatusBadRequest, v, false, templates.AckError(v.Org.Language, ae.Code))
 	case errors.Is(err, notifier.ErrCaseClosed):

@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/store"
@@ -98,16 +100,13 @@ func (s *Server) discardAdvisory(w http.ResponseWriter, r *http.Request) error {
 // advisoriesPage lists the advisories for the operator, held ones first
 // with their approve and discard buttons.
 func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderAdvisories(w, r, "")
-}
-
-func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, done string) error {
 	rows, err := s.advisoryRows(r)
 	if err != nil {
 		return err
 	}
-	page := templates.AdvisoriesPage{Operator: s.operatorView(r), Done: done, CanDecide: refusal(who(r).token, needOperator) == ""}
-	page.Operator.Here = "/advisories" // also after an approve or discard button's POST
+	page := templates.AdvisoriesPage{Operator: s.operatorView(r), CanDecide: refusal(who(r).token, needOperator) == ""}
+	page.Operator.Here = "/advisories" // without the redirect's done=
+	page.Done = heldDone(r.URL.Query(), page.Operator.Lang, rows)
 	for _, a := range rows {
 		if a.State == "information" {
 			page.Information = append(page.Information, templates.InformationRow{ID: a.ID, Revision: a.Revision, Title: a.Title,
@@ -134,24 +133,50 @@ func (s *Server) renderAdvisories(w http.ResponseWriter, r *http.Request, done s
 // value of the operator's session; without one (a bearer token has no
 // session, and no forms: the API is for that) it is refused with the
 // sentence of key.
-func (s *Server) buttonForm(r *http.Request, key string) (*templates.Operator, error) {
+func (s *Server) buttonForm(r *http.Request, key string) error {
 	if err := r.ParseForm(); err != nil {
-		return nil, &httpError{http.StatusBadRequest, "bad form: " + err.Error()}
+		return &httpError{http.StatusBadRequest, "bad form: " + err.Error()}
 	}
 	op := s.operatorView(r)
 	if op.CSRF == "" || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(op.CSRF)) != 1 {
-		return nil, &httpError{http.StatusForbidden, templates.OpText(op.Lang, key)}
+		return &httpError{http.StatusForbidden, templates.OpText(op.Lang, key)}
 	}
-	return op, nil
+	return nil
+}
+
+// heldDone is the sentence saying what the last approve or discard button
+// did, from the redirect's query: an approval only of an advisory listed
+// as applied, a discard only of one no longer held. A discarded revision
+// is kept nowhere but the audit log, so that sentence names none.
+func heldDone(q url.Values, lang string, rows []advisoryJSON) string {
+	id := q.Get("id")
+	held, applied := false, false
+	for _, a := range rows {
+		if a.ID == id {
+			held = held || a.State == "held"
+			applied = applied || a.State != "held"
+		}
+	}
+	switch q.Get("done") {
+	case "approved":
+		if applied && !held {
+			return templates.OpText(lang, "op.approved", id, templates.OpCount(lang, "op.n_opened", doneCount(q, "opened")))
+		}
+	case "discarded":
+		if !held {
+			return templates.OpText(lang, "op.discarded")
+		}
+	}
+	return ""
 }
 
 // decideHeld is the page's approve or discard button: a POST with the
 // CSRF field of the operator's session (no session, as with a bearer
-// token, no form: the API is for that).
+// token, no form: the API is for that), answered with a redirect to the
+// advisories page that says what it did.
 func (s *Server) decideHeld(approve bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		op, err := s.buttonForm(r, "op.err.held_form")
-		if err != nil {
+		if err := s.buttonForm(r, "op.err.held_form"); err != nil {
 			return err
 		}
 		id := r.PathValue("id")
@@ -159,12 +184,14 @@ func (s *Server) decideHeld(approve bool) func(http.ResponseWriter, *http.Reques
 			if err := s.approvals.Discard(r.Context(), id); err != nil {
 				return err
 			}
-			return s.renderAdvisories(w, r, templates.OpText(op.Lang, "op.discarded", id))
+			seeOther(w, r, "/advisories", url.Values{"done": {"discarded"}, "id": {id}})
+			return nil
 		}
 		out, err := s.approvals.Approve(r.Context(), id)
 		if err != nil {
 			return err
 		}
-		return s.renderAdvisories(w, r, templates.OpText(op.Lang, "op.approved", id, templates.OpCount(op.Lang, "op.n_opened", out.Opened)))
+		seeOther(w, r, "/advisories", url.Values{"done": {"approved"}, "id": {id}, "opened": {strconv.Itoa(out.Opened)}})
+		return nil
 	}
 }

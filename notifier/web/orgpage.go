@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/heed-dev/heed/notifier"
 	"github.com/heed-dev/heed/templates"
@@ -18,11 +19,22 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 		s.linkError(w, err)
 		return
 	}
-	s.renderOrg(w, r, http.StatusOK, v, templates.OrgPage{})
+	// After a recorded answer the POST redirects here (see orgPost), naming
+	// the case: the page names its advisory while the case has an answer.
+	var p templates.OrgPage
+	if id := r.URL.Query().Get("recorded"); id != "" {
+		if c, err := s.answers.OrgCaseForLink(r.Context(), r.PathValue("token"), id); err == nil && c.Case.Answer != nil && c.Advisory != nil {
+			p.Recorded = c.Advisory.ID
+		}
+	}
+	s.renderOrg(w, r, http.StatusOK, v, p)
 }
 
 // orgPost records the answer of one of the page's forms: the case it names,
-// answered as the contact the link was sent to.
+// answered as the contact the link was sent to. A recorded answer is
+// answered with 303 See Other to the organization's page (flash.go), so
+// that a reload does not send it again; a refused one with the page, its
+// error and status.
 func (s *Server) orgPost(w http.ResponseWriter, r *http.Request) {
 	if s.tooManyAnswers(w, r) {
 		return
@@ -40,11 +52,12 @@ func (s *Server) orgPost(w http.ResponseWriter, r *http.Request) {
 		s.renderOrg(w, r, status, v, templates.OrgPage{ErrorCase: caseID, Error: templates.AckError(lang, code)})
 		return
 	}
-	recorded, err := s.answers.RecordAnswerFor(r.Context(), token, caseID, in)
+	_, err = s.answers.RecordAnswerFor(r.Context(), token, caseID, in)
 	var ae *notifier.AnswerError
 	switch {
 	case err == nil:
-		status, code = http.StatusOK, ""
+		http.Redirect(w, r, "/ack/"+url.PathEscape(token)+"/all?"+url.Values{"recorded": {caseID}}.Encode(), http.StatusSeeOther)
+		return
 	case errors.As(err, &ae):
 		status, code = http.StatusBadRequest, ae.Code
 	case errors.Is(err, notifier.ErrCaseClosed):
@@ -58,13 +71,7 @@ func (s *Server) orgPost(w http.ResponseWriter, r *http.Request) {
 		s.linkError(w, err)
 		return
 	}
-	p := templates.OrgPage{}
-	if code != "" {
-		p.ErrorCase, p.Error = caseID, templates.AckError(lang, code)
-	} else if recorded.Advisory != nil {
-		p.Recorded = recorded.Advisory.ID
-	}
-	s.renderOrg(w, r, status, v, p)
+	s.renderOrg(w, r, status, v, templates.OrgPage{ErrorCase: caseID, Error: templates.AckError(lang, code)})
 }
 
 // renderOrg writes the organization's page with status; p carries what the

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/templates"
@@ -13,12 +15,6 @@ import (
 // (bounced ones marked), its inventory by product, every case, every mail
 // sent about them and every answer.
 func (s *Server) orgReportPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderOrgReport(w, r, "")
-}
-
-// renderOrgReport writes the page of the organization in the path; done
-// says what the page's last button did.
-func (s *Server) renderOrgReport(w http.ResponseWriter, r *http.Request, done string) error {
 	rep, err := s.records.OrgReport(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return &httpError{http.StatusNotFound, "organization " + r.PathValue("id") + ": not found"}
@@ -29,8 +25,9 @@ func (s *Server) renderOrgReport(w http.ResponseWriter, r *http.Request, done st
 	o := rep.Org
 	page := templates.OrgReportPage{Operator: s.operatorView(r), ID: o.ID, Name: o.Name,
 		Language: o.Language, Timezone: o.Timezone, BusinessHours: o.BusinessHours, Digest: o.Digest, CreatedAt: o.CreatedAt,
-		DeactivatedAt: o.DeactivatedAt, Done: done, CanChange: refusal(who(r).token, needOperator) == ""}
-	page.Operator.Here = "/orgs/" + o.ID // also after a button's POST
+		DeactivatedAt: o.DeactivatedAt, CanChange: refusal(who(r).token, needOperator) == ""}
+	page.Operator.Here = "/orgs/" + o.ID // without the redirect's done=
+	page.Done = orgDone(r.URL.Query(), page.Operator.Lang, !o.DeactivatedAt.IsZero())
 	for _, c := range o.Contacts {
 		page.Contacts = append(page.Contacts, templates.ContactRow{Email: c.Email, Name: c.Name, Role: c.Role, Bounced: c.Bounced, Bounce: c.Bounce})
 	}
@@ -67,28 +64,49 @@ func (s *Server) renderOrgReport(w http.ResponseWriter, r *http.Request, done st
 	return nil
 }
 
+// orgDone is the sentence saying what the page's last button did, from
+// the redirect's query, shown only if the organization is in the state
+// that button leaves it in.
+func orgDone(q url.Values, lang string, deactivated bool) string {
+	switch q.Get("done") {
+	case "deactivated":
+		if deactivated {
+			return templates.OpText(lang, "op.deactivated_done", templates.OpCount(lang, "op.n_closed", doneCount(q, "closed")),
+				templates.OpCount(lang, "op.n_cancelled", doneCount(q, "cancelled")))
+		}
+	case "activated":
+		if !deactivated {
+			return templates.OpText(lang, "op.activated_done", templates.OpCount(lang, "op.n_opened", doneCount(q, "opened")))
+		}
+	}
+	return ""
+}
+
 // orgStateForm is the page's deactivate or activate button: a POST with
 // the CSRF field of the operator's session, doing what the API's
-// POST /api/v1/orgs/{id}/deactivate or /activate does.
+// POST /api/v1/orgs/{id}/deactivate or /activate does, answered with a
+// redirect to the organization's page that says what it did.
 func (s *Server) orgStateForm(deactivate bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		op, err := s.buttonForm(r, "op.err.csrf")
-		if err != nil {
+		if err := s.buttonForm(r, "op.err.csrf"); err != nil {
 			return err
 		}
 		id := r.PathValue("id")
+		page := "/orgs/" + url.PathEscape(id)
 		if deactivate {
 			res, err := s.orgs.Deactivate(r.Context(), id)
 			if err != nil {
 				return err
 			}
-			return s.renderOrgReport(w, r, templates.OpText(op.Lang, "op.deactivated_done",
-				templates.OpCount(op.Lang, "op.n_closed", res.CasesClosed), templates.OpCount(op.Lang, "op.n_cancelled", res.MailsCancelled)))
+			seeOther(w, r, page, url.Values{"done": {"deactivated"}, "closed": {strconv.Itoa(res.CasesClosed)},
+				"cancelled": {strconv.Itoa(res.MailsCancelled)}})
+			return nil
 		}
 		res, err := s.orgs.Activate(r.Context(), id)
 		if err != nil {
 			return err
 		}
-		return s.renderOrgReport(w, r, templates.OpText(op.Lang, "op.activated_done", templates.OpCount(op.Lang, "op.n_opened", res.Opened)))
+		seeOther(w, r, page, url.Values{"done": {"activated"}, "opened": {strconv.Itoa(res.Opened)}})
+		return nil
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/heed-dev/heed/notifier"
@@ -113,10 +114,6 @@ func (s *Server) dismissReview(w http.ResponseWriter, r *http.Request) error {
 // reviewPage is GET /review: the pending near misses with their buttons,
 // then the last hundred decided.
 func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderReview(w, r, "")
-}
-
-func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, done string) error {
 	pending, err := s.review.NearMisses(r.Context(), store.ReviewPending, 1000)
 	if err != nil {
 		return err
@@ -125,8 +122,9 @@ func (s *Server) renderReview(w http.ResponseWriter, r *http.Request, done strin
 	if err != nil {
 		return err
 	}
-	page := templates.ReviewPage{Operator: s.operatorView(r), Done: done, CanDecide: refusal(who(r).token, needOperator) == ""}
-	page.Operator.Here = "/review" // also after a button's POST
+	page := templates.ReviewPage{Operator: s.operatorView(r), CanDecide: refusal(who(r).token, needOperator) == ""}
+	page.Operator.Here = "/review" // without the redirect's done=
+	page.Done = s.reviewDone(r, page.Operator.Lang)
 	for _, n := range pending {
 		page.Pending = append(page.Pending, reviewRow(n))
 	}
@@ -143,33 +141,57 @@ func reviewRow(n store.NearMiss) templates.ReviewRow {
 		Words: n.Words, InRange: templates.Reason(n.Reason), State: n.State, FoundAt: n.FoundAt, DecidedAt: n.DecidedAt, DecidedBy: n.DecidedBy}
 }
 
+// reviewDone is the sentence saying what the button did, from the
+// redirect's query (done= and id=): the near miss is read again and the
+// sentence shown only if it is in the state the button left it in.
+func (s *Server) reviewDone(r *http.Request, lang string) string {
+	q := r.URL.Query()
+	key, state := "", ""
+	switch q.Get("done") {
+	case "dismissed":
+		key, state = "op.review.dismissed_done", store.ReviewDismissed
+	case "opened":
+		key, state = "op.review.confirmed_done", store.ReviewConfirmed
+	case "joined":
+		key, state = "op.review.confirmed_joined", store.ReviewConfirmed
+	default:
+		return ""
+	}
+	n, err := s.review.NearMiss(r.Context(), q.Get("id"))
+	if err != nil || n.State != state {
+		return ""
+	}
+	if state == store.ReviewDismissed {
+		return templates.OpText(lang, key, n.Product, n.OrgName, n.AdvProduct)
+	}
+	return templates.OpText(lang, key, n.AdvisoryID, n.OrgName, n.AdvProduct, n.Product)
+}
+
 // decideReview is the page's confirm or dismiss button: a POST with the
-// CSRF field of the operator's session (with a bearer token, the API).
+// CSRF field of the operator's session (with a bearer token, the API),
+// answered with a redirect to the review page that says what it did.
 func (s *Server) decideReview(confirm bool) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		op, err := s.buttonForm(r, "op.review.form")
-		if err != nil {
+		if err := s.buttonForm(r, "op.review.form"); err != nil {
 			return err
 		}
 		id := r.PathValue("id")
-		n, err := s.review.NearMiss(r.Context(), id)
-		if err != nil {
-			return err
-		}
+		done := "dismissed"
 		if !confirm {
 			if err := s.review.Dismiss(r.Context(), id); err != nil {
 				return err
 			}
-			return s.renderReview(w, r, templates.OpText(op.Lang, "op.review.dismissed_done", n.Product, n.OrgName, n.AdvProduct))
+		} else {
+			res, err := s.review.Confirm(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			done = "joined"
+			if res.Opened {
+				done = "opened"
+			}
 		}
-		res, err := s.review.Confirm(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		key := "op.review.confirmed_joined"
-		if res.Opened {
-			key = "op.review.confirmed_done"
-		}
-		return s.renderReview(w, r, templates.OpText(op.Lang, key, n.AdvisoryID, n.OrgName, n.AdvProduct, n.Product))
+		seeOther(w, r, "/review", url.Values{"done": {done}, "id": {id}})
+		return nil
 	}
 }

@@ -26,32 +26,7 @@ func TestReviewThroughAPIAndPage(t *testing.T) {
 	v := newEnv(t)
 	ctx := context.Background()
 	tokens := v.roleTokens()
-	var orgs []string
-	for _, name := range []string{"Golf", "Hotel"} {
-		org, err := v.engine.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: name, Contacts: []subscribers.ContactSpec{{Email: "sec@" + strings.ToLower(name) + ".test"}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{{Vendor: "Siemens AG", Product: "SCALANCE X-200", Version: "5.1"}}); err != nil {
-			t.Fatal(err)
-		}
-		orgs = append(orgs, org.ID)
-	}
-	adv := &advisory.Advisory{ID: "SSA-9", Revision: "1", Format: "heed", Title: "SCALANCE flaw", Severity: "high",
-		Affected: []advisory.Affected{{Vendor: "Siemens", Product: "SCALANCE X-200 switch family", Status: advisory.StatusAffected,
-			Ranges: []advisory.Range{{Introduced: "0", Fixed: "5.2.1"}}}}}
-	if out, err := v.engine.Cases.ApplyAdvisory(ctx, adv); err != nil || out.Opened != 0 {
-		t.Fatalf("apply: %+v, %v", out, err)
-	}
-	// The near misses are looked for by the engine's loop, after the apply.
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- v.engine.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
-	eventually.True(t, 10*time.Second, "both near misses found", func() bool {
-		all, err := v.engine.Review.NearMisses(ctx, store.ReviewPending, 10)
-		return err == nil && len(all) == 2
-	})
+	orgs := v.scalanceNearMisses()
 
 	resp, body := v.do("GET", "/api/v1/review", tokens["viewer"], "", "")
 	var list struct {
@@ -139,4 +114,42 @@ func TestReviewThroughAPIAndPage(t *testing.T) {
 	if actions["review.confirm"] != "ops" || actions["review.dismiss"] != "ops" {
 		t.Errorf("audit: %v, want review.confirm and review.dismiss by ops", actions)
 	}
+}
+
+// scalanceNearMisses makes two organizations, Golf and Hotel, each with an
+// item whose name is close to the SSA-9 advisory's product but not matched
+// by the rules, applies SSA-9, runs the engine and waits for both near
+// misses; it returns the organizations' ids.
+func (v *env) scalanceNearMisses() []string {
+	t := v.t
+	t.Helper()
+	ctx := context.Background()
+	var orgs []string
+	for _, name := range []string{"Golf", "Hotel"} {
+		org, err := v.engine.Orgs.CreateOrg(ctx, subscribers.OrgSpec{Name: name, Contacts: []subscribers.ContactSpec{{Email: "sec@" + strings.ToLower(name) + ".test"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v.engine.Orgs.ReplaceInventory(ctx, org.ID, []store.Item{{Vendor: "Siemens AG", Product: "SCALANCE X-200", Version: "5.1"}}); err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, org.ID)
+	}
+	adv := &advisory.Advisory{ID: "SSA-9", Revision: "1", Format: "heed", Title: "SCALANCE flaw", Severity: "high",
+		Affected: []advisory.Affected{{Vendor: "Siemens", Product: "SCALANCE X-200 switch family", Status: advisory.StatusAffected,
+			Ranges: []advisory.Range{{Introduced: "0", Fixed: "5.2.1"}}}}}
+	if out, err := v.engine.Cases.ApplyAdvisory(ctx, adv); err != nil || out.Opened != 0 {
+		t.Fatalf("apply: %+v, %v", out, err)
+	}
+	// The near misses are looked for by the engine's loop, after the apply.
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- v.engine.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+	eventually.True(t, 10*time.Second, "both near misses found", func() bool {
+		all, err := v.engine.Review.NearMisses(ctx, store.ReviewPending, 10)
+		return err == nil && len(all) == 2
+	})
+
+	return orgs
 }

@@ -63,6 +63,8 @@ type Answers interface {
 	// case of the link's organization that waits, and the answer to one.
 	OrgForLink(ctx context.Context, token string) (notifier.OrgView, error)
 	RecordAnswerFor(ctx context.Context, token, caseID string, in notifier.AnswerInput) (notifier.CaseView, error)
+	// OrgCaseForLink is one case of the link's organization, answered or not.
+	OrgCaseForLink(ctx context.Context, token, caseID string) (notifier.CaseView, error)
 }
 
 // Links signs the CSRF values of operator sessions and verifies the links in
