@@ -7,7 +7,10 @@ import (
 
 // addressRefused is what a refused address means for a case: the contact is
 // marked bounced and, if that leaves the case with no primary contact to
-// reach, the same mail goes to the escalation contacts instead.
+// reach, the same mail goes to the escalation contacts instead. That
+// escalates the case: the first time (a reminder may have escalated it
+// already), in the same transaction, it is marked so and its escalated
+// event recorded, with reason "bounced".
 func (cs *Cases) addressRefused(tx *writeTx, m store.Mail, reply string) error {
 	if m.ContactID == 0 {
 		return nil
@@ -51,7 +54,17 @@ func (cs *Cases) addressRefused(tx *writeTx, m store.Mail, reply string) error {
 	if err != nil {
 		return err
 	}
-	return cs.outbox.queueTo(tx, adv, &c, org, to, m.Kind, m.Seq, true)
+	if err := cs.outbox.queueTo(tx, adv, &c, org, to, m.Kind, m.Seq, true); err != nil {
+		return err
+	}
+	if c.Escalated {
+		return nil
+	}
+	c.Escalated, c.UpdatedAt = true, cs.now()
+	if err := tx.UpdateCase(&c); err != nil {
+		return err
+	}
+	return cs.recordEvent(tx.Tx, EventEscalated, &c, map[string]any{"reminder": c.RemindersSent, "reason": "bounced"})
 }
 
 // hasMail reports whether a contact already has a case's mail of this kind and number.

@@ -159,3 +159,109 @@ func TestBounceIsClearedByTheOperatorOrAnAnswer(t *testing.T) {
 		t.Errorf("after an answer through its link the contact is still bounced (%v)", c.Bounced)
 	}
 }
+
+// TestBounceEscalationIsOneEvent: the primary contact's address refused
+// for good (550 5.1.1 from a real SMTP server) sends the notice to the
+// escalation contact instead, and that escalation is recorded once, in
+// the events table and on HEED_EVENTS, with reason "bounced"; the
+// reminders that follow, copying the escalation contact, record none
+// again; the agency view folding the published events counts the case as
+// the database has it.
+func TestBounceEscalationIsOneEvent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	js := startJetStream(t)
+	mta, r := startMTA(t)
+	e, clk := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
+	e.Delivery.relay, e.Outbox.hold = r, false
+	org := addOrg(t, e, "Alpha", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	mta.answer(func(to string) error {
+		if to == "sec@alpha.test" {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+		}
+		return nil
+	}, nil)
+	for range 2 { // the refusal, then the escalation contact's notice
+		if _, err := e.Delivery.deliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mta.received("boss@alpha.test"); n != 1 {
+		t.Fatalf("the escalation contact received %d mails after the primary's address was refused; want the notice", n)
+	}
+	escalations := func() []store.Event {
+		t.Helper()
+		var evs []store.Event
+		if err := e.db.View(ctx, func(tx *store.Tx) (err error) { evs, err = tx.Events(caseOf(t, e, org).ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		var out []store.Event
+		for _, ev := range evs {
+			if ev.Kind == EventEscalated {
+				out = append(out, ev)
+			}
+		}
+		return out
+	}
+	if got := escalations(); len(got) != 1 || !strings.Contains(string(got[0].Data), `"reason":"bounced"`) {
+		t.Fatalf("escalated events after the bounce: %+v; want one, reason bounced", got)
+	}
+	if c := caseOf(t, e, org); !c.Escalated {
+		t.Errorf("the case is not marked escalated after its escalation contact was mailed")
+	}
+
+	// Reminders up to and past the due date: the escalation contact is
+	// copied, and the case is not escalated a second time.
+	for d := 1; d <= 40; d++ {
+		clk.Set(t0.Add(time.Duration(d) * day))
+		if _, err := e.Reminders.remindDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Delivery.deliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mta.received("boss@alpha.test"); n < 2 {
+		t.Fatalf("the escalation contact received %d mails after 40 days; want reminders too", n)
+	}
+	if got := escalations(); len(got) != 1 {
+		t.Errorf("%d escalated events after the reminders; want the bounce's one", len(got))
+	}
+
+	runEvents(t, e, js)
+	settle(t, e)
+	s, err := js.Stream(ctx, testEvents.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, published := NewAgencyView(), 0
+	for seq := uint64(1); seq <= lastSeq(t, js); seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(m.Data), `"type":"heed.case.escalated"`) {
+			published++
+		}
+		if err := view.Fold(m.Data, seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if published != 1 {
+		t.Errorf("%d escalated events on the stream; want 1", published)
+	}
+	c := caseOf(t, e, org)
+	want := AgencyCounts{Opened: 1, Silent: 1}
+	if !c.OverdueAt.IsZero() {
+		want.Overdue = 1
+	}
+	if c.State != store.CaseOpen || c.Answer != nil {
+		t.Fatalf("the case is %s, answer %v; the test wants it open and unanswered", c.State, c.Answer)
+	}
+	if got := view.Advisories("")["SA44101"]; got != want {
+		t.Errorf("the agency view counts %+v; the database has %+v", got, want)
+	}
+}
