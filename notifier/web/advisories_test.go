@@ -126,6 +126,12 @@ func TestHeldAdvisoryPageDiscardsWithItsButton(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("discard: %v %v", resp, err)
 	}
+	if resp.Request.Method != http.MethodGet || resp.Request.URL.Path != "/advisories" {
+		t.Errorf("discard ended at %s %s; want GET /advisories after a 303", resp.Request.Method, resp.Request.URL)
+	}
+	if page := readAll(t, resp); !strings.Contains(page, "The held advisory was discarded") {
+		t.Errorf("after the discard the page does not say so:\n%s", page)
+	}
 	if page := pageText(t, browser, v.srv.URL+"/advisories"); strings.Contains(page, `id="held-SA1"`) {
 		t.Error("SA1 still held after discard")
 	}

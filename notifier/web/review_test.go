@@ -79,6 +79,11 @@ func TestReviewThroughAPIAndPage(t *testing.T) {
 	if page := readAll(t, r); r.StatusCode != 200 || !regexp.MustCompile(`Confirmed: the case of SSA-9 at Golf is open`).MatchString(page) {
 		t.Fatalf("confirm through the page: %d\n%s", r.StatusCode, page)
 	}
+	// Without JavaScript too, the button's POST was answered with a
+	// redirect the client followed with GET: a reload reads, never posts.
+	if r.Request.Method != http.MethodGet || r.Request.URL.Path != "/review" || r.Request.URL.Query().Get("done") != "opened" {
+		t.Errorf("confirm through the page ended at %s %s; want GET /review?done=opened after a 303", r.Request.Method, r.Request.URL)
+	}
 	var cases []store.Case
 	var mails []store.Mail
 	v.db.View(ctx, func(tx *store.Tx) (err error) {
