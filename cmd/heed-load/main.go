@@ -49,15 +49,15 @@ func main() {
 
 // options are the command's flags.
 type options struct {
-	orgs, itemsPerOrg, conns  int
-	importBatch, onboardConns int
-	rawMails, firstMailRuns   int
-	firstMailRounds           int
-	heed, dir, onboarded      string
-	cpuProfile, memProfile    string
-	keep                      bool
-	timeout                   time.Duration
-	remote                    remoteOptions // -url and what goes with it: a Heed already running
+	orgs, itemsPerOrg, conns      int
+	importBatch, onboardConns     int
+	rawMails, firstMailRuns       int
+	firstMailRounds               int
+	heed, dir, onboarded          string
+	cpuProfile, memProfile, trace string
+	keep                          bool
+	timeout                       time.Duration
+	remote                        remoteOptions // -url and what goes with it: a Heed already running
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -96,6 +96,7 @@ Flags:
 	fs.StringVar(&o.heed, "heed", "", "the heed binary to run (default: go build github.com/heed-dev/heed/cmd/heed)")
 	fs.StringVar(&o.dir, "dir", "", "folder for the database, NATS and heed's log (default: a temporary one, removed at the end)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "restart heed after the onboarding with heed serve -cpuprofile FILE: a profile of the fan-out and what follows, written when heed stops")
+	fs.StringVar(&o.trace, "trace", "", "restart heed after the onboarding with heed serve -trace FILE: an execution trace of the fan-out and what follows (go tool trace -pprof=sync FILE: who waited for what)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "restart heed after the onboarding with heed serve -memprofile FILE: a heap profile at the highest live heap of the fan-out and what follows")
 	fs.StringVar(&o.onboarded, "onboarded", "", "a folder for an onboarded database of these -orgs and -items-per-org: a copy of it replaces the onboarding; when it holds none yet, the run onboards and saves a copy there")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (its path is printed)")
@@ -201,7 +202,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (result, 
 // paths (heed runs in the run's folder).
 func profileArgs(o options) ([]string, error) {
 	var args []string
-	for _, p := range []struct{ flag, path string }{{"-cpuprofile", o.cpuProfile}, {"-memprofile", o.memProfile}} {
+	for _, p := range []struct{ flag, path string }{{"-cpuprofile", o.cpuProfile}, {"-memprofile", o.memProfile}, {"-trace", o.trace}} {
 		if p.path == "" {
 			continue
 		}

@@ -257,7 +257,7 @@ func (r *remoteOptions) check(fs *flag.FlagSet) error {
 	if r.nats == "" || r.sink == "" {
 		return errors.New("-url needs -nats (its NATS server) and -sink (the heed-load sink it relays to)")
 	}
-	for _, name := range []string{"heed", "dir", "cpuprofile", "memprofile", "onboarded", "keep"} {
+	for _, name := range []string{"heed", "dir", "cpuprofile", "memprofile", "trace", "onboarded", "keep"} {
 		if set[name] {
 			return fmt.Errorf("-%s starts a Heed of its own: not with -url", name)
 		}

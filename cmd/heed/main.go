@@ -23,7 +23,7 @@ var version = ""
 const usage = `heed: security advisories in, reminders out, until every affected organization answers.
 
 Usage:
-  heed serve [-config FILE] [-cpuprofile FILE] [-memprofile FILE]   run the service (embedded NATS and no relay by default)
+  heed serve [-config FILE] [-cpuprofile FILE] [-memprofile FILE] [-trace FILE]   run the service (embedded NATS and no relay by default)
   heed publish [-config FILE] [-subject S] [-nkey FILE] [-signature FILE.sig] FILE...  publish advisory documents to NATS
   heed publisher key [-config FILE] -out FILE NAME  write a publisher's NKey seed for the embedded NATS server
   heed events key [-config FILE] -out FILE         write the events reader's NKey seed (embedded NATS with publishers)

@@ -8,12 +8,13 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync/atomic"
 	"time"
 )
 
 // Profiles of heed serve for finding where time and memory go
-// (docs/PERFORMANCE.md): -cpuprofile and -memprofile.
+// (docs/PERFORMANCE.md): -cpuprofile, -memprofile and -trace.
 
 // startCPUProfile profiles the process into path until stop is called.
 func startCPUProfile(path string) (stop func(), err error) {
@@ -26,6 +27,21 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, fmt.Errorf("cpu profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// startTrace writes an execution trace of the process into path until stop
+// is called: where goroutines waited (for a channel, a lock, a system call
+// such as SQLite's busy wait), which a CPU profile does not show.
+func startTrace(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	if err := trace.Start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("trace: %w", err)
+	}
+	return func() { trace.Stop(); f.Close() }, nil
 }
 
 // heapSampleEvery is how often the heap profiler reads the live heap.

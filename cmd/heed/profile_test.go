@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"log/slog"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -60,5 +61,28 @@ func TestHeapProfileUnwritable(t *testing.T) {
 	_, err := startHeapProfile(filepath.Join(t.TempDir(), "missing", "heap.pprof"), slog.New(slog.DiscardHandler))
 	if err == nil || !strings.Contains(err.Error(), "heap profile") {
 		t.Errorf("error %v, want one saying the heap profile cannot be written", err)
+	}
+}
+
+// TestTraceIsWritten: heed serve -trace leaves a Go execution trace that
+// go tool trace reads (it starts with the runtime's trace header), and
+// refuses at once a path it cannot write.
+func TestTraceIsWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "heed.trace")
+	stop, err := startTrace(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(10 * time.Millisecond) // something to trace
+	stop()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("go 1.")) || !bytes.Contains(b[:16], []byte(" trace")) {
+		t.Fatalf("not a Go execution trace: starts %q", b[:min(len(b), 16)])
+	}
+	if _, err := startTrace(filepath.Join(t.TempDir(), "no", "such", "dir", "t")); err == nil {
+		t.Fatal("a trace into a missing folder was not refused")
 	}
 }

@@ -25,9 +25,10 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	fs := newFlags("serve", "heed serve [-config FILE] [-cpuprofile FILE] [-memprofile FILE]", stderr)
+	fs := newFlags("serve", "heed serve [-config FILE] [-cpuprofile FILE] [-memprofile FILE] [-trace FILE]", stderr)
 	configPath := fs.String("config", "", "configuration file (TOML); default: built-in defaults")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to FILE when heed stops (go tool pprof FILE)")
+	traceFile := fs.String("trace", "", "write an execution trace of the whole run to FILE when heed stops (go tool trace FILE; -pprof=sync shows who waited for what)")
 	memProfile := fs.String("memprofile", "", "write a heap profile to FILE at the run's highest live heap (go tool pprof -sample_index=inuse_space FILE)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -35,6 +36,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if *traceFile != "" {
+		stop, err := startTrace(*traceFile)
 		if err != nil {
 			return err
 		}
