@@ -12,7 +12,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/heed-dev/heed/notifier"
@@ -41,19 +40,8 @@ func cmdEventsView(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if !cfg.Events.Enabled {
 		return errors.New("[events] enabled = false: this Heed publishes no events to gather")
 	}
-	var opts []nats.Option
-	if *nkey != "" {
-		key, err := nats.NkeyOptionFromSeed(*nkey)
-		if err != nil {
-			return fmt.Errorf("-nkey: %w", err)
-		}
-		opts = append(opts, key)
-	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	nc, err := connectNATS(cfg.NATS, "heed events view", log, opts...)
-	if errors.Is(err, nats.ErrAuthorization) && len(cfg.Publishers) > 0 && *nkey == "" {
-		return fmt.Errorf("%w: with [[publisher]] configured, the embedded NATS server takes Heed's keys only: give -nkey FILE (from heed events key)", err)
-	}
+	nc, err := connectCLI(cfg, "heed events view", *nkey, "Heed's", "heed events key", log)
 	if err != nil {
 		return err
 	}

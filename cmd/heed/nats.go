@@ -81,6 +81,27 @@ func natsURL(cfg NATSConfig) string {
 
 // connectNATS connects with reconnects that never give up, so a NATS restart
 // pauses intake instead of ending it.
+// connectCLI connects a command of the CLI to Heed's NATS server, with the
+// NKey whose seed is in seedFile if one is given. Where [[publisher]]
+// secures the embedded server, a connection without a key is refused;
+// the error then says which key to give (whose: "publishers'", "Heed's";
+// from: the command that writes one).
+func connectCLI(cfg Config, name, seedFile, whose, from string, log *slog.Logger) (*nats.Conn, error) {
+	var opts []nats.Option
+	if seedFile != "" {
+		key, err := nats.NkeyOptionFromSeed(seedFile)
+		if err != nil {
+			return nil, fmt.Errorf("-nkey: %w", err)
+		}
+		opts = append(opts, key)
+	}
+	nc, err := connectNATS(cfg.NATS, name, log, opts...)
+	if errors.Is(err, nats.ErrAuthorization) && len(cfg.Publishers) > 0 && seedFile == "" {
+		return nil, fmt.Errorf("%w: with [[publisher]] configured, the embedded NATS server takes %s keys only: give -nkey FILE (from %s)", err, whose, from)
+	}
+	return nc, err
+}
+
 func connectNATS(cfg NATSConfig, name string, log *slog.Logger, extra ...nats.Option) (*nats.Conn, error) {
 	opts := []nats.Option{
 		nats.Name(name),

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -73,10 +72,7 @@ func cmdPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *nkey != "" {
 		return publishAsPublisher(cfg, log, *nkey, *subject, signature, docs, stdout)
 	}
-	nc, err := connectNATS(cfg.NATS, "heed publish", log)
-	if errors.Is(err, nats.ErrAuthorization) && len(cfg.Publishers) > 0 {
-		return fmt.Errorf("%w: with [[publisher]] configured, the embedded NATS server takes publishers' keys only: give -nkey FILE (from heed publisher key)", err)
-	}
+	nc, err := connectCLI(cfg, "heed publish", "", "publishers'", "heed publisher key", log)
 	if err != nil {
 		return err
 	}
@@ -124,11 +120,7 @@ func (d doc) msg(subject, signature string) *nats.Msg {
 // acknowledgement, so each message is a plain publish, and a refusal is
 // the server's permissions error, seen once the connection is flushed.
 func publishAsPublisher(cfg Config, log *slog.Logger, seedFile, subject, signature string, docs []doc, stdout io.Writer) error {
-	key, err := nats.NkeyOptionFromSeed(seedFile)
-	if err != nil {
-		return fmt.Errorf("-nkey: %w", err)
-	}
-	nc, err := connectNATS(cfg.NATS, "heed publish", log, key)
+	nc, err := connectCLI(cfg, "heed publish", seedFile, "publishers'", "heed publisher key", log)
 	if err != nil {
 		return err
 	}
