@@ -92,10 +92,14 @@ func (ob *Outbox) renderAll(jobs []mailJob) []error {
 			defer wg.Done()
 			for i := range next {
 				j := &jobs[i]
-				what := fmt.Sprintf("render %s mail of case %s to %s", j.data.Kind, j.rec.CaseID, j.rec.Recipient)
-				if err := recovered(what, func() error { return ob.render(shared, wire, j) }); err != nil {
-					if _, ok := asWorkError(err); !ok {
+				// Named only when it fails: a fan-out renders tens of
+				// thousands of mails that do not.
+				if err := recovered("", func() error { return ob.render(shared, wire, j) }); err != nil {
+					what := fmt.Sprintf("render %s mail of case %s to %s", j.data.Kind, j.rec.CaseID, j.rec.Recipient)
+					if we, ok := asWorkError(err); !ok {
 						err = &workError{what: what, err: err}
+					} else if we.what == "" { // a panic, recovered above
+						we.what = what
 					}
 					errs[i] = err
 				}
