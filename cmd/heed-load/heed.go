@@ -191,30 +191,12 @@ func (h *heedServer) cpu() (time.Duration, error) {
 		s, err := h.metric(context.Background(), "process_cpu_seconds_total")
 		return time.Duration(s * float64(time.Second)), err
 	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", h.cmd.Process.Pid))
+	d, err := procCPU(h.cmd.Process.Pid)
 	if err != nil {
 		return 0, fmt.Errorf("read heed's cpu time: %w", err)
 	}
-	// The fields after the command name (in parentheses, which may hold
-	// spaces): state is the first, utime the 12th, stime the 13th.
-	_, rest, ok := strings.Cut(string(data), ") ")
-	f := strings.Fields(rest)
-	if !ok || len(f) < 13 {
-		return 0, fmt.Errorf("read heed's cpu time: unexpected /proc stat %q", data)
-	}
-	var ticks int64
-	for _, v := range f[11:13] {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("read heed's cpu time: %w", err)
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	return d, nil
 }
-
-// clockTicks is USER_HZ, the unit of /proc's times: 100 on Linux.
-const clockTicks = 100
 
 // resetPeak starts VmHWM afresh from the current resident set (Linux
 // clear_refs, value 5), so the fan-out's peak is not the onboarding's.

@@ -45,26 +45,42 @@ func testHeed(t *testing.T) string {
 
 // TestLoadSmall runs the whole load command at a tiny size, so that it
 // keeps working: a real heed serve built from this tree, the sink in its
-// own process, every organization mailed exactly once; heed's heap profile
-// written and its peak in the summary.
+// own process, two fan-out/raw pairs (-repeat 2), every organization
+// mailed exactly once by each fan-out; the CPU of heed, the sink and the
+// raw client measured in each and their medians printed; heed's heap
+// profile written and its peak in the summary.
 func TestLoadSmall(t *testing.T) {
 	var out, progress bytes.Buffer
 	heap := filepath.Join(t.TempDir(), "heap.pprof")
-	res, err := run(context.Background(), []string{"-orgs", "50", "-items-per-org", "3",
+	res, err := run(context.Background(), []string{"-orgs", "50", "-items-per-org", "3", "-repeat", "2",
 		"-raw-mails", "200", "-first-mail-runs", "3", "-first-mail-rounds", "2", "-dir", t.TempDir(), "-heed", testHeed(t), "-memprofile", heap}, &out, &progress)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, progress.String())
 	}
 	t.Logf("\n%s", out.String())
-	if f := res.Fanout; f.Mails != 50 || len(f.Problems) > 0 {
-		t.Errorf("fan-out: %d mails, problems %q; want 50, one to each primary contact", f.Mails, f.Problems)
+	if len(res.Pairs) != 2 {
+		t.Fatalf("%d fan-out/raw pairs, want 2 (-repeat 2)", len(res.Pairs))
 	}
-	if res.Fanout.Rate <= 0 || res.Raw.Rate <= 0 || res.Fanout.PeakRSS <= 0 {
-		t.Errorf("fan-out %.0f mails/s, raw %.0f mails/s, peak RSS %d: want all measured", res.Fanout.Rate, res.Raw.Rate, res.Fanout.PeakRSS)
+	for i, p := range res.Pairs {
+		f, r := p.Fanout, p.Raw
+		if f.Mails != 50 || len(f.Problems) > 0 {
+			t.Errorf("fan-out %d: %d mails, problems %q; want 50, one to each primary contact", i+1, f.Mails, f.Problems)
+		}
+		if f.Rate <= 0 || r.Rate <= 0 || f.PeakRSS <= 0 {
+			t.Errorf("pair %d: fan-out %.0f mails/s, raw %.0f mails/s, peak RSS %d: want all measured", i+1, f.Rate, r.Rate, f.PeakRSS)
+		}
+		// Heed renders and sends, the sink receives in both phases, and
+		// the raw client is heed-load itself: each used the processor.
+		if f.CPU.Heed <= 0 || f.CPU.Sink <= 0 || r.CPU.Load <= 0 || r.CPU.Sink <= 0 || f.CPU.Busy <= 0 || r.CPU.Busy <= 0 {
+			t.Errorf("pair %d: CPU fan-out %+v, raw %+v: want heed's, the sink's, the raw client's and the machine's measured", i+1, f.CPU, r.CPU)
+		}
 	}
 	checkFirstMail(t, "", res, 2, 3)
-	if !strings.Contains(out.String(), "every primary contact got exactly one mail") {
-		t.Errorf("summary does not say every contact got one mail:\n%s", out.String())
+	for _, want := range []string{"every primary contact got exactly one mail of each fan-out", "pair 1:", "pair 2:",
+		"medians of the 2 pairs", "CPU a mail:  fan-out: heed ", "; raw: client ", "cores; busy "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary does not say %q:\n%s", want, out.String())
+		}
 	}
 	if st, err := os.Stat(heap); err != nil || st.Size() == 0 || !strings.Contains(res.HeapProfile, "peak_live_heap_mb=") {
 		t.Errorf("-memprofile: file %v (err %v), summary line %q; want a profile and its peak in the summary", st, err, res.HeapProfile)
@@ -117,7 +133,7 @@ func TestOnboardedReused(t *testing.T) {
 		if res.Onboarding.Reused != wantReused {
 			t.Errorf("run %d: onboarding reused %q, want %q\n%s", i+1, res.Onboarding.Reused, wantReused, progress.String())
 		}
-		if f := res.Fanout; f.Mails != 20 || len(f.Problems) > 0 {
+		if f := res.Pairs[0].Fanout; f.Mails != 20 || len(f.Problems) > 0 {
 			t.Errorf("run %d: fan-out %d mails, problems %q; want 20, one to each primary contact", i+1, f.Mails, f.Problems)
 		}
 		checkFirstMail(t, fmt.Sprintf("run %d: ", i+1), res, 1, 2)
@@ -157,7 +173,7 @@ func TestLoadAgainstARunningHeed(t *testing.T) {
 			t.Fatalf("round %d: %v\n%s", round, err, progress.String())
 		}
 		t.Logf("round %d:\n%s", round, out.String())
-		if f := res.Fanout; f.Mails != 30 || len(f.Problems) > 0 || f.PeakRSS <= 0 || f.StartRSS <= 0 {
+		if f := res.Pairs[0].Fanout; f.Mails != 30 || len(f.Problems) > 0 || f.PeakRSS <= 0 || f.StartRSS <= 0 {
 			t.Errorf("round %d: fan-out %d mails, problems %q, RSS %d (peak %d); want 30, one to each, memory read", round, f.Mails, f.Problems, f.StartRSS, f.PeakRSS)
 		}
 		checkFirstMail(t, fmt.Sprintf("round %d: ", round), res, 1, 2)

@@ -52,7 +52,7 @@ type options struct {
 	orgs, itemsPerOrg, conns      int
 	importBatch, onboardConns     int
 	rawMails, firstMailRuns       int
-	firstMailRounds               int
+	firstMailRounds, repeat       int
 	heed, dir, onboarded          string
 	cpuProfile, memProfile, trace string
 	keep                          bool
@@ -93,6 +93,7 @@ Flags:
 	fs.IntVar(&o.rawMails, "raw-mails", 0, "mails of the raw measurement (0: as many as organizations, at least 2,000, at most 100,000)")
 	fs.IntVar(&o.firstMailRuns, "first-mail-runs", 100, "single-organization advisories timed for the first-mail percentiles (0: none)")
 	fs.IntVar(&o.firstMailRounds, "first-mail-rounds", 1, "rounds of -first-mail-runs advisories, one after the other, each with its own percentiles")
+	fs.IntVar(&o.repeat, "repeat", 1, "fan-out/raw pairs, one after the other (each fan-out a new advisory hitting every organization): each pair printed, then the medians")
 	fs.StringVar(&o.heed, "heed", "", "the heed binary to run (default: go build github.com/heed-dev/heed/cmd/heed)")
 	fs.StringVar(&o.dir, "dir", "", "folder for the database, NATS and heed's log (default: a temporary one, removed at the end)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "restart heed after the onboarding with heed serve -cpuprofile FILE: a profile of the fan-out and what follows, written when heed stops")
@@ -122,6 +123,8 @@ Flags:
 		return o, errors.New("-first-mail-runs and -raw-mails: not negative")
 	case o.firstMailRounds < 1:
 		return o, errors.New("-first-mail-rounds: at least 1")
+	case o.repeat < 1:
+		return o, errors.New("-repeat: at least 1")
 	}
 	if o.rawMails == 0 {
 		o.rawMails = min(max(o.orgs, 2000), 100000)
@@ -132,8 +135,7 @@ Flags:
 // result is everything a run measured.
 type result struct {
 	Onboarding onboarding
-	Fanout     fanout
-	Raw        raw
+	Pairs      []pair      // one a -repeat
 	FirstMail  []latencies // one a round
 	Load       [2]string   // /proc/loadavg before and after
 	// HeapProfile is heed's log line about its -memprofile.
@@ -232,14 +234,24 @@ func measureAll(ctx context.Context, o options, h *heedServer, s *sink, res *res
 		return err
 	}
 	defer p.nc.Close()
-	fmt.Fprintf(progress, "heed-load: publishing one advisory hitting all %d organizations\n", o.orgs)
-	if res.Fanout, err = measureFanout(ctx, h, s, p, o.orgs, o.timeout, progress); err != nil {
-		return err
-	}
-	size := int(res.Fanout.Bytes / int64(max(res.Fanout.Mails, 1)))
-	fmt.Fprintf(progress, "heed-load: raw loopback SMTP: %d mails of %d bytes over %d connections\n", o.rawMails, size, o.conns)
-	if res.Raw, err = measureRaw(ctx, s, o.rawMails, size, o.conns); err != nil {
-		return err
+	for i := range o.repeat {
+		var pr pair
+		// Each pair's fan-out is an advisory of its own; the first keeps
+		// the id runs had before -repeat.
+		id := p.prefix + "-FANOUT"
+		if i > 0 {
+			id += fmt.Sprintf("-%d", i+1)
+		}
+		fmt.Fprintf(progress, "heed-load: publishing one advisory hitting all %d organizations (%s, pair %d of %d)\n", o.orgs, id, i+1, o.repeat)
+		if pr.Fanout, err = measureFanout(ctx, h, s, p, id, o.orgs, o.timeout, progress); err != nil {
+			return err
+		}
+		size := int(pr.Fanout.Bytes / int64(max(pr.Fanout.Mails, 1)))
+		fmt.Fprintf(progress, "heed-load: raw loopback SMTP: %d mails of %d bytes over %d connections\n", o.rawMails, size, o.conns)
+		if pr.Raw, err = measureRaw(ctx, h, s, o.rawMails, size, o.conns); err != nil {
+			return err
+		}
+		res.Pairs = append(res.Pairs, pr)
 	}
 	for round := range o.firstMailRounds {
 		if o.firstMailRuns == 0 {
@@ -253,46 +265,6 @@ func measureAll(ctx context.Context, o options, h *heedServer, s *sink, res *res
 		res.FirstMail = append(res.FirstMail, l)
 	}
 	return nil
-}
-
-func printSummary(w io.Writer, o options, r result) {
-	ob, f, raw := r.Onboarding, r.Fanout, r.Raw
-	fmt.Fprintf(w, "heed-load: %d organizations, %d inventory items, %d SMTP connections (smtp.max_conns)\n", ob.Orgs, ob.Items, o.conns)
-	fmt.Fprintf(w, "  load average before/after: %s / %s\n", r.Load[0], r.Load[1])
-	if ob.Reused != "" {
-		fmt.Fprintf(w, "  onboarding:  a copy of the onboarded database in %s (copied in %.1f s)\n", ob.Reused, ob.CopyTook.Seconds())
-	} else {
-		fmt.Fprintf(w, "  onboarding:  organizations imported in %.1f s (%d requests); inventories uploaded in %.1f s (%.0f a second)\n",
-			ob.OrgsTook.Seconds(), ob.OrgImportRequests, ob.InventoriesTook.Seconds(), float64(ob.Orgs)/ob.InventoriesTook.Seconds())
-	}
-	fmt.Fprintf(w, "  fan-out:     %d mails in %.2f s from the publish: %.0f mails/s (%d bytes a mail on average)\n",
-		f.Mails, f.Took.Seconds(), f.Rate, f.Bytes/int64(max(f.Mails, 1)))
-	if len(f.Problems) == 0 {
-		fmt.Fprintln(w, "               every primary contact got exactly one mail, nobody else got one")
-	} else {
-		fmt.Fprintf(w, "               NOT exactly one mail per primary contact: %s\n", strings.Join(f.Problems, "; "))
-	}
-	fmt.Fprintf(w, "  heed's CPU:  %.1f s during the fan-out, %.0f µs a mail (a figure the machine's other load disturbs less than the rates)\n",
-		f.CPU.Seconds(), float64(f.CPU.Microseconds())/float64(max(f.Mails, 1)))
-	fmt.Fprintf(w, "  raw SMTP:    %d mails of %d bytes in %.2f s over %d connections: %.0f mails/s\n", raw.Mails, raw.Size, raw.Took.Seconds(), raw.Conns, raw.Rate)
-	fmt.Fprintf(w, "  ratio:       %.1f %% of raw loopback go-smtp (target >= 50 %%)\n", 100*f.Rate/raw.Rate)
-	fmt.Fprintf(w, "  first mail:  %.0f ms after the publish\n", ms(f.FirstMail))
-	fmt.Fprintf(w, "  peak RSS:    %.0f MB during the fan-out (target < 300 MB; %.0f MB just before the publish)\n", float64(f.PeakRSS)/1e6, float64(f.StartRSS)/1e6)
-	if r.HeapProfile != "" {
-		fmt.Fprintf(w, "  heap:        %s\n", r.HeapProfile)
-	}
-	for i, l := range r.FirstMail {
-		round := ""
-		if len(r.FirstMail) > 1 {
-			round = fmt.Sprintf(" (round %d)", i+1)
-		}
-		fmt.Fprintf(w, "  first mail of %d single-organization advisories%s: p50 %.0f ms, p99 %.0f ms, max %.0f ms (target p99 < 100 ms)\n",
-			l.Runs, round, ms(l.P50), ms(l.P99), ms(l.Max))
-		fmt.Fprintf(w, "               slowest: %s\n", strings.Join(l.Slowest, ", "))
-		for _, p := range l.Problems {
-			fmt.Fprintln(w, "               NOT as expected:", p)
-		}
-	}
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

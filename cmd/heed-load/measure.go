@@ -110,13 +110,14 @@ type fanout struct {
 	Problems []string
 	PeakRSS  int64 // Heed's VmHWM, counted from just before the publish
 	StartRSS int64 // Heed's VmRSS just before the publish
-	// CPU is the processor time Heed used from the publish to the last mail.
-	CPU time.Duration
+	// CPU is the processor time Heed, the sink, heed-load and the machine
+	// used from the publish to the last mail.
+	CPU cpuUse
 }
 
-// measureFanout publishes one advisory that hits all n organizations and
-// waits until every primary contact has its mail.
-func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n int, timeout time.Duration, progress io.Writer) (fanout, error) {
+// measureFanout publishes one advisory (id) that hits all n organizations
+// and waits until every primary contact has its mail.
+func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, id string, n int, timeout time.Duration, progress io.Writer) (fanout, error) {
 	var f fanout
 	if err := s.reset(ctx); err != nil {
 		return f, err
@@ -128,12 +129,11 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 	if err != nil {
 		return f, err
 	}
-	cpu0, err := h.cpu()
+	cpu0, err := takeSample(ctx, h, s)
 	if err != nil {
 		return f, err
 	}
 	start := time.Now()
-	id := p.prefix + "-FANOUT"
 	if err := p.publish(ctx, id, fanoutAdvisory(id)); err != nil {
 		return f, err
 	}
@@ -156,7 +156,7 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	cpu1, err := h.cpu()
+	cpu1, err := takeSample(ctx, h, s)
 	if err != nil {
 		return f, err
 	}
@@ -170,7 +170,7 @@ func measureFanout(ctx context.Context, h *heedServer, s *sink, p *publisher, n 
 		return f, err
 	}
 	f = fanout{Mails: st.Total, Bytes: st.Bytes, FirstMail: time.Duration(st.FirstNS - start.UnixNano()),
-		Took: time.Duration(st.LastNS - start.UnixNano()), PeakRSS: peak, StartRSS: startRSS, CPU: cpu1 - cpu0}
+		Took: time.Duration(st.LastNS - start.UnixNano()), PeakRSS: peak, StartRSS: startRSS, CPU: cpu1.since(cpu0, h.remote == nil)}
 	f.Rate = float64(n) / f.Took.Seconds()
 	f.Problems = checkRecipients(st.Recipients, n)
 	return f, nil
@@ -275,12 +275,15 @@ type raw struct {
 	Mails, Size, Conns int
 	Took               time.Duration
 	Rate               float64
+	// CPU is what the processes and the machine used meanwhile: Load is
+	// the raw client's (heed-load's own), Heed what Heed did meanwhile.
+	CPU cpuUse
 }
 
 // measureRaw sends mails of size bytes to the sink over conns connections,
 // one transaction per mail on reused connections (MAIL with SIZE, RCPT,
 // DATA), as Heed's relay client does.
-func measureRaw(ctx context.Context, s *sink, mails, size, conns int) (raw, error) {
+func measureRaw(ctx context.Context, h *heedServer, s *sink, mails, size, conns int) (raw, error) {
 	r := raw{Mails: mails, Size: size, Conns: conns}
 	if err := s.reset(ctx); err != nil {
 		return r, err
@@ -288,6 +291,10 @@ func measureRaw(ctx context.Context, s *sink, mails, size, conns int) (raw, erro
 	body := rawMessage(size)
 	errs := make([]error, conns)
 	var wg sync.WaitGroup
+	cpu0, err := takeSample(ctx, h, s)
+	if err != nil {
+		return r, err
+	}
 	start := time.Now()
 	for c := range conns {
 		wg.Add(1)
@@ -298,6 +305,11 @@ func measureRaw(ctx context.Context, s *sink, mails, size, conns int) (raw, erro
 	}
 	wg.Wait()
 	r.Took = time.Since(start)
+	cpu1, err := takeSample(ctx, h, s)
+	if err != nil {
+		return r, err
+	}
+	r.CPU = cpu1.since(cpu0, h.remote == nil)
 	if err := errors.Join(errs...); err != nil {
 		return r, fmt.Errorf("raw SMTP: %w", err)
 	}

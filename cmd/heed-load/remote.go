@@ -63,7 +63,7 @@ func runRemote(ctx context.Context, o options, stdout, stderr io.Writer) (result
 	stop := h.remote.sample(ctx, h)
 	defer stop()
 	if err := measureAll(ctx, o, h, s, &res, stderr); err != nil {
-		if res.Fanout.Mails == 0 {
+		if len(res.Pairs) == 0 { // the first fan-out did not finish
 			err = fmt.Errorf("%w (is the Heed's [smtp] addr the sink's SMTP address, %s?)", err, s.smtpAddr)
 		}
 		return res, err

@@ -40,6 +40,9 @@ type sinkStatus struct {
 	// Recipients, with the number of messages each got, when asked (?recipients=1).
 	Recipients map[string]int `json:"recipients,omitempty"`
 	SMTP       string         `json:"smtp"` // the address the sink's SMTP server listens on
+	// CPUNS is the processor time the sink process has used so far, ns:
+	// what the SMTP server's side of the mails costs.
+	CPUNS int64 `json:"cpu_ns"`
 }
 
 // sinkCounts is the sink's state.
@@ -81,6 +84,7 @@ func (c *sinkCounts) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && r.URL.Path == "/status":
 		st := c.st
 		st.SMTP = c.smtpAddr
+		st.CPUNS = int64(selfCPU())
 		if r.URL.Query().Get("recipients") == "1" {
 			st.Recipients = c.byRcpt
 		}
