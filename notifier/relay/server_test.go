@@ -37,6 +37,8 @@ type backend struct {
 	mechs []string
 	// insecureAuth offers AUTH without TLS.
 	insecureAuth bool
+	// discard reads messages and keeps none, for benchmarks.
+	discard bool
 
 	// rcpt, when set, answers RCPT TO; a non-nil error is the reply.
 	rcpt func(to string) error
@@ -147,6 +149,10 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (s *session) Data(r io.Reader) error {
+	if s.be.discard {
+		_, err := io.Copy(io.Discard, r)
+		return err
+	}
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
