@@ -516,7 +516,7 @@ func (cs *Cases) closeCase(tx *writeTx, adv *advisory.Advisory, c *store.Case, k
 	if err := cs.recordEvent(tx.Tx, event, c, map[string]any{"reason": reason}); err != nil {
 		return err
 	}
-	return cs.outbox.queueMail(tx, adv, c, kind, c.RemindersSent+1, c.Escalated, changes...)
+	return cs.outbox.queueMail(tx, adv, c, kind, c.RemindersSent+1, cs.copiesEscalation(adv, c, cs.now()), changes...)
 }
 
 func sameItems(a, b []store.CaseItem) bool {

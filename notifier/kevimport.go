@@ -266,13 +266,14 @@ func (cs *Cases) prepareMarks(ctx context.Context, batch []exploitWork) (map[str
 func (cs *Cases) prepareMark(tx *store.Tx, w exploitWork, st *markState, now time.Time) (*preparedMark, error) {
 	p := &preparedMark{revision: w.adv.Revision, ex: w.ex, before: *st, after: st.c}
 	changes := cs.exploitCase(&p.after, w.ex, now)
-	for _, contact := range recipients(st.org.Contacts, p.after.Escalated) {
+	escalate := cs.copiesEscalation(w.adv, &p.after, now)
+	for _, contact := range recipients(st.org.Contacts, escalate) {
 		first := cs.outbox.threadID(st.c.ID, contact.ID)
 		if exists, err := tx.MailExists(first); err != nil || !exists {
 			return nil, err
 		}
 		j := cs.outbox.mailJob(w.adv, &p.after, st.org, st.items, contact, templates.KindExploited,
-			p.after.RemindersSent, p.after.Escalated, changes, now)
+			p.after.RemindersSent, escalate, changes, now)
 		j.env.MessageID, j.env.InReplyTo = cs.outbox.messageID(st.c.ID), first
 		j.rec.MessageID = j.env.MessageID
 		p.mails = append(p.mails, j)

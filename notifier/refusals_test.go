@@ -116,12 +116,7 @@ func TestBounceIsClearedByTheOperatorOrAnAnswer(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e, _, mta := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"), "Alpha")
-	mta.answer(func(to string) error {
-		if to == "sec@alpha.test" {
-			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-		}
-		return nil
-	}, nil)
+	refuseMailbox(mta, "sec@alpha.test")
 	org := orgIDByName(t, e, "Alpha")
 	bounce := func() store.Contact {
 		t.Helper()
@@ -178,12 +173,7 @@ func TestBounceEscalationIsOneEvent(t *testing.T) {
 	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("1", "9.0R3.3")); err != nil {
 		t.Fatal(err)
 	}
-	mta.answer(func(to string) error {
-		if to == "sec@alpha.test" {
-			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-		}
-		return nil
-	}, nil)
+	refuseMailbox(mta, "sec@alpha.test")
 	for range 2 { // the refusal, then the escalation contact's notice
 		if _, err := e.Delivery.deliverDue(ctx); err != nil {
 			t.Fatal(err)
@@ -192,20 +182,7 @@ func TestBounceEscalationIsOneEvent(t *testing.T) {
 	if n := mta.received("boss@alpha.test"); n != 1 {
 		t.Fatalf("the escalation contact received %d mails after the primary's address was refused; want the notice", n)
 	}
-	escalations := func() []store.Event {
-		t.Helper()
-		var evs []store.Event
-		if err := e.db.View(ctx, func(tx *store.Tx) (err error) { evs, err = tx.Events(caseOf(t, e, org).ID); return err }); err != nil {
-			t.Fatal(err)
-		}
-		var out []store.Event
-		for _, ev := range evs {
-			if ev.Kind == EventEscalated {
-				out = append(out, ev)
-			}
-		}
-		return out
-	}
+	escalations := func() []store.Event { t.Helper(); return escalatedEvents(t, e, caseOf(t, e, org).ID) }
 	if got := escalations(); len(got) != 1 || !strings.Contains(string(got[0].Data), `"reason":"bounced"`) {
 		t.Fatalf("escalated events after the bounce: %+v; want one, reason bounced", got)
 	}

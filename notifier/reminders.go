@@ -245,7 +245,7 @@ func (rm *Reminders) advance(tx *store.Tx, adv *advisory.Advisory, c *store.Case
 	}
 	c.RemindersSent++
 	overdue := now.After(c.DueAt)
-	escalate = c.RemindersSent > p.EscalateAfter || overdue
+	escalate = escalates(p, c, now)
 	first := escalate && !c.Escalated
 	c.Escalated = c.Escalated || escalate
 	step, next, ok := p.nextStep(c.OpenedAt, c.ReminderStep, now)
@@ -267,6 +267,24 @@ func (rm *Reminders) advance(tx *store.Tx, adv *advisory.Advisory, c *store.Case
 		}
 	}
 	return escalate, nil
+}
+
+// escalates reports whether a case's schedule escalates it at now, with
+// the reminders it has had: past its policy's escalate_after, or overdue.
+func escalates(p Policy, c *store.Case, now time.Time) bool {
+	return c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)
+}
+
+// copiesEscalation reports whether a mail of a case other than a reminder
+// (updated, exploited, closed, resolved, withdrawn) copies its escalation
+// contacts: when they have been told of the case before (c.Escalated) and
+// its schedule escalates it now, as its next reminder would. A bounce that
+// escalated the case (addressRefused: the escalation contacts mailed in
+// place of an unreachable primary) lasts while no primary contact can be
+// reached (recipients falls back to the escalation contacts), not once the
+// organization has a working primary address again.
+func (d *deps) copiesEscalation(adv *advisory.Advisory, c *store.Case, now time.Time) bool {
+	return c.Escalated && escalates(d.policyFor(adv, c), c, now)
 }
 
 // overdueBatch bounds one transaction of markOverdue.

@@ -53,7 +53,7 @@ func (cs *Cases) tellUpdate(tx *writeTx, prev, adv *advisory.Advisory, c *store.
 	if err := cs.recordEvent(tx.Tx, EventUpdated, c, map[string]any{"revision": adv.Revision, "changes": codes}); err != nil {
 		return err
 	}
-	return cs.outbox.queueMail(tx, adv, c, templates.KindUpdated, c.RemindersSent, c.Escalated, changes...)
+	return cs.outbox.queueMail(tx, adv, c, templates.KindUpdated, c.RemindersSent, cs.copiesEscalation(adv, c, cs.now()), changes...)
 }
 
 // fixedVersions lists, sorted and joined, the versions an advisory names as
