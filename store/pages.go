@@ -137,11 +137,15 @@ func (tx *Tx) caseItemsOf(caseIDs []string) (map[string][]CaseItem, error) {
 }
 
 // OrgNames returns the names of the given organizations, by id. They are
-// read as one value (jsonRows): an advisory's preview names thousands.
+// read as one value (jsonRows): an advisory's preview names thousands. Each
+// is found in the index holding id and name (migration 33), named in the
+// statement because SQLite would take the primary key's and then read the
+// table: 6,000 names took 5.8 ms of SQLite's CPU that way, 3.0 ms this way.
 func (tx *Tx) OrgNames(orgIDs []string) (map[string]string, error) {
 	var n int
 	var rows jsonRows
-	err := tx.queryRow(`SELECT count(*), json_group_array(json_array(id, name)) FROM orgs WHERE id IN (SELECT value FROM json_each(?))`,
+	err := tx.queryRow(`SELECT count(*), json_group_array(json_array(o.id, o.name))
+		FROM json_each(?) j JOIN orgs o INDEXED BY orgs_names ON o.id = j.value`,
 		idList(orgIDs)).Scan(&n, &rows.rest)
 	if err != nil {
 		return nil, fmt.Errorf("read org names: %w", err)
