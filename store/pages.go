@@ -251,14 +251,21 @@ func (tx *Tx) OrgPage(q OrgQuery) (OrgPage, error) {
 	return p, nil
 }
 
+// contactsOf returns the contacts of the given organizations, primary
+// first, by organization.
 func (tx *Tx) contactsOf(orgIDs []string) (map[string][]Contact, error) {
+	return tx.contactsIn(idList(orgIDs), len(orgIDs))
+}
+
+// contactsIn is contactsOf for n organizations given as an idList.
+func (tx *Tx) contactsIn(orgIDs string, n int) (map[string][]Contact, error) {
 	rows, err := tx.query(`SELECT `+contactColumns+` FROM contacts
-		WHERE org_id IN (SELECT value FROM json_each(?)) ORDER BY role = 'escalation', id`, idList(orgIDs))
+		WHERE org_id IN (SELECT value FROM json_each(?)) ORDER BY role = 'escalation', id`, orgIDs)
 	if err != nil {
 		return nil, fmt.Errorf("list contacts: %w", err)
 	}
 	defer rows.Close()
-	out := map[string][]Contact{}
+	out := make(map[string][]Contact, n)
 	for rows.Next() {
 		c, err := scanContact(rows)
 		if err != nil {
