@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -497,5 +498,58 @@ func TestEventsWaitForTheirStream(t *testing.T) {
 	settle(t, e)
 	if got := consume(t, js); len(got) != 1 || got[0].Event["type"] != "heed.case.opened" {
 		t.Errorf("once the stream could be made, the consumer got %v; want the opened event", got)
+	}
+}
+
+// TestEventDataIsTheMapAsJSON holds the hand-written event data to what
+// json.Marshal writes for the map of the case's fields and the detail
+// (the case's fields winning), byte for byte: consumers of HEED_EVENTS
+// and the agency view read these bytes.
+func TestEventDataIsTheMapAsJSON(t *testing.T) {
+	asMap := func(c *store.Case, detail map[string]any) []byte {
+		data := map[string]any{}
+		maps.Copy(data, detail)
+		data["case"], data["advisory"], data["organization"], data["state"] = c.ID, c.AdvisoryID, c.OrgID, c.State
+		if c.Answer != nil {
+			data["answer"] = c.Answer.Status
+		}
+		if !c.OverdueAt.IsZero() {
+			data["overdue"] = true
+		}
+		if !c.DueAt.IsZero() {
+			data["due_at"] = c.DueAt.UTC().Format(time.RFC3339)
+		}
+		b, err := json.Marshal(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	open := store.Case{ID: "case_abc", AdvisoryID: "SA44101", OrgID: "org_x", State: store.CaseOpen, DueAt: t0.Add(14 * day)}
+	answered := open
+	answered.State, answered.Answer, answered.OverdueAt = store.CaseAnswered, &store.Answer{Status: "patched"}, t0
+	hostile := store.Case{ID: "case_<b>&\"x\"", AdvisoryID: "SA\u2028\\1\n", OrgID: "Ωrg\x00", State: "open"}
+	for _, tc := range []struct {
+		name   string
+		c      store.Case
+		detail map[string]any
+	}{
+		{"opened", open, map[string]any{"revision": "2", "severity": "critical", "known_exploited": false}},
+		{"nil detail", open, nil},
+		{"answered, overdue", answered, answerDetail(&store.Answer{Status: "scheduled", Until: t0.Add(day), Version: "9.1R1"})},
+		{"reminded", open, map[string]any{"reminder": 3, "escalated": true}},
+		{"updated", open, map[string]any{"revision": "3", "changes": []string{"versions", "remedies"}}},
+		{"detail names a case field", open, map[string]any{"state": "closed", "case": "other", "answer": "kept: the case has none"}},
+		{"hostile strings", hostile, map[string]any{"reason": "<script>&\u2029\xff", "<key>": "v"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := eventData(&tc.c, tc.detail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := asMap(&tc.c, tc.detail); string(got) != string(want) {
+				t.Errorf("eventData:\n got %s\nwant %s", got, want)
+			}
+		})
 	}
 }
