@@ -74,6 +74,8 @@ var breaks = []breakage{
 		edits: []edit{{"return c.RemindersSent > p.EscalateAfter || now.After(c.DueAt)", "return c.RemindersSent > p.EscalateAfter"}}},
 	{name: "bounce-escalation-kept", pkg: "notifier", what: "a case a bounce escalated copies its escalation contacts on every later mail, the primary address working again or not",
 		edits: []edit{{"return c.Escalated && escalates(d.policyFor(adv, c), c, now)", "return c.Escalated"}}},
+	{name: "kev-past-due-kept", pkg: "notifier", what: "a catalog's due date counts even when it passed before the case's organization was told",
+		edits: []edit{{"\t\tif d.After(now) {\n\t\t\treturn earliest(due, d)", "\t\tif true {\n\t\t\treturn earliest(due, d)"}}},
 	{name: "no-threading", pkg: "notifier", what: "later mails no longer reply to the first (no In-Reply-To, References)",
 		edits: []edit{{"env.MessageID, env.InReplyTo = ob.messageID(prefix), first", "env.MessageID = ob.messageID(prefix)"}}},
 	{name: "duplicate-publish-mails", pkg: "notifier", what: "the same revision applied again, and an open case mailed its notice again",

@@ -470,7 +470,8 @@ func (cs *Cases) openCaseAt(tx *writeTx, adv *advisory.Advisory, c *store.Case, 
 // startSchedule sets what opening a case at now sets: its state, due date,
 // first reminder and the revision it tells; and, for a flaw known to be
 // exploited (ex), the mark, the known-exploited policy and a due date by
-// the earliest of the advisory's, the catalog's and that policy's.
+// the earliest of the advisory's, the catalog's still ahead and that
+// policy's (exploit.dueFor).
 func (cs *Cases) startSchedule(adv *advisory.Advisory, c *store.Case, now time.Time, ex exploit) {
 	if ex.known {
 		adv.KnownExploited = true // its notice goes at once, and says so
@@ -487,7 +488,7 @@ func (cs *Cases) startSchedule(adv *advisory.Advisory, c *store.Case, now time.T
 		c.DueAt = now.Add(p.Due)
 	}
 	if ex.known {
-		c.DueAt = earliest(earliest(c.DueAt, ex.due), now.Add(p.Due))
+		c.DueAt = ex.dueFor(c.DueAt, p, now)
 	}
 	c.NextReminderAt, _ = p.reminderAt(now, 0)
 	c.ToldRevision, c.OverdueAt = adv.Revision, time.Time{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/heed-dev/heed/notifier/kev"
@@ -316,5 +317,5 @@ func (cs *Cases) markCatalogued(tx *writeTx, adv *advisory.Advisory, st *markSta
 
 // sameExploit reports whether two readings of the catalog say the same.
 func sameExploit(a, b exploit) bool {
-	return a.known == b.known && a.added.Equal(b.added) && a.due.Equal(b.due)
+	return a.known == b.known && a.added.Equal(b.added) && slices.EqualFunc(a.dues, b.dues, time.Time.Equal)
 }

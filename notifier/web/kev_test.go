@@ -39,7 +39,7 @@ func TestKEVImportThroughTheAPI(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(body, "nothing imported") || !strings.Contains(body, "vulnerabilities[0] (CVE-2019-11510).dateAdded") {
 		t.Errorf("a bad date: %d %s; want 400 naming the entry and saying nothing was imported", resp.StatusCode, body)
 	}
-	resp, body = v.do("POST", "/api/v1/kev", token, "application/json", `{"vulnerabilities":[{"cveID":"CVE-2019-11510","dateAdded":"2021-11-03","dueDate":"2022-05-03"}]}`)
+	resp, body = v.do("POST", "/api/v1/kev", token, "application/json", `{"vulnerabilities":[{"cveID":"CVE-2019-11510","dateAdded":"2021-11-03","dueDate":"2026-05-05"}]}`)
 	var res struct {
 		Added        *int `json:"added"`
 		CasesChanged *int `json:"cases_changed"`
@@ -55,7 +55,7 @@ func TestKEVImportThroughTheAPI(t *testing.T) {
 			DueAt          string `json:"due_at"`
 		} `json:"cases"`
 	}
-	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Cases) != 1 || !list.Cases[0].KnownExploited || !strings.HasPrefix(list.Cases[0].DueAt, "2022-05-03") {
+	if err := json.Unmarshal([]byte(body), &list); err != nil || len(list.Cases) != 1 || !list.Cases[0].KnownExploited || !strings.HasPrefix(list.Cases[0].DueAt, "2026-05-05") {
 		t.Errorf("the case in the API: %s; want known_exploited true, due by the catalog's date", body)
 	}
 	for _, page := range []string{"/board", "/orgs/" + org.ID} {
