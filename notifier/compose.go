@@ -34,7 +34,14 @@ type envelope struct {
 // compose builds a MIME multipart/alternative message. Every header value is
 // either generated here or passed through encoding that cannot carry a line
 // break, so advisory text cannot add headers; lines are folded (header.go).
-func compose(env envelope, m templates.Mail) []byte { return composeShared(env, m, nil).msg }
+func compose(env envelope, m templates.Mail) []byte {
+	return composeShared(env, m.Subject, bodiesOf(m), nil).msg
+}
+
+// bodiesOf is a rendered mail's bodies as bytes.
+func bodiesOf(m templates.Mail) templates.Bodies {
+	return templates.Bodies{Text: []byte(m.Text), HTML: []byte(m.HTML)}
+}
 
 // composed is a message, and the runs of it that other mails of its batch
 // carry too: the store keeps those once (store.SharedBody).
@@ -43,18 +50,25 @@ type composed struct {
 	splices []store.Splice // runs of the batch's shared body (sharedWire)
 }
 
-// composeShared is compose taking the lines of its parts that the batch's
-// shared body holds already encoded from there, and saying where they
-// are. A nil w shares nothing.
-func composeShared(env envelope, m templates.Mail, w *sharedWire) composed {
-	var buf bytes.Buffer
-	h := func(k, v string) { writeHeader(&buf, k, v) }
-	h("From", addressText(env.From))
-	h("To", addressText(env.To))
+// composeShared is compose of a mail's subject and bodies taking the lines
+// of its parts that the batch's shared body holds already encoded from
+// there, and saying where they are. A nil w shares nothing.
+func composeShared(env envelope, subject string, m templates.Bodies, w *sharedWire) composed {
+	subject = w.subject(subject)
+	from, to := addressText(env.From), addressText(env.To)
+	// The message in one buffer of about its size, never grown: the
+	// header's values, its names, folds and the MIME lines (under 1 KB),
+	// the encoded parts.
+	size := len(from) + len(to) + len(env.ReplyTo) + len(subject) + len(env.MessageID) + 2*len(env.InReplyTo) +
+		len(env.ListID) + len(env.CaseID) + 1024 + qpSize(m.Text) + qpSize(m.HTML)
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	h := func(k, v string) { writeHeader(buf, k, v) }
+	h("From", from)
+	h("To", to)
 	if env.ReplyTo != "" {
 		h("Reply-To", env.ReplyTo)
 	}
-	h("Subject", w.subject(m.Subject))
+	h("Subject", subject)
 	h("Date", env.Date.Format(time.RFC1123Z))
 	h("Message-ID", env.MessageID)
 	if env.InReplyTo != "" {
@@ -75,8 +89,6 @@ func composeShared(env envelope, m templates.Mail, w *sharedWire) composed {
 	h("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
 	buf.WriteString("\r\n")
 	head := buf.Len()
-	// Grown once here rather than doubled as it goes.
-	buf.Grow(qpSize(m.Text) + qpSize(m.HTML) + 512)
 	c := composed{msg: buf.Bytes()}
 	var dict *wireDict
 	if w != nil {
@@ -86,7 +98,10 @@ func composeShared(env envelope, m templates.Mail, w *sharedWire) composed {
 	if dict != nil {
 		shared += c.spliceHeader(dict)
 	}
-	for i, part := range []struct{ ctype, content string }{
+	for i, part := range []struct {
+		ctype   string
+		content []byte
+	}{
 		{"text/plain; charset=utf-8", m.Text},
 		{"text/html; charset=utf-8", m.HTML},
 	} {

@@ -156,7 +156,7 @@ func New(cfg Config) (*Engine, error) {
 	links := &Links{deps: d, secret: cfg.AckSecret}
 	_, domain, _ := strings.Cut(from.Address, "@")
 	outbox := &Outbox{deps: d, links: links, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
-		from: from, domain: domain, inbound: strings.ToLower(cfg.InboundDomain), hold: cfg.Hold, dkim: cfg.DKIM, renderMail: templates.RenderMailShared}
+		from: from, domain: domain, inbound: strings.ToLower(cfg.InboundDomain), hold: cfg.Hold, dkim: cfg.DKIM, renderMail: templates.RenderMailTo}
 	cases := &Cases{deps: d, outbox: outbox}
 	delivery := &Delivery{deps: d, outbox: outbox, refusals: cases, relay: cfg.Relay,
 		from: from.Address, senders: cfg.Senders, limiter: rate.NewLimiter(rate.Inf, 0), claimTimeout: cfg.ClaimTimeout}

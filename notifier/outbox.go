@@ -27,9 +27,10 @@ type Outbox struct {
 	inbound string
 	hold    bool
 	dkim    *DKIM
-	// renderMail renders a mail's subject and parts, sharing what it can
-	// with the other mails of a batch: templates.RenderMailShared.
-	renderMail func(*templates.Shared, templates.MailData) (templates.Mail, error)
+	// renderMail renders a mail's parts into the bodies' buffers and returns
+	// its subject, sharing what it can with the other mails of a batch:
+	// templates.RenderMailTo.
+	renderMail func(*templates.Shared, templates.MailData, *templates.Bodies) (string, error)
 }
 
 // recipients picks who gets a case's mail: the primary contacts whose

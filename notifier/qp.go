@@ -1,6 +1,9 @@
 package notifier
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // A quoted-printable encoder (RFC 2045 section 6.7) for mail bodies, byte
 // for byte what mime/quotedprintable.Writer writes for text (Binary false),
@@ -33,7 +36,7 @@ type qpEncoder struct {
 }
 
 // append encodes s onto dst. Line breaks (LF, CR or CRLF) become CRLF.
-func (e *qpEncoder) append(dst []byte, s string) []byte {
+func (e *qpEncoder) append(dst, s []byte) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		switch {
@@ -102,19 +105,25 @@ func (e *qpEncoder) softBreak(dst []byte) []byte {
 }
 
 // qpSize is about the length of s encoded, a little more: a byte outside
-// ASCII takes three, and a line a soft break every 75. It reads s eight
-// bytes at a time.
-func qpSize(s string) int {
-	high := 0
+// ASCII and an "=" take three (the HTML part's attributes have many), and
+// a line a soft break every 75. It reads s eight bytes at a time.
+func qpSize(s []byte) int {
+	const lows, highs, eqs = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080, 0x3d3d3d3d3d3d3d3d
+	wide := 0
 	i := 0
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		high += bits.OnesCount64(x & 0x8080808080808080)
+		x := binary.LittleEndian.Uint64(s[i:])
+		// A byte of x^eqs is zero where s has "=": its high bit is
+		// clear, and so is the one adding 0x7f to its low bits sets.
+		v := x ^ eqs
+		eq := ^((v&lows + lows) | v) & highs
+		wide += bits.OnesCount64(x&highs) + bits.OnesCount64(eq)
 	}
 	for ; i < len(s); i++ {
-		high += int(s[i] >> 7)
+		if s[i] >= 0x80 || s[i] == '=' {
+			wide++
+		}
 	}
-	n := len(s) + 2*high
+	n := len(s) + 2*wide
 	return n + n/24
 }

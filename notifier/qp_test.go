@@ -30,7 +30,7 @@ func stdQP(t testing.TB, s string) []byte {
 
 func ourQP(s string) []byte {
 	var e qpEncoder
-	return e.close(e.append(nil, s))
+	return e.close(e.append(nil, []byte(s)))
 }
 
 // checkQP fails unless s encodes as the standard library encodes it and
@@ -40,6 +40,14 @@ func checkQP(t *testing.T, s string) {
 	got, want := ourQP(s), stdQP(t, s)
 	if !bytes.Equal(got, want) {
 		t.Fatalf("quoted-printable of %q:\n got %q\nwant %q", s, got, want)
+	}
+	// qpSize, eight bytes at a time, counts as a byte at a time would.
+	wide := strings.Count(s, "=")
+	for i := range len(s) {
+		wide += int(s[i] >> 7)
+	}
+	if n := len(s) + 2*wide; qpSize([]byte(s)) != n+n/24 {
+		t.Fatalf("qpSize(%q) = %d, want %d", s, qpSize([]byte(s)), n+n/24)
 	}
 	if strings.Contains(strings.ReplaceAll(s, "\r\n", ""), "\r") {
 		// A lone CR breaks the line, and the encoder then takes an LF

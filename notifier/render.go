@@ -90,11 +90,12 @@ func (ob *Outbox) renderAll(jobs []mailJob) []error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var bodies templates.Bodies // each mail rendered over the last one
 			for i := range next {
 				j := &jobs[i]
 				// Named only when it fails: a fan-out renders tens of
 				// thousands of mails that do not.
-				if err := recovered("", func() error { return ob.render(shared, wire, j) }); err != nil {
+				if err := recovered("", func() error { return ob.render(shared, wire, j, &bodies) }); err != nil {
 					what := fmt.Sprintf("render %s mail of case %s to %s", j.data.Kind, j.rec.CaseID, j.rec.Recipient)
 					if we, ok := asWorkError(err); !ok {
 						err = &workError{what: what, err: err}
@@ -125,13 +126,15 @@ func (ob *Outbox) renderAll(jobs []mailJob) []error {
 // message and, if configured, its DKIM signature; and the runs of the
 // message that the other mails of its batch carry too (wire), which the
 // outbox stores once (renderAll gives the job the batch's shared body).
-// The caller names the mail in the error.
-func (ob *Outbox) render(shared *templates.Shared, wire *sharedWire, j *mailJob) error {
-	rendered, err := ob.renderMail(shared, j.data)
+// The bodies are rendered into the worker's buffers (bodies), which the
+// message no longer needs once composed. The caller names the mail in the
+// error.
+func (ob *Outbox) render(shared *templates.Shared, wire *sharedWire, j *mailJob, bodies *templates.Bodies) error {
+	subject, err := ob.renderMail(shared, j.data, bodies)
 	if err != nil {
 		return fmt.Errorf("templates: %w", err)
 	}
-	c := composeShared(j.env, rendered, wire)
+	c := composeShared(j.env, subject, *bodies, wire)
 	if ob.dkim != nil {
 		signed, err := ob.dkim.sign(c.msg)
 		if err != nil {
@@ -147,6 +150,6 @@ func (ob *Outbox) render(shared *templates.Shared, wire *sharedWire, j *mailJob)
 		}
 		c.msg = signed
 	}
-	j.rec.Subject, j.rec.Message, j.rec.Splices = templates.OneLine(rendered.Subject), c.msg, c.splices
+	j.rec.Subject, j.rec.Message, j.rec.Splices = templates.OneLine(subject), c.msg, c.splices
 	return nil
 }

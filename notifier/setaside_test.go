@@ -42,11 +42,11 @@ func (b *logBuffer) String() string {
 func withPanickyRenderer(t testing.TB, e *Engine, orgs ...string) (*atomic.Bool, *logBuffer) {
 	t.Helper()
 	on := &atomic.Bool{}
-	e.Outbox.renderMail = func(s *templates.Shared, d templates.MailData) (templates.Mail, error) {
+	e.Outbox.renderMail = func(s *templates.Shared, d templates.MailData, b *templates.Bodies) (string, error) {
 		if on.Load() && slices.Contains(orgs, d.OrgName) {
 			panic("renderer bug")
 		}
-		return templates.RenderMailShared(s, d)
+		return templates.RenderMailTo(s, d, b)
 	}
 	logs := &logBuffer{}
 	e.log = slog.New(slog.NewTextHandler(logs, nil))

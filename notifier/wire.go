@@ -3,7 +3,6 @@ package notifier
 import (
 	"bytes"
 	"maps"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -25,12 +24,12 @@ const minRun = 32
 // took. A line's encoding depends on nothing but the line when it starts a
 // line of the output and a line break or the part's end follows it, as a
 // line of content always does.
-func (c *composed) encodeLines(dict *wireDict, content string) int {
+func (c *composed) encodeLines(dict *wireDict, content []byte) int {
 	var qp qpEncoder
 	run := -1 // the splice being extended, if any, in c.splices
 	shared := 0
 	for first := true; ; first = false {
-		line, rest, more := strings.Cut(content, "\n")
+		line, rest, more := bytes.Cut(content, newline)
 		if !first {
 			// The line break before line: part of the run when the
 			// shared body has one there too.
@@ -42,10 +41,10 @@ func (c *composed) encodeLines(dict *wireDict, content string) int {
 				qp = qpEncoder{}
 			} else {
 				run = -1
-				c.msg = qp.append(c.msg, "\n")
+				c.msg = qp.append(c.msg, newline)
 			}
 		}
-		if l, ok := dict.lines[line]; ok && qp == (qpEncoder{}) && l.n > 0 {
+		if l, ok := dict.lines[string(line)]; ok && qp == (qpEncoder{}) && l.n > 0 {
 			enc := dict.bytes[l.at : l.at+l.n]
 			switch r := c.runEnd(run); {
 			case r == l.at || r >= 0 && r+l.n <= len(dict.bytes) && bytes.Equal(dict.bytes[r:r+l.n], enc):
@@ -59,7 +58,7 @@ func (c *composed) encodeLines(dict *wireDict, content string) int {
 			c.msg = append(c.msg, enc...)
 			qp = l.after
 			shared += l.n
-		} else if line != "" {
+		} else if len(line) > 0 {
 			run = -1
 			c.msg = qp.append(c.msg, line)
 		}
@@ -114,6 +113,8 @@ func (c *composed) runEnd(run int) int {
 	}
 	return c.splices[run].From + c.splices[run].Len
 }
+
+var newline = []byte{'\n'}
 
 // hasAt reports whether b holds s at offset i.
 func hasAt(b []byte, i int, s string) bool {
@@ -175,7 +176,7 @@ func (w *sharedWire) boundary() string {
 
 // learn adds the header lines of header (each ending in CRLF) and the
 // lines of contents that the shared body does not hold yet.
-func (w *sharedWire) learn(header []byte, contents ...string) {
+func (w *sharedWire) learn(header []byte, contents ...[]byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	old := w.dict.Load()
@@ -197,15 +198,15 @@ func (w *sharedWire) learn(header []byte, contents ...string) {
 		header = header[n:]
 	}
 	for _, content := range contents {
-		for line := range strings.SplitSeq(content, "\n") {
-			if _, ok := d.lines[line]; ok || strings.IndexByte(line, '\r') >= 0 || len(d.bytes) > maxWire {
+		for line := range bytes.SplitSeq(content, newline) {
+			if _, ok := d.lines[string(line)]; ok || bytes.IndexByte(line, '\r') >= 0 || len(d.bytes) > maxWire {
 				continue // a CR would end the line in the encoding
 			}
 			l := wireLine{at: len(d.bytes)}
 			d.bytes = l.after.lineEnd(l.after.append(d.bytes, line))
 			l.n = len(d.bytes) - l.at
 			d.bytes = append(d.bytes, '\r', '\n')
-			d.lines[line] = l
+			d.lines[string(line)] = l // a copy: the bodies' bytes are written over
 		}
 	}
 	w.dict.Store(d)

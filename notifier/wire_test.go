@@ -49,7 +49,7 @@ func TestSharedLinesComposeAsTheWholeMail(t *testing.T) {
 					t.Fatal(err)
 				}
 				env := envelope{From: from, To: &mail.Address{Address: "sec@" + strings.TrimSpace(org) + ".test"}, Date: t0, MessageID: "<a@heed.example>"}
-				c, whole := composeShared(env, m, wire), composeShared(env, m, nil)
+				c, whole := composeShared(env, m.Subject, bodiesOf(m), wire), composeShared(env, m.Subject, bodiesOf(m), nil)
 				got := bytes.ReplaceAll(c.msg, []byte(boundaryOf(t, c.msg)), []byte(boundaryOf(t, whole.msg)))
 				if !bytes.Equal(got, whole.msg) {
 					t.Fatalf("%s %s mail to %s composed from shared lines:\n%s\nwant:\n%s", kind, lang, org, got, whole.msg)

@@ -18,8 +18,8 @@ const maxSubjectRunes = 200
 // overrides and isolates are dropped too, because they can make displayed
 // text (a URL, an asset name) read differently from what it is.
 func cleanText(s string) string {
-	if s == "" {
-		return s
+	if plainText(s) {
+		return s // most are: nothing to decode
 	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -42,11 +42,44 @@ func cleanText(s string) string {
 // single space. A subject built only from OneLine strings cannot start a new
 // header, whatever the advisory's title contains.
 func OneLine(s string) string {
+	if plainLine(s) {
+		return s // most are: nothing to decode
+	}
 	s = cleanText(s)
 	if oneLine(s) {
 		return s // most are already: no copy
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// plainText reports whether s is printable ASCII, newlines and tabs,
+// which cleanText returns as it is, byte by byte without decoding runes.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < ' ' || c > '~') && c != '\n' && c != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainLine reports whether s is printable ASCII with single spaces
+// between words only, which OneLine returns as it is, byte by byte
+// without decoding runes.
+func plainLine(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		// A space is never the last byte here, so s[i+1] is there.
+		if c := s[i]; c < ' ' || c > '~' || c == ' ' && s[i+1] == ' ' {
+			return false
+		}
+	}
+	return true
 }
 
 // oneLine reports whether s has no space but single ' ' between words, so

@@ -73,7 +73,7 @@ func (w *textWriter) digest() {
 // digest writes a digest's HTML part, as its text part.
 func (w *htmlWriter) digest() {
 	v := w.v
-	w.start(v.DigestLead())
+	w.start(v.DigestLead(), v.Greeting())
 	w.put("<p", mailStyleAttr("p"), ">")
 	w.el("strong", "", v.t("digest.lead", len(v.M.Digest), v.Org(v.M.OrgName)))
 	w.put("</p>")

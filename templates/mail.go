@@ -13,6 +13,28 @@ import (
 type mailView struct {
 	view
 	M MailData
+	// said is what both parts of a case's mail say, worked out once for
+	// the mail (sentences) rather than once for each part.
+	said *said
+}
+
+// said holds the sentences of a case's mail that depend on its recipient
+// and appear in both parts.
+type said struct {
+	lead, greeting, due, itemsHeading, footer string
+	intro, changes                            []string
+	why                                       []string // each item's reason
+}
+
+// sentences works out what both parts of the mail say.
+func (v mailView) sentences() *said {
+	due := v.Time(v.M.DueAt)
+	s := &said{lead: v.lead(due), greeting: v.Greeting(), intro: v.Intro(), changes: v.Changes(),
+		due: v.dueLine(due), itemsHeading: v.ItemsHeading(), footer: v.Footer(), why: make([]string, len(v.M.Items))}
+	for i, it := range v.M.Items {
+		s.why[i] = v.Why(it.Reason)
+	}
+	return s
 }
 
 // RenderMail renders the subject, text part and HTML part of one mail. Every
@@ -28,10 +50,28 @@ func RenderMail(d MailData) (Mail, error) { return RenderMailShared(nil, d) }
 // zone rather than once per recipient. The result is the same, byte for
 // byte. A nil s shares nothing.
 func RenderMailShared(s *Shared, d MailData) (Mail, error) {
+	var b Bodies
+	subject, err := RenderMailTo(s, d, &b)
+	if err != nil {
+		return Mail{}, err
+	}
+	return Mail{Subject: subject, Text: string(b.Text), HTML: string(b.HTML)}, nil
+}
+
+// Bodies are the two bodies of a rendered mail as bytes, in buffers that a
+// caller rendering many mails (a fan-out's) keeps from one mail to the
+// next: a fresh 14 KB a mail was most of what a fan-out's rendering
+// allocated, and the garbage collector's work.
+type Bodies struct{ Text, HTML []byte }
+
+// RenderMailTo is RenderMailShared writing the bodies into b, over what
+// it held (growing its buffers when they are too small), and returning the
+// subject; b's bytes are the mail's until the next call with b.
+func RenderMailTo(s *Shared, d MailData, b *Bodies) (string, error) {
 	switch d.Kind {
 	case KindNotice, KindReminder, KindClosed, KindWithdrawn, KindDigest, KindUpdated, KindReplyHelp, KindExploited, KindResolved:
 	default:
-		return Mail{}, fmt.Errorf("render mail: unknown kind %q", d.Kind)
+		return "", fmt.Errorf("render mail: unknown kind %q", d.Kind)
 	}
 	var parts *sharedParts
 	if s != nil && d.Kind != KindReplyHelp && d.Kind != KindDigest {
@@ -45,20 +85,32 @@ func RenderMailShared(s *Shared, d MailData) (Mail, error) {
 	} else {
 		d = cleanMailData(d)
 	}
-	if d.Kind == KindReplyHelp {
-		return renderReplyHelp(d)
-	}
-	if d.Kind == KindDigest {
-		return renderDigest(d)
+	if d.Kind == KindReplyHelp || d.Kind == KindDigest {
+		render := renderReplyHelp
+		if d.Kind == KindDigest {
+			render = renderDigest
+		}
+		m, err := render(d)
+		if err != nil {
+			return "", err
+		}
+		b.Text, b.HTML = append(b.Text[:0], m.Text...), append(b.HTML[:0], m.HTML...)
+		return m.Subject, nil
 	}
 	v := mailView{view: newView(d.Lang, d.Location), M: d}
-	v.Title = subject(v)
+	if parts != nil {
+		v.Title = parts.subject(v)
+	} else {
+		v.Title = subject(v)
+	}
+	v.said = v.sentences()
 	if s != nil && parts == nil {
 		parts = s.render(key, raw, v)
 	}
-	text, html := &textWriter{mailWriter{v: v}}, &htmlWriter{mailWriter{v: v}}
-	text.Grow(4 << 10)
-	html.Grow(10 << 10)
+	if b.Text == nil {
+		b.Text, b.HTML = make([]byte, 0, 4<<10), make([]byte, 0, 10<<10)
+	}
+	text, html := &textWriter{mailWriter{buf: b.Text[:0], v: v}}, &htmlWriter{mailWriter{buf: b.HTML[:0], v: v}}
 	for _, p := range mailParts {
 		if p.shared >= 0 && parts != nil {
 			text.WriteString(parts.text[p.shared])
@@ -68,10 +120,11 @@ func RenderMailShared(s *Shared, d MailData) (Mail, error) {
 		p.text(text)
 		p.html(html)
 	}
+	b.Text, b.HTML = text.buf, html.buf
 	if err := v.missingErr(); err != nil {
-		return Mail{}, fmt.Errorf("render mail: %w", err)
+		return "", fmt.Errorf("render mail: %w", err)
 	}
-	return Mail{Subject: v.Title, Text: text.String(), HTML: html.String()}, nil
+	return v.Title, nil
 }
 
 // subject builds the one-line subject. Only the advisory ID and title are
@@ -117,8 +170,9 @@ func subject(v mailView) string {
 	return OneLine(strings.Join(parts, " "))
 }
 
-// Lead is the mail's first line: what to do, and by when.
-func (v mailView) Lead() string {
+// lead is the mail's first line: what to do, and by when (due, the due
+// date formatted).
+func (v mailView) lead(due string) string {
 	a := v.M.Advisory
 	id := OneLine(a.ID)
 	switch {
@@ -129,9 +183,9 @@ func (v mailView) Lead() string {
 	case v.M.DueAt.IsZero():
 		return v.t("lead.open_nodue", len(v.M.Items), id)
 	case v.M.Overdue:
-		return v.t("lead.overdue", len(v.M.Items), id, v.Time(v.M.DueAt))
+		return v.t("lead.overdue", len(v.M.Items), id, due)
 	}
-	return v.t("lead.open", len(v.M.Items), id, v.Time(v.M.DueAt))
+	return v.t("lead.open", len(v.M.Items), id, due)
 }
 
 // Greeting is the salutation, one or two lines.
@@ -235,15 +289,16 @@ func (v mailView) changes(changes []Change) []string {
 	return out
 }
 
-// Due is the due-date line, "" when the case has no due date.
-func (v mailView) Due() string {
+// dueLine is the due-date line (due, the due date formatted), "" when the
+// case has no due date.
+func (v mailView) dueLine(due string) string {
 	if v.M.DueAt.IsZero() {
 		return ""
 	}
 	if v.M.Overdue {
-		return v.t("due.overdue", v.Time(v.M.DueAt))
+		return v.t("due.overdue", due)
 	}
-	return v.t("due", v.Time(v.M.DueAt))
+	return v.t("due", due)
 }
 
 // ItemsHeading titles the items table: once a case is closed the items are

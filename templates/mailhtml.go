@@ -1,9 +1,6 @@
 package templates
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // htmlWriter writes the HTML part of a mail, one part (mailParts) at a
 // time, as textWriter writes the text part. Every value goes through esc
@@ -12,18 +9,20 @@ import (
 type htmlWriter struct{ mailWriter }
 
 // esc writes s escaped for HTML text or a quoted attribute value.
-func (w *htmlWriter) esc(s string) { writeEscaped(&w.Builder, s) }
+func (w *htmlWriter) esc(s string) { w.buf = appendEscaped(w.buf, s) }
 
-func writeEscaped(b *strings.Builder, s string) {
+// appendEscaped appends s escaped for HTML text or a quoted attribute
+// value.
+func appendEscaped(b []byte, s string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		if r := htmlEscapes[s[i]]; r != "" {
-			b.WriteString(s[last:i])
-			b.WriteString(r)
+			b = append(b, s[last:i]...)
+			b = append(b, r...)
 			last = i + 1
 		}
 	}
-	b.WriteString(s[last:])
+	return append(b, s[last:]...)
 }
 
 // htmlEscapes are html/template's escapes in text and quoted attributes
@@ -33,23 +32,28 @@ var htmlEscapes = [256]string{0: "\uFFFD", '"': "&#34;", '&': "&amp;", '\'': "&#
 // href writes u as the value of a quoted URL attribute: a URL of any
 // scheme but http, https and mailto becomes "#ZgotmplZ", as html/template
 // makes it; bytes a URL may not hold are percent-encoded (an existing
-// escape is kept); then the attribute escapes.
+// escape is kept); then the attribute escapes, byte by byte, which leave
+// a percent-encoding as it is.
 func (w *htmlWriter) href(u string) {
 	if scheme, _, ok := strings.Cut(u, ":"); ok && !strings.Contains(scheme, "/") &&
 		!strings.EqualFold(scheme, "http") && !strings.EqualFold(scheme, "https") && !strings.EqualFold(scheme, "mailto") {
 		u = "#ZgotmplZ"
 	}
-	var b strings.Builder
 	for i := 0; i < len(u); i++ {
 		c := u[i]
 		if urlKeeps(c) || c == '%' && i+2 < len(u) && isHexDigit(u[i+1]) && isHexDigit(u[i+2]) {
-			b.WriteByte(c)
+			if r := htmlEscapes[c]; r != "" {
+				w.buf = append(w.buf, r...)
+			} else {
+				w.buf = append(w.buf, c)
+			}
 			continue
 		}
-		fmt.Fprintf(&b, "%%%02x", c)
+		w.buf = append(w.buf, '%', lowerHex[c>>4], lowerHex[c&0x0f])
 	}
-	w.esc(b.String())
 }
+
+const lowerHex = "0123456789abcdef"
 
 // urlKeeps reports the bytes a URL keeps as they are: letters, digits,
 // the unreserved marks and the reserved delimiters of RFC 3986, but not
@@ -92,12 +96,12 @@ func (w *htmlWriter) lines(s []string) {
 // paragraphs, what changed and, when overdue, the due date.
 func (w *htmlWriter) head() {
 	v := w.v
-	w.start(v.Lead())
-	for _, p := range v.Intro() {
+	w.start(v.said.lead, v.said.greeting)
+	for _, p := range v.said.intro {
 		w.el("p", "p", p)
 		w.put("\n")
 	}
-	if changes := v.Changes(); len(changes) > 0 {
+	if changes := v.said.changes; len(changes) > 0 {
 		w.put("<ul>")
 		for _, c := range changes {
 			w.put("\n<li", mailStyleAttr("p"), "><strong>")
@@ -107,13 +111,13 @@ func (w *htmlWriter) head() {
 		w.put("\n</ul>\n")
 	}
 	if v.Open() && v.M.Overdue {
-		w.el("p", "alert", v.Due())
+		w.el("p", "alert", v.said.due)
 		w.put("\n")
 	}
 }
 
 // start writes the document's head, the mail's lead and its greeting.
-func (w *htmlWriter) start(lead string) {
+func (w *htmlWriter) start(lead, greeting string) {
 	v := w.v
 	w.put("<!DOCTYPE html>\n<html lang=\"")
 	w.esc(v.Lang())
@@ -122,7 +126,7 @@ func (w *htmlWriter) start(lead string) {
 	w.put("</title>\n</head>\n<body", mailStyleAttr("body"), ">\n<div", mailStyleAttr("wrap"), ">\n")
 	w.el("p", "lead", lead)
 	w.put("\n<p", mailStyleAttr("p"), ">")
-	w.lines(strings.Split(v.Greeting(), "\n"))
+	w.lines(strings.Split(greeting, "\n"))
 	w.put("</p>\n")
 }
 
@@ -199,13 +203,13 @@ func (w *htmlWriter) items() {
 		return
 	}
 	w.put("\n")
-	w.el("h2", "h2", v.ItemsHeading())
+	w.el("h2", "h2", v.said.itemsHeading)
 	w.put("\n<table", mailStyleAttr("table"), ">\n<tr>")
 	for _, col := range []string{"col.vendor", "col.product", "col.version", "col.asset", "col.status"} {
 		w.el("th", "th", v.t(col))
 	}
 	w.put("</tr>")
-	for _, it := range v.M.Items {
+	for i, it := range v.M.Items {
 		version := it.Version
 		if version == "" {
 			version = v.t("item.nover")
@@ -221,7 +225,7 @@ func (w *htmlWriter) items() {
 		} else {
 			w.esc(v.t("item.affected"))
 		}
-		if why := v.Why(it.Reason); why != "" {
+		if why := v.said.why[i]; why != "" {
 			w.put("<br>")
 			w.el("span", "why", v.t("item.why", why))
 		}
@@ -269,7 +273,7 @@ func (w *htmlWriter) remedies() {
 func (w *htmlWriter) tail() {
 	v := w.v
 	if v.Open() {
-		if due := v.Due(); due != "" && !v.M.Overdue {
+		if due := v.said.due; due != "" && !v.M.Overdue {
 			w.put("\n")
 			w.el("p", "due", due)
 		}
@@ -282,7 +286,7 @@ func (w *htmlWriter) tail() {
 		w.put("\n")
 		w.el("p", "small", v.t("cta.answers"))
 	}
-	w.end(v.Footer())
+	w.end(v.said.footer)
 }
 
 // end writes the closing words, the signature with footer under it, and
@@ -327,11 +331,7 @@ var mailStyles = map[string]string{
 var mailStyleAttrs = func() map[string]string {
 	m := make(map[string]string, len(mailStyles))
 	for name, style := range mailStyles {
-		var b strings.Builder
-		b.WriteString(` style="`)
-		writeEscaped(&b, style)
-		b.WriteString(`"`)
-		m[name] = b.String()
+		m[name] = string(append(appendEscaped([]byte(` style="`), style), '"'))
 	}
 	return m
 }()

@@ -12,9 +12,15 @@ type textWriter struct{ mailWriter }
 // mailWriter is what the writers of both parts hold: the mail's view and
 // what they wrote.
 type mailWriter struct {
-	strings.Builder
-	v mailView
+	buf []byte
+	v   mailView
 }
+
+// WriteString appends s as it is.
+func (w *mailWriter) WriteString(s string) { w.buf = append(w.buf, s...) }
+
+// String is what w wrote.
+func (w *mailWriter) String() string { return string(w.buf) }
 
 // put writes each of ss as it is: in the HTML part, only markup.
 func (w *mailWriter) put(ss ...string) {
@@ -36,11 +42,11 @@ func (w *textWriter) field(label, value string) {
 // head: the lead, the greeting, the opening paragraphs and what changed.
 func (w *textWriter) head() {
 	v := w.v
-	w.put(wrap(v.Lead()), "\n\n", v.Greeting(), "\n\n")
-	for _, p := range v.Intro() {
+	w.put(wrap(v.said.lead), "\n\n", v.said.greeting, "\n\n")
+	for _, p := range v.said.intro {
 		w.put(wrap(p), "\n\n")
 	}
-	if changes := v.Changes(); len(changes) > 0 {
+	if changes := v.said.changes; len(changes) > 0 {
 		for _, c := range changes {
 			w.put("* ", c, "\n")
 		}
@@ -93,8 +99,8 @@ func (w *textWriter) items() {
 		return
 	}
 	w.put("\n\n")
-	w.heading(v.ItemsHeading())
-	for _, it := range v.M.Items {
+	w.heading(v.said.itemsHeading)
+	for i, it := range v.M.Items {
 		version := it.Version
 		if version == "" {
 			version = v.t("item.nover")
@@ -108,7 +114,7 @@ func (w *textWriter) items() {
 			status = v.t("item.possible")
 		}
 		w.put("\n  ", v.t("col.status"), v.t("sep"), status)
-		if why := v.Why(it.Reason); why != "" {
+		if why := v.said.why[i]; why != "" {
 			w.put("\n  ", v.t("item.why", why))
 		}
 	}
@@ -147,7 +153,7 @@ func (w *textWriter) remedies() {
 func (w *textWriter) tail() {
 	v := w.v
 	if v.Open() {
-		if due := v.Due(); due != "" {
+		if due := v.said.due; due != "" {
 			w.put("\n\n", due)
 		}
 		w.put("\n\n")
@@ -155,7 +161,7 @@ func (w *textWriter) tail() {
 		w.put("\n", v.t("cta.link"), v.t("colon"), "\n", v.M.AckURL, "\n\n",
 			v.wrapped("cta.explain"), "\n", v.wrapped("cta.answers"))
 	}
-	w.end(v.Footer())
+	w.end(v.said.footer)
 }
 
 // end writes the closing words and the signature with footer under it.

@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -28,11 +29,11 @@ func (v view) Why(r Reason) string {
 	if r.Code == "" {
 		return ""
 	}
-	s, ok := catalogs[v.lang]["reason."+r.Code]
+	s, ok := v.cat["reason."+r.Code]
 	if !ok || strings.Count(s, "%s") != len(r.Args) {
 		s = r.Code + "(" + strings.Join(r.Args, ", ") + ")"
-	} else {
-		s = v.t("reason."+r.Code, toAny(r.Args)...)
+	} else if len(r.Args) > 0 {
+		s = fmt.Sprintf(s, toAny(r.Args)...)
 	}
 	if r.Via != "" {
 		if via, err := v.T("reason.via."+r.Via, s, r.Key); err == nil {

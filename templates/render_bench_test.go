@@ -14,8 +14,26 @@ import (
 // per mail, garbage collection included: on a machine shared with other
 // work it is steadier than ns/op, the wall time.
 //
-//	go test -run '^$' -bench BenchmarkRenderMailShared -benchmem ./templates
+//	go test -run '^$' -bench BenchmarkRenderMail -benchmem ./templates
 func BenchmarkRenderMailShared(b *testing.B) {
+	benchmarkRender(b, func(s *Shared, d MailData) error {
+		_, err := RenderMailShared(s, d)
+		return err
+	})
+}
+
+// BenchmarkRenderMailTo is BenchmarkRenderMailShared with each mail
+// written over the last one's bytes, as a fan-out's rendering workers
+// write them (notifier's renderAll).
+func BenchmarkRenderMailTo(b *testing.B) {
+	var bodies Bodies
+	benchmarkRender(b, func(s *Shared, d MailData) error {
+		_, err := RenderMailTo(s, d, &bodies)
+		return err
+	})
+}
+
+func benchmarkRender(b *testing.B, render func(*Shared, MailData) error) {
 	for _, lang := range []string{"en", "ja"} {
 		for _, kind := range []string{KindNotice, KindReminder} {
 			b.Run(lang+"/"+kind, func(b *testing.B) {
@@ -24,7 +42,7 @@ func BenchmarkRenderMailShared(b *testing.B) {
 				if kind == KindReminder {
 					d.Reminder = 1
 				}
-				if _, err := RenderMailShared(s, d); err != nil {
+				if err := render(s, d); err != nil {
 					b.Fatal(err)
 				}
 				ack := d.AckURL
@@ -37,7 +55,7 @@ func BenchmarkRenderMailShared(b *testing.B) {
 					d.OrgName = "Organization " + n
 					d.RecipientName = "Contact " + n
 					d.AckURL = ack + n
-					if _, err := RenderMailShared(s, d); err != nil {
+					if err := render(s, d); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -22,6 +22,31 @@ type sharedParts struct {
 	advisory AdvisoryView // cleaned
 	text     [2]string    // advisory, remedies
 	html     [2]string
+	// subjects are the subjects of the mails that took these parts, by
+	// what else a subject depends on (subjectKey).
+	subjects sync.Map
+}
+
+// subjectKey is what a mail's subject depends on besides the advisory, the
+// kind and the language.
+type subjectKey struct {
+	reminder int
+	overdue  bool
+}
+
+// subject is subject(v) for a mail that takes these parts, worked out
+// once for all the mails that have the same.
+func (p *sharedParts) subject(v mailView) string {
+	key := subjectKey{v.M.Reminder, v.M.Overdue}
+	if s, ok := p.subjects.Load(key); ok {
+		return s.(string)
+	}
+	missing := len(v.missing.keys)
+	s := subject(v)
+	if len(v.missing.keys) == missing {
+		p.subjects.Store(key, s)
+	}
+	return s
 }
 
 // NewShared returns an empty Shared.

@@ -13,6 +13,7 @@ type view struct {
 	Title   string
 	Op      *Operator // operator pages: who is signed in; nil elsewhere
 	lang    string
+	cat     map[string]string // the catalog of lang
 	loc     *time.Location
 	missing *missingKeys
 }
@@ -29,13 +30,14 @@ func newView(lang string, loc *time.Location) view {
 	if i := strings.IndexAny(lang, "-_"); i > 0 {
 		lang = lang[:i]
 	}
-	if _, ok := catalogs[lang]; !ok {
-		lang = langEN
+	cat, ok := catalogs[lang]
+	if !ok {
+		lang, cat = langEN, catalogs[langEN]
 	}
 	if loc == nil {
 		loc = time.UTC
 	}
-	return view{lang: lang, loc: loc, missing: &missingKeys{}}
+	return view{lang: lang, cat: cat, loc: loc, missing: &missingKeys{}}
 }
 
 // Lang is the language the view renders, always one with a catalog.
@@ -44,7 +46,7 @@ func (v view) Lang() string { return v.lang }
 // T returns the catalog sentence for key, formatted with args. A missing
 // key is an error rather than an empty string so that tests catch it.
 func (v view) T(key string, args ...any) (string, error) {
-	s, ok := catalogs[v.lang][key]
+	s, ok := v.cat[key]
 	if !ok {
 		return "", fmt.Errorf("no %q sentence for %q", v.lang, key)
 	}
