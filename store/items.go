@@ -102,7 +102,7 @@ func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
 		var n int
 		var rows jsonRows
 		err := tx.queryRow(`SELECT count(*), json_group_array(json_array(item_id, org_id, vendor, product, version, cpe, purl, asset))
-			FROM item_keys WHERE key IN (`+placeholders(len(chunk))+`)`, anys(chunk)...).Scan(&n, &rows.rest)
+			FROM item_keys WHERE key IN (`+placeholders(len(chunk))+`)`, anys(chunk)...).Scan(&n, &rows.value)
 		if err != nil {
 			return nil, fmt.Errorf("list items: %w", err)
 		}

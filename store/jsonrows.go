@@ -19,10 +19,13 @@ import (
 
 // jsonRows reads the rows of such an array, column by column: next before
 // each row, then its columns in order. The first error sticks: every later
-// read returns zero and next false.
+// read returns zero and next false. It keeps its place as an offset into
+// the value (a string resliced at every column is a pointer written each
+// time, which costs a write barrier while the collector runs).
 type jsonRows struct {
-	rest string
-	err  error
+	value string // the array, as SQLite wrote it
+	at    int    // where the next read starts
+	err   error
 }
 
 var errJSONRows = errors.New("malformed rows")
@@ -32,13 +35,14 @@ func (r *jsonRows) next() bool {
 	if r.err != nil {
 		return false
 	}
+	rest := r.value[r.at:]
 	switch {
-	case strings.HasPrefix(r.rest, "[["):
-		r.rest = r.rest[2:]
-	case strings.HasPrefix(r.rest, "],["):
-		r.rest = r.rest[3:]
-	case r.rest == "]]" || r.rest == "[]":
-		r.rest = ""
+	case r.at == 0 && strings.HasPrefix(rest, "[["):
+		r.at += 2
+	case r.at > 0 && strings.HasPrefix(rest, "],["):
+		r.at += 3
+	case r.at == 0 && rest == "[]" || r.at > 0 && rest == "]]":
+		r.at = len(r.value)
 		return false
 	default:
 		r.err = errJSONRows
@@ -47,62 +51,67 @@ func (r *jsonRows) next() bool {
 	return true
 }
 
-// token takes the next column's JSON text, up to the comma or bracket after it.
-func (r *jsonRows) token() string {
-	if r.err != nil {
-		return ""
+// start skips the comma before a column and reports where the column starts.
+func (r *jsonRows) start() int {
+	at := r.at
+	if at < len(r.value) && r.value[at] == ',' {
+		at++
 	}
-	r.rest = strings.TrimPrefix(r.rest, ",")
-	end := 0
-	if strings.HasPrefix(r.rest, `"`) {
-		// The closing quote is the first one not escaped.
-		for end = 1; end < len(r.rest) && r.rest[end] != '"'; end++ {
-			if r.rest[end] == '\\' {
-				end++
-			}
-		}
-		end++
-	} else {
-		end = strings.IndexAny(r.rest, ",]")
-	}
-	if end <= 0 || end > len(r.rest) {
-		r.err = errJSONRows
-		return ""
-	}
-	tok := r.rest[:end]
-	r.rest = r.rest[end:]
-	return tok
+	return at
 }
 
-// text reads the next column as a string.
+// text reads the next column as a string. Without a backslash it is the
+// text up to the next quote, a substring of the value; with one, the
+// closing quote is the first one not escaped and the string is decoded.
 func (r *jsonRows) text() string {
-	tok := r.token()
 	if r.err != nil {
 		return ""
 	}
-	if len(tok) < 2 || tok[0] != '"' {
+	v := r.value
+	at := r.start()
+	if at >= len(v) || v[at] != '"' {
 		r.err = errJSONRows
 		return ""
 	}
-	if !strings.Contains(tok, `\`) {
-		return tok[1 : len(tok)-1]
+	end := strings.IndexByte(v[at+1:], '"') + at + 1
+	if end == at {
+		r.err = errJSONRows
+		return ""
+	}
+	if strings.IndexByte(v[at+1:end], '\\') < 0 {
+		r.at = end + 1
+		return v[at+1 : end]
+	}
+	for end = at + 1; end < len(v) && v[end] != '"'; end++ {
+		if v[end] == '\\' {
+			end++
+		}
 	}
 	var s string
-	if err := json.Unmarshal([]byte(tok), &s); err != nil {
+	if end >= len(v) || json.Unmarshal([]byte(v[at:end+1]), &s) != nil {
 		r.err = errJSONRows
+		return ""
 	}
+	r.at = end + 1
 	return s
 }
 
 // int reads the next column as an integer.
 func (r *jsonRows) int() int64 {
-	tok := r.token()
 	if r.err != nil {
 		return 0
 	}
-	v, err := strconv.ParseInt(tok, 10, 64)
+	v := r.value
+	at := r.start()
+	end := at
+	for end < len(v) && v[end] != ',' && v[end] != ']' {
+		end++
+	}
+	n, err := strconv.ParseInt(v[at:end], 10, 64)
 	if err != nil {
 		r.err = errJSONRows
+		return 0
 	}
-	return v
+	r.at = end
+	return n
 }

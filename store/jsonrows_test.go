@@ -89,8 +89,8 @@ func TestOneValueReadsKeepEveryByte(t *testing.T) {
 // is an error, never rows cut at the wrong place.
 func TestJSONRowsRefusesWhatItCannotRead(t *testing.T) {
 	t.Parallel()
-	for _, v := range []string{`[[1,"a"]`, `[[1,"a]]`, `[["x","a"]]`, `[[1,"a","b"]]`, `[[1]]`, `{"a":1}`, `[[1,"a\x"]]`, ``} {
-		r := jsonRows{rest: v}
+	for _, v := range []string{`[[1,"a"]`, `[[1,"a]]`, `[["x","a"]]`, `[[1,"a","b"]]`, `[[1]]`, `{"a":1}`, `[[1,"a\x"]]`, ``, `[["abc`, `[[1,"a\"]]`, `[[1,"a"]x`, `[[,]]`} {
+		r := jsonRows{value: v}
 		for r.next() {
 			r.int()
 			r.text()
@@ -99,7 +99,7 @@ func TestJSONRowsRefusesWhatItCannotRead(t *testing.T) {
 			t.Errorf("%q read without an error", v)
 		}
 	}
-	r := jsonRows{rest: `[[7,"a\"b\\c\u00e9\ud83d\udd12"],[-1,""]]`}
+	r := jsonRows{value: `[[7,"a\"b\\c\u00e9\ud83d\udd12"],[-1,""]]`}
 	var got []string
 	for r.next() {
 		got = append(got, strings.Repeat("#", int(max(r.int(), 0)))+r.text())

@@ -146,7 +146,7 @@ func (tx *Tx) OrgNames(orgIDs []string) (map[string]string, error) {
 	var rows jsonRows
 	err := tx.queryRow(`SELECT count(*), json_group_array(json_array(o.id, o.name))
 		FROM json_each(?) j JOIN orgs o INDEXED BY orgs_names ON o.id = j.value`,
-		idList(orgIDs)).Scan(&n, &rows.rest)
+		idList(orgIDs)).Scan(&n, &rows.value)
 	if err != nil {
 		return nil, fmt.Errorf("read org names: %w", err)
 	}
