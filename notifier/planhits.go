@@ -13,7 +13,9 @@ import (
 // the reasons' arguments were a sixth of the live heap at a fan-out's
 // peak, docs/PERFORMANCE.md). The fields many hits share (the product, its
 // version, the reason) are kept once each; the organization and the asset
-// are copied.
+// are copied. The matcher gives the hits of one verdict one slice of reason
+// arguments, which it keeps (subscribers' memo): it is replaced, never
+// changed in place.
 func compactHits(hits []OrgHits) {
 	kept := map[string]string{}
 	keep := func(s string) string {
@@ -24,7 +26,8 @@ func compactHits(hits []OrgHits) {
 		kept[s] = s
 		return s
 	}
-	var lastArgs []string // the previous hit's reason arguments, as kept
+	var lastArgs []string              // the previous hit's reason arguments, as kept
+	keptArgs := map[*string][]string{} // reason arguments kept, by the first of those they replace
 	for i := range hits {
 		hits[i].OrgID = strings.Clone(hits[i].OrgID)
 		for j := range hits[i].Items {
@@ -35,15 +38,24 @@ func compactHits(hits []OrgHits) {
 			r := &it.Reason
 			r.Code, r.Via, r.Key = keep(r.Code), keep(r.Via), keep(r.Key)
 			// Hits of one advisory mostly have the same reason: one slice
-			// for a run of them.
-			if len(r.Args) > 0 && slices.Equal(r.Args, lastArgs) {
+			// for a run of equal ones, and for the hits of one verdict.
+			if len(r.Args) == 0 {
+				continue
+			}
+			if slices.Equal(r.Args, lastArgs) {
 				r.Args = lastArgs
 				continue
 			}
-			for k, a := range r.Args {
-				r.Args[k] = keep(a)
+			if k, ok := keptArgs[&r.Args[0]]; ok && len(k) == len(r.Args) {
+				r.Args, lastArgs = k, k
+				continue
 			}
-			lastArgs = r.Args
+			args := make([]string, len(r.Args))
+			for k, a := range r.Args {
+				args[k] = keep(a)
+			}
+			keptArgs[&r.Args[0]] = args
+			r.Args, lastArgs = args, args
 		}
 	}
 }

@@ -3,6 +3,7 @@ package notifier
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -68,5 +69,39 @@ func TestCompactHitsLetsTheRowsGo(t *testing.T) {
 			&it.Reason.Args[0] != &hits[0].Items[0].Reason.Args[0] {
 			t.Fatalf("%s: product or reason not shared with the first hit's", h.OrgID)
 		}
+	}
+}
+
+// TestCompactHitsLeavesTheMatchersReasons: hits that share the reason
+// arguments the matcher keeps for a verdict (one slice, pointing into the
+// rows), in no run, get arguments that point into the rows no more, one
+// slice for all of them, and the matcher's slice is left as it was.
+func TestCompactHitsLeavesTheMatchersReasons(t *testing.T) {
+	rows, hits := rowHits(6)
+	inRows := func(s string) bool {
+		p, start := uintptr(unsafe.Pointer(unsafe.StringData(s))), uintptr(unsafe.Pointer(unsafe.StringData(rows)))
+		return p >= start && p < start+uintptr(len(rows))
+	}
+	shared := hits[0].Items[0].Reason.Args
+	before := append([]string(nil), shared...)
+	for i := range hits {
+		if i%2 == 0 {
+			hits[i].Items[0].Reason.Args = shared
+		} else {
+			hits[i].Items[0].Reason.Args = []string{"other", "9.0R3.4"}
+		}
+	}
+	compactHits(hits)
+	for i := 0; i < len(hits); i += 2 {
+		args := hits[i].Items[0].Reason.Args
+		if !slices.Equal(args, before) || &args[0] == &shared[0] || &args[0] != &hits[0].Items[0].Reason.Args[0] {
+			t.Errorf("hit %d: arguments %q at %p, want %q in one slice of compactHits' own", i, args, &args[0], before)
+		}
+		if inRows(args[0]) || inRows(args[1]) {
+			t.Errorf("hit %d: %q still points into the rows", i, args)
+		}
+	}
+	if !slices.Equal(shared, before) || !inRows(shared[0]) || !inRows(shared[1]) {
+		t.Errorf("the matcher's arguments were changed in place")
 	}
 }

@@ -25,10 +25,14 @@ import (
 // Both are pure functions of their keys, so a remembered answer is the
 // answer. Each table stops growing at memoLimit entries (an advisory that
 // must scan every item meets a million distinct ones); beyond, answers are
-// worked out afresh.
+// worked out afresh. The item last looked up is kept beside its table:
+// candidates come in runs of one spelling, and comparing four strings
+// costs less than hashing them.
 type memo struct {
 	items    map[itemKey]*knownItem
 	verdicts map[verdictKey]verdict
+	lastKey  itemKey
+	last     *knownItem
 }
 
 const memoLimit = 1 << 16
@@ -85,7 +89,10 @@ func (p *Prepared) item(it store.Item) (item, []identity) {
 }
 
 // verdict says whether entry i lists version v under scheme (for a fixed or
-// not affected entry) or covers it (otherwise), and why.
+// not affected entry) or covers it (otherwise), and why. Every hit the
+// verdict explains shares its reason (a copy of the arguments for each hit
+// was most of the matcher's allocations): the arguments are never changed
+// in place, and their capacity is clipped so that an append copies them.
 func (p *Prepared) verdict(i int, scheme, v string) (bool, store.Reason) {
 	k := verdictKey{i, scheme, v}
 	d, ok := p.memo.verdict(k)
@@ -97,17 +104,24 @@ func (p *Prepared) verdict(i int, scheme, v string) (bool, store.Reason) {
 		default:
 			d.in, d.why = e.covers(scheme, v)
 		}
+		d.why.Args = slices.Clip(d.why.Args)
 		p.memo.rememberVerdict(k, d)
 	}
-	// Each hit's reason is its own: the remembered one is never shared.
-	return d.in, store.Reason{Code: d.why.Code, Args: slices.Clone(d.why.Args)}
+	return d.in, d.why
 }
 
 func (m *memo) knownItem(k itemKey) *knownItem {
 	if m == nil {
 		return nil
 	}
-	return m.items[k]
+	if m.last != nil && m.lastKey == k {
+		return m.last
+	}
+	x := m.items[k]
+	if x != nil {
+		m.lastKey, m.last = k, x
+	}
+	return x
 }
 
 func (m *memo) rememberItem(k itemKey, x *knownItem) {
