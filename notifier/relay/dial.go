@@ -3,7 +3,6 @@ package relay
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"net"
 	"time"
 
@@ -18,27 +17,23 @@ type conn struct {
 	// raw is the TCP connection under go-smtp and TLS. Closing it is the one
 	// way to interrupt go-smtp mid-command when ctx is cancelled.
 	raw net.Conn
+	// session is the connection go-smtp speaks SMTP on (raw, or TLS over
+	// raw): a message's body is written there (body.go).
+	session net.Conn
+	// buf is scratch space for the body's dot-encoding.
+	buf []byte
 	// idle fires when the connection has waited in the pool for IdleTimeout;
 	// guarded by Relay.mu.
 	idle *time.Timer
 }
 
-// cappedConn lowers every deadline go-smtp sets to Timeout from now. go-smtp
-// arms RFC 5321's 5 and 12 minute deadlines before each command, and
-// NewClientStartTLS greets before its timeouts can be changed; capping here
-// is the one place that bounds the greeting, STARTTLS and every command.
-type cappedConn struct {
-	net.Conn
-	limit time.Duration
-}
-
-func (c *cappedConn) SetDeadline(t time.Time) error {
-	if !t.IsZero() {
-		if max := time.Now().Add(c.limit); t.After(max) {
-			t = max
-		}
-	}
-	return c.Conn.SetDeadline(t)
+// newClient is go-smtp's client on nc with its deadlines at Timeout: go-smtp
+// arms RFC 5321's 5 and 12 minute deadlines before each command (the
+// greeting, STARTTLS, AUTH, MAIL, RCPT, DATA and its final answer).
+func (r *Relay) newClient(nc net.Conn) *smtp.Client {
+	c := smtp.NewClient(nc)
+	c.CommandTimeout, c.SubmissionTimeout = r.cfg.Timeout, r.cfg.Timeout
+	return c
 }
 
 // dial opens a new session. ctx bounds the whole setup together with Timeout.
@@ -52,7 +47,7 @@ func (r *Relay) dial(ctx context.Context) (*conn, error) {
 		return nil, classify(ctx, StageDial, err)
 	}
 	stop := context.AfterFunc(ctx, func() { raw.Close() })
-	client, err := r.open(ctx, raw, &cappedConn{Conn: raw, limit: r.cfg.Timeout})
+	client, session, err := r.open(ctx, raw)
 	if !stop() && err == nil {
 		// ctx ended after the last reply but before stop: raw is closed.
 		err = classify(ctx, StageDial, ctx.Err())
@@ -65,65 +60,42 @@ func (r *Relay) dial(ctx context.Context) (*conn, error) {
 		return nil, err
 	}
 	r.log.Debug("relay connected", "addr", r.cfg.Addr, "tls", r.cfg.TLS)
-	return &conn{client: client, raw: raw}, nil
+	return &conn{client: client, raw: raw, session: session}, nil
 }
 
-// open runs greeting, TLS and AUTH on nc. It may return a client together
-// with an error so that the caller can close it.
-func (r *Relay) open(ctx context.Context, raw, nc net.Conn) (*smtp.Client, error) {
-	var c *smtp.Client
-	encrypted := false
+// open runs greeting, TLS and AUTH on raw. It returns the client and the
+// connection it speaks on (raw, or TLS over raw); it may return a client
+// together with an error so that the caller can close it.
+func (r *Relay) open(ctx context.Context, raw net.Conn) (*smtp.Client, net.Conn, error) {
+	var session net.Conn
+	stage := StageDial // of the EHLO that starts the session
 	switch r.cfg.TLS {
 	case TLSImplicit:
-		tc := tls.Client(nc, r.tls)
+		tc := tls.Client(raw, r.tls)
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, classify(ctx, StageTLS, err)
+			return nil, nil, classify(ctx, StageTLS, err)
 		}
-		c = smtp.NewClient(tc)
-		if err := c.Hello(r.cfg.HelloName); err != nil {
-			return c, classify(ctx, StageDial, err)
-		}
-		encrypted = true
+		session = tc
 	case TLSStartTLS:
-		// go-smtp offers STARTTLS only through NewClientStartTLS, which
-		// greets and sends its first EHLO as "localhost"; HelloName is
-		// used for the EHLO inside TLS, the one relays record.
-		var err error
-		c, err = smtp.NewClientStartTLS(nc, r.tls)
+		tc, err := r.startTLS(ctx, raw)
 		if err != nil {
-			return nil, r.startTLSError(ctx, err)
+			return nil, nil, err
 		}
-		// The TLS handshake runs lazily, on this first encrypted command.
-		if err := c.Hello(r.cfg.HelloName); err != nil {
-			return c, classify(ctx, StageTLS, err)
-		}
-		encrypted = true
+		session, stage = tc, StageTLS
 	default:
-		c = smtp.NewClient(nc)
-		if err := c.Hello(r.cfg.HelloName); err != nil {
-			return c, classify(ctx, StageDial, err)
-		}
+		session = raw
+	}
+	c := r.newClient(session)
+	if err := c.Hello(r.cfg.HelloName); err != nil {
+		return c, nil, classify(ctx, stage, err)
 	}
 	if r.cfg.Username == "" {
-		return c, nil
+		return c, session, nil
 	}
-	if err := r.auth(ctx, c, encrypted, raw.RemoteAddr()); err != nil {
-		return c, err
+	if err := r.auth(ctx, c, session != raw, raw.RemoteAddr()); err != nil {
+		return c, nil, err
 	}
-	return c, nil
-}
-
-// startTLSError classifies a failure of go-smtp's NewClientStartTLS, which
-// covers greeting, EHLO and the STARTTLS command. A relay that does not
-// offer STARTTLS is a lasting configuration error: sending in clear instead
-// would expose the recipients' unique links.
-func (r *Relay) startTLSError(ctx context.Context, err error) *Error {
-	e := classify(ctx, StageTLS, err)
-	var se *smtp.SMTPError
-	if !errors.As(err, &se) && !e.Temporary && ctx.Err() == nil {
-		e.Message = "relay does not offer STARTTLS (" + err.Error() + "); refusing to send in clear"
-	}
-	return e
+	return c, session, nil
 }
 
 // auth logs in with PLAIN, or LOGIN when the relay offers only that, and

@@ -208,12 +208,14 @@ func (r *Relay) Send(ctx context.Context, from, to string, msg []byte) (reply st
 // fit for the next message: any error, even a clean 5xx, retires it, so a
 // session in an unknown state is never reused.
 func (r *Relay) deliver(ctx context.Context, c *conn, from, to string, msg []byte) (reply string, keep bool, err error) {
-	stop := context.AfterFunc(ctx, func() { c.raw.Close() })
-	defer func() {
-		if !stop() {
-			keep = false // ctx closed the connection
-		}
-	}()
+	if ctx.Done() != nil { // delivery's context never ends: nothing to watch
+		stop := context.AfterFunc(ctx, func() { c.raw.Close() })
+		defer func() {
+			if !stop() {
+				keep = false // ctx closed the connection
+			}
+		}()
+	}
 
 	opts := &smtp.MailOptions{Size: int64(len(msg))}
 	if !ascii(from) || !ascii(to) {
@@ -235,7 +237,7 @@ func (r *Relay) deliver(ctx context.Context, c *conn, from, to string, msg []byt
 	// go-smtp sets no deadline while the body is written; a relay that
 	// stops reading would otherwise hold this slot forever.
 	c.raw.SetDeadline(time.Now().Add(r.cfg.Timeout))
-	if _, err := w.Write(msg); err != nil {
+	if c.buf, err = writeBody(c.session, w, msg, c.buf); err != nil {
 		return "", false, classify(ctx, StageData, err)
 	}
 	resp, err := w.CloseWithResponse()
@@ -276,6 +278,7 @@ func (r *Relay) get(ctx context.Context) (c *conn, reused bool, err error) {
 // put returns c to the pool after a successful message. The next MAIL FROM
 // starts a new transaction, as RFC 5321 allows after the reply to DATA; an
 // RSET would cost a round trip, two with go-smtp, whose Reset re-sends EHLO.
+// The connection's idle timer is made once and reset at each return.
 func (r *Relay) put(c *conn) {
 	r.mu.Lock()
 	if r.closed {
@@ -283,7 +286,11 @@ func (r *Relay) put(c *conn) {
 		c.quit()
 		return
 	}
-	c.idle = time.AfterFunc(r.cfg.IdleTimeout, func() { r.expire(c) })
+	if c.idle == nil {
+		c.idle = time.AfterFunc(r.cfg.IdleTimeout, func() { r.expire(c) })
+	} else {
+		c.idle.Reset(r.cfg.IdleTimeout)
+	}
 	r.idle = append(r.idle, c)
 	r.mu.Unlock()
 }
