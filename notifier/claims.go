@@ -47,32 +47,67 @@ func (r *round) commitLoop(ctx context.Context) {
 	}
 }
 
-// commitSteps commits a group of steps and tells each sender the result. If
-// the group fails, each step is tried alone, so that one mail whose outcome
-// cannot be written does not hold back the others.
+// commitSteps commits a group of steps in the delivery journal and tells
+// each sender the result. If the group fails, each step is tried alone, so
+// that one mail whose outcome cannot be written does not hold back the
+// others.
+//
+// The journal is written by delivery alone, so a step never waits for the
+// database's writers (an advisory's apply); the outcomes are folded into
+// the outbox afterwards (fold.go). A mail is claimed only if the outbox, read
+// inside the journal's write transaction, says it may be (still due, not
+// cancelled, its attempts as delivery read them): a fold, which forgets
+// what it folded from the journal only after its outbox commit, cannot
+// slip between that read and the claim.
 func (dv *Delivery) commitSteps(ctx context.Context, group []step) {
 	now := dv.now().Truncate(time.Millisecond) // as the store keeps it
 	results := make([]stepResult, len(group))
 	var outcomes []string
 	err := recovered("record deliveries", func() error {
-		return dv.outbox.update(ctx, func(tx *writeTx) error {
+		j, err := dv.db.Journal(ctx)
+		if err != nil {
+			return err
+		}
+		return j.Update(ctx, func(jtx *store.JournalTx) error {
 			outcomes = outcomes[:0]
+			var claims []int64
 			for i, s := range group {
 				results[i] = stepResult{}
 				if s.record != nil {
-					outcome, err := dv.record(tx, *s.record)
-					if err != nil {
-						return fmt.Errorf("record delivery of mail %d: %w", s.record.mail.ID, err)
-					}
-					outcomes = append(outcomes, outcome)
-				}
-				if s.claim != nil {
-					claimed, err := tx.ClaimMail(s.claim.ID, now, now.Add(-dv.claimTimeout))
-					if err != nil {
+					d := *s.record
+					o, name := dv.outcome(d)
+					c := store.Claim{MailID: d.mail.ID, ClaimedAt: d.mail.ClaimedAt, Attempts: d.mail.Attempts, Outcome: &o}
+					if err := jtx.Record(c); err != nil {
 						return err
 					}
-					results[i].claimed, results[i].claimedAt = claimed, now
+					outcomes = append(outcomes, name)
 				}
+				if s.claim != nil {
+					claims = append(claims, s.claim.ID)
+				}
+			}
+			if len(claims) == 0 {
+				return nil
+			}
+			var claimable map[int64]int
+			if err := dv.db.View(ctx, func(tx *store.Tx) (err error) {
+				claimable, err = tx.Claimable(claims, now, now.Add(-dv.claimTimeout))
+				return err
+			}); err != nil {
+				return err
+			}
+			for i, s := range group {
+				if s.claim == nil {
+					continue
+				}
+				if attempts, ok := claimable[s.claim.ID]; !ok || attempts != s.claim.Attempts {
+					continue // answered, cancelled, or taken meanwhile
+				}
+				claimed, err := jtx.Claim(s.claim.ID, now, s.claim.Attempts)
+				if err != nil {
+					return err
+				}
+				results[i].claimed, results[i].claimedAt = claimed, now
 			}
 			return nil
 		})
@@ -86,6 +121,9 @@ func (dv *Delivery) commitSteps(ctx context.Context, group []step) {
 	if err == nil {
 		for _, outcome := range outcomes {
 			dv.metrics.mails.WithLabelValues(outcome).Inc()
+		}
+		if len(outcomes) > 0 {
+			dv.outcomesWaiting()
 		}
 	}
 	for i, s := range group {

@@ -45,81 +45,157 @@ func deliveringEngine(t testing.TB, path string, orgs ...string) (*Engine, *cloc
 	return e, clk, mta
 }
 
-// TestMailIsClaimedBeforeTheExchange: while the relay holds a mail, its row
-// already says sending, with the time of the claim; after the relay's 250 it
-// says sent, with the relay's reply.
+// journalClaims returns the delivery journal's claims, by mail.
+func journalClaims(t testing.TB, e *Engine) map[int64]store.Claim {
+	t.Helper()
+	j, err := e.db.Journal(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := j.Claims(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int64]store.Claim{}
+	for _, c := range cs {
+		out[c.MailID] = c
+	}
+	return out
+}
+
+// refuseSent makes the SQLite file at path refuse, as a full disk would,
+// to write state 'sent' into table, until the returned function lifts it.
+func refuseSent(t testing.TB, path, table, reason string) (lift func()) {
+	t.Helper()
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	if _, err := raw.Exec(`CREATE TRIGGER refuse_sent BEFORE UPDATE OF state ON ` + table + `
+		WHEN NEW.state = 'sent' BEGIN SELECT RAISE(ABORT, '` + reason + `'); END`); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if _, err := raw.Exec(`DROP TRIGGER refuse_sent`); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// wantEachSentOnce checks that every mail of the outbox says sent and
+// that the relay received each once.
+func wantEachSentOnce(t testing.TB, e *Engine, mta *testMTA) {
+	t.Helper()
+	for to, m := range allMails(t, e) {
+		if m.State != store.MailSent || m.Attempts != 1 || mta.received(to) != 1 {
+			t.Errorf("mail to %s is %s after %d attempts, received %d times; want sent once", to, m.State, m.Attempts, mta.received(to))
+		}
+	}
+}
+
+// TestMailIsClaimedBeforeTheExchange: while the relay holds a mail, the
+// delivery journal already holds its claim, with the time of the claim;
+// after the relay's 250 the outbox says sent, with the relay's reply, and
+// the journal has forgotten it.
 func TestMailIsClaimedBeforeTheExchange(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e, clk, mta := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"), "Alpha")
 	clk.Set(t0.Add(time.Second))
-	var during store.Mail
+	var during store.Claim
+	var claimed bool
 	mta.answer(nil, func(to string) error {
-		during = allMails(t, e)[to]
+		during, claimed = journalClaims(t, e)[allMails(t, e)[to].ID]
 		return nil
 	})
 	if n, err := e.Delivery.deliverDue(ctx); err != nil || n != 1 {
 		t.Fatalf("deliverDue = %d, %v", n, err)
 	}
-	if during.State != store.MailSending || !during.ClaimedAt.Equal(t0.Add(time.Second)) {
-		t.Errorf("during the exchange the mail is %s claimed at %v; want sending, claimed at %v", during.State, during.ClaimedAt, t0.Add(time.Second))
+	if !claimed || during.Outcome != nil || !during.ClaimedAt.Equal(t0.Add(time.Second)) {
+		t.Errorf("during the exchange the journal holds %+v (claimed %v); want the claim at %v, no outcome", during, claimed, t0.Add(time.Second))
 	}
 	after := allMails(t, e)["sec@alpha.test"]
 	if after.State != store.MailSent || after.Attempts != 1 || after.LastReply == "" || mta.received("sec@alpha.test") != 1 {
 		t.Errorf("after the exchange: %s, %d attempts, reply %q, relay got %d; want sent once with the reply",
 			after.State, after.Attempts, after.LastReply, mta.received("sec@alpha.test"))
 	}
+	if left := journalClaims(t, e); len(left) != 0 {
+		t.Errorf("the journal still holds %v after the round", left)
+	}
 }
 
-// TestAnOutcomeThatCannotBeCommittedIsNotSentAgain: when the store refuses
-// to record what the relay answered (a full disk, here a trigger), delivery
-// stops instead of sending the same mail every round; once the store works
-// again, the outcome kept in memory is recorded and the rest goes out, each
-// mail exactly once.
+// TestAnOutcomeThatCannotBeCommittedIsNotSentAgain: when the delivery
+// journal refuses to record what the relay answered (a full disk, here a
+// trigger), delivery stops instead of sending the same mail every round;
+// once the journal works again, the outcome kept in memory is recorded and
+// the rest goes out, each mail exactly once.
 func TestAnOutcomeThatCannotBeCommittedIsNotSentAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "heed.db")
 	e, _, mta := deliveringEngine(t, path, "Alpha", "Beta", "Gamma")
 	e.Delivery.senders = 1
-	raw, err := sql.Open("sqlite3", path)
-	if err != nil {
+	if _, err := e.db.Journal(ctx); err != nil {
 		t.Fatal(err)
 	}
-	defer raw.Close()
-	if _, err := raw.Exec(`CREATE TRIGGER disk_full BEFORE UPDATE OF state ON outbox
-		WHEN NEW.state = 'sent' BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
-		t.Fatal(err)
-	}
+	lift := refuseSent(t, store.JournalPath(path), "claims", "database or disk is full")
 	for round := range 5 {
 		if _, err := e.Delivery.deliverDue(ctx); err == nil {
-			t.Fatalf("round %d: deliverDue reported no error while the store refuses the outcome", round)
+			t.Fatalf("round %d: deliverDue reported no error while the journal refuses the outcome", round)
 		}
 	}
 	if got := mta.total(); got != 1 {
-		t.Fatalf("the relay got %d mails in 5 rounds of a failing store; want the first one only", got)
+		t.Fatalf("the relay got %d mails in 5 rounds of a failing journal; want the first one only", got)
 	}
-	sending := 0
-	for _, m := range allMails(t, e) {
-		if m.State == store.MailSending {
-			sending++
-		}
-	}
-	if sending != 1 {
-		t.Errorf("%d mails are claimed; want the one whose outcome is unrecorded", sending)
+	if cs := journalClaims(t, e); len(cs) != 1 {
+		t.Errorf("the journal holds %d claims; want the one whose outcome is unrecorded", len(cs))
 	}
 
-	if _, err := raw.Exec(`DROP TRIGGER disk_full`); err != nil {
-		t.Fatal(err)
-	}
+	lift()
 	if _, err := e.Delivery.deliverDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for to, m := range allMails(t, e) {
-		if m.State != store.MailSent || mta.received(to) != 1 {
-			t.Errorf("mail to %s is %s, received %d times; want sent once", to, m.State, mta.received(to))
+	wantEachSentOnce(t, e, mta)
+}
+
+// TestAnOutboxThatRefusesTheOutcomesStopsDelivery: when the database will
+// not take the journal's outcomes (the fold fails: a full disk, here a
+// trigger), the journal keeps them, no mail is sent twice, and nothing new
+// is claimed until the outbox takes them; then it says sent, once each.
+func TestAnOutboxThatRefusesTheOutcomesStopsDelivery(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "heed.db")
+	e, _, mta := deliveringEngine(t, path, "Alpha", "Beta")
+	e.Delivery.senders = 1
+	lift := refuseSent(t, path, "outbox", "database or disk is full")
+	if _, err := e.Delivery.deliverDue(ctx); err == nil {
+		t.Fatal("deliverDue reported no error while the outbox refuses the outcomes")
+	}
+	addOrg(t, e, "Gamma", "9.0R3.3")
+	if _, err := e.Cases.ApplyAdvisory(ctx, sa44101("2", "9.0R3.3")); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		if _, err := e.Delivery.deliverDue(ctx); err == nil {
+			t.Fatalf("round %d: deliverDue reported no error while the outbox refuses the outcomes", round)
 		}
 	}
+	if mta.total() != 2 || mta.received("sec@gamma.test") != 0 {
+		t.Fatalf("the relay got %d mails (Gamma %d) while the outbox refused the outcomes; want Alpha's and Beta's once, nothing new",
+			mta.total(), mta.received("sec@gamma.test"))
+	}
+	if cs := journalClaims(t, e); len(cs) != 2 {
+		t.Errorf("the journal holds %d claims; want the two outcomes the outbox refused", len(cs))
+	}
+
+	lift()
+	if _, err := e.Delivery.deliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantEachSentOnce(t, e, mta)
 }
 
 // TestAnUnrecordedClaimWaitsForTheClaimTimeout: a mail claimed by a process
@@ -131,8 +207,12 @@ func TestAnUnrecordedClaimWaitsForTheClaimTimeout(t *testing.T) {
 	e, clk, mta := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"), "Alpha", "Beta")
 	// The process before this one claimed Alpha's mail and was killed.
 	alpha := allMails(t, e)["sec@alpha.test"]
-	if err := e.db.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.ClaimMail(alpha.ID, t0, t0)
+	j, err := e.db.Journal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Update(ctx, func(jtx *store.JournalTx) error {
+		_, err := jtx.Claim(alpha.ID, t0, 0)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -147,6 +227,9 @@ func TestAnUnrecordedClaimWaitsForTheClaimTimeout(t *testing.T) {
 		t.Fatalf("before the claim timeout: Alpha got %d, Beta %d; want 0 and 1",
 			mta.received("sec@alpha.test"), mta.received("sec@beta.test"))
 	}
+	if m := allMails(t, e)["sec@alpha.test"]; m.State != store.MailSending || !m.ClaimedAt.Equal(t0) {
+		t.Errorf("Alpha's mail is %s claimed at %v; want the dead process's claim, sending since %v", m.State, m.ClaimedAt, t0)
+	}
 	next, err := e.Delivery.next(ctx)
 	if err != nil || !next.Equal(t0.Add(defaultClaimTimeout)) {
 		t.Fatalf("next delivery at %v, %v; want when the claim times out, %v", next, err, t0.Add(defaultClaimTimeout))
@@ -157,5 +240,83 @@ func TestAnUnrecordedClaimWaitsForTheClaimTimeout(t *testing.T) {
 	}
 	if m := allMails(t, e)["sec@alpha.test"]; m.State != store.MailSent || mta.received("sec@alpha.test") != 1 {
 		t.Errorf("Alpha's mail is %s, received %d times; want sent once", m.State, mta.received("sec@alpha.test"))
+	}
+}
+
+// TestACrashBetweenTheJournalAndTheFold: Heed is killed after the journal
+// recorded that the relay took a mail and before the outbox did (the fold
+// failed, then nothing ran), and again after a fold's outbox commit and
+// before the journal forgot what it folded. The next start folds what the
+// journal holds first: each mail was received once, and the outbox says
+// sent, after one attempt.
+func TestACrashBetweenTheJournalAndTheFold(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "heed.db")
+	e, _, mta := deliveringEngine(t, path, "Alpha", "Beta")
+	lift := refuseSent(t, path, "outbox", "killed before the fold")
+	if _, err := e.Delivery.deliverDue(ctx); err == nil {
+		t.Fatal("deliverDue reported no error while the fold fails")
+	}
+	lift()
+	// Beta's outcome reached the outbox, but the journal still has it, as
+	// if Heed died between the fold's two commits.
+	beta := allMails(t, e)["sec@beta.test"]
+	cs := journalClaims(t, e)
+	if len(cs) != 2 || cs[beta.ID].Outcome == nil || cs[beta.ID].Outcome.State != store.MailSent {
+		t.Fatalf("the journal after the failed fold holds %+v; want both outcomes, sent", cs)
+	}
+	if err := e.db.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.FoldOutcome(cs[beta.ID])
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The next process, on the same files.
+	next, _ := newTestEngineAt(t, path)
+	next.Delivery.relay, next.Outbox.hold = e.Delivery.relay, false
+	if _, err := next.Delivery.deliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantEachSentOnce(t, next, mta)
+	if left := journalClaims(t, next); len(left) != 0 {
+		t.Errorf("the journal still holds %v after the start's fold", left)
+	}
+}
+
+// TestAMailAnsweredBeforeItsClaimIsNotSent: the round read two due mails;
+// while the relay holds the first, the second's case is answered through
+// its link. The second is not claimed (the outbox, read when it would be,
+// says cancelled) and never reaches the relay; the first is sent.
+func TestAMailAnsweredBeforeItsClaimIsNotSent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, _, mta := deliveringEngine(t, filepath.Join(t.TempDir(), "heed.db"), "Alpha", "Beta")
+	e.Delivery.senders = 1
+	mails := allMails(t, e)
+	first, second := mails["sec@alpha.test"], mails["sec@beta.test"]
+	if second.ID < first.ID {
+		first, second = second, first
+	}
+	mta.answer(nil, func(to string) error {
+		if to != first.Recipient {
+			return nil
+		}
+		tok := e.Links.ackToken(second.CaseID, second.ContactID, t0.Add(90*day))
+		_, err := e.Answers.RecordAnswer(ctx, tok, AnswerInput{Status: AnswerPatched})
+		return err
+	})
+	if _, err := e.Delivery.deliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if mta.received(first.Recipient) != 1 || mta.received(second.Recipient) != 0 {
+		t.Errorf("the relay got %d mails to %s and %d to %s (answered before its claim); want 1 and 0",
+			mta.received(first.Recipient), first.Recipient, mta.received(second.Recipient), second.Recipient)
+	}
+	after := allMails(t, e)
+	if after[first.Recipient].State != store.MailSent || after[second.Recipient].State != store.MailCancelled {
+		t.Errorf("outbox: %s %s, %s %s; want sent and cancelled", first.Recipient, after[first.Recipient].State,
+			second.Recipient, after[second.Recipient].State)
 	}
 }

@@ -41,12 +41,16 @@ type SendError interface {
 // Delivery hands due mails to the relay and records each outcome. What a
 // refused address means for its case is the cases stage's to decide.
 //
-// Each mail is claimed (state sending, with the claim's time) in a small
-// commit before the SMTP exchange, and its outcome is committed right after
-// it, with the sender's next claim (see claims.go). A claim whose outcome never got recorded (Heed was killed during the
-// exchange) is taken up again only once it is claimTimeout old. An outcome
-// whose commit fails is kept and recorded before anything else is sent, so
-// a failing store stops delivery instead of sending the same mails again.
+// Each mail is claimed in a small commit of the delivery journal before the
+// SMTP exchange, and its outcome is committed there right after it, with
+// the sender's next claim (see claims.go); the outcomes are folded into the
+// outbox in batches (fold.go). A claim whose outcome never got recorded
+// (Heed was killed during the exchange) becomes the outbox's claim (state
+// sending) at the next start, and is taken up again only once it is
+// claimTimeout old. An outcome whose commit fails is kept and recorded
+// before anything else is sent, and a fold that fails is tried again before
+// anything else is claimed, so a failing store stops delivery instead of
+// sending the same mails again.
 type Delivery struct {
 	*deps
 	outbox       *Outbox
@@ -60,6 +64,12 @@ type Delivery struct {
 	mu         sync.Mutex
 	unrecorded []delivery // outcomes whose commit failed
 	alert      relayAlert
+
+	folds   chan struct{} // the journal has outcomes to fold
+	foldMu  sync.Mutex
+	started bool  // the journal was folded once: its claims are this Delivery's
+	foldErr error // the last fold's
+	folded  int   // claims folded since fold last counted them
 }
 
 // refusals is told, in the transaction that records the refusal, that a
@@ -95,17 +105,32 @@ func (dv *Delivery) deliverDue(ctx context.Context) (int, error) {
 	if err := dv.recordLeftovers(ctx); err != nil {
 		return 0, err
 	}
+	if err := dv.catchUp(ctx); err != nil {
+		return 0, err
+	}
+	skip, err := dv.journaled(ctx)
+	if err != nil {
+		return 0, err
+	}
 	now := dv.now()
 	var due []store.Mail
-	err := dv.db.View(ctx, func(tx *store.Tx) (err error) {
-		due, err = tx.DueMails(now, now.Add(-dv.claimTimeout), deliveryBatch)
+	err = dv.db.View(ctx, func(tx *store.Tx) (err error) {
+		due, err = tx.DueMails(now, now.Add(-dv.claimTimeout), deliveryBatch, skip)
 		return err
 	})
-	if err != nil || len(due) == 0 {
+	if err != nil {
+		return 0, err
+	}
+	if len(due) == 0 {
+		_, err := dv.fold(context.WithoutCancel(ctx))
 		return 0, err
 	}
 	r := &round{dv: dv, steps: make(chan step)}
-	committed := make(chan struct{})
+	committed, stopFolds, folded := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		dv.foldWhileSending(context.WithoutCancel(ctx), stopFolds)
+		close(folded)
+	}()
 	go func() {
 		// The commits finish even when shutting down: a mail the relay
 		// took and Heed forgot would be sent again.
@@ -128,8 +153,17 @@ func (dv *Delivery) deliverDue(ctx context.Context) (int, error) {
 	wg.Wait()
 	close(r.steps)
 	<-committed
+	close(stopFolds)
+	<-folded
 	if len(r.deferred) > 0 {
 		if err := dv.putOff(context.WithoutCancel(ctx), r.deferred); err != nil {
+			r.errs = append(r.errs, err)
+		}
+	}
+	if len(due) < deliveryBatch {
+		// Nothing more was due when the round began: the outbox is brought
+		// up to date now rather than at the next round's first fold.
+		if _, err := dv.fold(context.WithoutCancel(ctx)); err != nil {
 			r.errs = append(r.errs, err)
 		}
 	}
@@ -259,7 +293,11 @@ func (dv *Delivery) next(ctx context.Context) (at time.Time, err error) {
 	if dv.relay == nil {
 		return time.Time{}, nil
 	}
-	err = dv.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextMailAt(dv.claimTimeout); return err })
+	skip, err := dv.journaled(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	err = dv.db.View(ctx, func(tx *store.Tx) error { at, err = tx.NextMailAt(dv.claimTimeout, skip); return err })
 	return at, err
 }
 

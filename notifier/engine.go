@@ -158,7 +158,7 @@ func New(cfg Config) (*Engine, error) {
 	outbox := &Outbox{deps: d, links: links, publicURL: strings.TrimRight(cfg.PublicURL, "/"),
 		from: from, domain: domain, inbound: strings.ToLower(cfg.InboundDomain), hold: cfg.Hold, dkim: cfg.DKIM, renderMail: templates.RenderMailTo}
 	cases := &Cases{deps: d, outbox: outbox}
-	delivery := &Delivery{deps: d, outbox: outbox, refusals: cases, relay: cfg.Relay,
+	delivery := &Delivery{deps: d, outbox: outbox, refusals: cases, relay: cfg.Relay, folds: make(chan struct{}, 1),
 		from: from.Address, senders: cfg.Senders, limiter: rate.NewLimiter(rate.Inf, 0), claimTimeout: cfg.ClaimTimeout}
 	if delivery.senders <= 0 {
 		delivery.senders = 4
@@ -244,7 +244,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		errc <- e.loop(ctx, "reminders", e.wakeReminders, e.Reminders.remindDue, e.Reminders.next)
 	}()
 	go func() {
-		errc <- e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.deliverDue, e.Delivery.next)
+		err := e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.deliverDue, e.Delivery.next)
+		// A stop leaves the outbox saying what the relay took.
+		errc <- errors.Join(err, e.Delivery.settle(context.WithoutCancel(ctx)))
 	}()
 	go func() {
 		errc <- e.loop(ctx, "near misses", e.wakeNearMisses, e.nearMissTurns(), noneDue)

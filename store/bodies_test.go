@@ -63,7 +63,7 @@ func TestSharedBodiesStoredOnce(t *testing.T) {
 	check := func(db *DB) {
 		t.Helper()
 		var due []Mail
-		if err := db.View(context.Background(), func(tx *Tx) (err error) { due, err = tx.DueMails(t0, t0.Add(-time.Hour), 2*n); return err }); err != nil {
+		if err := db.View(context.Background(), func(tx *Tx) (err error) { due, err = tx.DueMails(t0, t0.Add(-time.Hour), 2*n, nil); return err }); err != nil {
 			t.Fatal(err)
 		}
 		if len(due) != n {

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3" // also registers the "sqlite3" driver
@@ -56,6 +57,10 @@ type DB struct {
 	// each pool's prepared statements (stmts.go)
 	sqlStmts, readStmts *stmtCache
 	bodies              *bodyCache // shared mail bodies read (bodies.go)
+
+	path      string
+	journalMu sync.Mutex
+	journal   *Journal // delivery's, opened at its first use (journal.go)
 }
 
 // Open opens (creating if needed) the SQLite database at path and brings its
@@ -66,15 +71,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
-	// Pragmas go in the DSN so that every pooled connection gets them.
-	// _txlock=immediate takes the write lock at BEGIN, so two writers queue on
-	// the busy timeout instead of failing with SQLITE_BUSY on upgrade.
-	q := url.Values{}
-	q.Set("_journal_mode", "WAL")
-	q.Set("_busy_timeout", "10000")
+	q := writerPragmas()
 	q.Set("_foreign_keys", "on")
-	q.Set("_synchronous", "NORMAL")
-	q.Set("_txlock", "immediate")
 	w, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -86,7 +84,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &DB{sql: w, read: r, sqlStmts: newStmtCache(w), readStmts: newStmtCache(r), bodies: &bodyCache{}}
+	s := &DB{sql: w, read: r, sqlStmts: newStmtCache(w), readStmts: newStmtCache(r), bodies: &bodyCache{}, path: path}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -94,11 +92,31 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return s, nil
 }
 
+// writerPragmas are the DSN's pragmas of a pool that writes: they go in
+// the DSN so that every pooled connection gets them. _txlock=immediate takes
+// the write lock at BEGIN, so two writers queue on the busy timeout instead
+// of failing with SQLITE_BUSY on upgrade.
+func writerPragmas() url.Values {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_synchronous", "NORMAL")
+	q.Set("_txlock", "immediate")
+	return q
+}
+
 // Close closes the database.
 func (db *DB) Close() error {
 	db.sqlStmts.close()
 	db.readStmts.close()
-	return errors.Join(db.read.Close(), db.sql.Close())
+	var jerr error
+	db.journalMu.Lock()
+	if db.journal != nil {
+		jerr = db.journal.Close()
+		db.journal = nil
+	}
+	db.journalMu.Unlock()
+	return errors.Join(jerr, db.read.Close(), db.sql.Close())
 }
 
 type migration struct {

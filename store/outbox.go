@@ -187,24 +187,33 @@ func (tx *Tx) Mails(f MailFilter) ([]Mail, error) {
 
 // DueMails lists up to limit messages to deliver at now, with bodies: first
 // the claims made before staleBefore whose outcome was never recorded, then
-// the pending messages that are due, oldest first.
-func (tx *Tx) DueMails(now, staleBefore time.Time, limit int) ([]Mail, error) {
+// the pending messages that are due, oldest first. The mails skip names
+// (those the delivery journal has) are left out.
+func (tx *Tx) DueMails(now, staleBefore time.Time, limit int, skip []int64) ([]Mail, error) {
+	skipped := mailIDList(skip)
 	stale, err := tx.queryMails(true, `SELECT `+mailColumns+mailBodyColumns+` FROM outbox`+mailBodyJoin+`
-		WHERE outbox.state = 'sending' AND outbox.claimed_at <= ? ORDER BY outbox.claimed_at, outbox.id LIMIT ?`, ms(staleBefore), limit)
+		WHERE outbox.state = 'sending' AND outbox.claimed_at <= ? AND outbox.id NOT IN (SELECT value FROM json_each(?))
+		ORDER BY outbox.claimed_at, outbox.id LIMIT ?`, ms(staleBefore), skipped, limit)
 	if err != nil || len(stale) == limit {
 		return stale, err
 	}
 	due, err := tx.queryMails(true, `SELECT `+mailColumns+mailBodyColumns+` FROM outbox`+mailBodyJoin+`
-		WHERE outbox.state = 'pending' AND outbox.next_attempt_at <= ? ORDER BY outbox.next_attempt_at, outbox.id LIMIT ?`, ms(now), limit-len(stale))
+		WHERE outbox.state = 'pending' AND outbox.next_attempt_at <= ? AND outbox.id NOT IN (SELECT value FROM json_each(?))
+		ORDER BY outbox.next_attempt_at, outbox.id LIMIT ?`, ms(now), skipped, limit-len(stale))
 	return append(stale, due...), err
 }
 
 // NextMailAt returns when the next message is due, or the zero time: a
 // pending message at its next attempt, a claim once it is claimTimeout old.
-func (tx *Tx) NextMailAt(claimTimeout time.Duration) (time.Time, error) {
+// The mails skip names (those the delivery journal has) are left out.
+func (tx *Tx) NextMailAt(claimTimeout time.Duration, skip []int64) (time.Time, error) {
 	var next, claimed sql.NullInt64
-	if err := tx.queryRow(`SELECT (SELECT min(next_attempt_at) FROM outbox WHERE state = 'pending'),
-		(SELECT min(claimed_at) FROM outbox WHERE state = 'sending')`).Scan(&next, &claimed); err != nil {
+	skipped := mailIDList(skip)
+	if err := tx.queryRow(`SELECT
+		(SELECT next_attempt_at FROM outbox WHERE state = 'pending' AND id NOT IN (SELECT value FROM json_each(?1))
+			ORDER BY next_attempt_at LIMIT 1),
+		(SELECT claimed_at FROM outbox WHERE state = 'sending' AND id NOT IN (SELECT value FROM json_each(?1))
+			ORDER BY claimed_at LIMIT 1)`, skipped).Scan(&next, &claimed); err != nil {
 		return time.Time{}, fmt.Errorf("read next mail: %w", err)
 	}
 	at := fromNullMS(next)
@@ -216,34 +225,65 @@ func (tx *Tx) NextMailAt(claimTimeout time.Duration) (time.Time, error) {
 	return at, nil
 }
 
-// ClaimMail marks a message as being sent, from now, if it is still due: a
-// pending message whose attempt has come, or a claim made before
-// staleBefore. It reports whether it did; the claim is committed before the
-// SMTP exchange, so that a crash can repeat only the exchanges in flight.
-func (tx *Tx) ClaimMail(id int64, now, staleBefore time.Time) (bool, error) {
-	res, err := tx.exec(`UPDATE outbox SET state = 'sending', claimed_at = ? WHERE id = ? AND
+// Claimable returns, of the mails named, those that may be claimed for an
+// SMTP exchange at now, with their attempts so far: a pending message whose
+// attempt has come, or a claim made before staleBefore whose outcome was
+// never recorded. Delivery reads it in the delivery journal's write
+// transaction that claims them (journal.go), so that a mail cancelled, or
+// whose outcome the outbox took in meanwhile, is not claimed.
+func (tx *Tx) Claimable(ids []int64, now, staleBefore time.Time) (map[int64]int, error) {
+	rows, err := tx.query(`SELECT id, attempts FROM outbox WHERE id IN (SELECT value FROM json_each(?)) AND
 		((state = 'pending' AND next_attempt_at <= ?) OR (state = 'sending' AND claimed_at <= ?))`,
-		ms(now), id, ms(now), ms(staleBefore))
+		mailIDList(ids), ms(now), ms(staleBefore))
 	if err != nil {
-		return false, fmt.Errorf("claim mail %d: %w", id, err)
+		return nil, fmt.Errorf("read mails to claim: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]int, len(ids))
+	for rows.Next() {
+		var id int64
+		var attempts int
+		if err := rows.Scan(&id, &attempts); err != nil {
+			return nil, fmt.Errorf("read mails to claim: %w", err)
+		}
+		out[id] = attempts
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read mails to claim: %w", err)
+	}
+	return out, nil
+}
+
+// FoldOutcome records in the outbox the outcome of an SMTP exchange that
+// the delivery journal holds. It changes the message only if its attempts
+// are still those it was claimed with (so folding the same outcome twice,
+// after a crash between the fold and the journal forgetting it, changes
+// nothing the second time) and it is pending or claimed, or cancelled
+// during the exchange while the relay took it (the record must say it went
+// out). It reports whether it did.
+func (tx *Tx) FoldOutcome(c Claim) (bool, error) {
+	o := c.Outcome
+	res, err := tx.exec(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?, last_reply = ?, sent_at = ?, claimed_at = ?
+		WHERE id = ? AND attempts = ? AND (state IN ('pending', 'sending') OR (state = 'cancelled' AND ? = 'sent'))`,
+		o.State, c.Attempts+1, ms(o.NextAttemptAt), o.Reply, nullMS(o.SentAt), ms(c.ClaimedAt),
+		c.MailID, c.Attempts, o.State)
+	if err != nil {
+		return false, fmt.Errorf("record outcome of mail %d: %w", c.MailID, err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
 
-// MarkMail records the outcome of the delivery attempt that claimed a
-// message at claimedAt. It changes the message if that claim still holds,
-// or if the message was cancelled during the exchange and the relay took
-// it (the record must say it went out), and reports whether it did.
-func (tx *Tx) MarkMail(id int64, claimedAt time.Time, state string, attempts int, next time.Time, reply string, sentAt time.Time) (bool, error) {
-	res, err := tx.exec(`UPDATE outbox SET state = ?, attempts = ?, next_attempt_at = ?,
-		last_reply = ?, sent_at = ? WHERE id = ? AND claimed_at = ? AND (state = 'sending' OR (state = 'cancelled' AND ? = 'sent'))`,
-		state, attempts, ms(next), reply, nullMS(sentAt), id, ms(claimedAt), state)
-	if err != nil {
-		return false, fmt.Errorf("mark mail %d %s: %w", id, state, err)
+// FoldInFlight turns a claim of the delivery journal whose outcome was
+// never recorded (Heed stopped during the exchange) into the outbox's
+// claim: state sending from the journal's claim time, so that the mail is
+// tried again only once the claim timeout has passed.
+func (tx *Tx) FoldInFlight(c Claim) error {
+	if _, err := tx.exec(`UPDATE outbox SET state = 'sending', claimed_at = ?
+		WHERE id = ? AND attempts = ? AND state IN ('pending', 'sending')`, ms(c.ClaimedAt), c.MailID, c.Attempts); err != nil {
+		return fmt.Errorf("record claim of mail %d: %w", c.MailID, err)
 	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return nil
 }
 
 // DeferMail puts off a pending message that was not attempted, without

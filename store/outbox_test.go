@@ -50,12 +50,19 @@ func mailState(t *testing.T, db *DB, id int64) Mail {
 	return m
 }
 
-// TestOutboxClaims follows mails through the claim that precedes an SMTP
-// exchange: a claim is taken once, is due again only once stale, and an
-// outcome is recorded only under the claim that made the exchange.
+// TestOutboxClaims follows mails through the delivery journal's claim that
+// precedes an SMTP exchange and the fold of its outcome into the outbox: a
+// claim is taken once and hides the mail from DueMails; an outcome is folded
+// once, however often it is folded; a claim whose outcome never came is the
+// outbox's claim, due again only once stale.
 func TestOutboxClaims(t *testing.T) {
 	t.Parallel()
+	ctx := context.Background()
 	db, _ := openTestDB(t)
+	j, err := db.Journal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	caseID, contact := seedCase(t, db)
 	const timeout = 10 * time.Minute
 	ids := map[string]int64{}
@@ -79,11 +86,23 @@ func TestOutboxClaims(t *testing.T) {
 		}
 		return nil
 	})
+	journaled := func() []int64 {
+		t.Helper()
+		cs, err := j.Claims(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int64
+		for _, c := range cs {
+			out = append(out, c.MailID)
+		}
+		return out
+	}
 	due := func(now time.Time) []string {
 		t.Helper()
 		var names []string
-		err := db.View(context.Background(), func(tx *Tx) error {
-			ms, err := tx.DueMails(now, now.Add(-timeout), 10)
+		err := db.View(ctx, func(tx *Tx) error {
+			ms, err := tx.DueMails(now, now.Add(-timeout), 10, journaled())
 			for _, m := range ms {
 				names = append(names, m.Subject)
 			}
@@ -94,59 +113,108 @@ func TestOutboxClaims(t *testing.T) {
 		}
 		return names
 	}
+	claim := func(name string, at time.Time) bool {
+		t.Helper()
+		var claimed bool
+		if err := j.Update(ctx, func(jtx *JournalTx) error {
+			var ok map[int64]int
+			if err := db.View(ctx, func(tx *Tx) (err error) { ok, err = tx.Claimable([]int64{ids[name]}, at, at.Add(-timeout)); return err }); err != nil {
+				return err
+			}
+			attempts, claimable := ok[ids[name]]
+			if !claimable {
+				return nil
+			}
+			claimed, err = jtx.Claim(ids[name], at, attempts)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return claimed
+	}
+	fold := func(c Claim) bool {
+		t.Helper()
+		var folded bool
+		update(t, db, func(tx *Tx) (err error) {
+			if c.Outcome == nil {
+				return tx.FoldInFlight(c)
+			}
+			folded, err = tx.FoldOutcome(c)
+			return err
+		})
+		return folded
+	}
 	if got := due(t0); len(got) != 1 || got[0] != "now" {
 		t.Fatalf("due at t0 = %v, want [now]: not the later one, not the held one", got)
 	}
 
-	var claimed bool
-	update(t, db, func(tx *Tx) (err error) { claimed, err = tx.ClaimMail(ids["now"], t0, t0.Add(-timeout)); return err })
-	if !claimed {
+	if !claim("now", t0) {
 		t.Fatal("the due mail could not be claimed")
 	}
-	update(t, db, func(tx *Tx) (err error) { claimed, err = tx.ClaimMail(ids["now"], t0, t0.Add(-timeout)); return err })
-	if claimed || len(due(t0.Add(time.Minute))) != 0 {
-		t.Fatalf("a fresh claim was taken again (%v) or listed as due (%v)", claimed, due(t0.Add(time.Minute)))
+	if claim("now", t0) || len(due(t0.Add(time.Minute))) != 0 {
+		t.Fatalf("a fresh claim was taken again or listed as due (%v)", due(t0.Add(time.Minute)))
 	}
 	var next time.Time
-	if err := db.View(context.Background(), func(tx *Tx) (err error) { next, err = tx.NextMailAt(timeout); return err }); err != nil {
+	if err := db.View(ctx, func(tx *Tx) (err error) { next, err = tx.NextMailAt(timeout, journaled()); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if !next.Equal(t0.Add(time.Hour)) {
+		t.Errorf("next mail at %v, want the later one's %v (the journaled one is in the relay's hands)", next, t0.Add(time.Hour))
+	}
+
+	// The outcome of that exchange never came (Heed was killed): at the
+	// next start the claim becomes the outbox's, due again once stale, and
+	// taken again then.
+	first := Claim{MailID: ids["now"], ClaimedAt: t0}
+	fold(first)
+	if err := j.Forget(ctx, []Claim{first}); err != nil {
+		t.Fatal(err)
+	}
+	if m := mailState(t, db, ids["now"]); m.State != MailSending || !m.ClaimedAt.Equal(t0) || len(due(t0.Add(time.Minute))) != 0 {
+		t.Fatalf("an unrecorded claim folded: %s claimed at %v, due %v; want sending at t0, not due", m.State, m.ClaimedAt, due(t0.Add(time.Minute)))
+	}
+	if err := db.View(ctx, func(tx *Tx) (err error) { next, err = tx.NextMailAt(timeout, nil); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if !next.Equal(t0.Add(timeout)) {
 		t.Errorf("next mail at %v, want the claim's timeout %v (before the later mail)", next, t0.Add(timeout))
 	}
-
-	// The outcome of that exchange never came: the claim goes stale and is
-	// taken again; the first exchange's outcome, arriving late, changes nothing.
 	later := t0.Add(timeout + time.Minute)
 	if got := due(later); len(got) != 1 || got[0] != "now" {
 		t.Fatalf("due after the claim timeout = %v, want the stale claim", got)
 	}
-	update(t, db, func(tx *Tx) (err error) {
-		claimed, err = tx.ClaimMail(ids["now"], later, later.Add(-timeout))
-		return err
-	})
-	var marked bool
-	update(t, db, func(tx *Tx) (err error) {
-		marked, err = tx.MarkMail(ids["now"], t0, MailSent, 1, t0, "250 late", t0)
-		return err
-	})
-	if !claimed || marked {
-		t.Fatalf("stale claim retaken: %v; outcome under the old claim recorded: %v", claimed, marked)
+	if !claim("now", later) {
+		t.Fatal("the stale claim could not be taken again")
 	}
-	update(t, db, func(tx *Tx) (err error) {
-		marked, err = tx.MarkMail(ids["now"], later, MailSent, 2, later, "250 ok", later)
-		return err
-	})
-	if m := mailState(t, db, ids["now"]); !marked || m.State != MailSent || m.Attempts != 2 || m.LastReply != "250 ok" || !m.SentAt.Equal(later) {
+	// A retry, folded twice (a crash between the fold's commit and the
+	// journal forgetting it): one attempt counted, due at its backoff.
+	retryAt := later.Add(time.Hour)
+	retry := Claim{MailID: ids["now"], ClaimedAt: later, Outcome: &Outcome{State: MailPending, NextAttemptAt: retryAt, Reply: "451 4.3.0 try later"}}
+	if !fold(retry) || fold(retry) {
+		t.Error("a retry folded twice changed the outbox twice, or never")
+	}
+	if m := mailState(t, db, ids["now"]); m.State != MailPending || m.Attempts != 1 || !m.NextAttemptAt.Equal(retryAt) {
+		t.Errorf("after a retry folded twice the mail is %s after %d attempts, due %v; want pending after 1, due %v", m.State, m.Attempts, m.NextAttemptAt, retryAt)
+	}
+	if err := j.Forget(ctx, []Claim{retry}); err != nil {
+		t.Fatal(err)
+	}
+	if !claim("now", retryAt) {
+		t.Fatal("the retried mail could not be claimed at its next attempt")
+	}
+	sent := Claim{MailID: ids["now"], ClaimedAt: retryAt, Attempts: 1, Outcome: &Outcome{State: MailSent, NextAttemptAt: retryAt, Reply: "250 ok", SentAt: retryAt}}
+	if !fold(sent) || fold(sent) {
+		t.Error("an outcome folded twice changed the outbox twice, or never")
+	}
+	if m := mailState(t, db, ids["now"]); m.State != MailSent || m.Attempts != 2 || m.LastReply != "250 ok" || !m.SentAt.Equal(retryAt) {
 		t.Errorf("after the 250 the mail is %+v", m)
 	}
 
 	// A mail cancelled during its exchange: if the relay took it, the record
 	// says sent; any other outcome leaves it cancelled.
-	update(t, db, func(tx *Tx) (err error) {
-		claimed, err = tx.ClaimMail(ids["later"], t0.Add(time.Hour), t0)
-		return err
-	})
+	if !claim("later", t0.Add(time.Hour)) {
+		t.Fatal("the later mail could not be claimed at its time")
+	}
 	update(t, db, func(tx *Tx) error { return tx.CancelMails(caseID, "notice") })
 	if m := mailState(t, db, ids["held"]); m.State != MailCancelled {
 		t.Errorf("held mail after CancelMails is %s, want cancelled", m.State)
@@ -154,24 +222,18 @@ func TestOutboxClaims(t *testing.T) {
 	if m := mailState(t, db, ids["now"]); m.State != MailSent {
 		t.Errorf("sent mail after CancelMails is %s, want still sent", m.State)
 	}
-	update(t, db, func(tx *Tx) (err error) {
-		marked, err = tx.MarkMail(ids["later"], t0.Add(time.Hour), MailPending, 1, t0.Add(2*time.Hour), "451", time.Time{})
-		return err
-	})
-	if m := mailState(t, db, ids["later"]); !claimed || marked || m.State != MailCancelled {
-		t.Errorf("a retry outcome of a cancelled mail: marked %v, state %s; want cancelled kept", marked, m.State)
+	retry = Claim{MailID: ids["later"], ClaimedAt: t0.Add(time.Hour), Outcome: &Outcome{State: MailPending, NextAttemptAt: t0.Add(2 * time.Hour), Reply: "451"}}
+	if m := mailState(t, db, ids["later"]); fold(retry) || m.State != MailCancelled {
+		t.Errorf("a retry outcome of a cancelled mail: state %s; want cancelled kept", m.State)
 	}
-	update(t, db, func(tx *Tx) (err error) {
-		marked, err = tx.MarkMail(ids["later"], t0.Add(time.Hour), MailSent, 1, t0, "250 ok", t0.Add(time.Hour))
-		return err
-	})
-	if m := mailState(t, db, ids["later"]); !marked || m.State != MailSent {
-		t.Errorf("the relay took a mail cancelled during the exchange: marked %v, state %s; want sent", marked, m.State)
+	took := Claim{MailID: ids["later"], ClaimedAt: t0.Add(time.Hour), Outcome: &Outcome{State: MailSent, Reply: "250 ok", SentAt: t0.Add(time.Hour)}}
+	if m := mailState(t, db, ids["later"]); !fold(took) || mailState(t, db, ids["later"]).State != MailSent {
+		t.Errorf("the relay took a mail cancelled during the exchange: state %s; want sent", m.State)
 	}
 
 	var counts map[string]int
 	var exists bool
-	if err := db.View(context.Background(), func(tx *Tx) (err error) {
+	if err := db.View(ctx, func(tx *Tx) (err error) {
 		if counts, err = tx.MailCounts(); err != nil {
 			return err
 		}
@@ -204,11 +266,11 @@ func TestPruneMailBodiesKeepsTheRecord(t *testing.T) {
 			}
 		}
 		sent, held = 1, 2
-		if ok, err := tx.ClaimMail(sent, t0, t0); err != nil || !ok {
-			return fmt.Errorf("claim: %v, %v", ok, err)
+		ok, err := tx.FoldOutcome(Claim{MailID: sent, ClaimedAt: t0, Outcome: &Outcome{State: MailSent, Reply: "250 queued", SentAt: t0}})
+		if err != nil || !ok {
+			return fmt.Errorf("record the outcome: %v, %v", ok, err)
 		}
-		_, err := tx.MarkMail(sent, t0, MailSent, 1, t0, "250 queued", t0)
-		return err
+		return nil
 	})
 	var n int
 	update(t, db, func(tx *Tx) (err error) { n, err = tx.PruneMailBodies(t0.Add(time.Hour), 100); return err })

@@ -70,7 +70,7 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		if a.Revision != "3" || !a.Applied {
 			t.Errorf("advisory after upgrade = %+v; want revision 3, applied", a)
 		}
-		due, err := tx.DueMails(time.UnixMilli(5), time.UnixMilli(0), 10)
+		due, err := tx.DueMails(time.UnixMilli(5), time.UnixMilli(0), 10, nil)
 		if err != nil {
 			return err
 		}

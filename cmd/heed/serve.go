@@ -235,6 +235,15 @@ func serve(ctx context.Context, cfg Config, opt serveOptions) error {
 func act(parent context.Context, a *app, js jetstream.JetStream, cfg Config, clk clock.Clock, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	// Delivery's journal (heed.db.delivery) is opened before anything is
+	// sent: one missing although the database had one, or another
+	// database's, may hold outcomes the outbox lacks, and stops serve with
+	// that reason rather than failing each delivery round in the log.
+	if cfg.SMTP.Addr != "" {
+		if _, err := a.db.Journal(ctx); err != nil {
+			return err
+		}
+	}
 	// Keys stored by another way of folding names would miss: the
 	// advisories' are recomputed before the first advisory is matched, the
 	// items' beside intake (until they are, an advisory is matched against
