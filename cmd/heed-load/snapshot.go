@@ -30,10 +30,11 @@ type manifest struct {
 }
 
 // snapshotFiles are the parts of a run's folder a snapshot keeps: the
-// database (its write-ahead log, should one be left) and the embedded NATS
-// server's store. Not the configuration (each start writes its own), the
-// binary or the lock file.
-var snapshotFiles = []string{"heed.db", "heed.db-wal", "nats"}
+// database (its write-ahead log, should one be left), delivery's journal
+// beside it (a database that had one refuses to start without it) and the
+// embedded NATS server's store. Not the configuration (each start writes
+// its own), the binary or the lock file.
+var snapshotFiles = []string{"heed.db", "heed.db-wal", "heed.db.delivery", "heed.db.delivery-wal", "nats"}
 
 // startOnboarded runs heed serve (with the extra arguments profile) on
 // the run's organizations: on a copy of the -onboarded snapshot when there
