@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +56,7 @@ type composed struct {
 // there, and saying where they are. A nil w shares nothing.
 func composeShared(env envelope, subject string, m templates.Bodies, w *sharedWire) composed {
 	subject = w.subject(subject)
-	from, to := addressText(env.From), addressText(env.To)
+	from, to := w.from(env.From), addressText(env.To)
 	// The message in one buffer of about its size, never grown: the
 	// header's values, its names, folds and the MIME lines (under 1 KB),
 	// the encoded parts.
@@ -143,8 +144,18 @@ func randomBoundary() string {
 
 // listID is the List-Id of a publisher's mail: a phrase and a dot-atom
 // in the sender's domain built only of [a-z0-9-] (a publisher name is
-// configuration, but a header takes no chances).
+// configuration, but a header takes no chances). Each is built once: a
+// fan-out asks for one a mail.
 func (ob *Outbox) listID(publisher string) string {
+	if id, ok := ob.listIDs.Load(publisher); ok {
+		return id.(string)
+	}
+	id := ob.newListID(publisher)
+	ob.listIDs.Store(publisher, id)
+	return id
+}
+
+func (ob *Outbox) newListID(publisher string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(publisher) {
 		switch {
@@ -181,5 +192,5 @@ func (ob *Outbox) messageID(prefix string) string {
 // threadID is the Message-ID of the first notice of a case to one contact;
 // every later mail of the case to that contact replies to it, so they thread.
 func (ob *Outbox) threadID(caseID string, contactID int64) string {
-	return fmt.Sprintf("<%s.%d@%s>", caseID, contactID, ob.domain)
+	return "<" + caseID + "." + strconv.FormatInt(contactID, 10) + "@" + ob.domain + ">"
 }

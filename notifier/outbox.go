@@ -27,6 +27,7 @@ type Outbox struct {
 	inbound string
 	hold    bool
 	dkim    *DKIM
+	listIDs sync.Map // publisher → List-Id (listID)
 	// renderMail renders a mail's parts into the bodies' buffers and returns
 	// its subject, sharing what it can with the other mails of a batch:
 	// templates.RenderMailTo.

@@ -3,6 +3,7 @@ package notifier
 import (
 	"bytes"
 	"maps"
+	"net/mail"
 	"sync"
 	"sync/atomic"
 
@@ -130,6 +131,7 @@ type sharedWire struct {
 	mu       sync.Mutex // held to learn
 	dict     atomic.Pointer[wireDict]
 	subjects sync.Map // subject → its header value
+	froms    sync.Map // mail.Address → its header value
 	once     sync.Once
 	bound    string // the batch's multipart boundary
 }
@@ -159,6 +161,20 @@ func (w *sharedWire) subject(s string) string {
 	}
 	v := headerText(templates.OneLine(s))
 	w.subjects.Store(s, v)
+	return v
+}
+
+// from is the From header value of a mail: the same for every mail of a
+// batch (the Outbox's sender), so a batch writes it once.
+func (w *sharedWire) from(a *mail.Address) string {
+	if w == nil {
+		return addressText(a)
+	}
+	if v, ok := w.froms.Load(*a); ok {
+		return v.(string)
+	}
+	v := addressText(a)
+	w.froms.Store(*a, v)
 	return v
 }
 

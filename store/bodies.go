@@ -88,7 +88,12 @@ func (tx *Tx) sharedID(s *SharedBody, now time.Time) (int64, error) {
 // refuses a run that is not what the shared body holds, so what is stored
 // always reads back as msg.
 func cutShared(msg []byte, s *SharedBody, splices []Splice) (own, enc []byte, err error) {
-	own = make([]byte, 0, len(msg))
+	// Sized for what is left of msg: most of a fan-out's mail is runs.
+	n := len(msg)
+	for _, sp := range splices {
+		n -= sp.Len
+	}
+	own = make([]byte, 0, min(max(n, 0), len(msg)))
 	prev := 0
 	for _, sp := range splices {
 		if sp.At < prev || sp.Len < 0 || sp.At+sp.Len > len(msg) || sp.From < 0 || sp.From+sp.Len > len(s.body) ||

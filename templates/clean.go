@@ -18,9 +18,14 @@ const maxSubjectRunes = 200
 // overrides and isolates are dropped too, because they can make displayed
 // text (a URL, an asset name) read differently from what it is.
 func cleanText(s string) string {
-	if plainText(s) {
-		return s // most are: nothing to decode
+	if isClean(s, false) {
+		return s // most are: nothing to copy
 	}
+	return cleanTextWhole(s)
+}
+
+// cleanTextWhole is cleanText for a string that is not clean already.
+func cleanTextWhole(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
@@ -42,42 +47,54 @@ func cleanText(s string) string {
 // single space. A subject built only from OneLine strings cannot start a new
 // header, whatever the advisory's title contains.
 func OneLine(s string) string {
-	if plainLine(s) {
-		return s // most are: nothing to decode
+	if isClean(s, true) {
+		return s // most are: nothing to copy
 	}
-	s = cleanText(s)
+	return oneLineWhole(s)
+}
+
+// oneLineWhole is OneLine for a string that is not one clean line already.
+func oneLineWhole(s string) string {
+	s = cleanTextWhole(s)
 	if oneLine(s) {
-		return s // most are already: no copy
+		return s
 	}
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// plainText reports whether s is printable ASCII, newlines and tabs,
-// which cleanText returns as it is, byte by byte without decoding runes.
-func plainText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < ' ' || c > '~') && c != '\n' && c != '\t' {
-			return false
-		}
-	}
-	return true
-}
-
-// plainLine reports whether s is printable ASCII with single spaces
-// between words only, which OneLine returns as it is, byte by byte
-// without decoding runes.
-func plainLine(s string) bool {
-	if s == "" {
-		return true
-	}
-	if s[0] == ' ' || s[len(s)-1] == ' ' {
+// isClean reports whether cleanText (line false) or OneLine (line true)
+// returns s as it is: valid UTF-8 without a character they drop or
+// change, and for a line, without a space but single ' ' between words.
+// ASCII is looked at a byte at a time, without decoding runes.
+func isClean(s string, line bool) bool {
+	if line && s != "" && (s[0] == ' ' || s[len(s)-1] == ' ') {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		// A space is never the last byte here, so s[i+1] is there.
-		if c := s[i]; c < ' ' || c > '~' || c == ' ' && s[i+1] == ' ' {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == ' ':
+				// On a line, a space is never the last byte: s[i+1] is there.
+				if line && s[i+1] == ' ' {
+					return false
+				}
+			case c == '\n' || c == '\t':
+				if line {
+					return false
+				}
+			case c < ' ' || c == 0x7f:
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || unicode.IsControl(r) || isBidiControl(r) ||
+			r == '\u2028' || r == '\u2029' || line && unicode.IsSpace(r) {
 			return false
 		}
+		i += size
 	}
 	return true
 }

@@ -122,6 +122,31 @@ func TestOneLine(t *testing.T) {
 	}
 }
 
+// TestCleaningEveryCharacter: cleanText and OneLine return what the whole
+// cleaning returns for every character, alone, between letters and
+// between spaces, and for broken UTF-8: their shortcut for a string
+// already clean changes no byte.
+func TestCleaningEveryCharacter(t *testing.T) {
+	t.Parallel()
+	check := func(s string) {
+		if got, want := cleanText(s), cleanTextWhole(s); got != want {
+			t.Fatalf("cleanText(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := OneLine(s), oneLineWhole(s); got != want {
+			t.Fatalf("OneLine(%q) = %q, want %q", s, got, want)
+		}
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		c := string(r)
+		check(c)
+		check("a" + c + "b")
+		check("a " + c + " b")
+	}
+	for _, s := range []string{"\xff", "a\xc3", "\xed\xa0\x80", "\xe6\x97", "a\xc3 b", " ", "  ", "a  b", "a\r\nb", "\x00a"} {
+		check(s)
+	}
+}
+
 // FuzzRenderMail feeds arbitrary titles and summaries: rendering must never
 // fail and the subject must stay one line of bounded length.
 func FuzzRenderMail(f *testing.F) {

@@ -32,7 +32,7 @@ func wrap(s string) string {
 func appendWrapped(out []byte, line string, width int) []byte {
 	start, col := len(out), 0 // where the current line starts, its width
 	for i := 0; i < len(line); {
-		r, size := utf8.DecodeRuneInString(line[i:])
+		r, size := decodeRune(line, i)
 		if r == ' ' {
 			if col > 0 && col < width {
 				out = append(out, ' ')
@@ -43,13 +43,14 @@ func appendWrapped(out []byte, line string, width int) []byte {
 		}
 		// The next token: one wide character, or a word up to the next
 		// space or wide character.
-		end, w := i+size, 2
+		end, w, ascii := i+size, 2, line[i] < utf8.RuneSelf
 		if !wide(r) {
 			for w = 1; end < len(line); w++ {
-				r, size := utf8.DecodeRuneInString(line[end:])
+				r, size := decodeRune(line, end)
 				if r == ' ' || wide(r) {
 					break
 				}
+				ascii = ascii && line[end] < utf8.RuneSelf
 				end += size
 			}
 		}
@@ -57,13 +58,26 @@ func appendWrapped(out []byte, line string, width int) []byte {
 			out = append(trimSpaces(out, start), '\n')
 			start, col = len(out), 0
 		}
-		for _, r := range line[i:end] { // invalid UTF-8 becomes U+FFFD
-			out = utf8.AppendRune(out, r)
+		if ascii {
+			out = append(out, line[i:end]...)
+		} else {
+			for _, r := range line[i:end] { // invalid UTF-8 becomes U+FFFD
+				out = utf8.AppendRune(out, r)
+			}
 		}
 		col += w
 		i = end
 	}
 	return trimSpaces(out, start)
+}
+
+// decodeRune is utf8.DecodeRuneInString(s[i:]), an ASCII byte without the
+// call.
+func decodeRune(s string, i int) (rune, int) {
+	if c := s[i]; c < utf8.RuneSelf {
+		return rune(c), 1
+	}
+	return utf8.DecodeRuneInString(s[i:])
 }
 
 // trimSpaces drops the spaces that end out after start.
@@ -75,11 +89,17 @@ func trimSpaces(out []byte, start int) []byte {
 }
 
 func wide(r rune) bool {
-	if r < 0x2E80 { // below every range that follows: most text, quickly
+	switch {
+	case r < 0x2E80: // below every range that follows: most text, quickly
 		return false
+	case r >= 0x3000 && r <= 0x303F, r >= 0xFF00 && r <= 0xFFEF:
+		return true
+	// Most of Japanese text, in the tables below, without a search: the
+	// kana and the unified ideographs (ー, U+30FC, is neither kana nor Han).
+	case r >= 0x3041 && r <= 0x3096, r >= 0x30A1 && r <= 0x30FA, r >= 0x4E00 && r <= 0x9FFF:
+		return true
 	}
-	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) ||
-		(r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
+	return unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
 }
 
 func runeWidth(s string) int {

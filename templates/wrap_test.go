@@ -50,12 +50,29 @@ func TestWrapKeepsLinesWithinTheTerminal(t *testing.T) {
 	}
 }
 
-// TestWideBelowTheFirstWideRange: the quick answer for runes below U+2E80
-// agrees with the tables for every one of them.
-func TestWideBelowTheFirstWideRange(t *testing.T) {
-	for r := rune(0); r < 0x2E80; r++ {
-		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF) {
-			t.Fatalf("%U is wide, and below U+2E80", r)
+// TestWideAsTheTables: wide's quick answers (below U+2E80, the kana, the
+// unified ideographs) agree with the tables for every character.
+func TestWideAsTheTables(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		want := unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || (r >= 0x3000 && r <= 0x303F) || (r >= 0xFF00 && r <= 0xFFEF)
+		if wide(r) != want {
+			t.Fatalf("wide(%U) = %v, the tables say %v", r, !want, want)
+		}
+	}
+}
+
+// TestWrapReplacesBrokenUTF8: a byte that is not UTF-8 comes out as
+// U+FFFD, inside a word of ASCII as in a word of wide characters, and a
+// word of ASCII comes out as it is.
+func TestWrapReplacesBrokenUTF8(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"plain ascii words":      "plain ascii words",
+		"ab\xffcd next":          "ab\uFFFDcd next",
+		"\xe6\x97 日本\xff語 x\xc3": "\uFFFD\uFFFD 日本\uFFFD語 x\uFFFD", // a byte each
+	} {
+		if got := wrap(in); got != want {
+			t.Errorf("wrap(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
