@@ -76,6 +76,8 @@ var breaks = []breakage{
 		edits: []edit{{"return c.Escalated && escalates(d.policyFor(adv, c), c, now)", "return c.Escalated"}}},
 	{name: "kev-past-due-kept", pkg: "notifier", what: "a catalog's due date counts even when it passed before the case's organization was told",
 		edits: []edit{{"\t\tif d.After(now) {\n\t\t\treturn earliest(due, d)", "\t\tif true {\n\t\t\treturn earliest(due, d)"}}},
+	{name: "digest-bounce-tells-nobody", pkg: "notifier", what: "a digest refused for good bounces its contact and mails nobody else",
+		edits: []edit{{"\tif m.Kind == templates.KindDigest {\n\t\treturn cs.digestRefused(tx, m)", "\tif false {\n\t\treturn cs.digestRefused(tx, m)"}}},
 	{name: "no-threading", pkg: "notifier", what: "later mails no longer reply to the first (no In-Reply-To, References)",
 		edits: []edit{{"env.MessageID, env.InReplyTo = ob.messageID(prefix), first", "env.MessageID = ob.messageID(prefix)"}}},
 	{name: "duplicate-publish-mails", pkg: "notifier", what: "the same revision applied again, and an open case mailed its notice again",

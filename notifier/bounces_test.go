@@ -8,6 +8,7 @@ import (
 	"mime/multipart"
 	"net/mail"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/heed-dev/heed/notifier/clock"
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/subscribers"
 	"github.com/heed-dev/heed/subscribers/advisory"
@@ -54,6 +56,16 @@ func refuseMailbox(mta *testMTA, addrs ...string) {
 	}, nil)
 }
 
+// eventsEngine returns an engine recording case events and delivering
+// through a real SMTP server on 127.0.0.1 that keeps what it accepts.
+func eventsEngine(t *testing.T) (*testMTA, *Engine, *clock.Fake) {
+	t.Helper()
+	mta, r := keptMTA(t)
+	e, clk := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
+	e.Delivery.relay, e.Outbox.hold = r, false
+	return mta, e, clk
+}
+
 // escalatedEvents returns a case's escalated events.
 func escalatedEvents(t *testing.T, e *Engine, caseID string) []store.Event {
 	t.Helper()
@@ -81,9 +93,7 @@ func escalatedEvents(t *testing.T, e *Engine, caseID string) []store.Event {
 func TestFixedAddressEndsABounceEscalation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	mta, r := keptMTA(t)
-	e, clk := newTestEngineAt(t, filepath.Join(t.TempDir(), "heed.db"), withEvents)
-	e.Delivery.relay, e.Outbox.hold = r, false
+	mta, e, clk := eventsEngine(t)
 	org := addOrg(t, e, "Alpha", "9.0R3.3")
 	if _, err := e.Cases.ApplyAdvisory(ctx, cveAdvisory("SA44101", "CVE-2019-11510")); err != nil {
 		t.Fatal(err)
@@ -155,5 +165,68 @@ func TestFixedAddressEndsABounceEscalation(t *testing.T) {
 	}
 	if evs := escalatedEvents(t, e, caseID); len(evs) != 1 || !strings.Contains(string(evs[0].Data), `"reason":"bounced"`) {
 		t.Errorf("escalated events: %+v; want the bounce's one", evs)
+	}
+}
+
+// TestBouncedDigestReachesTheEscalationContacts: an organization on a
+// daily digest whose primary address is refused for good (550 5.1.1 from
+// a real SMTP server) at its digest of two cases, one overdue (which the
+// escalation contact's own digest already carried) and one not: the
+// escalation contact gets one more digest, of the case it had not had,
+// with a link that answers it, and that case is escalated once (reason
+// "bounced"). Another round of delivery sends nothing more.
+func TestBouncedDigestReachesTheEscalationContacts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	mta, e, clk := eventsEngine(t)
+	org := addOrgWith(t, e, subscribers.OrgSpec{Name: "alpha", Digest: subscribers.DigestDaily, DigestTime: "09:00"}, "9.0R3.3")
+	for _, id := range []string{"SA1", "SA2"} {
+		adv := cveAdvisory(id, "CVE-2019-1151"+id[2:])
+		if id == "SA1" {
+			adv.Due = t0.Add(2 * day)
+		}
+		if _, err := e.Cases.ApplyAdvisory(ctx, adv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := recipientsOf(deliver(t, e, mta)); !slices.Equal(got, []string{"sec@alpha.test", "sec@alpha.test"}) {
+		t.Fatalf("the notices went to %v; want two to the primary contact", got)
+	}
+	// A high case's first reminder is due after 3 days; the digest waits
+	// for 09:00; SA1 is overdue by then, so the escalation contact's
+	// digest carries it.
+	for _, at := range []time.Time{t0.Add(3 * day), t0.Add(3*day + 9*time.Hour)} {
+		clk.Set(at)
+		if _, err := e.Reminders.remindDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refuseMailbox(mta, "sec@alpha.test")
+	first := deliver(t, e, mta)
+	if to := recipientsOf(first); !slices.Equal(to, []string{"boss@alpha.test"}) || !strings.Contains(textOf(t, first[0]), "SA1") {
+		t.Fatalf("the digest round: %v accepted; want the escalation contact's digest of SA1 (the primary's refused)", to)
+	}
+	got := deliver(t, e, mta)
+	if to := recipientsOf(got); !slices.Equal(to, []string{"boss@alpha.test"}) {
+		t.Fatalf("after the primary's digest was refused, mails went to %v; want one digest to the escalation contact", to)
+	}
+	text := textOf(t, got[0])
+	links := regexp.MustCompile(`https://heed\.example/ack/\S+`).FindAllString(text, -1)
+	if strings.Contains(text, "SA1") || !strings.Contains(text, "SA2") || len(links) != 1 {
+		t.Fatalf("the escalation contact's second digest names SA1: %v, SA2: %v, with %d links; want SA2 alone (SA1 it had), with its link:\n%s",
+			strings.Contains(text, "SA1"), strings.Contains(text, "SA2"), len(links), text)
+	}
+	reason := map[string]string{"SA1": "overdue", "SA2": "bounced"}
+	for _, c := range casesOf(t, e, org.ID) {
+		if evs := escalatedEvents(t, e, c.ID); !c.Escalated || len(evs) != 1 || !strings.Contains(string(evs[0].Data), `"reason":"`+reason[c.AdvisoryID]+`"`) {
+			t.Errorf("case of %s: escalated %v, events %+v; want escalated once, reason %s", c.AdvisoryID, c.Escalated, evs, reason[c.AdvisoryID])
+		}
+	}
+	a, err := e.Answers.RecordAnswer(ctx, strings.TrimPrefix(links[0], "https://heed.example/ack/"), AnswerInput{Status: AnswerPatched})
+	if err != nil || a.Case.AdvisoryID != "SA2" {
+		t.Errorf("the escalation contact's link answered %s, %v; want SA2", a.Case.AdvisoryID, err)
+	}
+	if got := deliver(t, e, mta); len(got) != 0 {
+		t.Errorf("another delivery round sent %d more mails", len(got))
 	}
 }

@@ -61,10 +61,16 @@ func (rm *Reminders) digest(tx *writeTx, org store.Org, now time.Time, done map[
 		}
 		list = append(list, digestCase{adv: adv, c: *c, items: items, escalate: escalate})
 	}
+	sortDigest(list)
+	return len(list), rm.outbox.queueDigest(tx, org, list)
+}
+
+// sortDigest puts a digest's cases in the order it lists them: most urgent
+// first, then by due date.
+func sortDigest(list []digestCase) {
 	slices.SortFunc(list, func(a, b digestCase) int {
 		return cmp.Or(cmp.Compare(urgency(a.adv, &a.c), urgency(b.adv, &b.c)), a.c.DueAt.Compare(b.c.DueAt), strings.Compare(a.c.ID, b.c.ID))
 	})
-	return len(list), rm.outbox.queueDigest(tx, org, list)
 }
 
 // digestPublisher is the publisher whose list a digest is on: the one
@@ -103,31 +109,43 @@ func urgency(adv *advisory.Advisory, c *store.Case) int {
 // escalate), each case with that contact's own link. A digest threads on
 // its own, apart from the cases' threads.
 func (ob *Outbox) queueDigest(tx *writeTx, org store.Org, list []digestCase) error {
-	now := ob.now()
 	for _, contact := range recipients(org.Contacts, true) {
-		data := templates.MailData{Kind: templates.KindDigest, Lang: org.Language, Location: location(org.Timezone),
-			OrgName: org.Name, RecipientName: contact.Name}
-		var carried []store.MailCase
+		var mine []digestCase
 		for _, d := range list {
-			if !slices.ContainsFunc(recipients(org.Contacts, d.escalate), func(c store.Contact) bool { return c.ID == contact.ID }) {
-				continue
+			if slices.ContainsFunc(recipients(org.Contacts, d.escalate), func(c store.Contact) bool { return c.ID == contact.ID }) {
+				mine = append(mine, d)
 			}
-			data.Digest = append(data.Digest, templates.DigestEntry{Advisory: CaseAdvisoryView(d.adv, &d.c), Items: itemViews(d.items),
-				DueAt: d.c.DueAt, Overdue: now.After(d.c.DueAt), Reminder: d.c.RemindersSent, Escalated: d.escalate,
-				AckURL: ob.publicURL + "/ack/" + ob.links.ackToken(d.c.ID, contact.ID, ob.links.expiry(&d.c))})
-			carried = append(carried, store.MailCase{CaseID: d.c.ID, Seq: d.c.RemindersSent})
 		}
-		if len(carried) == 0 {
-			continue
-		}
-		env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email}, Date: now,
-			ListID: ob.listID(digestPublisher(list))}
-		if err := ob.thread(tx, &env, fmt.Sprintf("<digest.%d@%s>", contact.ID, ob.domain), "digest"); err != nil {
+		if err := ob.queueDigestTo(tx, org, list, contact, mine); err != nil {
 			return err
 		}
-		tx.mails = append(tx.mails, mailJob{data: data, env: env, cases: carried, rec: store.Mail{ContactID: contact.ID,
-			Kind: templates.KindDigest, Recipient: contact.Email, MessageID: env.MessageID, State: ob.newState(),
-			NextAttemptAt: now, CreatedAt: now}})
 	}
+	return nil
+}
+
+// queueDigestTo queues one digest of the cases mine to a contact, if mine
+// lists any; its List-Id is that of the whole digest round, list.
+func (ob *Outbox) queueDigestTo(tx *writeTx, org store.Org, list []digestCase, contact store.Contact, mine []digestCase) error {
+	if len(mine) == 0 {
+		return nil
+	}
+	now := ob.now()
+	data := templates.MailData{Kind: templates.KindDigest, Lang: org.Language, Location: location(org.Timezone),
+		OrgName: org.Name, RecipientName: contact.Name}
+	var carried []store.MailCase
+	for _, d := range mine {
+		data.Digest = append(data.Digest, templates.DigestEntry{Advisory: CaseAdvisoryView(d.adv, &d.c), Items: itemViews(d.items),
+			DueAt: d.c.DueAt, Overdue: now.After(d.c.DueAt), Reminder: d.c.RemindersSent, Escalated: d.escalate,
+			AckURL: ob.publicURL + "/ack/" + ob.links.ackToken(d.c.ID, contact.ID, ob.links.expiry(&d.c))})
+		carried = append(carried, store.MailCase{CaseID: d.c.ID, Seq: d.c.RemindersSent})
+	}
+	env := envelope{From: ob.from, To: &mail.Address{Name: contact.Name, Address: contact.Email}, Date: now,
+		ListID: ob.listID(digestPublisher(list))}
+	if err := ob.thread(tx, &env, fmt.Sprintf("<digest.%d@%s>", contact.ID, ob.domain), "digest"); err != nil {
+		return err
+	}
+	tx.mails = append(tx.mails, mailJob{data: data, env: env, cases: carried, rec: store.Mail{ContactID: contact.ID,
+		Kind: templates.KindDigest, Recipient: contact.Email, MessageID: env.MessageID, State: ob.newState(),
+		NextAttemptAt: now, CreatedAt: now}})
 	return nil
 }
