@@ -39,12 +39,12 @@ func (cs *Cases) Preview(ctx context.Context, adv *advisory.Advisory) ([]OrgHits
 		for i, h := range out {
 			ids[i] = h.OrgID
 		}
-		names, err := tx.OrgNames(ids)
+		names, err := tx.OrgNamesOf(ids)
 		if err != nil {
 			return err
 		}
 		for i := range out {
-			out[i].OrgName = names[out[i].OrgID]
+			out[i].OrgName = names[i]
 		}
 		// Listed by organization id, whatever order they were imported in.
 		slices.SortFunc(out, func(a, b OrgHits) int { return strings.Compare(a.OrgID, b.OrgID) })

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"reflect"
 	"slices"
@@ -40,12 +41,17 @@ func TestOneValueReadsKeepEveryByte(t *testing.T) {
 	})
 	var got []Item
 	var gotNames map[string]string
+	var inOrder []string
+	asked := append(slices.Sorted(maps.Keys(names)), "o-missing", "oa")
 	err := db.View(context.Background(), func(tx *Tx) (err error) {
 		if got, err = tx.ItemsByKeys([]string{"k", "missing"}, false); err != nil {
 			return err
 		}
 		// An id asked twice (a page's cases of one organization) is named once.
-		gotNames, err = tx.OrgNames(append(slices.Collect(maps.Keys(names)), "o-missing", "oa"))
+		if gotNames, err = tx.OrgNames(asked); err != nil {
+			return err
+		}
+		inOrder, err = tx.OrgNamesOf(asked)
 		return err
 	})
 	if err != nil {
@@ -66,6 +72,11 @@ func TestOneValueReadsKeepEveryByte(t *testing.T) {
 	for id, n := range names {
 		if gotNames[id] != n {
 			t.Errorf("name of %s = %q, want %q", id, gotNames[id], n)
+		}
+	}
+	for i, id := range asked {
+		if inOrder[i] != names[id] {
+			t.Errorf("name %d (%s) in order = %q, want %q", i, id, inOrder[i], names[id])
 		}
 	}
 	// Nothing found: no items, no names, no error.
@@ -106,5 +117,40 @@ func TestJSONRowsRefusesWhatItCannotRead(t *testing.T) {
 	}
 	if r.err != nil || len(got) != 2 || got[0] != "#######a\"b\\cé\U0001F512" || got[1] != "" {
 		t.Errorf("rows = %q, %v", got, r.err)
+	}
+}
+
+// TestAlignNamesChecksTheOrder: names read in the order of the ids asked
+// (an unknown id has no row) go to their ids; rows in another order are
+// reported, never given to the wrong organization.
+func TestAlignNamesChecksTheOrder(t *testing.T) {
+	t.Parallel()
+	ids := []string{"o1", "o-missing", "o2", "o1", "o3"}
+	rows := jsonRows{value: `[["o1","One"],["o2","Two"],["o1","One"],["o3","Three"]]`}
+	names, ok := alignNames(&rows, ids)
+	if !ok || rows.err != nil || !slices.Equal(names, []string{"One", "", "Two", "One", "Three"}) {
+		t.Errorf("in order: %q, %v, %v", names, ok, rows.err)
+	}
+	rows = jsonRows{value: `[["o2","Two"],["o1","One"]]`}
+	if names, ok := alignNames(&rows, ids[:3]); ok {
+		t.Errorf("rows out of order read as %q", names)
+	}
+}
+
+// TestIDListIsJSON: the list of ids bound as one value is the JSON array of
+// the ids, whatever they hold.
+func TestIDListIsJSON(t *testing.T) {
+	t.Parallel()
+	for _, ids := range [][]string{nil, {}, {"org_1"}, {"org_1", `q"uote`, `back\slash`, "tab\t", "ctl\x01", "日本", "<&>", "", "invalid\xff"}} {
+		var got []string
+		if err := json.Unmarshal([]byte(idList(ids)), &got); err != nil {
+			t.Fatalf("%q: %s: %v", ids, idList(ids), err)
+		}
+		want, _ := json.Marshal(ids)
+		var wantBack []string
+		_ = json.Unmarshal(want, &wantBack)
+		if !slices.Equal(got, wantBack) || len(got) != len(ids) {
+			t.Errorf("%q: got %q", ids, got)
+		}
 	}
 }
