@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// dotEncoded is what go-smtp's own writer after DATA (net/textproto's
+// dotEncoded is what go-smtp's writer after DATA (net/textproto's
 // DotWriter) puts on the wire for msg, its closing "." line included.
 func dotEncoded(t testing.TB, msg []byte) []byte {
 	var out bytes.Buffer
@@ -24,24 +24,17 @@ func dotEncoded(t testing.TB, msg []byte) []byte {
 	return out.Bytes()
 }
 
-// writtenBody is what the relay puts on the wire for msg: writeBody onto
-// the session, then go-smtp's writer closed, both onto one stream as on a
-// connection.
+// writtenBody is what the relay puts on the wire for msg after DATA.
 func writtenBody(t testing.TB, msg []byte) []byte {
 	var out bytes.Buffer
-	bw := bufio.NewWriter(&out)
-	dw := textproto.NewWriter(bw).DotWriter()
-	if _, err := writeBody(&out, dw, msg, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := dw.Close(); err != nil {
+	if _, err := writeData(&out, msg, nil); err != nil {
 		t.Fatal(err)
 	}
 	return out.Bytes()
 }
 
-// TestBodyAsGoSMTPWritesIt: the relay's dot-encoding of a body is byte
-// for byte go-smtp's, for the cases a mail can hold (lines that start with
+// TestBodyAsGoSMTPWritesIt: the relay's dot-encoding of a message, its
+// closing line included, is byte for byte go-smtp's, for the cases a mail can hold (lines that start with
 // dots, a dot alone, bare line feeds and carriage returns, no final line
 // break, empty lines at the end, a body larger than one chunk) and for
 // random bodies of those bytes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/textproto"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -17,10 +18,14 @@ type conn struct {
 	// raw is the TCP connection under go-smtp and TLS. Closing it is the one
 	// way to interrupt go-smtp mid-command when ctx is cancelled.
 	raw net.Conn
-	// session is the connection go-smtp speaks SMTP on (raw, or TLS over
-	// raw): a message's body is written there (body.go).
+	// session is the connection go-smtp opened the session on (raw, or
+	// TLS over raw): mail transactions are written there and their
+	// replies read with replies (transaction.go).
 	session net.Conn
-	// buf is scratch space for the body's dot-encoding.
+	replies *textproto.Reader
+	ext     extensions
+	// buf is scratch space for the commands and the message's
+	// dot-encoding.
 	buf []byte
 	// idle fires when the connection has waited in the pool for IdleTimeout;
 	// guarded by Relay.mu.
@@ -60,7 +65,9 @@ func (r *Relay) dial(ctx context.Context) (*conn, error) {
 		return nil, err
 	}
 	r.log.Debug("relay connected", "addr", r.cfg.Addr, "tls", r.cfg.TLS)
-	return &conn{client: client, raw: raw, session: session}, nil
+	offers := func(ext string) bool { ok, _ := client.Extension(ext); return ok }
+	return &conn{client: client, raw: raw, session: session, replies: newReplies(session),
+		ext: extensions{pipelining: offers("PIPELINING"), eightBit: offers("8BITMIME"), size: offers("SIZE"), utf8: offers("SMTPUTF8")}}, nil
 }
 
 // open runs greeting, TLS and AUTH on raw. It returns the client and the

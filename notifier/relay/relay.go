@@ -20,8 +20,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/emersion/go-smtp"
 )
 
 // Values of Config.TLS.
@@ -217,34 +215,12 @@ func (r *Relay) deliver(ctx context.Context, c *conn, from, to string, msg []byt
 		}()
 	}
 
-	opts := &smtp.MailOptions{Size: int64(len(msg))}
-	if !ascii(from) || !ascii(to) {
-		if ok, _ := c.client.Extension("SMTPUTF8"); !ok {
-			return "", false, &Error{Stage: StageMail, Message: "relay does not offer SMTPUTF8, needed for a non-ASCII address"}
-		}
-		opts.UTF8 = true
+	utf8 := !ascii(from) || !ascii(to)
+	if utf8 && !c.ext.utf8 {
+		return "", false, &Error{Stage: StageMail, Message: "relay does not offer SMTPUTF8, needed for a non-ASCII address"}
 	}
-	if err := c.client.Mail(from, opts); err != nil {
-		return "", false, classify(ctx, StageMail, err)
-	}
-	if err := c.client.Rcpt(to, nil); err != nil {
-		return "", false, classify(ctx, StageRcpt, err)
-	}
-	w, err := c.client.Data()
-	if err != nil {
-		return "", false, classify(ctx, StageData, err)
-	}
-	// go-smtp sets no deadline while the body is written; a relay that
-	// stops reading would otherwise hold this slot forever.
-	c.raw.SetDeadline(time.Now().Add(r.cfg.Timeout))
-	if c.buf, err = writeBody(c.session, w, msg, c.buf); err != nil {
-		return "", false, classify(ctx, StageData, err)
-	}
-	resp, err := w.CloseWithResponse()
-	if err != nil {
-		return "", false, classify(ctx, StageData, err)
-	}
-	return "250 " + resp.StatusText, true, nil
+	reply, err = r.transaction(ctx, c, from, to, msg, utf8)
+	return reply, err == nil, err
 }
 
 // stale reports whether a reused connection failed before the relay could

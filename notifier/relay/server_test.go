@@ -26,6 +26,7 @@ type received struct {
 	data     []byte
 	tls      bool
 	user     string
+	opts     smtp.MailOptions // MAIL's parameters
 }
 
 // backend is a go-smtp backend that records messages and can be told to
@@ -78,6 +79,7 @@ type session struct {
 	conn *smtp.Conn
 	user string
 	from string
+	opts smtp.MailOptions
 	to   []string
 }
 
@@ -130,11 +132,14 @@ func (l *loginServer) Next(response []byte) ([]byte, bool, error) {
 	return nil, true, l.check(string(l.username), string(response))
 }
 
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if s.be.user != "" && s.user == "" {
 		return smtp.ErrAuthRequired
 	}
 	s.from = from
+	if opts != nil {
+		s.opts = *opts
+	}
 	return nil
 }
 
@@ -165,13 +170,13 @@ func (s *session) Data(r io.Reader) error {
 	_, isTLS := s.conn.TLSConnectionState()
 	s.be.mu.Lock()
 	for _, to := range s.to {
-		s.be.msgs = append(s.be.msgs, received{from: s.from, to: to, data: b, tls: isTLS, user: s.user})
+		s.be.msgs = append(s.be.msgs, received{from: s.from, to: to, data: b, tls: isTLS, user: s.user, opts: s.opts})
 	}
 	s.be.mu.Unlock()
 	return nil
 }
 
-func (s *session) Reset() { s.from, s.to = "", nil }
+func (s *session) Reset() { s.from, s.opts, s.to = "", smtp.MailOptions{}, nil }
 
 func (s *session) Logout() error { return nil }
 
@@ -229,6 +234,13 @@ type testRelay struct {
 // TLSStartTLS (STARTTLS offered) or TLSImplicit (TLS from the first byte).
 func startRelay(tb testing.TB, be *backend, mode string) *testRelay {
 	tb.Helper()
+	return startRelayOn(tb, be, mode, nil)
+}
+
+// startRelayOn is startRelay with the relay's listener wrapped by wrap (if
+// not nil), to watch or alter the bytes of its connections.
+func startRelayOn(tb testing.TB, be *backend, mode string, wrap func(net.Listener) net.Listener) *testRelay {
+	tb.Helper()
 	srv := smtp.NewServer(be)
 	srv.Domain = "relay.test"
 	srv.ErrorLog = log.New(io.Discard, "", 0)
@@ -242,12 +254,15 @@ func startRelay(tb testing.TB, be *backend, mode string) *testRelay {
 	ln := &countingListener{Listener: tcp}
 	tr := &testRelay{addr: tcp.Addr().String(), be: be, ln: ln}
 	var serve net.Listener = ln
+	if wrap != nil {
+		serve = wrap(ln)
+	}
 	if mode != TLSNone {
 		cert, roots := selfSigned(tb)
 		tr.roots = roots
 		tc := &tls.Config{Certificates: []tls.Certificate{cert}}
 		if mode == TLSImplicit {
-			serve = tls.NewListener(ln, tc)
+			serve = tls.NewListener(serve, tc)
 		} else {
 			srv.TLSConfig = tc
 		}
