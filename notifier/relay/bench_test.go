@@ -2,6 +2,7 @@ package relay
 
 import (
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"strings"
 	"sync"
@@ -51,56 +52,71 @@ func BenchmarkSend(b *testing.B) {
 // client that heed-load's raw measurement runs (cmd/heed-load/measure.go):
 // the same server in this process, 4 connections each driven by one
 // goroutine, mails of heed-load's fan-out size (11 KB of 76-character
-// lines). It reports the process's CPU a mail, the server's share
-// included: the same in both, so the difference is what the relay does
-// more (or less) than go-smtp's client.
+// lines), in clear (as heed-load's runs) and under STARTTLS (the relay's
+// default). It reports the process's CPU a mail, the server's share
+// included: the same for both clients, so the difference is what the
+// relay does more (or less) than go-smtp's client.
 func BenchmarkSendAgainstRaw(b *testing.B) {
 	const conns = 4
 	msg := fanoutSizedMessage()
-	b.Run("relay", func(b *testing.B) {
-		tr := startRelay(b, &backend{discard: true}, TLSNone)
-		r := newRelay(b, tr, Config{MaxConns: conns})
-		runConns(b, conns, len(msg), func(_, from, to int) error {
-			for range to - from {
-				if _, err := r.Send(b.Context(), sender, recipient, msg); err != nil {
-					return err
+	for _, mode := range []string{TLSNone, TLSStartTLS} {
+		b.Run("relay/"+mode, func(b *testing.B) {
+			tr := startRelay(b, &backend{discard: true}, mode)
+			r := newRelay(b, tr, Config{TLS: mode, MaxConns: conns})
+			runConns(b, conns, len(msg), func(_, from, to int) error {
+				for range to - from {
+					if _, err := r.Send(b.Context(), sender, recipient, msg); err != nil {
+						return err
+					}
 				}
-			}
-			return nil
+				return nil
+			})
 		})
-	})
-	b.Run("go-smtp", func(b *testing.B) {
-		tr := startRelay(b, &backend{discard: true}, TLSNone)
-		runConns(b, conns, len(msg), func(_, from, to int) error {
-			c, err := smtp.Dial(tr.addr)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if err := c.Hello("raw.example"); err != nil {
-				return err
-			}
-			for range to - from {
-				if err := c.Mail(sender, &smtp.MailOptions{Size: int64(len(msg))}); err != nil {
-					return err
-				}
-				if err := c.Rcpt(recipient, nil); err != nil {
-					return err
-				}
-				w, err := c.Data()
-				if err != nil {
-					return err
-				}
-				if _, err := w.Write(msg); err != nil {
-					return err
-				}
-				if _, err := w.CloseWithResponse(); err != nil {
-					return err
-				}
-			}
-			return c.Quit()
+		b.Run("go-smtp/"+mode, func(b *testing.B) {
+			tr := startRelay(b, &backend{discard: true}, mode)
+			runConns(b, conns, len(msg), func(_, from, to int) error {
+				return sendBare(tr, mode, to-from, msg)
+			})
 		})
-	})
+	}
+}
+
+// sendBare sends n mails on one connection with go-smtp's client alone,
+// as heed-load's raw run does.
+func sendBare(tr *testRelay, mode string, n int, msg []byte) error {
+	var c *smtp.Client
+	var err error
+	if mode == TLSStartTLS {
+		c, err = smtp.DialStartTLS(tr.addr, &tls.Config{RootCAs: tr.roots})
+	} else {
+		c, err = smtp.Dial(tr.addr)
+	}
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("raw.example"); err != nil {
+		return err
+	}
+	for range n {
+		if err := c.Mail(sender, &smtp.MailOptions{Size: int64(len(msg))}); err != nil {
+			return err
+		}
+		if err := c.Rcpt(recipient, nil); err != nil {
+			return err
+		}
+		w, err := c.Data()
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(msg); err != nil {
+			return err
+		}
+		if _, err := w.CloseWithResponse(); err != nil {
+			return err
+		}
+	}
+	return c.Quit()
 }
 
 // runConns runs send on conns goroutines, each with its share [from, to)

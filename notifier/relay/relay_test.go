@@ -292,19 +292,33 @@ func TestStalePooledConnection(t *testing.T) {
 	}
 }
 
+// TestConnectionReuse: sequential sends share one connection, in clear
+// and under either TLS, and every message arrives as sent, over TLS when
+// TLS is configured.
 func TestConnectionReuse(t *testing.T) {
 	t.Parallel()
-	tr := startRelay(t, &backend{}, TLSNone)
-	r := newRelay(t, tr, Config{})
+	for _, mode := range []string{TLSNone, TLSStartTLS, TLSImplicit} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			tr := startRelay(t, &backend{}, mode)
+			r := newRelay(t, tr, Config{TLS: mode})
 
-	for i := range 50 {
-		send(t, r, message(i))
-	}
-	if total, _, _ := tr.ln.counts(); total != 1 {
-		t.Errorf("relay accepted %d connections for 50 sequential sends, want 1", total)
-	}
-	if n := len(tr.be.messages()); n != 50 {
-		t.Errorf("relay got %d messages, want 50", n)
+			for i := range 50 {
+				send(t, r, message(i))
+			}
+			if total, _, _ := tr.ln.counts(); total != 1 {
+				t.Errorf("relay accepted %d connections for 50 sequential sends, want 1", total)
+			}
+			msgs := tr.be.messages()
+			if len(msgs) != 50 {
+				t.Fatalf("relay got %d messages, want 50", len(msgs))
+			}
+			for i, m := range msgs {
+				if !bytes.Equal(m.data, message(i)) || m.tls != (mode != TLSNone) {
+					t.Fatalf("message %d: got %q (TLS %v), want %q", i, m.data, m.tls, message(i))
+				}
+			}
+		})
 	}
 }
 
