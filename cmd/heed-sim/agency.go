@@ -214,9 +214,9 @@ func runAgency(ctx context.Context, c *cluster, n nation, k int, dir string) (ag
 		goRun(func() error { return in.e.Events.Run(runCtx, ejs) })
 	}
 
-	for _, doc := range []string{agencyAdvisory("AGENCY-1", ""), agencyAdvisory("AGENCY-2", "2026-01-05T00:00:00Z")} {
-		if _, err := js.Publish(ctx, strings.Replace(subject, ">", "pulse", 1), []byte(doc)); err != nil {
-			return res, fmt.Errorf("publish: %w", err)
+	for _, a := range []struct{ id, due string }{{"AGENCY-1", ""}, {"AGENCY-2", "2026-01-05T00:00:00Z"}} {
+		if _, err := publish(ctx, js, strings.Replace(subject, ">", "pulse", 1), a.id, []byte(agencyAdvisory(a.id, a.due)), logger); err != nil {
+			return res, err
 		}
 	}
 	links, err := mta.waitLinks(2*res.Hits, 10*time.Minute, errs)

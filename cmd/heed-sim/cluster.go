@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"strings"
@@ -98,21 +99,64 @@ func (c *cluster) connect(name string) (*nats.Conn, jetstream.JetStream, error) 
 	return nc, js, nil
 }
 
-// createStream creates the advisory stream replicated on every server,
-// retrying while the cluster elects its JetStream leader.
+// createStream creates the advisory stream replicated on every server and
+// returns once it has a leader, retrying while the cluster elects its
+// JetStream leader. Its leader is waited for because a creation that timed
+// out (a loaded machine) may still have happened: the next try then finds
+// the stream and returns before its replicas have elected a leader, and a
+// publish meanwhile has nobody to answer it ("no response from stream").
 func (c *cluster) createStream(ctx context.Context, js jetstream.JetStream, name, subject string) error {
 	cfg := jetstream.StreamConfig{Name: name, Subjects: []string{subject}, Storage: jetstream.FileStorage,
 		Replicas: len(c.servers), Duplicates: 24 * time.Hour}
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
-		_, err := js.CreateStream(ctx, cfg)
+		s, err := js.CreateStream(ctx, cfg)
+		if err == nil {
+			err = hasLeader(ctx, s)
+		}
 		if err == nil {
 			return nil
 		}
-		if time.Now().After(deadline) {
+		if ctx.Err() != nil || time.Now().After(deadline) {
 			return fmt.Errorf("create stream %s (%d replicas): %w", name, cfg.Replicas, err)
 		}
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// hasLeader says why the stream cannot take a message yet, if it cannot.
+func hasLeader(ctx context.Context, s jetstream.Stream) error {
+	info, err := s.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if info.Cluster != nil && info.Cluster.Leader == "" {
+		return errors.New("no leader elected yet")
+	}
+	return nil
+}
+
+// publish publishes an advisory document on subject and returns when the
+// publish that JetStream acknowledged was sent. While no server answers for
+// the stream (its leader lost on a loaded machine and the next not yet
+// elected; jetstream's own retries cover half a second), or the answer is
+// late, it tries again for up to a minute, each time with a warning that
+// says why; the message id makes a try that was stored, though its answer
+// was lost, count once.
+func publish(ctx context.Context, js jetstream.JetStream, subject, id string, doc []byte, log *slog.Logger) (time.Time, error) {
+	deadline := time.Now().Add(time.Minute)
+	for attempt := 1; ; attempt++ {
+		sent := time.Now()
+		_, err := js.Publish(ctx, subject, doc, jetstream.WithMsgID(id))
+		if err == nil {
+			return sent, nil
+		}
+		if !errors.Is(err, jetstream.ErrNoStreamResponse) && !errors.Is(err, context.DeadlineExceeded) ||
+			ctx.Err() != nil || time.Now().After(deadline) {
+			return sent, fmt.Errorf("publish %s: %w", id, err)
+		}
+		log.Warn("publish: no answer from the stream; trying again", "advisory", id, "attempt", attempt, "err", err)
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -61,6 +62,9 @@ func (r result) row() string {
 // organization is the real instance's.
 func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) (result, error) {
 	r := result{Orgs: n.orgs, Items: n.itemsPerOrg, K: k}
+	// Warnings and errors of the engine and of the run go to stderr: a run
+	// that waited on a retry says so.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	hits := n.hits(k)
 	p := 0
 	for i, h := range hits {
@@ -103,9 +107,6 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 	defer rl.Close()
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	// Warnings and errors of the engine go to stderr: a run that waited on
-	// a retry says so.
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	e, err := notifier.New(notifier.Config{DB: db, Matcher: matcher, Relay: rl, Senders: 4, AckSecret: secret, Logger: logger,
 		PublicURL: "https://heed.example", From: "Heed <heed@heed.example>"})
 	if err != nil {
@@ -165,11 +166,24 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 		return r, err
 	}
 	defer inc.Close()
-	done := make(chan error, 2)
-	go func() { done <- e.Run(runCtx) }()
-	go func() {
-		done <- e.Intake.Run(runCtx, ijs, notifier.IntakeConfig{Stream: stream, Subjects: []string{subject}, Durable: own})
-	}()
+	// A loop that ends before the run does ends the run with its error,
+	// rather than leaving it to wait for mails that cannot come.
+	done, errs := make(chan struct{}, 2), make(chan error, 2)
+	goRun := func(name string, f func() error) {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			if err := f(); runCtx.Err() == nil {
+				if err == nil {
+					err = errors.New("returned")
+				}
+				errs <- fmt.Errorf("%s stopped before the run ended: %w", name, err)
+			}
+		}()
+	}
+	goRun("engine", func() error { return e.Run(runCtx) })
+	goRun("intake", func() error {
+		return e.Intake.Run(runCtx, ijs, notifier.IntakeConfig{Stream: stream, Subjects: []string{subject}, Durable: own})
+	})
 	defer func() { stop(); <-done; <-done }()
 	for _, pr := range peers {
 		if err := pr.start(); err != nil {
@@ -179,9 +193,10 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 
 	// The CPU time is the whole process's: the real instance's work, the
 	// NATS servers' and the relay's.
-	published, cpu0 := time.Now(), proctime.CPU()
-	if _, err := js.Publish(ctx, strings.Replace(subject, ">", "pulse", 1), []byte(advisoryDoc)); err != nil {
-		return r, fmt.Errorf("publish: %w", err)
+	cpu0 := proctime.CPU()
+	published, err := publish(ctx, js, strings.Replace(subject, ">", "pulse", 1), "SIM-1", []byte(advisoryDoc), logger)
+	if err != nil {
+		return r, err
 	}
 	var lastPeer time.Time
 	for _, pr := range peers {
@@ -194,7 +209,7 @@ func run(ctx context.Context, c *cluster, n nation, k int, dir string, seq int) 
 			return r, fmt.Errorf("a consumer did not get the advisory within 2 minutes")
 		}
 	}
-	first, last, repeated, err := mta.waitFor(r.PartHits, 30*time.Minute)
+	first, last, repeated, err := mta.waitFor(r.PartHits, 30*time.Minute, errs)
 	if err != nil {
 		return r, err
 	}
@@ -247,28 +262,39 @@ func matchCost(ctx context.Context, e *notifier.Engine, db *store.DB, m *subscri
 // waitConsumers waits until the stream has k consumers, each with a
 // leader elected in the cluster: the real instance's intake creates its
 // own as it starts, and a consumer without a leader delivers nothing yet.
+// A request that fails (late on a loaded machine, or asked of a stream
+// between two leaders) is asked again.
 func waitConsumers(ctx context.Context, js jetstream.JetStream, stream string, k int) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		s, err := js.Stream(ctx, stream)
-		if err != nil {
-			return fmt.Errorf("stream %s: %w", stream, err)
-		}
-		ready := 0
-		consumers := s.ListConsumers(ctx)
-		for info := range consumers.Info() {
-			if info.Cluster == nil || info.Cluster.Leader != "" {
-				ready++
-			}
-		}
-		if ready >= k {
+		ready, err := readyConsumers(ctx, js, stream)
+		if err == nil && ready >= k {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("stream %s: %d of %d consumers ready after 2 minutes", stream, ready, k)
+		if err == nil {
+			err = fmt.Errorf("%d of %d consumers ready", ready, k)
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return fmt.Errorf("stream %s after 2 minutes: %w", stream, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// readyConsumers counts the stream's consumers that have a leader.
+func readyConsumers(ctx context.Context, js jetstream.JetStream, stream string) (int, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return 0, err
+	}
+	ready := 0
+	consumers := s.ListConsumers(ctx)
+	for info := range consumers.Info() {
+		if info.Cluster == nil || info.Cluster.Leader != "" {
+			ready++
+		}
+	}
+	return ready, consumers.Err()
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -113,10 +113,11 @@ func (s *sink) accepted(rcpts []string, token string) {
 	s.changed = make(chan struct{})
 }
 
-// waitFor waits until n distinct recipients have mail, or timeout; it
-// returns the times of the first and the last mail, and how many mails
-// went to a recipient that already had one.
-func (s *sink) waitFor(n int, timeout time.Duration) (first, last time.Time, repeated int, err error) {
+// waitFor waits until n distinct recipients have mail, or timeout, or an
+// error from errs (what runs the instance); it returns the times of the
+// first and the last mail, and how many mails went to a recipient that
+// already had one.
+func (s *sink) waitFor(n int, timeout time.Duration, errs <-chan error) (first, last time.Time, repeated int, err error) {
 	deadline := time.After(timeout)
 	for {
 		s.mu.Lock()
@@ -132,6 +133,8 @@ func (s *sink) waitFor(n int, timeout time.Duration) (first, last time.Time, rep
 		s.mu.Unlock()
 		select {
 		case <-changed:
+		case err := <-errs:
+			return time.Time{}, time.Time{}, 0, err
 		case <-deadline:
 			return time.Time{}, time.Time{}, 0, fmt.Errorf("%d of %d organizations mailed after %v", got, n, timeout)
 		}
