@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/heed-dev/heed/store"
 	"github.com/heed-dev/heed/templates"
@@ -147,6 +148,22 @@ func primaryReachable(org store.Org) bool {
 		}
 	}
 	return false
+}
+
+// standIn returns, for an escalation contact mailed because no primary
+// contact of the organization can be reached, the primary addresses
+// refused, so that its mail says why it came; else "".
+func standIn(org store.Org, contact store.Contact) string {
+	if contact.Role != "escalation" || primaryReachable(org) {
+		return ""
+	}
+	var refused []string
+	for _, ct := range org.Contacts {
+		if ct.Role == "primary" {
+			refused = append(refused, ct.Email)
+		}
+	}
+	return strings.Join(refused, ", ")
 }
 
 // escalatedByBounce marks a case escalated because its escalation

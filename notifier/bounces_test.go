@@ -84,7 +84,8 @@ func escalatedEvents(t *testing.T, e *Engine, caseID string) []store.Event {
 
 // TestFixedAddressEndsABounceEscalation: the primary contact's address
 // refused for good (550 5.1.1 from a real SMTP server) sends the notice
-// to the escalation contact in its place. Once the operator gives the
+// to the escalation contact in its place, saying so and naming the
+// refused address. Once the operator gives the
 // organization a working primary address, the case's later mails (an
 // update of the advisory, its flaw now known exploited) go to the primary
 // contact alone and no longer say that the escalation contacts are copied,
@@ -100,8 +101,13 @@ func TestFixedAddressEndsABounceEscalation(t *testing.T) {
 	}
 	refuseMailbox(mta, "sec@alpha.test")
 	deliver(t, e, mta) // the primary's address refused
-	if got := recipientsOf(deliver(t, e, mta)); !slices.Equal(got, []string{"boss@alpha.test"}) {
+	standIn := deliver(t, e, mta)
+	if got := recipientsOf(standIn); !slices.Equal(got, []string{"boss@alpha.test"}) {
 		t.Fatalf("after the primary's address was refused the notice went to %v; want the escalation contact", got)
+	}
+	if text := textOf(t, standIn[0]); !strings.Contains(text, "in place of your organization's security contact: mail servers refused its address (sec@alpha.test)") ||
+		strings.Contains(text, "no answer") {
+		t.Errorf("the escalation contact's notice does not say it stands in for the refused address:\n%s", text)
 	}
 	caseID := caseOf(t, e, org).ID
 
@@ -173,7 +179,7 @@ func TestFixedAddressEndsABounceEscalation(t *testing.T) {
 // a real SMTP server) at its digest of two cases, one overdue (which the
 // escalation contact's own digest already carried) and one not: the
 // escalation contact gets one more digest, of the case it had not had,
-// with a link that answers it, and that case is escalated once (reason
+// saying why it came, with a link that answers it, and that case is escalated once (reason
 // "bounced"). Another round of delivery sends nothing more.
 func TestBouncedDigestReachesTheEscalationContacts(t *testing.T) {
 	t.Parallel()
@@ -212,6 +218,9 @@ func TestBouncedDigestReachesTheEscalationContacts(t *testing.T) {
 	}
 	text := textOf(t, got[0])
 	links := regexp.MustCompile(`https://heed\.example/ack/\S+`).FindAllString(text, -1)
+	if !strings.Contains(text, "in place of your organization's security contact: mail servers refused its address (sec@alpha.test)") {
+		t.Errorf("the escalation contact's second digest does not say it stands in for the refused address:\n%s", text)
+	}
 	if strings.Contains(text, "SA1") || !strings.Contains(text, "SA2") || len(links) != 1 {
 		t.Fatalf("the escalation contact's second digest names SA1: %v, SA2: %v, with %d links; want SA2 alone (SA1 it had), with its link:\n%s",
 			strings.Contains(text, "SA1"), strings.Contains(text, "SA2"), len(links), text)

@@ -131,7 +131,7 @@ func (ob *Outbox) queueDigestTo(tx *writeTx, org store.Org, list []digestCase, c
 	}
 	now := ob.now()
 	data := templates.MailData{Kind: templates.KindDigest, Lang: org.Language, Location: location(org.Timezone),
-		OrgName: org.Name, RecipientName: contact.Name}
+		OrgName: org.Name, RecipientName: contact.Name, StandIn: standIn(org, contact)}
 	var carried []store.MailCase
 	for _, d := range mine {
 		data.Digest = append(data.Digest, templates.DigestEntry{Advisory: CaseAdvisoryView(d.adv, &d.c), Items: itemViews(d.items),

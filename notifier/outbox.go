@@ -127,6 +127,7 @@ func (ob *Outbox) mailJob(adv *advisory.Advisory, c *store.Case, org store.Org, 
 		DueAt:         c.DueAt,
 		Overdue:       now.After(c.DueAt),
 		Changes:       changes,
+		StandIn:       standIn(org, contact),
 		// ClosedReason stays empty: the template words the reason in the mail's language.
 	}
 	if slices.Contains(templates.Answerable, kind) {

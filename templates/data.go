@@ -104,6 +104,10 @@ type MailData struct {
 	// Changes says what a KindUpdated, KindExploited or KindResolved mail
 	// is about.
 	Changes []Change
+	// StandIn, when set, is the address (or addresses) of the
+	// organization's primary contacts that mail servers refused for good:
+	// the mail, a digest too, goes to an escalation contact in their place.
+	StandIn string
 }
 
 // Mail is a rendered mail: a one-line subject and the two bodies.

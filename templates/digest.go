@@ -42,6 +42,9 @@ func renderDigest(d MailData) (Mail, error) {
 func (w *textWriter) digest() {
 	v := w.v
 	w.put(wrap(v.DigestLead()), "\n\n", v.Greeting(), "\n\n", wrap(v.t("digest.lead", len(v.M.Digest), v.Org(v.M.OrgName))))
+	if v.M.StandIn != "" {
+		w.put("\n\n", wrap(v.t("intro.standin", v.M.StandIn)))
+	}
 	for i, e := range v.M.Digest {
 		w.put("\n\n")
 		w.heading(strconv.Itoa(i+1) + ". " + v.EntryHeading(e))
@@ -77,6 +80,10 @@ func (w *htmlWriter) digest() {
 	w.put("<p", mailStyleAttr("p"), ">")
 	w.el("strong", "", v.t("digest.lead", len(v.M.Digest), v.Org(v.M.OrgName)))
 	w.put("</p>")
+	if v.M.StandIn != "" {
+		w.put("\n")
+		w.el("p", "p", v.t("intro.standin", v.M.StandIn))
+	}
 	for i, e := range v.M.Digest {
 		w.put("\n")
 		w.el("h2", "h2", strconv.Itoa(i+1)+". "+v.EntryHeading(e))

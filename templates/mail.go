@@ -208,6 +208,9 @@ func (v mailView) Intro() []string {
 	if s := v.t("opening"); s != "" {
 		p = append(p, s)
 	}
+	if v.M.StandIn != "" {
+		p = append(p, v.t("intro.standin", v.M.StandIn))
+	}
 	switch v.M.Kind {
 	case KindNotice:
 		p = append(p, v.t("intro.notice", v.Org(v.M.OrgName)))
@@ -236,7 +239,7 @@ func (v mailView) Intro() []string {
 		if v.M.Overdue {
 			p = append(p, v.t("intro.overdue"))
 		}
-		if v.M.Escalated {
+		if v.M.Escalated && v.M.StandIn == "" { // no primary contact reads it
 			p = append(p, v.t("intro.escalated"))
 		}
 	}
