@@ -206,7 +206,7 @@ func (r *Relay) Send(ctx context.Context, from, to string, msg []byte) (reply st
 // fit for the next message: any error, even a clean 5xx, retires it, so a
 // session in an unknown state is never reused.
 func (r *Relay) deliver(ctx context.Context, c *conn, from, to string, msg []byte) (reply string, keep bool, err error) {
-	if ctx.Done() != nil { // delivery's context never ends: nothing to watch
+	if ctx.Done() != nil { // one that never ends (delivery's) needs no watching
 		stop := context.AfterFunc(ctx, func() { c.raw.Close() })
 		defer func() {
 			if !stop() {

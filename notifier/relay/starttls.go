@@ -61,7 +61,8 @@ func (r *Relay) command(nc net.Conn, cmd string, want int) error {
 }
 
 // replyError is a reply of an unexpected code, with its enhanced status
-// code (RFC 2034: "5.7.0 text") apart when its text starts with one.
+// code (RFC 2034: "5.7.0 text") apart when its text starts with one, and
+// taken from the start of each later line of a multi-line reply.
 func replyError(te *textproto.Error) *smtp.SMTPError {
 	e := &smtp.SMTPError{Code: te.Code, Message: te.Msg}
 	code, text, ok := strings.Cut(te.Msg, " ")
@@ -77,7 +78,7 @@ func replyError(te *textproto.Error) *smtp.SMTPError {
 		}
 		ec[i] = n
 	}
-	e.EnhancedCode, e.Message = ec, text
+	e.EnhancedCode, e.Message = ec, strings.ReplaceAll(text, "\n"+code+" ", "\n")
 	return e
 }
 

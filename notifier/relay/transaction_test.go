@@ -3,6 +3,7 @@ package relay
 import (
 	"bytes"
 	"net"
+	"net/textproto"
 	"strings"
 	"sync"
 	"testing"
@@ -148,5 +149,27 @@ func TestMailParameters(t *testing.T) {
 	}
 	if n := len(ascii.be.messages()); n != 0 {
 		t.Errorf("relay without SMTPUTF8 got %d mails", n)
+	}
+}
+
+// TestReplyError: a refusal read by the relay itself carries its enhanced
+// code apart, as go-smtp's client gives one (and classify reads it).
+func TestReplyError(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		msg      string
+		enhanced smtp.EnhancedCode
+		text     string
+	}{
+		{"5.1.1 no such user", smtp.EnhancedCode{5, 1, 1}, "no such user"},
+		{"4.7.0 first line\n4.7.0 second line", smtp.EnhancedCode{4, 7, 0}, "first line\nsecond line"},
+		{"no such user", smtp.EnhancedCode{}, "no such user"},
+		{"5.1 no such user", smtp.EnhancedCode{}, "5.1 no such user"},
+		{"5.x.1 no such user", smtp.EnhancedCode{}, "5.x.1 no such user"},
+	} {
+		e := replyError(&textproto.Error{Code: 550, Msg: tc.msg})
+		if e.Code != 550 || e.EnhancedCode != tc.enhanced || e.Message != tc.text {
+			t.Errorf("%q: %+v, want 550 %v %q", tc.msg, e, tc.enhanced, tc.text)
+		}
 	}
 }
