@@ -92,7 +92,7 @@ var breaks = []breakage{
 	{name: "withdrawal-ignored", pkg: "notifier", what: "a withdrawn advisory leaves its cases open and tells nobody",
 		edits: []edit{{"case adv.Withdrawn:", "case false && adv.Withdrawn:"}}},
 	{name: "subject-header-injection", pkg: "notifier", what: "the advisory title written raw into the Subject header",
-		edits: []edit{{"h(\"Subject\", w.subject(m.Subject))", "h(\"Subject\", m.Subject)"}}},
+		edits: []edit{{"\tsubject = w.subject(subject)\n", ""}}},
 	{name: "policy-refusal-bounces", pkg: "notifier/relay", what: "every 5xx read as a mailbox fault, so a relay's policy refusal (5.7.1) bounces the contact",
 		edits: []edit{{"return strings.HasPrefix(e.Enhanced, \"5.1.\") || e.Enhanced == \"5.2.1\"", "return true"}}},
 	{name: "mail-in-english-only", pkg: "notifier", what: "every mail written in English, whatever the organization's language",
