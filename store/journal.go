@@ -108,6 +108,13 @@ func (db *DB) openJournal(ctx context.Context) (*Journal, error) {
 		return nil, fmt.Errorf("open delivery journal: %s is missing, but the database used one (id %s): it holds the outcomes of mails handed to the relay that the outbox may not have yet; put it back beside the database (copy the whole data directory). Only if it is lost for good, delete the setting %q from the database: the mails it alone recorded as sent would be sent again",
 			path, want, settingJournal)
 	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		// Made with the database's permissions (SQLite would make it
+		// readable by all): it names the mails and the relay's replies.
+		if err := createLike(path, db.path); err != nil {
+			return nil, fmt.Errorf("open delivery journal: %w", err)
+		}
+	}
 	pool, err := sql.Open("sqlite3", "file:"+path+"?"+writerPragmas().Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open delivery journal %s: %w", path, err)
@@ -129,6 +136,20 @@ func (db *DB) openJournal(ctx context.Context) (*Journal, error) {
 		return nil, fmt.Errorf("open delivery journal: %s belongs to another database (its id %s, the database's journal is %s); put this database's journal beside it", path, id, want)
 	}
 	return j, nil
+}
+
+// createLike creates an empty file at path with the permissions of the
+// file at like.
+func createLike(path, like string) error {
+	mode := os.FileMode(0o600)
+	if info, err := os.Stat(like); err == nil {
+		mode = info.Mode().Perm()
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 // init creates the journal's tables if needed and returns its id, drawn

@@ -125,3 +125,23 @@ func TestJournalThatCannotBeTrusted(t *testing.T) {
 		}
 	})
 }
+
+// TestJournalHasTheDatabasesPermissions: the journal names mails and the
+// relay's replies; it is made no more readable than the database.
+func TestJournalHasTheDatabasesPermissions(t *testing.T) {
+	t.Parallel()
+	db, path := openTestDB(t)
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Journal(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(JournalPath(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("the journal's permissions are %v; want the database's, %v", info.Mode().Perm(), os.FileMode(0o600))
+	}
+}
