@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/heed-dev/heed/internal/proctime"
@@ -17,7 +18,9 @@ import (
 // names of the organizations hit. SA44101: 1% of the items (10,000, one at
 // each tenth organization) are its product, so its candidates; 6,000 are in
 // its range. Apache HTTP Server, a product that a ninth of all items are
-// (about 110,000 candidates), shows what a broad advisory costs. Building the
+// (about 110,000 candidates), shows what a broad advisory costs; two, one
+// that names SA44101's product and NetScaler ADC (120,000 candidates under
+// two keys), one that names several products. Building the
 // database takes a minute; see docs/PERFORMANCE.md. cpu-ms/op is the
 // process's CPU time per operation, which other work on a shared machine
 // inflates less than the wall time. plan/ is what an apply does before its
@@ -34,10 +37,15 @@ func BenchmarkPreview1M(b *testing.B) {
 	broad := &advisory.Advisory{ID: "HTTPD-1", Revision: "1", Format: "heed", Title: "HTTP Server", Severity: "high",
 		Affected: []advisory.Affected{{Vendor: "Apache", Product: "HTTP Server", Scheme: "semver",
 			Ranges: []advisory.Range{{Introduced: "2.0.0", Fixed: "5.0.0"}}}}}
+	// Two products: SA44101's and NetScaler ADC (110,000 candidates under
+	// another key, so the candidates come in two runs of item order).
+	two := sa44101("1")
+	two.Affected = append(slices.Clone(narrow.Affected), advisory.Affected{Vendor: "Citrix", Product: "NetScaler ADC",
+		Scheme: "semver", Status: advisory.StatusAffected, Ranges: []advisory.Range{{Introduced: "0.0.0", Fixed: "1.0.0"}}})
 	for _, c := range []struct {
 		name string
 		adv  *advisory.Advisory
-	}{{"SA44101", narrow}, {"broad", broad}} {
+	}{{"SA44101", narrow}, {"broad", broad}, {"two", two}} {
 		b.Run(c.name, func(b *testing.B) {
 			ctx := context.Background()
 			var candidates []store.Item

@@ -115,13 +115,36 @@ func (tx *Tx) ItemsByKeys(keys []string, all bool) ([]Item, error) {
 			return nil, fmt.Errorf("list items: %w", rows.err)
 		}
 	}
-	// One key's items come in item order; an item found under two keys is
-	// listed once.
-	byID := func(a, b Item) int { return cmp.Compare(a.ID, b.ID) }
-	if !slices.IsSortedFunc(items, byID) {
-		slices.SortFunc(items, byID)
+	return tx.withUnkeyed(inItemOrder(items))
+}
+
+// inItemOrder lists items by id, each once. One key's items come in item
+// order, so the items of an advisory with one key that has candidates are
+// already; with several (two products, or an item under its purl and its
+// name), their ids and places are sorted and the items gathered in that
+// order: sorting the items themselves moved 144 bytes at every step, 42 ms
+// of CPU for the 120,000 candidates of an advisory naming two products of
+// BenchmarkPreview1M's inventory.
+func inItemOrder(items []Item) []Item {
+	if slices.IsSortedFunc(items, func(a, b Item) int { return cmp.Compare(a.ID, b.ID) }) {
+		return slices.CompactFunc(items, func(a, b Item) bool { return a.ID == b.ID })
 	}
-	return tx.withUnkeyed(slices.CompactFunc(items, func(a, b Item) bool { return a.ID == b.ID }))
+	type place struct {
+		id int64
+		at int
+	}
+	order := make([]place, len(items))
+	for i, it := range items {
+		order[i] = place{it.ID, i}
+	}
+	slices.SortFunc(order, func(a, b place) int { return cmp.Compare(a.id, b.id) })
+	out := make([]Item, 0, len(items))
+	for i, p := range order {
+		if i == 0 || p.id != order[i-1].id {
+			out = append(out, items[p.at])
+		}
+	}
+	return out
 }
 
 // keyChunk is how many keys one lookup statement binds, well under SQLite's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,32 @@ func TestItemsByKeys(t *testing.T) {
 	var all []Item
 	if err := db.View(context.Background(), func(tx *Tx) (err error) { all, err = tx.ItemsByKeys(nil, true); return err }); err != nil || len(all) != 3 {
 		t.Errorf("every item: %d, %v; want 3", len(all), err)
+	}
+}
+
+// TestInItemOrder: candidates read as several runs in item order (one per
+// key), an item in more than one of them, come out by id, once each, each
+// id with its own item.
+func TestInItemOrder(t *testing.T) {
+	t.Parallel()
+	item := func(id int64) Item { return Item{ID: id, OrgID: fmt.Sprintf("o%d", id%7), Version: fmt.Sprint(id)} }
+	var in, want []Item
+	for _, run := range [][]int64{{3, 9, 12, 40}, {1, 2, 9, 10, 41}, {}, {12, 13}, {0, 40, 41}} {
+		for _, id := range run {
+			in = append(in, item(id))
+		}
+	}
+	for _, id := range []int64{0, 1, 2, 3, 9, 10, 12, 13, 40, 41} {
+		want = append(want, item(id))
+	}
+	if got := inItemOrder(in); !reflect.DeepEqual(got, want) {
+		t.Errorf("several runs:\n got %v\nwant %v", got, want)
+	}
+	if got := inItemOrder([]Item{item(1), item(1), item(5)}); !reflect.DeepEqual(got, []Item{item(1), item(5)}) {
+		t.Errorf("one run with an item twice: %v", got)
+	}
+	if got := inItemOrder(nil); len(got) != 0 {
+		t.Errorf("no items: %v", got)
 	}
 }
 
