@@ -44,8 +44,8 @@ type preparedKey struct {
 // prepare works out, from a read snapshot, the cases that batch opens at
 // organizations with none yet, and renders their notices, all outside the
 // write lock. The batch's cases and organizations are read once for all.
-// A notice that fails to render is left to the transaction, where it fails
-// as any other mail.
+// A notice that fails to render, or whose body cannot be cut as the outbox
+// stores it, is left to the transaction, where it fails as any other mail.
 func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []orgWork) (map[string]*preparedCase, error) {
 	now := cs.now()
 	pre := map[string]*preparedCase{}
@@ -95,16 +95,19 @@ func (cs *Cases) prepare(ctx context.Context, adv *advisory.Advisory, batch []or
 		return nil, err
 	}
 	errs := cs.outbox.renderAll(jobs)
-	for i, j := range jobs {
+	for i := range jobs {
+		j := &jobs[i]
 		p := pre[owners[i]]
 		if p == nil {
 			continue
 		}
-		if errs[i] != nil {
+		// The body is cut around the batch's shared runs here too, outside
+		// the write lock, as the outbox will store it.
+		if errs[i] != nil || j.rec.CutShared() != nil {
 			delete(pre, owners[i])
 			continue
 		}
-		p.mails[preparedKey{j.rec.CaseID, j.rec.ContactID, j.rec.Kind, j.rec.Seq}] = j
+		p.mails[preparedKey{j.rec.CaseID, j.rec.ContactID, j.rec.Kind, j.rec.Seq}] = *j
 	}
 	return pre, nil
 }

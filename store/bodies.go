@@ -38,6 +38,26 @@ func (s *SharedBody) Size() int { return len(s.body) }
 // [From, From+Len).
 type Splice struct{ At, From, Len int }
 
+// cutBody is a message as stored around its shared runs: its own bytes,
+// and the splices that put the runs back (cutShared).
+type cutBody struct{ own, splices []byte }
+
+// CutShared works out how AddMail will store m's body around its shared
+// runs, so that a caller can do it before its write transaction rather
+// than while holding the write lock (a fan-out's batch cuts 500 bodies of
+// about 11 KB). m's Message, Shared and Splices must not change after.
+func (m *Mail) CutShared() error {
+	if m.Shared == nil {
+		return nil
+	}
+	own, splices, err := cutShared(m.Message, m.Shared, m.Splices)
+	if err != nil {
+		return err
+	}
+	m.cut = &cutBody{own: own, splices: splices}
+	return nil
+}
+
 // addBody writes a mail's body: whole, or cut around its shared pieces.
 func (tx *Tx) addBody(m *Mail) error {
 	if m.Shared == nil {
@@ -45,10 +65,12 @@ func (tx *Tx) addBody(m *Mail) error {
 			m.ID, ms(m.CreatedAt), nonNilBytes(m.Message))
 		return err
 	}
-	own, splices, err := cutShared(m.Message, m.Shared, m.Splices)
-	if err != nil {
-		return err
+	if m.cut == nil {
+		if err := m.CutShared(); err != nil {
+			return err
+		}
 	}
+	own, splices := m.cut.own, m.cut.splices
 	sharedID, err := tx.sharedID(m.Shared, m.CreatedAt)
 	if err != nil {
 		return err

@@ -27,7 +27,8 @@ func sharedMail(i int, shared []byte) (msg []byte, splices []Splice) {
 // TestSharedBodiesStoredOnce: the mails of a fan-out that name the pieces
 // they share store them once, read back byte for byte (one mail, the due
 // mails, after a restart of the store), and the shared row goes once the
-// last body that uses it is pruned.
+// last body that uses it is pruned. The second batch's bodies are cut
+// ahead of their transaction (Mail.CutShared), as a fan-out's are.
 func TestSharedBodiesStoredOnce(t *testing.T) {
 	t.Parallel()
 	db, path := openTestDB(t)
@@ -43,6 +44,11 @@ func TestSharedBodiesStoredOnce(t *testing.T) {
 				m := &Mail{CaseID: caseID, ContactID: contact, Kind: "notice", Recipient: "sec@acme.example",
 					MessageID: fmt.Sprintf("<%d.%d@heed>", batch, i), State: MailPending, NextAttemptAt: t0, CreatedAt: t0,
 					Message: msg, Shared: shared, Splices: splices}
+				if batch == 1 {
+					if err := m.CutShared(); err != nil {
+						return err
+					}
+				}
 				if err := tx.AddMail(m); err != nil {
 					return err
 				}
@@ -131,6 +137,10 @@ func TestSharedBodyMustBeThere(t *testing.T) {
 		})
 		if err == nil {
 			t.Errorf("runs %v of a message that has them at %v: stored", bad, good)
+		}
+		m := &Mail{Message: msg, Shared: shared, Splices: bad}
+		if err := m.CutShared(); err == nil {
+			t.Errorf("runs %v of a message that has them at %v: cut ahead", bad, good)
 		}
 	}
 }

@@ -34,6 +34,7 @@ type Mail struct {
 	// at them; reads return Message whole.
 	Shared        *SharedBody
 	Splices       []Splice
+	cut           *cutBody // the body as stored, when CutShared worked it out
 	State         string
 	Attempts      int
 	NextAttemptAt time.Time
