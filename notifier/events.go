@@ -249,8 +249,9 @@ func ensureEventStream(ctx context.Context, js jetstream.JetStream, cfg *EventsC
 
 // publish publishes up to eventBatch unpublished events and marks those
 // JetStream acknowledged, in order: from the first that failed on, they
-// are published again next round (and deduplicated by their id). It
-// returns how many it marked.
+// are published again next round (and deduplicated by their id). The
+// acknowledged are the oldest unpublished, so one mark up to the last of
+// them records them all. It returns how many it marked.
 func (ev *Events) publish(ctx context.Context, js jetstream.JetStream) (int, error) {
 	var batch []store.Event
 	if err := ev.db.View(ctx, func(tx *store.Tx) (err error) { batch, err = tx.UnpublishedEvents(eventBatch); return err }); err != nil {
@@ -274,13 +275,13 @@ func (ev *Events) publish(ctx context.Context, js jetstream.JetStream) (int, err
 		}
 		futures = append(futures, f)
 	}
-	var acked []int64
+	acked := 0 // how many of the batch, from its first, JetStream acknowledged
 	timeout := time.After(30 * time.Second)
 wait:
 	for i, f := range futures {
 		select {
 		case <-f.Ok():
-			acked = append(acked, batch[i].Seq)
+			acked++
 		case err := <-f.Err():
 			pubErr = fmt.Errorf("publish event %s: %w", batch[i].ID, err)
 			break wait
@@ -291,15 +292,16 @@ wait:
 			break wait
 		}
 	}
-	if len(acked) > 0 {
+	if acked > 0 {
 		// Not ctx: what JetStream acknowledged is recorded even as Heed stops.
-		err := ev.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.MarkPublished(acked, ev.now()) })
+		last := batch[acked-1].Seq
+		err := ev.db.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error { return tx.MarkPublished(last, ev.now()) })
 		if err != nil {
 			return 0, fmt.Errorf("mark events published: %w", err)
 		}
-		ev.metrics.events.Add(float64(len(acked)))
+		ev.metrics.events.Add(float64(acked))
 	}
-	return len(acked), pubErr
+	return acked, pubErr
 }
 
 // message builds the NATS message of an event.

@@ -34,16 +34,25 @@ func (tx *Tx) AddEvent(e *Event) error {
 	return nil
 }
 
+// Events are published in the order of seq, and a batch's acknowledged
+// events are the first unpublished ones: so which are published is kept
+// as marks (migration event_marks), each saying that every event up to
+// its last_seq was published at its time. The events after the last mark
+// are the unpublished ones.
+
+// lastMark is the statement's value of the last published event's seq.
+const lastMark = `(SELECT coalesce(max(last_seq), 0) FROM event_marks)`
+
 // UnpublishedEvents lists up to limit events not yet published, oldest first.
 func (tx *Tx) UnpublishedEvents(limit int) ([]Event, error) {
-	return tx.queryEvents(`SELECT `+eventColumns+` FROM events
-		WHERE published_at IS NULL ORDER BY seq LIMIT ?`, limit)
+	return tx.queryEvents(`SELECT `+eventColumns+`, NULL FROM events
+		WHERE seq > `+lastMark+` ORDER BY seq LIMIT ?`, limit)
 }
 
 // UnpublishedEventCount counts the events not yet published.
 func (tx *Tx) UnpublishedEventCount() (int, error) {
 	var n int
-	if err := tx.queryRow(`SELECT count(*) FROM events WHERE published_at IS NULL`).Scan(&n); err != nil {
+	if err := tx.queryRow(`SELECT count(*) FROM events WHERE seq > ` + lastMark).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count unpublished events: %w", err)
 	}
 	return n, nil
@@ -51,11 +60,14 @@ func (tx *Tx) UnpublishedEventCount() (int, error) {
 
 // Events lists the events of a case, oldest first, published or not.
 func (tx *Tx) Events(caseID string) ([]Event, error) {
-	return tx.queryEvents(`SELECT `+eventColumns+` FROM events WHERE case_id = ? ORDER BY seq`, caseID)
+	return tx.queryEvents(`SELECT `+eventColumns+`,
+		(SELECT published_at FROM event_marks WHERE last_seq >= seq ORDER BY last_seq LIMIT 1)
+		FROM events WHERE case_id = ? ORDER BY seq`, caseID)
 }
 
-const eventColumns = `seq, id, kind, case_id, at, data, published_at`
+const eventColumns = `seq, id, kind, case_id, at, data`
 
+// queryEvents reads events, each with when it was published (NULL: not).
 func (tx *Tx) queryEvents(q string, args ...any) ([]Event, error) {
 	rows, err := tx.query(q, args...)
 	if err != nil {
@@ -77,25 +89,34 @@ func (tx *Tx) queryEvents(q string, args ...any) ([]Event, error) {
 	return out, rows.Err()
 }
 
-// MarkPublished records that the events seqs were acknowledged by
-// JetStream at at.
-func (tx *Tx) MarkPublished(seqs []int64, at time.Time) error {
-	for _, seq := range seqs {
-		if _, err := tx.exec(`UPDATE events SET published_at = ? WHERE seq = ? AND published_at IS NULL`, ms(at), seq); err != nil {
-			return fmt.Errorf("mark event %d published: %w", seq, err)
-		}
+// MarkPublished records that every event up to seq, the last of the
+// oldest unpublished events in order that JetStream acknowledged, was
+// published at at. A seq already marked changes nothing.
+func (tx *Tx) MarkPublished(seq int64, at time.Time) error {
+	if _, err := tx.exec(`INSERT INTO event_marks (last_seq, published_at) SELECT ?, ? WHERE ? > `+lastMark,
+		seq, ms(at), seq); err != nil {
+		return fmt.Errorf("mark events up to %d published: %w", seq, err)
 	}
 	return nil
 }
 
-// PrunePublishedEvents deletes up to limit events published before cutoff
-// and returns how many it deleted.
+// PrunePublishedEvents deletes up to limit events published before cutoff,
+// oldest first, and the marks that no longer cover any event (not the
+// last: it says where the unpublished events start). It returns how many
+// events it deleted.
 func (tx *Tx) PrunePublishedEvents(cutoff time.Time, limit int) (int, error) {
 	res, err := tx.exec(`DELETE FROM events WHERE seq IN (SELECT seq FROM events
-		WHERE published_at IS NOT NULL AND published_at < ? LIMIT ?)`, ms(cutoff), limit)
+		WHERE seq <= (SELECT coalesce(max(last_seq), 0) FROM event_marks WHERE published_at < ?) ORDER BY seq LIMIT ?)`, ms(cutoff), limit)
 	if err != nil {
 		return 0, fmt.Errorf("prune published events: %w", err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), err
+	if err != nil {
+		return 0, fmt.Errorf("prune published events: %w", err)
+	}
+	if _, err := tx.exec(`DELETE FROM event_marks WHERE last_seq < ` + lastMark + `
+		AND last_seq < coalesce((SELECT min(seq) FROM events), 9223372036854775807)`); err != nil {
+		return 0, fmt.Errorf("prune published events: %w", err)
+	}
+	return int(n), nil
 }
