@@ -3,13 +3,10 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -19,32 +16,9 @@ import (
 // token named admin: an upgrade does not lock the operator out.
 func TestUpgradeKeepsTheAdminToken(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := slices.IndexFunc(ms, func(m migration) bool { return strings.HasSuffix(m.name, "_tokens_audit.sql") })
-	if before < 0 {
-		t.Fatal("no tokens_audit migration")
-	}
-	old, err := sql.Open("sqlite3", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sum := sha256.Sum256([]byte("the-old-admin-token"))
-	for _, m := range ms[:before] {
-		if _, err := old.Exec(m.sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, stmt := range []string{fmt.Sprintf("PRAGMA user_version = %d", before),
-		`INSERT INTO settings (key, value) VALUES ('admin_token_sha256', '` + hex.EncodeToString(sum[:]) + `')`} {
-		if _, err := old.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old.Close()
+	path := oldDB(t, "_tokens_audit.sql",
+		`INSERT INTO settings (key, value) VALUES ('admin_token_sha256', '`+hex.EncodeToString(sum[:])+`')`)
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

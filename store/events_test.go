@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -128,33 +126,11 @@ func TestEventMarks(t *testing.T) {
 // (JetStream drops it as a duplicate).
 func TestEventMarksFromPublishedRows(t *testing.T) {
 	t.Parallel()
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := slices.IndexFunc(ms, func(m migration) bool { return strings.HasSuffix(m.name, "_event_marks.sql") })
-	path := filepath.Join(t.TempDir(), "old.db")
-	old, err := sql.Open("sqlite3", "file:"+path+"?_foreign_keys=on")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms[:before] {
-		if _, err := old.Exec(m.sql); err != nil {
-			t.Fatalf("migration %s: %v", m.name, err)
-		}
-	}
-	for _, stmt := range []string{
-		fmt.Sprintf("PRAGMA user_version = %d", before),
+	path := oldDB(t, "_event_marks.sql",
 		`INSERT INTO events (seq, id, kind, case_id, at, data, published_at) VALUES
 			(1, 'e1', 'opened', 'c1', 1, '{}', 100), (2, 'e2', 'opened', 'c1', 1, '{}', 100),
 			(3, 'e3', 'reminded', 'c1', 2, '{}', 200), (4, 'e4', 'answered', 'c1', 3, '{}', NULL),
-			(5, 'e5', 'closed', 'c1', 4, '{}', 300)`,
-	} {
-		if _, err := old.Exec(stmt); err != nil {
-			t.Fatalf("%.60s: %v", stmt, err)
-		}
-	}
-	old.Close()
+			(5, 'e5', 'closed', 'c1', 4, '{}', 300)`)
 	db, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,36 +37,14 @@ func TestUpgradeReadsOldReasons(t *testing.T) {
 		{"", Reason{Code: "text", Args: []string{""}}},
 	}
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "old.db")
-	ms, err := migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite3", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The schema just before reasons had codes.
-	before := slices.IndexFunc(ms, func(m migration) bool { return strings.HasSuffix(m.name, "_reason_codes.sql") })
-	if before < 0 {
-		t.Fatal("no reason_codes migration")
-	}
-	for _, m := range ms[:before] {
-		if _, err := old.Exec(m.sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := old.Exec(fmt.Sprintf("PRAGMA user_version = %d", before)); err != nil {
-		t.Fatal(err)
-	}
+	// The schema just before reasons had codes; items of a case (c1) that
+	// is not there: foreign keys were not enforced.
+	var rows []string
 	for i, tt := range tests {
-		_, err := old.Exec(`INSERT INTO case_items (case_id, vendor, product, version, cpe, purl, asset, certainty, reason)
-			VALUES ('c1', 'V', 'P', '1', '', '', ?, 'affected', ?)`, fmt.Sprint(i), tt.old)
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows = append(rows, fmt.Sprintf(`INSERT INTO case_items (case_id, vendor, product, version, cpe, purl, asset, certainty, reason)
+			VALUES ('c1', 'V', 'P', '1', '', '', '%d', 'affected', '%s')`, i, strings.ReplaceAll(tt.old, "'", "''")))
 	}
-	old.Close()
+	path := oldDB(t, "_reason_codes.sql", rows...)
 
 	db, err := Open(ctx, path)
 	if err != nil {

@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +112,37 @@ func TestCaseRoundTripAndUniqueness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// oldDB writes a database of the schema just before the migration whose
+// file name ends in suffix, at that schema version, runs stmts in it (as
+// an older Heed left it: foreign keys not enforced) and returns its path.
+func oldDB(t *testing.T, suffix string, stmts ...string) string {
+	t.Helper()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.IndexFunc(ms, func(m migration) bool { return strings.HasSuffix(m.name, suffix) })
+	if before < 0 {
+		t.Fatalf("no migration %s", suffix)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	old.SetMaxOpenConns(1)
+	for _, m := range ms[:before] {
+		if _, err := old.Exec(m.sql); err != nil {
+			t.Fatalf("migration %s: %v", m.name, err)
+		}
+	}
+	for _, stmt := range append([]string{fmt.Sprintf("PRAGMA user_version = %d", before)}, stmts...) {
+		if _, err := old.Exec(stmt); err != nil {
+			t.Fatalf("%.60s: %v", stmt, err)
+		}
+	}
+	return path
 }
