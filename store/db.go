@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -173,23 +174,56 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("database schema version %d is newer than this Heed supports (%d): upgrade Heed", current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		tx, err := db.sql.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("apply migration %s: %w", m.name, err)
-		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
+		if err := db.apply(ctx, m); err != nil {
 			return fmt.Errorf("apply migration %s: %w", m.name, err)
 		}
 	}
 	return nil
+}
+
+// foreignKeysOff marks a migration that rebuilds a table other tables
+// refer to: with foreign keys on, dropping the old table would delete (ON
+// DELETE CASCADE) every row that refers to it. Such a migration runs with
+// them off; it copies every row of the old table into the new one, so the
+// references hold as before.
+const foreignKeysOff = "-- heed: foreign keys off while this runs\n"
+
+// apply runs one migration in its own transaction, on one connection so
+// that a pragma set for it applies to that transaction, and records its
+// version in PRAGMA user_version.
+func (db *DB) apply(ctx context.Context, m migration) (err error) {
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	noFK := strings.HasPrefix(m.sql, foreignKeysOff)
+	if noFK {
+		// Outside a transaction: SQLite ignores it inside one.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return err
+		}
+		defer func() {
+			if _, on := conn.ExecContext(ctx, "PRAGMA foreign_keys = ON"); on != nil {
+				err = errors.Join(err, fmt.Errorf("foreign keys back on: %w", on))
+				// Not back to the pool without them: a connection that
+				// says it is bad is closed.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // after a commit, it does nothing
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Tx is a transaction. Its methods are the statements of Heed.
