@@ -21,6 +21,9 @@ func pruneMailBodies(ctx context.Context, db *store.DB, clk clock.Clock, retenti
 		return
 	}
 	for {
+		// The next turn is set before this one reads the time: a test's
+		// clock moved while this turn prunes still wakes the next.
+		next := clk.After(time.Hour)
 		total := 0
 		for {
 			var n int
@@ -45,7 +48,7 @@ func pruneMailBodies(ctx context.Context, db *store.DB, clk clock.Clock, retenti
 		select {
 		case <-ctx.Done():
 			return
-		case <-clk.After(time.Hour):
+		case <-next:
 		}
 	}
 }
