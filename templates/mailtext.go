@@ -29,6 +29,9 @@ func (w *mailWriter) put(ss ...string) {
 	}
 }
 
+// wrap writes s wrapped for the text part (wrap).
+func (w *textWriter) wrap(s string) { w.buf = appendWrap(w.buf, s) }
+
 // heading writes a section heading, "== Title ==" in English.
 func (w *textWriter) heading(title string) {
 	w.put(w.v.t("mark"), title, w.v.t("mark.end"))
@@ -42,9 +45,11 @@ func (w *textWriter) field(label, value string) {
 // head: the lead, the greeting, the opening paragraphs and what changed.
 func (w *textWriter) head() {
 	v := w.v
-	w.put(wrap(v.said.lead), "\n\n", v.said.greeting, "\n\n")
+	w.wrap(v.said.lead)
+	w.put("\n\n", v.said.greeting, "\n\n")
 	for _, p := range v.said.intro {
-		w.put(wrap(p), "\n\n")
+		w.wrap(p)
+		w.put("\n\n")
 	}
 	if changes := v.said.changes; len(changes) > 0 {
 		for _, c := range changes {
@@ -166,5 +171,7 @@ func (w *textWriter) tail() {
 
 // end writes the closing words and the signature with footer under it.
 func (w *textWriter) end(footer string) {
-	w.put("\n\n", w.v.t("closing"), "\n\n-- \n", w.v.t("sign"), "\n", wrap(footer), "\n")
+	w.put("\n\n", w.v.t("closing"), "\n\n-- \n", w.v.t("sign"), "\n")
+	w.wrap(footer)
+	w.put("\n")
 }

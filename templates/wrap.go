@@ -16,14 +16,23 @@ const textWidth = 72
 // broken between in Japanese. A word longer than the width keeps its line.
 // Spaces at the start and the end of a line are dropped.
 func wrap(s string) string {
-	out := make([]byte, 0, len(s)+len(s)/textWidth+1)
-	for i, line := range strings.Split(s, "\n") {
-		if i > 0 {
+	return string(appendWrap(make([]byte, 0, len(s)+len(s)/textWidth+1), s))
+}
+
+// appendWrap appends s wrapped as wrap wraps it: a mail's text part
+// writes its sentences so, without a string of each.
+func appendWrap(out []byte, s string) []byte {
+	for first := true; ; first = false {
+		line, rest, more := strings.Cut(s, "\n")
+		if !first {
 			out = append(out, '\n')
 		}
 		out = appendWrapped(out, line, textWidth)
+		if !more {
+			return out
+		}
+		s = rest
 	}
-	return string(out)
 }
 
 // appendWrapped appends line to out, broken into lines of at most width
