@@ -46,9 +46,11 @@ func testHeed(t *testing.T) string {
 // TestLoadSmall runs the whole load command at a tiny size, so that it
 // keeps working: a real heed serve built from this tree, the sink in its
 // own process, two fan-out/raw pairs (-repeat 2), every organization
-// mailed exactly once by each fan-out; the CPU of heed, the sink and the
-// raw client measured in each and their medians printed; heed's heap
-// profile written and its peak in the summary.
+// mailed exactly once by each fan-out; both wire baselines (go-smtp's
+// client and Heed's relay client alone) measured in each pair, every one
+// of their mails accepted; the CPU of heed, the sink and each client
+// measured and their medians printed with both ratios; heed's heap profile
+// written and its peak in the summary.
 func TestLoadSmall(t *testing.T) {
 	var out, progress bytes.Buffer
 	heap := filepath.Join(t.TempDir(), "heap.pprof")
@@ -62,22 +64,33 @@ func TestLoadSmall(t *testing.T) {
 		t.Fatalf("%d fan-out/raw pairs, want 2 (-repeat 2)", len(res.Pairs))
 	}
 	for i, p := range res.Pairs {
-		f, r := p.Fanout, p.Raw
+		f := p.Fanout
 		if f.Mails != 50 || len(f.Problems) > 0 {
 			t.Errorf("fan-out %d: %d mails, problems %q; want 50, one to each primary contact", i+1, f.Mails, f.Problems)
 		}
-		if f.Rate <= 0 || r.Rate <= 0 || f.PeakRSS <= 0 {
-			t.Errorf("pair %d: fan-out %.0f mails/s, raw %.0f mails/s, peak RSS %d: want all measured", i+1, f.Rate, r.Rate, f.PeakRSS)
+		if f.Rate <= 0 || f.PeakRSS <= 0 || f.CPU.Heed <= 0 || f.CPU.Sink <= 0 || f.CPU.Busy <= 0 {
+			t.Errorf("fan-out %d: %.0f mails/s, peak RSS %d, CPU %+v: want the rate, the memory and heed's, the sink's and the machine's CPU measured",
+				i+1, f.Rate, f.PeakRSS, f.CPU)
 		}
-		// Heed renders and sends, the sink receives in both phases, and
-		// the raw client is heed-load itself: each used the processor.
-		if f.CPU.Heed <= 0 || f.CPU.Sink <= 0 || r.CPU.Load <= 0 || r.CPU.Sink <= 0 || f.CPU.Busy <= 0 || r.CPU.Busy <= 0 {
-			t.Errorf("pair %d: CPU fan-out %+v, raw %+v: want heed's, the sink's, the raw client's and the machine's measured", i+1, f.CPU, r.CPU)
+		// Each baseline's client is heed-load itself and the sink
+		// receives: each used the processor.
+		for _, b := range []struct {
+			name string
+			r    raw
+		}{{"raw go-smtp", p.Raw}, {"relay client alone", p.Relay}} {
+			if r := b.r; r.Mails != 200 || r.Size != int(f.Bytes)/f.Mails || r.Conns != 4 || r.Rate <= 0 ||
+				r.CPU.Load <= 0 || r.CPU.Sink <= 0 || r.CPU.Busy <= 0 {
+				t.Errorf("pair %d, %s: %d mails of %d bytes over %d connections, %.0f mails/s, CPU %+v; "+
+					"want 200 of the fan-out's %d bytes over 4, the rate and the client's, the sink's and the machine's CPU measured",
+					i+1, b.name, r.Mails, r.Size, r.Conns, r.Rate, r.CPU, int(f.Bytes)/f.Mails)
+			}
 		}
 	}
 	checkFirstMail(t, "", res, 2, 3)
 	for _, want := range []string{"every primary contact got exactly one mail of each fan-out", "pair 1:", "pair 2:",
-		"medians of the 2 pairs", "CPU a mail:  fan-out: heed ", "; raw: client ", "cores; busy "} {
+		", relay alone ", "| relay client ", "medians of the 2 pairs", "raw SMTP:    ", "relay alone: ",
+		"% of raw loopback go-smtp", "% of Heed's own relay client alone: what Heed adds over its wire path",
+		"CPU a mail:  fan-out: heed ", "; raw: client ", "; relay alone: client ", "cores; busy ", " during the relay run"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("summary does not say %q:\n%s", want, out.String())
 		}

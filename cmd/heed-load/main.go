@@ -3,9 +3,9 @@
 // database with its embedded NATS server, creates N organizations and
 // their inventories through Heed's API, publishes one advisory that hits
 // every one of them to NATS, and counts the mails at a go-smtp server in
-// a process of its own. In the same run it measures what go-smtp moves
-// over loopback without Heed (same message size, same number of
-// connections), and the time from publishing an advisory that hits one
+// a process of its own. In the same run it measures what go-smtp's client
+// and Heed's own relay client (notifier/relay) each move over loopback
+// without Heed (same message size, same number of connections), and the time from publishing an advisory that hits one
 // organization to its mail, over many such advisories.
 //
 //	go run ./cmd/heed-load -orgs 10000
@@ -74,9 +74,11 @@ another process as its relay; creates -orgs organizations with
 PUT /api/v1/orgs/{id}/inventory); publishes one critical advisory hitting
 every organization and waits until each primary contact has its mail;
 sends the same number of mails of the same size straight to the sink over
--conns connections (raw loopback go-smtp); then times -first-mail-runs
-advisories that each hit one organization. Prints mails/s, the ratio to
-raw, the time to the first mail, the first-mail p50/p99 and Heed's peak
+-conns connections, once with go-smtp's plain client (raw loopback go-smtp)
+and once with Heed's own relay client alone (notifier/relay); then times
+-first-mail-runs advisories that each hit one organization. Prints mails/s,
+the ratio to raw (the target's) and to the relay client alone (what Heed
+adds over its own wire path), the time to the first mail, the first-mail p50/p99 and Heed's peak
 resident memory (VmHWM, counted from just before the publish).
 
 With -url, loads a Heed already running instead (see remoteUsage below).
@@ -87,13 +89,13 @@ Flags:
 	}
 	fs.IntVar(&o.orgs, "orgs", 10000, "organizations, each with one primary and one escalation contact")
 	fs.IntVar(&o.itemsPerOrg, "items-per-org", 10, "inventory items per organization (the first is hit by the fan-out advisory, the second by a single-organization one)")
-	fs.IntVar(&o.conns, "conns", 4, "SMTP connections: heed's smtp.max_conns and the raw measurement's")
+	fs.IntVar(&o.conns, "conns", 4, "SMTP connections: heed's smtp.max_conns and the raw and relay-alone measurements'")
 	fs.IntVar(&o.importBatch, "import-batch", 5000, "organizations per import request")
 	fs.IntVar(&o.onboardConns, "onboard-conns", 4, "inventory uploads at once")
-	fs.IntVar(&o.rawMails, "raw-mails", 0, "mails of the raw measurement (0: as many as organizations, at least 2,000, at most 100,000)")
+	fs.IntVar(&o.rawMails, "raw-mails", 0, "mails of the raw and relay-alone measurements (0: as many as organizations, at least 2,000, at most 100,000)")
 	fs.IntVar(&o.firstMailRuns, "first-mail-runs", 100, "single-organization advisories timed for the first-mail percentiles (0: none)")
 	fs.IntVar(&o.firstMailRounds, "first-mail-rounds", 1, "rounds of -first-mail-runs advisories, one after the other, each with its own percentiles")
-	fs.IntVar(&o.repeat, "repeat", 1, "fan-out/raw pairs, one after the other (each fan-out a new advisory hitting every organization): each pair printed, then the medians")
+	fs.IntVar(&o.repeat, "repeat", 1, "fan-out/raw pairs (each with its relay-alone run), one after the other, each fan-out a new advisory hitting every organization: each pair printed, then the medians")
 	fs.StringVar(&o.heed, "heed", "", "the heed binary to run (default: go build github.com/heed-dev/heed/cmd/heed)")
 	fs.StringVar(&o.dir, "dir", "", "folder for the database, NATS and heed's log (default: a temporary one, removed at the end)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "restart heed after the onboarding with heed serve -cpuprofile FILE: a profile of the fan-out and what follows, written when heed stops")
@@ -249,6 +251,10 @@ func measureAll(ctx context.Context, o options, h *heedServer, s *sink, res *res
 		size := int(pr.Fanout.Bytes / int64(max(pr.Fanout.Mails, 1)))
 		fmt.Fprintf(progress, "heed-load: raw loopback SMTP: %d mails of %d bytes over %d connections\n", o.rawMails, size, o.conns)
 		if pr.Raw, err = measureRaw(ctx, h, s, o.rawMails, size, o.conns); err != nil {
+			return err
+		}
+		fmt.Fprintf(progress, "heed-load: Heed's relay client alone: the same %d mails over %d connections\n", o.rawMails, o.conns)
+		if pr.Relay, err = measureRelay(ctx, h, s, o.rawMails, size, o.conns); err != nil {
 			return err
 		}
 		res.Pairs = append(res.Pairs, pr)

@@ -9,11 +9,8 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -268,102 +265,4 @@ func measureFirstMail(ctx context.Context, s *sink, p *publisher, n, runs, round
 func percentile(sorted []time.Duration, p float64) time.Duration {
 	rank := int(math.Ceil(p * float64(len(sorted))))
 	return sorted[max(rank, 1)-1]
-}
-
-// raw is what go-smtp moves over loopback without Heed.
-type raw struct {
-	Mails, Size, Conns int
-	Took               time.Duration
-	Rate               float64
-	// CPU is what the processes and the machine used meanwhile: Load is
-	// the raw client's (heed-load's own), Heed what Heed did meanwhile.
-	CPU cpuUse
-}
-
-// measureRaw sends mails of size bytes to the sink over conns connections,
-// one transaction per mail on reused connections (MAIL with SIZE, RCPT,
-// DATA), as Heed's relay client does.
-func measureRaw(ctx context.Context, h *heedServer, s *sink, mails, size, conns int) (raw, error) {
-	r := raw{Mails: mails, Size: size, Conns: conns}
-	if err := s.reset(ctx); err != nil {
-		return r, err
-	}
-	body := rawMessage(size)
-	errs := make([]error, conns)
-	var wg sync.WaitGroup
-	cpu0, err := takeSample(ctx, h, s)
-	if err != nil {
-		return r, err
-	}
-	start := time.Now()
-	for c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[c] = sendRaw(s.smtpAddr, c, mails*c/conns, mails*(c+1)/conns, body)
-		}()
-	}
-	wg.Wait()
-	r.Took = time.Since(start)
-	cpu1, err := takeSample(ctx, h, s)
-	if err != nil {
-		return r, err
-	}
-	r.CPU = cpu1.since(cpu0, h.remote == nil)
-	if err := errors.Join(errs...); err != nil {
-		return r, fmt.Errorf("raw SMTP: %w", err)
-	}
-	st, err := s.status(ctx, false)
-	if err != nil {
-		return r, err
-	}
-	if st.Total != mails {
-		return r, fmt.Errorf("raw SMTP: the sink accepted %d of %d mails", st.Total, mails)
-	}
-	r.Rate = float64(mails) / r.Took.Seconds()
-	return r, nil
-}
-
-func sendRaw(addr string, conn, from, to int, body []byte) error {
-	c, err := smtp.Dial(addr)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	if err := c.Hello("raw.load.test"); err != nil {
-		return err
-	}
-	for i := from; i < to; i++ {
-		if err := c.Mail("raw@raw.load.test", &smtp.MailOptions{Size: int64(len(body))}); err != nil {
-			return err
-		}
-		if err := c.Rcpt(fmt.Sprintf("raw-%d-%d@raw.load.test", conn, i), nil); err != nil {
-			return err
-		}
-		w, err := c.Data()
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(body); err != nil {
-			return err
-		}
-		if _, err := w.CloseWithResponse(); err != nil {
-			return err
-		}
-	}
-	return c.Quit()
-}
-
-// rawMessage is a message of about size bytes: headers, then lines of 76
-// characters, as a quoted-printable part has.
-func rawMessage(size int) []byte {
-	var b strings.Builder
-	b.WriteString("From: raw@raw.load.test\r\nTo: raw@raw.load.test\r\nSubject: raw loopback SMTP\r\n" +
-		"Message-ID: <raw@raw.load.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n")
-	line := strings.Repeat("abcdefghij", 8)[:76] + "\r\n"
-	for b.Len()+len(line) <= size {
-		b.WriteString(line)
-	}
-	b.WriteString(strings.Repeat("z", max(size-b.Len()-2, 0)) + "\r\n")
-	return []byte(b.String())
 }
