@@ -21,7 +21,7 @@ import (
 // heed-load against a Heed already running (-url): a deployment an
 // operator wants to load-test, with its own NATS (-nats) and its relay
 // pointed at a sink started apart ("heed-load sink", -sink). Nothing is
-// started or built; onboarding, the fan-out, the raw measurement and the
+// started or built; onboarding, the fan-out, the wire baselines and the
 // first-mail runs are as in a local run. Heed's CPU and memory come from
 // its /metrics (the process collector), read with the admin token: the
 // peak is the highest of one reading a second, not the kernel's.
@@ -228,8 +228,8 @@ relay can reach it, "go run ./cmd/heed-load sink -smtp ADDR -http ADDR",
 set Heed's [smtp] addr to its SMTP address (tls = "none"), then
 	HEED_ADMIN_TOKEN=... go run ./cmd/heed-load -url http://heed:8080 \
 		-nats nats://heed:4222 -sink http://ADDR -orgs 10000
-Heed's CPU and resident memory then come from its /metrics; the raw
-measurement goes from this machine to the sink. Each run's advisories
+Heed's CPU and resident memory then come from its /metrics; the raw and
+relay-alone measurements go from this machine to the sink. Each run's advisories
 have ids of their own (HEED-LOAD-<time>-...), so runs can follow each other.
 `
 
