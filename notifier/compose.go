@@ -97,6 +97,9 @@ func composeShared(env envelope, subject string, m templates.Bodies, w *sharedWi
 	}
 	shared := 0 // bytes taken from dict
 	if dict != nil {
+		// A fan-out's mail takes about twenty runs: room for them at once
+		// rather than grown six times.
+		c.splices = make([]store.Splice, 0, 32)
 		shared += c.spliceHeader(dict)
 	}
 	for i, part := range []struct {
@@ -129,6 +132,9 @@ func composeShared(env envelope, subject string, m templates.Bodies, w *sharedWi
 		// Most of it is new to the batch: the first mail of its advisory,
 		// kind, language and zone, whose lines the next ones will share.
 		w.learn(c.msg[:head], m.Text, m.HTML)
+	}
+	if len(c.splices) == 0 {
+		c.splices = nil // a mail that takes no run is stored whole
 	}
 	return c
 }

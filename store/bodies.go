@@ -116,6 +116,7 @@ func cutShared(msg []byte, s *SharedBody, splices []Splice) (own, enc []byte, er
 		n -= sp.Len
 	}
 	own = make([]byte, 0, min(max(n, 0), len(msg)))
+	enc = make([]byte, 0, 8*len(splices)) // three varints a splice, mostly of a byte or two
 	prev := 0
 	for _, sp := range splices {
 		if sp.At < prev || sp.Len < 0 || sp.At+sp.Len > len(msg) || sp.From < 0 || sp.From+sp.Len > len(s.body) ||
