@@ -96,9 +96,10 @@ type delivery struct {
 	err   error
 }
 
-// deliverDue sends the mails that are due, through the relay, and records
-// each outcome. It returns how many mails it claimed or put off.
-func (dv *Delivery) deliverDue(ctx context.Context) (int, error) {
+// deliver sends the mails that are due, through the relay, and records
+// each outcome in the delivery journal; the fold loop (foldLoop) moves them
+// into the outbox. It returns how many mails it claimed or put off.
+func (dv *Delivery) deliver(ctx context.Context) (int, error) {
 	if dv.relay == nil {
 		return 0, nil
 	}
@@ -122,15 +123,10 @@ func (dv *Delivery) deliverDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if len(due) == 0 {
-		_, err := dv.fold(context.WithoutCancel(ctx))
-		return 0, err
+		return 0, nil
 	}
 	r := &round{dv: dv, steps: make(chan step)}
-	committed, stopFolds, folded := make(chan struct{}), make(chan struct{}), make(chan struct{})
-	go func() {
-		dv.foldWhileSending(context.WithoutCancel(ctx), stopFolds)
-		close(folded)
-	}()
+	committed := make(chan struct{})
 	go func() {
 		// The commits finish even when shutting down: a mail the relay
 		// took and Heed forgot would be sent again.
@@ -153,24 +149,15 @@ func (dv *Delivery) deliverDue(ctx context.Context) (int, error) {
 	wg.Wait()
 	close(r.steps)
 	<-committed
-	close(stopFolds)
-	<-folded
 	if len(r.deferred) > 0 {
 		if err := dv.putOff(context.WithoutCancel(ctx), r.deferred); err != nil {
-			r.errs = append(r.errs, err)
-		}
-	}
-	if len(due) < deliveryBatch {
-		// Nothing more was due when the round began: the outbox is brought
-		// up to date now rather than at the next round's first fold.
-		if _, err := dv.fold(context.WithoutCancel(ctx)); err != nil {
 			r.errs = append(r.errs, err)
 		}
 	}
 	return int(r.handled.Load()), errors.Join(r.errs...)
 }
 
-// round is one pass of deliverDue over the mails that were due.
+// round is one pass of deliver over the mails that were due.
 type round struct {
 	dv    *Delivery
 	steps chan step

@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"context"
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -13,6 +14,20 @@ import (
 	"github.com/heed-dev/heed/notifier/relay"
 	"github.com/heed-dev/heed/store"
 )
+
+// deliverDue runs one delivery round and folds its outcomes into the
+// outbox, as the engine's fold loop (foldLoop) does a moment after the
+// round: what a test then reads of the outbox is what the relay took.
+func (dv *Delivery) deliverDue(ctx context.Context) (int, error) {
+	n, err := dv.deliver(ctx)
+	if dv.relay == nil {
+		return n, err
+	}
+	if _, ferr := dv.fold(context.WithoutCancel(ctx)); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
+	return n, err
+}
 
 // TestRateCap: with a cap of one mail a second, the second and third mails
 // wait for the (fake) clock to move a second each.

@@ -244,7 +244,13 @@ func (e *Engine) Run(ctx context.Context) error {
 		errc <- e.loop(ctx, "reminders", e.wakeReminders, e.Reminders.remindDue, e.Reminders.next)
 	}()
 	go func() {
-		err := e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.deliverDue, e.Delivery.next)
+		folding := make(chan struct{})
+		go func() {
+			e.Delivery.foldLoop(ctx)
+			close(folding)
+		}()
+		err := e.loop(ctx, "delivery", e.wakeDelivery, e.Delivery.deliver, e.Delivery.next)
+		<-folding
 		// A stop leaves the outbox saying what the relay took.
 		errc <- errors.Join(err, e.Delivery.settle(context.WithoutCancel(ctx)))
 	}()

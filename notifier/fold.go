@@ -16,10 +16,10 @@ import (
 // only under the attempts it was claimed with).
 
 const (
-	// foldEvery is the shortest time between two folds while mails go
-	// out: the outbox page and API show an outcome within about that
-	// (longer while an apply holds the database's write lock), and each
-	// fold's transaction carries the outcomes of that time.
+	// foldEvery is the shortest time between two folds: the outbox page
+	// and API show an outcome within about that (longer while an apply
+	// holds the database's write lock), and each fold's transaction
+	// carries the outcomes of that time.
 	foldEvery = 100 * time.Millisecond
 	// foldBatch bounds the outcomes folded in one transaction.
 	foldBatch = 2000
@@ -83,16 +83,25 @@ func (dv *Delivery) foldLocked(ctx context.Context) error {
 // one that Heed itself fails on (a panic) is set aside: forgotten, its mail
 // left as the outbox has it.
 func (dv *Delivery) foldBatch(ctx context.Context, j *store.Journal, batch []store.Claim) error {
+	refused := false
 	err := recovered("fold delivery outcomes", func() error {
 		return dv.outbox.update(ctx, func(tx *writeTx) error {
+			refused = false
 			for _, c := range batch {
-				if err := dv.foldClaim(tx, c); err != nil {
+				r, err := dv.foldClaim(tx, c)
+				if err != nil {
 					return err
 				}
+				refused = refused || r
 			}
 			return nil
 		})
 	})
+	if err == nil && refused {
+		// A refused address may have queued the mail for the next
+		// contact, and recorded an escalated event.
+		dv.wake()
+	}
 	if err != nil && len(batch) > 1 {
 		for _, c := range batch {
 			if err := dv.foldBatch(ctx, j, []store.Claim{c}); err != nil {
@@ -116,37 +125,42 @@ func (dv *Delivery) foldBatch(ctx context.Context, j *store.Journal, batch []sto
 
 // foldClaim records one claim of the journal in the outbox. An address
 // refused for good is reported to the cases stage in the same transaction,
-// the first time the outcome is folded.
-func (dv *Delivery) foldClaim(tx *writeTx, c store.Claim) error {
+// the first time the outcome is folded; it reports whether it was.
+func (dv *Delivery) foldClaim(tx *writeTx, c store.Claim) (bool, error) {
 	if c.Outcome == nil {
-		return tx.FoldInFlight(c)
+		return false, tx.FoldInFlight(c)
 	}
 	folded, err := tx.FoldOutcome(c)
 	if err != nil || !folded || !c.Outcome.AddressRefused {
-		return err
+		return false, err
 	}
 	m, err := tx.Mail(c.MailID)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return dv.refusals.addressRefused(tx, m, c.Outcome.Reply)
+	return true, dv.refusals.addressRefused(tx, m, c.Outcome.Reply)
 }
 
-// foldWhileSending folds the outcomes the senders commit, at most every
-// foldEvery, until stop is closed.
-func (dv *Delivery) foldWhileSending(ctx context.Context, stop <-chan struct{}) {
+// foldLoop folds the outcomes the senders commit, at most every foldEvery,
+// until ctx ends. It runs beside the delivery loop, so that the senders
+// never wait for a fold, which waits for the database's write lock: a
+// round that emptied the queue goes on to the mails an apply commits next
+// without waiting for its outcomes' fold.
+func (dv *Delivery) foldLoop(ctx context.Context) {
 	for {
 		select {
-		case <-stop:
+		case <-ctx.Done():
 			return
 		case <-dv.folds:
 		}
 		start := time.Now()
-		if _, err := dv.fold(ctx); err != nil {
-			dv.log.Warn("delivery: the outbox does not take the journal's outcomes yet; they are kept in the journal", "err", err)
+		// A fold begun is finished: its outbox commit and the journal's
+		// forgetting belong together.
+		if _, err := dv.fold(context.WithoutCancel(ctx)); err != nil {
+			dv.log.Warn("delivery: the outbox does not take the journal's outcomes yet; they are kept in the journal, and nothing more is claimed until it does", "err", err)
 		}
 		select {
-		case <-stop:
+		case <-ctx.Done():
 			return
 		case <-time.After(foldEvery - time.Since(start)):
 		}
