@@ -137,6 +137,15 @@ func TestLongApplyIsNotRedelivered(t *testing.T) {
 	if _, err := js.Publish(ctx, "advisories.test", good); err != nil {
 		t.Fatal(err)
 	}
+	// The 2.5 s count from the delivery: a loaded machine may take a while
+	// to hand the message to intake, and until then nothing is pending.
+	eventually.Check(t, 20*time.Second, func() error {
+		info, err := cons.Info(ctx)
+		if err == nil && info.Delivered.Stream != 1 {
+			err = fmt.Errorf("the advisory is not delivered to intake yet (consumer %+v)", info.Delivered)
+		}
+		return err
+	})
 	time.Sleep(2500 * time.Millisecond)
 	info, err := cons.Info(ctx)
 	if err != nil || info.NumAckPending != 1 || info.NumRedelivered != 0 {
