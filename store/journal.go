@@ -105,8 +105,8 @@ func (db *DB) openJournal(ctx context.Context) (*Journal, error) {
 	}
 	_, statErr := os.Stat(path)
 	if errors.Is(statErr, os.ErrNotExist) && want != "" {
-		return nil, fmt.Errorf("open delivery journal: %s is missing, but the database used one (id %s): it holds the outcomes of mails handed to the relay that the outbox may not have yet; put it back beside the database (copy the whole data directory). Only if it is lost for good, delete the setting %q from the database: the mails it alone recorded as sent would be sent again",
-			path, want, settingJournal)
+		return nil, fmt.Errorf("open delivery journal: %s is missing, but the database used one (id %s): it holds the outcomes of mails handed to the relay that the outbox may not have yet; put it back beside the database (copy the whole data directory). Only if it is lost for good, run \"heed delivery forget-journal\": the mails it alone recorded would be sent again",
+			path, want)
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		// Made with the database's permissions (SQLite would make it
@@ -136,6 +136,27 @@ func (db *DB) openJournal(ctx context.Context) (*Journal, error) {
 		return nil, fmt.Errorf("open delivery journal: %s belongs to another database (its id %s, the database's journal is %s); put this database's journal beside it", path, id, want)
 	}
 	return j, nil
+}
+
+// ErrJournalPresent is ForgetLostJournal's refusal: the journal is there.
+var ErrJournalPresent = errors.New("the delivery journal is there")
+
+// ForgetLostJournal lets the database go on without a delivery journal it
+// recorded and that is lost for good: the next use makes a new one. The
+// mails only the lost journal recorded (claimed, or taken by the relay
+// and not yet folded) still say pending or sending, and go out again. It
+// refuses while the journal file is there.
+func (db *DB) ForgetLostJournal(ctx context.Context) error {
+	path := JournalPath(db.path)
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("forget the delivery journal: %s: %w", path, ErrJournalPresent)
+	}
+	return db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`DELETE FROM settings WHERE key = ?`, settingJournal); err != nil {
+			return fmt.Errorf("forget the delivery journal: %w", err)
+		}
+		return nil
+	})
 }
 
 // createLike creates an empty file at path with the permissions of the

@@ -68,3 +68,46 @@ func TestServeRefusesALostDeliveryJournal(t *testing.T) {
 	p.start()
 	p.stop()
 }
+
+// TestForgetALostDeliveryJournal: heed delivery forget-journal refuses
+// while the journal is there; once it is lost for good, it lets heed serve
+// start again with a new one, and says what that costs.
+func TestForgetALostDeliveryJournal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfg := defaultConfig()
+	cfg.Store.Path = filepath.Join(dir, "heed.db")
+	conf := filepath.Join(dir, "heed.toml")
+	must(t, os.WriteFile(conf, []byte("[store]\npath = \""+cfg.Store.Path+"\"\n"), 0o600))
+	db, err := store.Open(ctx, cfg.Store.Path)
+	must(t, err)
+	_, err = db.Journal(ctx)
+	must(t, err)
+	db.Close()
+
+	code, _, stderr := heedCLI(t, "delivery", "forget-journal", "-config", conf)
+	if code != 1 || !strings.Contains(stderr, "the delivery journal is there") {
+		t.Fatalf("forget-journal with the journal there: exit %d, %q; want a refusal", code, stderr)
+	}
+	journal := store.JournalPath(cfg.Store.Path)
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(journal + suffix)
+	}
+	db, err = store.Open(ctx, cfg.Store.Path)
+	must(t, err)
+	if _, err := db.Journal(ctx); err == nil || !strings.Contains(err.Error(), "heed delivery forget-journal") {
+		t.Fatalf("the lost journal: %v; want the refusal to name the command", err)
+	}
+	db.Close()
+	code, stdout, stderr := heedCLI(t, "delivery", "forget-journal", "-config", conf)
+	if code != 0 || !strings.Contains(stdout, "sent again") {
+		t.Fatalf("forget-journal with the journal lost: exit %d, %q %q; want it done, saying what it costs", code, stdout, stderr)
+	}
+	db, err = store.Open(ctx, cfg.Store.Path)
+	must(t, err)
+	defer db.Close()
+	if _, err := db.Journal(ctx); err != nil {
+		t.Fatalf("after forget-journal the database still refuses a new journal: %v", err)
+	}
+}

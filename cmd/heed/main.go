@@ -39,6 +39,7 @@ Usage:
   heed token list [-config FILE]
   heed token revoke [-config FILE] NAME
   heed cases [-config FILE] [-advisory ID] [-org ID] [-state STATE]
+  heed delivery forget-journal [-config FILE]    go on without a delivery journal lost for good (its mails are sent again)
   heed advisory inspect FILE...                  show the normalized advisory as JSON
   heed advisory match [-config FILE] FILE        show who an advisory would hit, sending nothing
   heed compare [-scheme S] A B                   order two versions: <, = or > and the scheme used (- reads "A B" lines)
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = sub(ctx, "events", rest, stdout, stderr, map[string]command{"key": cmdEventsKey, "view": cmdEventsView})
 	case "cases":
 		err = cmdCases(ctx, rest, stdout, stderr)
+	case "delivery":
+		err = sub(ctx, "delivery", rest, stdout, stderr, map[string]command{"forget-journal": cmdDeliveryForgetJournal})
 	case "advisory":
 		err = sub(ctx, "advisory", rest, stdout, stderr, map[string]command{"inspect": cmdInspect, "match": cmdMatch})
 	case "compare":
