@@ -109,16 +109,7 @@ func (dv *Delivery) deliver(ctx context.Context) (int, error) {
 	if err := dv.catchUp(ctx); err != nil {
 		return 0, err
 	}
-	skip, err := dv.journaled(ctx)
-	if err != nil {
-		return 0, err
-	}
-	now := dv.now()
-	var due []store.Mail
-	err = dv.db.View(ctx, func(tx *store.Tx) (err error) {
-		due, err = tx.DueMails(now, now.Add(-dv.claimTimeout), deliveryBatch, skip)
-		return err
-	})
+	due, err := dv.dueMails(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -142,9 +133,7 @@ func (dv *Delivery) deliver(ctx context.Context) (int, error) {
 			r.sender(ctx, work)
 		}()
 	}
-	for _, m := range due {
-		work <- m
-	}
+	r.feed(ctx, due, work)
 	close(work)
 	wg.Wait()
 	close(r.steps)
@@ -155,6 +144,62 @@ func (dv *Delivery) deliver(ctx context.Context) (int, error) {
 		}
 	}
 	return int(r.handled.Load()), errors.Join(r.errs...)
+}
+
+// dueMails reads the next mails due, leaving out those the journal holds
+// and those of also (handed to the senders, perhaps not claimed yet).
+func (dv *Delivery) dueMails(ctx context.Context, also []int64) ([]store.Mail, error) {
+	skip, err := dv.journaled(ctx)
+	if err != nil {
+		return nil, err
+	}
+	skip = append(skip, also...)
+	now := dv.now()
+	var due []store.Mail
+	err = dv.db.View(ctx, func(tx *store.Tx) (err error) {
+		due, err = tx.DueMails(now, now.Add(-dv.claimTimeout), deliveryBatch, skip)
+		return err
+	})
+	return due, err
+}
+
+// feed hands the senders due, and while they send it, reads the next
+// batch, so that they do not stand idle between batches while it is read
+// (about 18 µs a mail of a fan-out, a tenth of its time when read between
+// batches). A mail read twice (handed out in an earlier batch and not yet
+// in the journal when the next was read) is refused by its claim, which
+// the journal takes once.
+func (r *round) feed(ctx context.Context, due []store.Mail, work chan<- store.Mail) {
+	for len(due) > 0 {
+		var next []store.Mail
+		read := make(chan error, 1)
+		if len(due) < deliveryBatch {
+			read <- nil // the last batch: nothing more was due
+		} else {
+			handed := make([]int64, len(due))
+			for i, m := range due {
+				handed[i] = m.ID
+			}
+			go func() {
+				var err error
+				next, err = r.dv.dueMails(ctx, handed)
+				read <- err
+			}()
+		}
+		for _, m := range due {
+			work <- m
+		}
+		if err := <-read; err != nil {
+			r.mu.Lock()
+			r.errs = append(r.errs, err)
+			r.mu.Unlock()
+			return
+		}
+		if ctx.Err() != nil || r.failed.Load() || r.unreachable.Load() {
+			return
+		}
+		due = next
+	}
 }
 
 // round is one pass of deliver over the mails that were due.
