@@ -135,7 +135,7 @@ var breaks = []breakage{
 	{name: "overdue-told-again", pkg: "notifier", what: "an overdue case not marked, so its overdue event is recorded again every round",
 		edits: []edit{{"\t\t\tc.OverdueAt = now\n", ""}}},
 	{name: "event-without-answer", pkg: "notifier", what: "events no longer carry the case's answer, so a case open again after \"will patch by\" counts as silent in the agency view",
-		edits: []edit{{"\t\tdata[\"answer\"] = c.Answer.Status\n", ""}}},
+		edits: []edit{{"\t\tfields = append(fields, eventField{\"answer\", c.Answer.Status})\n", ""}}},
 	{name: "view-keeps-older", pkg: "notifier", what: "the agency view folds an event older than the one it holds for the case",
 		edits: []edit{{"if known && (ns < c.at || ns == c.at && seq < c.seq) {", "if false {"}}},
 	{name: "corpus-missing", pkg: "notifier/formats", what: "../shared/corpus missing while CI requires it (HEED_REQUIRE_CORPUS=1)",
