@@ -254,10 +254,15 @@ func (r *round) sender(ctx context.Context, work <-chan store.Mail) {
 func (r *round) send(ctx context.Context, m store.Mail) *delivery {
 	start := time.Now()
 	var reply string
-	err := recovered(fmt.Sprintf("send mail %d to %s", m.ID, m.Recipient), func() (err error) {
+	err := recovered("", func() (err error) {
 		reply, err = r.dv.relay.Send(context.WithoutCancel(ctx), r.dv.envelopeFrom(m), m.Recipient, m.Message)
 		return err
 	})
+	// Named only when it panicked: a fan-out sends tens of thousands of
+	// mails that do not (as renderAll does).
+	if we, ok := asWorkError(err); ok && we.what == "" {
+		we.what = fmt.Sprintf("send mail %d to %s", m.ID, m.Recipient)
+	}
 	r.dv.metrics.sendTime.Observe(time.Since(start).Seconds())
 	if se, ok := asSendError(err); ok && se.Unreachable() {
 		r.unreachable.Store(true)
